@@ -1,0 +1,1 @@
+"""Ingestion: load → normalise → chunk → catalog + index."""

@@ -1,0 +1,218 @@
+"""The catalog: documents, sections, chunks, batches and index generations.
+
+SQLAlchemy 2 typed mapping; SQLite (WAL) by default, PostgreSQL by URL.
+Chunk primary keys are the stable int64 ids used by the FAISS and BM25
+indexes, so a search hit always resolves to exactly one catalog row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+# SQLite's INTEGER PRIMARY KEY is 64-bit and autoincrements; PostgreSQL needs BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    by: Mapped[str] = mapped_column(String(200))
+    manifest_path: Mapped[str | None] = mapped_column(Text)
+    n_ok: Mapped[int] = mapped_column(Integer, default=0)
+    n_duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    n_error: Mapped[int] = mapped_column(Integer, default=0)
+    files: Mapped[list["BatchFile"]] = relationship(back_populates="batch", order_by="BatchFile.id")
+
+
+class BatchFile(Base):
+    __tablename__ = "batch_files"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    result: Mapped[str] = mapped_column(String(20))  # ok | duplicate | error
+    reason: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(BigInteger)
+    batch: Mapped[Batch] = relationship(back_populates="files")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    label: Mapped[int] = mapped_column(Integer, default=1)  # 機密性 1–3
+    departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    license: Mapped[str] = mapped_column(Text, default="")
+    # pending (in catalog, not yet in the live index) | active | deleted
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("batches.id"))
+    batch_file_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sections: Mapped[list["SectionRow"]] = relationship(
+        back_populates="document", order_by="SectionRow.ordinal", cascade="all, delete-orphan"
+    )
+
+
+class SectionRow(Base):
+    """One citable unit (PDF page, law paragraph, heading block)."""
+
+    __tablename__ = "sections"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+    article: Mapped[str | None] = mapped_column(String(200))
+    heading: Mapped[str | None] = mapped_column(Text)
+    text_original: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # normalised
+    # Break points [norm_index, orig_index] of the normalised→original map.
+    offset_map: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    document: Mapped[Document] = relationship(back_populates="sections")
+    chunks: Mapped[list["ChunkRow"]] = relationship(
+        back_populates="section", order_by="ChunkRow.ordinal", cascade="all, delete-orphan"
+    )
+
+
+class ChunkRow(Base):
+    __tablename__ = "chunks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)  # span in the section's normalised text
+    end: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    # Space-joined analysed terms, so BM25 rebuilds never re-run fugashi.
+    terms: Mapped[str] = mapped_column(Text)
+    n_tokens: Mapped[int] = mapped_column(Integer)
+    section: Mapped[SectionRow] = relationship(back_populates="chunks")
+
+
+class Generation(Base):
+    __tablename__ = "generations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(20), default="building")  # building|live|retired
+    n_chunks: Mapped[int] = mapped_column(Integer, default=0)
+    embedder: Mapped[str] = mapped_column(Text, default="")
+    dim: Mapped[int] = mapped_column(Integer, default=0)
+    full: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+class Catalog:
+    """Thin holder of the engine and a session factory.
+
+    >>> cat = Catalog("sqlite:///:memory:")          # doctest: +SKIP
+    >>> with cat.session() as s: ...
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        Base.metadata.create_all(self.engine)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on any error."""
+        with self._factory() as s:
+            try:
+                yield s
+                s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+
+    def find_document_by_sha(self, s: Session, sha256: str) -> Document | None:
+        return s.scalars(
+            select(Document).where(Document.sha256 == sha256, Document.status != "deleted")
+        ).first()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def compress_offsets(offsets: tuple[int, ...] | list[int]) -> list[list[int]]:
+    """Keep only the points where the norm→orig delta changes."""
+    out: list[list[int]] = []
+    last_delta = None
+    for i, o in enumerate(offsets):
+        delta = o - i
+        if delta != last_delta:
+            out.append([i, o])
+            last_delta = delta
+    return out
+
+
+def map_offset(points: list[list[int]], i: int) -> int:
+    """Original index of normalised index ``i`` given compressed break points."""
+    lo, hi = 0, len(points) - 1
+    if not points:
+        return i
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if points[mid][0] <= i:
+            lo = mid
+        else:
+            hi = mid - 1
+    n, o = points[lo]
+    return o + (i - n)
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,65 @@
+"""Loaded document → normalised sections → chunks with index terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .analysis import index_text, lemma_terms
+from .catalog import compress_offsets
+from .chunker import chunk_text
+from .normalize import normalize
+from .types import LoadedDocument, Section
+
+
+@dataclass(frozen=True)
+class ProcessedChunk:
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    terms: list[str]
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class ProcessedSection:
+    ordinal: int
+    page: int | None
+    article: str | None
+    heading: str | None
+    text_original: str
+    text: str
+    offset_map: list[list[int]]
+    chunks: list[ProcessedChunk]
+
+
+def process_section(
+    section: Section, ordinal: int, title: str, chunk_tokens: int, overlap: int
+) -> ProcessedSection:
+    norm = normalize(section.text)
+    heading = section.heading
+    chunks = []
+    for i, span in enumerate(chunk_text(norm.text, chunk_tokens, overlap)):
+        body = norm.text[span.start : span.end]
+        # The article label goes into the indexed text so 「第五条」 finds it.
+        head = " > ".join(p for p in (heading, section.article) if p) or None
+        chunks.append(
+            ProcessedChunk(
+                i, span.start, span.end, body,
+                lemma_terms(index_text(title, head, body)), span.n_tokens,
+            )
+        )
+    return ProcessedSection(
+        ordinal, section.page, section.article, heading, section.text,
+        norm.text, compress_offsets(norm.offsets), chunks,
+    )
+
+
+def process_document(doc: LoadedDocument, chunk_tokens: int, overlap: int) -> list[ProcessedSection]:
+    title = normalize(doc.title, join_lines=False).text.strip() or doc.source
+    out = []
+    for i, sec in enumerate(doc.sections):
+        ps = process_section(sec, i, title, chunk_tokens, overlap)
+        if ps.chunks:
+            out.append(ps)
+    return out

@@ -1,0 +1,43 @@
+"""The Answerer protocol and the passage record answerers read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from indexer.catalog import map_offset
+
+from .records import Answer, Citation, Hit
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved hit plus what is needed to quote its original text."""
+
+    hit: Hit
+    section_original: str
+    offset_map: list[list[int]]
+
+    def quote(self, start: int, end: int) -> tuple[str, int, int]:
+        """Original text for a span given in the chunk's normalised text."""
+        a = map_offset(self.offset_map, self.hit.start + start)
+        b = map_offset(self.offset_map, self.hit.start + end)
+        return self.section_original[a:b], a, b
+
+    def citation(self, n: int, start: int, end: int) -> Citation:
+        quote, a, b = self.quote(start, end)
+        h = self.hit
+        return Citation(
+            n, h.chunk_id, h.document_id, h.section_id, h.title, h.source,
+            h.page, h.article, h.heading, quote, a, b,
+        )
+
+
+class Answerer(Protocol):
+    name: str
+    model_id: str
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer: ...
+
+
+IdfFn = Callable[[str], float]

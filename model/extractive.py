@@ -1,0 +1,111 @@
+"""The default answerer: quote the sentences that best answer the question.
+
+No language model, so nothing is invented: every sentence of the answer is a
+sentence of a retrieved passage, followed by its [n] citation. Sentences are
+scored by how much of the question's content (IDF-weighted lemmas, plus
+character bigrams for compounds the dictionary splits differently) they
+cover, with a prior for the passage's retrieval rank. When even the best
+passage covers too little of the question, it says the documents do not
+answer and lists the closest passages instead.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from indexer.analysis import gram_terms, lemma_terms
+from indexer.chunker import split_sentences
+from indexer.normalize import normalize_query
+
+from .answerer import IdfFn, Passage
+from .records import NOT_FOUND, Answer
+
+
+@dataclass(frozen=True)
+class _Scored:
+    score: float
+    p_index: int
+    start: int
+    end: int
+    text: str
+
+
+def _coverage(q_terms: dict[str, float], terms: set[str]) -> float:
+    total = sum(q_terms.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in q_terms.items() if t in terms) / total
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+    model_id = "extractive-v1"
+
+    def __init__(self, idf: IdfFn, max_sentences: int = 3, min_evidence: float = 0.35) -> None:
+        self.idf = idf
+        self.max_sentences = max_sentences
+        self.min_evidence = min_evidence
+
+    def _weights(self, question: str) -> tuple[dict[str, float], set[str]]:
+        q = normalize_query(question)
+        terms = {t: self.idf(t) for t in lemma_terms(q)}
+        return terms, set(gram_terms(q))
+
+    def evidence(self, question: str, passages: list[Passage]) -> float:
+        """Best share of the question's (IDF-weighted) content that one passage covers."""
+        q_terms, q_grams = self._weights(question)
+        best = 0.0
+        for p in passages:
+            text = p.hit.text + "\n" + (p.hit.heading or "") + "\n" + (p.hit.article or "") + "\n" + p.hit.title
+            cov = _coverage(q_terms, set(lemma_terms(text)))
+            gram = len(q_grams & set(gram_terms(text))) / max(1, len(q_grams))
+            best = max(best, 0.7 * cov + 0.3 * gram)
+        return best
+
+    def answer(self, question: str, passages: list[Passage]) -> Answer:
+        t0 = time.perf_counter()
+        q_terms, q_grams = self._weights(question)
+        grounding = self.evidence(question, passages) if passages else 0.0
+        if grounding < self.min_evidence or not passages:
+            return Answer(
+                question, NOT_FOUND, (), False, tuple(p.hit for p in passages),
+                self.name, self.model_id, grounding, time.perf_counter() - t0,
+            )
+        scored: list[_Scored] = []
+        for pi, p in enumerate(passages):
+            prior = 1.0 / (1.0 + 0.5 * pi)  # trust the retriever's order
+            for s in split_sentences(p.hit.text):
+                if len(s.text) < 4:
+                    continue
+                cov = _coverage(q_terms, set(lemma_terms(s.text)))
+                grams = set(gram_terms(s.text))
+                gram = len(q_grams & grams) / max(1, len(q_grams))
+                score = (0.6 * cov + 0.4 * gram) * (0.5 + 0.5 * prior)
+                scored.append(_Scored(score, pi, s.start, s.end, s.text))
+        if not scored:
+            return Answer(
+                question, NOT_FOUND, (), False, tuple(p.hit for p in passages),
+                self.name, self.model_id, 0.0, time.perf_counter() - t0,
+            )
+        scored.sort(key=lambda x: -x.score)
+        best = scored[0]
+        chosen = [best]
+        for cand in scored[1:]:
+            if len(chosen) >= self.max_sentences:
+                break
+            if cand.score < 0.6 * best.score:
+                break
+            if any(c.text == cand.text for c in chosen):
+                continue
+            chosen.append(cand)
+        # Read in document order within a passage, passages in rank order.
+        chosen.sort(key=lambda c: (c.p_index, c.start))
+        parts, cites = [], []
+        for n, c in enumerate(chosen, start=1):
+            parts.append(f"{c.text}[{n}]")
+            cites.append(passages[c.p_index].citation(n, c.start, c.end))
+        return Answer(
+            question, "".join(parts), tuple(cites), True, tuple(p.hit for p in passages),
+            self.name, self.model_id, grounding, time.perf_counter() - t0,
+        )

@@ -1,0 +1,163 @@
+"""Dense vector index on FAISS with stable int64 chunk ids.
+
+``IndexIDMap2`` over inner product (vectors are L2-normalised, so this is
+cosine). Flat (exact) by default; HNSW or IVF for large archives. The
+canonical index lives on the CPU (GPU indexes cannot remove ids); searches
+are cloned to a GPU when faiss sees one. Filters run inside FAISS through an
+``IDSelector``, so a filtered search never comes back short because the
+allowed documents were outside a fixed top-k.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from shirube.errors import IndexError_, MissingExtra
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError as exc:  # pragma: no cover - faiss-cpu is a core dependency
+        raise MissingExtra("faiss-cpu", "core") from exc
+    return faiss
+
+
+class DenseIndex:
+    def __init__(self, index, dim: int, kind: str = "flat") -> None:
+        self.index = index
+        self.dim = dim
+        self.kind = kind
+        self._gpu = None
+
+    @classmethod
+    def create(cls, dim: int, kind: str = "flat", n_hint: int = 0) -> "DenseIndex":
+        faiss = _faiss()
+        if kind == "flat":
+            inner = faiss.IndexFlatIP(dim)
+        elif kind == "hnsw":
+            # IDMap2 over HNSW cannot remove ids; removals rebuild (see remove()).
+            inner = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        elif kind == "ivf":
+            nlist = max(1, min(65536, int(4 * np.sqrt(max(n_hint, 1)))))
+            quant = faiss.IndexFlatIP(dim)
+            inner = faiss.IndexIVFFlat(quant, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            # A hashtable direct map lets us reconstruct and remove by id.
+            inner.set_direct_map_type(faiss.DirectMap.Hashtable)
+            return cls(inner, dim, kind)  # IVF has its own id map
+        else:
+            raise IndexError_(f"unknown index type {kind!r}")
+        return cls(faiss.IndexIDMap2(inner), dim, kind)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.shape[1] != self.dim:
+            raise IndexError_(f"vector dimension {vectors.shape[1]} != index dimension {self.dim}")
+        if self.kind == "ivf" and not self.index.is_trained:
+            self.index.train(vectors)
+        self.index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+        self._gpu = None
+
+    def remove(self, ids: np.ndarray) -> int:
+        if len(ids) == 0:
+            return 0
+        faiss = _faiss()
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        # IVF's hashtable direct map only removes through an IDSelectorArray.
+        sel = faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids)) if self.kind == "ivf" else faiss.IDSelectorBatch(ids)
+        if self.kind == "hnsw":
+            # HNSW graphs cannot delete: rebuild from the surviving vectors.
+            keep_ids, keep_vecs = self.all_vectors()
+            mask = ~np.isin(keep_ids, ids)
+            fresh = DenseIndex.create(self.dim, "hnsw")
+            fresh.add(keep_ids[mask], keep_vecs[mask])
+            removed = int((~mask).sum())
+            self.index = fresh.index
+        else:
+            removed = int(self.index.remove_ids(sel))
+        self._gpu = None
+        return removed
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        faiss = _faiss()
+        n = len(self)
+        if n == 0:
+            return np.zeros(0, np.int64), np.zeros((0, self.dim), np.float32)
+        if self.kind == "ivf":
+            ids, vecs = [], []
+            invlists = self.index.invlists
+            for lst in range(self.index.nlist):
+                size = invlists.list_size(lst)
+                if not size:
+                    continue
+                lid = faiss.rev_swig_ptr(invlists.get_ids(lst), size).copy()
+                ids.append(lid)
+                vecs.append(np.stack([self.index.reconstruct(int(i)) for i in lid]))
+            return np.concatenate(ids), np.concatenate(vecs)
+        ids = faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        vecs = self.index.index.reconstruct_n(0, n)
+        return ids, np.asarray(vecs, np.float32)
+
+    def vectors_for(self, ids: list[int]) -> np.ndarray:
+        out = np.zeros((len(ids), self.dim), np.float32)
+        for i, cid in enumerate(ids):
+            try:
+                out[i] = self.index.reconstruct(int(cid))
+            except RuntimeError:
+                pass  # unknown id: zero vector, scores 0
+        return out
+
+    def _searcher(self):
+        faiss = _faiss()
+        if self.kind == "flat" and hasattr(faiss, "get_num_gpus") and faiss.get_num_gpus() > 0:
+            if self._gpu is None:  # pragma: no cover - needs a GPU
+                res = faiss.StandardGpuResources()
+                self._gpu = faiss.index_cpu_to_gpu(res, 0, self.index)
+            return self._gpu  # pragma: no cover
+        return self.index
+
+    def search(
+        self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` (ids, scores). ``allowed_ids`` restricts the search inside FAISS."""
+        faiss = _faiss()
+        n = len(self)
+        if n == 0 or k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        k = min(k, n)
+        if allowed_ids is not None:
+            if len(allowed_ids) == 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed_ids, dtype=np.int64))
+            if self.kind == "hnsw":
+                params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(64, k))
+            elif self.kind == "ivf":
+                # Probe every list: a filtered search must not come back short.
+                params = faiss.SearchParametersIVF(sel=sel, nprobe=self.index.nlist)
+            else:
+                params = faiss.SearchParameters(sel=sel)
+            scores, ids = self.index.search(q, k, params=params)
+        else:
+            if self.kind == "ivf":
+                self.index.nprobe = max(8, self.index.nlist // 8)
+            scores, ids = self._searcher().search(q, k)
+        mask = ids[0] >= 0
+        return ids[0][mask].astype(np.int64), scores[0][mask].astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        _faiss().write_index(self.index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, dim: int, kind: str) -> "DenseIndex":
+        index = _faiss().read_index(str(path))
+        if index.d != dim:
+            raise IndexError_(f"{path}: dimension {index.d} != expected {dim}")
+        return cls(index, dim, kind)

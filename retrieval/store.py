@@ -1,0 +1,197 @@
+"""Index generations on disk, switched atomically.
+
+Layout under ``<home>/index``::
+
+    CURRENT                 # name of the live generation (one line)
+    gen-000007/             # dense.faiss, bm25.*, ngram.*, manifest.json
+    gen-000008.tmp-<pid>/   # being written; never pointed at
+
+A generation is written into a temporary directory, every file fsynced, the
+directory renamed, and only then ``CURRENT`` replaced via ``os.replace`` —
+so a reader (or a crash at any point) sees either the old or the new
+generation, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shirube.errors import IndexError_
+
+from .bm25 import BM25Index
+from .dense import DenseIndex
+
+_GEN = re.compile(r"^gen-(\d{6})$")
+FORMAT = "shirube-index/1"
+
+
+@dataclass
+class Snapshot:
+    """One loaded, read-only generation."""
+
+    name: str
+    path: Path
+    dense: DenseIndex
+    bm25: BM25Index
+    ngram: BM25Index
+    manifest: dict[str, Any]
+
+    @property
+    def n_chunks(self) -> int:
+        return len(self.bm25)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class IndexStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._cached: Snapshot | None = None
+
+    # -- reading -----------------------------------------------------------
+    def current_name(self) -> str | None:
+        pointer = self.root / "CURRENT"
+        if not pointer.exists():
+            return None
+        name = pointer.read_text(encoding="utf-8").strip()
+        return name or None
+
+    def generations(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and _GEN.match(p.name))
+
+    def next_name(self) -> str:
+        nums = [int(_GEN.match(g).group(1)) for g in self.generations()]  # type: ignore[union-attr]
+        return f"gen-{(max(nums) + 1 if nums else 1):06d}"
+
+    def load(self) -> Snapshot | None:
+        """The live generation, cached until ``CURRENT`` changes."""
+        name = self.current_name()
+        if name is None:
+            return None
+        with self._lock:
+            if self._cached is not None and self._cached.name == name:
+                return self._cached
+            snap = self._load(name)
+            self._cached = snap
+            return snap
+
+    def _load(self, name: str) -> Snapshot:
+        path = self.root / name
+        try:
+            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("format") != FORMAT:
+                raise IndexError_(f"{path}: unknown index format {manifest.get('format')!r}")
+            dense = DenseIndex.load(path / "dense.faiss", manifest["dim"], manifest["index_type"])
+            bm25 = BM25Index.load(path, "bm25")
+            ngram = BM25Index.load(path, "ngram")
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise IndexError_(f"index generation {name} is unreadable: {exc}") from exc
+        return Snapshot(name, path, dense, bm25, ngram, manifest)
+
+    # -- writing -----------------------------------------------------------
+    def write(
+        self,
+        dense: DenseIndex,
+        bm25: BM25Index,
+        ngram: BM25Index,
+        manifest: dict[str, Any],
+    ) -> str:
+        """Write a new generation and make it live. Returns its name."""
+        name = self.next_name()
+        tmp = self.root / f"{name}.tmp-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        files = [tmp / "dense.faiss"]
+        dense.save(files[0])
+        files += bm25.save(tmp, "bm25")
+        files += ngram.save(tmp, "ngram")
+        manifest = dict(manifest)
+        manifest.update(
+            format=FORMAT,
+            name=name,
+            dim=dense.dim,
+            index_type=dense.kind,
+            count=len(bm25),
+            checksums={f.name: _sha256(f) for f in files},
+        )
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        for f in [*files, tmp / "manifest.json"]:
+            _fsync_path(f)
+        _fsync_path(tmp)
+        final = self.root / name
+        os.rename(tmp, final)
+        self._switch(name)
+        return name
+
+    def _switch(self, name: str) -> None:
+        pointer_tmp = self.root / f"CURRENT.tmp-{os.getpid()}"
+        with open(pointer_tmp, "w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, self.root / "CURRENT")
+        _fsync_path(self.root)
+
+    def verify(self, name: str | None = None) -> list[str]:
+        """Checksum problems of a generation (empty list when sound)."""
+        name = name or self.current_name()
+        if name is None:
+            return ["no live generation"]
+        path = self.root / name
+        try:
+            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            return [f"manifest unreadable: {exc}"]
+        problems = []
+        for fname, digest in manifest.get("checksums", {}).items():
+            f = path / fname
+            if not f.exists():
+                problems.append(f"{fname} missing")
+            elif _sha256(f) != digest:
+                problems.append(f"{fname} checksum mismatch")
+        return problems
+
+    def cleanup(self, keep: int) -> list[str]:
+        """Remove old generations (keeping ``keep`` incl. the live one) and stale temp dirs."""
+        live = self.current_name()
+        removed = []
+        for p in self.root.iterdir():
+            if ".tmp-" in p.name:
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+                removed.append(p.name)
+        gens = [g for g in self.generations() if g != live]
+        for g in gens[: max(0, len(gens) - (keep - 1))]:
+            shutil.rmtree(self.root / g, ignore_errors=True)
+            removed.append(g)
+        return removed
+
+    def disk_bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())

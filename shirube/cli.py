@@ -1,0 +1,247 @@
+"""``shirube`` command line: a thin layer over :class:`shirube.engine.Shirube`.
+
+Every subcommand takes ``--home`` (default ``$SHIRUBE_HOME`` or ./.shirube)
+and most take ``--json``. Errors print one line and exit 1 — no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Sequence
+
+from .errors import ShirubeError
+
+
+def _progress_bar(enabled: bool):
+    """A progress callback drawing one tqdm bar per stage on stderr."""
+    bars: dict[str, Any] = {}
+    labels = {"load": "読み込み", "embed": "埋め込み", "bm25": "索引", "rechunk": "再分割", "eval": "評価"}
+
+    def cb(stage: str, done: int, total: int) -> None:
+        if not enabled:
+            return
+        from tqdm import tqdm
+
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), file=sys.stderr, leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return cb
+
+
+def _print(obj: Any, as_json: bool, text: str) -> None:
+    if as_json:
+        print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def _engine(args: argparse.Namespace):
+    from .engine import Shirube
+
+    overrides = {}
+    if getattr(args, "embedder", None):
+        overrides["embedder"] = args.embedder
+    return Shirube.open(home=args.home, **overrides)
+
+
+def _access(args: argparse.Namespace):
+    from retrieval.access import EVERYTHING, AccessFilter
+
+    if getattr(args, "max_label", None):
+        return AccessFilter(clearance=args.max_label)
+    return EVERYTHING
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    sh = _engine(args)
+    report = sh.ingest(
+        args.paths, label=args.label, departments=args.department or [], license=args.license or "",
+        by=args.by, progress=_progress_bar(not args.json and sys.stderr.isatty()),
+    )
+    marks = {"ok": "取込", "duplicate": "重複", "error": "エラー"}
+    lines = [f"バッチ {report.batch_id}: 取り込み {len(report.ok)} / 重複 {len(report.duplicates)} / エラー {len(report.errors)}"]
+    for f in report.files:
+        extra = f"（{f.chunks}チャンク）" if f.result == "ok" else f" — {f.reason}"
+        lines.append(f"  [{marks[f.result]}] {f.source}{extra}")
+    lines.append(f"マニフェスト: {report.manifest_path}")
+    lines.append(f"索引世代: {report.generation}")
+    _print(report.to_dict(), args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    sh = _engine(args)
+    hits = sh.search(args.query, k=args.k, access=_access(args), mode=args.mode)
+    lines = []
+    for i, h in enumerate(hits, 1):
+        snippet = h.text.replace("\n", " ")
+        lines.append(f"{i}. [{h.score:.3f}] {h.title}（{h.source}）{h.locator}\n   {snippet[:160]}")
+    _print([h.to_dict() for h in hits], args.json, "\n".join(lines) or "該当なし")
+    return 0
+
+
+def format_answer(ans) -> str:
+    lines = [ans.text, ""]
+    if ans.answered:
+        lines.append("出典:")
+        for c in ans.citations:
+            lines.append(f"  [{c.n}] {c.title}（{c.source}）{c.locator}")
+            lines.append(f"      「{' '.join(c.quote.split())}」")
+    else:
+        lines.append("関連する可能性のある箇所:")
+        for i, h in enumerate(ans.passages[:3], 1):
+            lines.append(f"  {i}. {h.title}（{h.source}）{h.locator}: {h.text[:80].replace(chr(10), ' ')}…")
+    return "\n".join(lines)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    sh = _engine(args)
+    ans = sh.ask(args.question, access=_access(args), answerer=args.answerer, k=args.k)
+    _print(ans.to_dict(), args.json, f"質問: {args.question}\n{format_answer(ans)}")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    sh = _engine(args)
+    st = sh.status()
+    docs = st["documents"]
+    lines = [
+        f"データディレクトリ: {st['home']}",
+        f"カタログ: {st['database']}",
+        f"文書: 有効 {docs.get('active', 0)} / 保留 {docs.get('pending', 0)} / 削除 {docs.get('deleted', 0)}  種類別 {st['documents_by_kind']}",
+        f"チャンク: {st['chunks']}（索引内 {st['indexed_chunks']}）",
+        f"索引世代: {st['generation']}  種類: {st['index_type']}  次元: {st['dim']}",
+        f"埋め込みモデル: {st['embedder']}",
+        f"索引ディスク使用量: {st['index_disk_bytes'] / 1e6:.1f} MB",
+        f"索引の検査: {'問題なし' if not st['index_problems'] else '; '.join(st['index_problems'])}",
+        f"マニフェスト: {len(st['manifests'])} 件",
+    ]
+    for m in st["manifests"][-10:]:
+        lines.append(f"  {m['when']}  {m['kind']}  {m['counts']}  {m['path']}")
+    _print(st, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    sh = _engine(args)
+    name = sh.reindex(full=args.full, progress=_progress_bar(not args.json and sys.stderr.isatty()))
+    _print({"generation": name, "full": args.full}, args.json, f"索引世代 {name} に切り替えました")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, load_qa
+
+    sh = _engine(args)
+    items = load_qa(args.qa)
+    access = _access(args)
+    bar = _progress_bar(not args.json and sys.stderr.isatty())
+    res = evaluate(
+        items,
+        lambda q: sh.search(q, k=10, access=access),
+        None if args.no_answer else (lambda q: sh.ask(q, access=access, answerer=args.answerer)),
+        progress=lambda d, t: bar("eval", d, t),
+    )
+    if not args.items:
+        res.pop("items", None)
+    r = res["retrieval"]
+    lines = [
+        f"質問数: {res['questions']}",
+        "Recall@1 {0:.3f}  Recall@5 {1:.3f}  Recall@10 {2:.3f}  MRR@10 {3:.3f}  nDCG@10 {4:.3f}".format(
+            r["recall@1"], r["recall@5"], r["recall@10"], r["mrr@10"], r["ndcg@10"]),
+    ]
+    if "answer" in res:
+        a = res["answer"]
+        lines.append(
+            f"answer_hit {a['answer_hit']:.3f}  citation_hit {a['citation_hit']:.3f}  location_hit {a['location_hit']:.3f}"
+            f"  false_refusal {a['false_refusal_rate']:.3f}  refusal(unanswerable) {a['refusal_rate_unanswerable']}"
+        )
+    lat = res["latency"]
+    lines.append("latency: " + "  ".join(f"{k} {v * 1000:.1f}ms" for k, v in lat.items()))
+    _print(res, args.json, "\n".join(lines))
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    sh = _engine(args)
+    name = sh.delete_document(args.document_id)
+    _print({"deleted": args.document_id, "generation": name}, args.json, f"文書 {args.document_id} を削除しました（索引世代 {name}）")
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace) -> int:
+    sh = _engine(args)
+    docs = sh.documents()
+    lines = [f"{d['id']:>4}  機密性{d['label']}  {d['kind']:<9} {d['title']}（{d['source']}）" for d in docs]
+    _print(docs, args.json, "\n".join(lines) or "文書はありません")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="shirube", description="標 Shirube — 根拠を示す日本語文書アシスタント")
+    p.add_argument("--home", default=os.environ.get("SHIRUBE_HOME"), help="data directory (default ./.shirube)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn, help: str, json_flag: bool = True) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help)
+        sp.set_defaults(fn=fn)
+        if json_flag:
+            sp.add_argument("--json", action="store_true", help="machine-readable output")
+        sp.add_argument("--embedder", help="override the configured embedder")
+        return sp
+
+    sp = add("ingest", cmd_ingest, "ingest files or folders as one batch")
+    sp.add_argument("paths", nargs="+")
+    sp.add_argument("--label", type=int, default=1, choices=(1, 2, 3), help="機密性 level 1–3")
+    sp.add_argument("--department", action="append", help="department (repeatable)")
+    sp.add_argument("--license", default="", help="licence / source note")
+    sp.add_argument("--by", help="who ingests (default: OS user)")
+
+    for name, fn, hlp in (("search", cmd_search, "ranked passages"), ("ask", cmd_ask, "answer with citations")):
+        sp = add(name, fn, hlp)
+        sp.add_argument("query" if name == "search" else "question")
+        sp.add_argument("-k", type=int, default=None, help="number of passages")
+        sp.add_argument("--max-label", type=int, choices=(1, 2, 3), help="only documents up to this label")
+        if name == "search":
+            sp.add_argument("--mode", default="hybrid", choices=("hybrid", "bm25", "ngram", "dense"))
+        else:
+            sp.add_argument("--answerer", default=None)
+
+    add("status", cmd_status, "documents, chunks, index generation, models, disk")
+    sp = add("reindex", cmd_reindex, "bring the index up to date (--full: new generation from scratch)")
+    sp.add_argument("--full", action="store_true")
+    sp = add("eval", cmd_eval, "retrieval and answer metrics on a QA JSONL file")
+    sp.add_argument("--qa", required=True)
+    sp.add_argument("--answerer", default=None)
+    sp.add_argument("--no-answer", action="store_true", help="retrieval metrics only")
+    sp.add_argument("--items", action="store_true", help="include per-question rows in --json")
+    sp.add_argument("--max-label", type=int, choices=(1, 2, 3))
+    sp = add("delete", cmd_delete, "delete a document (and drop it from the index)")
+    sp.add_argument("document_id", type=int)
+    add("documents", cmd_documents, "list documents")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args) or 0)
+    except ShirubeError as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("中断しました", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

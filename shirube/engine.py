@@ -1,0 +1,638 @@
+"""The library facade the CLI and the app both call.
+
+>>> sh = Shirube.open(home=".shirube")                          # doctest: +SKIP
+>>> report = sh.ingest(["samples/"], label=1, departments=["総務課"])
+>>> sh.ask("育児休業は最長でいつまで延長できますか").text
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import numpy as np
+from sqlalchemy import select, update
+
+from indexer.analysis import gram_terms, index_text
+from indexer.catalog import Batch, BatchFile, Catalog, ChunkRow, Document, Generation, SectionRow
+from indexer.loaders import LoadLimits, load_bytes, sanitize_name
+from indexer.manifest import current_user, list_manifests, tool_versions, write_json_atomic
+from indexer.process import ProcessedSection, process_document
+from indexer.types import LoadedDocument, Section
+from model.answerer import Passage
+from model.embedders import Embedder, make_embedder
+from model.records import Answer, Hit
+from retrieval.access import EVERYTHING, AccessFilter
+from retrieval.bm25 import BM25Index
+from retrieval.dense import DenseIndex
+from retrieval.hybrid import FusionWeights, Ranked, rank
+from retrieval.store import IndexStore, Snapshot
+
+from .config import Settings
+from .errors import IndexError_, IngestError, LoaderError, RetrievalError, ShirubeError
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class FileResult:
+    source: str
+    result: str  # ok | duplicate | error
+    reason: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    document_id: int | None = None
+    title: str | None = None
+    chunks: int = 0
+
+
+@dataclass
+class BatchReport:
+    batch_id: int
+    files: list[FileResult] = field(default_factory=list)
+    manifest_path: str | None = None
+    generation: str | None = None
+
+    @property
+    def ok(self) -> list[FileResult]:
+        return [f for f in self.files if f.result == "ok"]
+
+    @property
+    def errors(self) -> list[FileResult]:
+        return [f for f in self.files if f.result == "error"]
+
+    @property
+    def duplicates(self) -> list[FileResult]:
+        return [f for f in self.files if f.result == "duplicate"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "manifest": self.manifest_path,
+            "generation": self.generation,
+            "files": [vars(f) for f in self.files],
+        }
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files under the given paths, sorted, hidden files skipped."""
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
+                    yield f
+        else:
+            yield p
+
+
+class Shirube:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(settings.database_url)
+        self.store = IndexStore(settings.index_dir)
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+        self._allowed_cache: dict[tuple, np.ndarray] = {}
+
+    @classmethod
+    def open(cls, home: str | Path | None = None, embedder: Embedder | None = None, **overrides: Any) -> "Shirube":
+        return cls(Settings.load(home=home, **overrides), embedder=embedder)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # -- models ------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self._embedder_lock:
+            if self._embedder is None:
+                self._embedder = make_embedder(
+                    self.settings.embedder,
+                    batch_size=self.settings.embed_batch,
+                    cache_dir=self.settings.cache_dir,
+                )
+            return self._embedder
+
+    # -- writing -----------------------------------------------------------
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """One writer at a time per home (ingest, reindex, delete)."""
+        path = self.settings.home / ".write.lock"
+        with open(path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        label: int = 1,
+        departments: Iterable[str] = (),
+        license: str = "",
+        by: str | None = None,
+        progress: Progress = _noop,
+    ) -> BatchReport:
+        """Ingest files and folders as one batch; bad files are reported, not fatal."""
+        items: list[tuple[str, Callable[[], bytes], int | None]] = []
+        for f in iter_files(paths):
+            size = f.stat().st_size if f.exists() else None
+            items.append((str(f), (lambda f=f: f.read_bytes()), size))
+        return self.ingest_items(items, label=label, departments=departments, license=license, by=by, progress=progress)
+
+    def ingest_bytes(
+        self, files: Iterable[tuple[str, bytes]], **kwargs: Any
+    ) -> BatchReport:
+        """Same as :meth:`ingest` for uploaded (name, bytes) pairs."""
+        items = [(name, (lambda d=data: d), len(data)) for name, data in files]
+        return self.ingest_items(items, **kwargs)
+
+    def ingest_items(
+        self,
+        items: list[tuple[str, Callable[[], bytes], int | None]],
+        *,
+        label: int = 1,
+        departments: Iterable[str] = (),
+        license: str = "",
+        by: str | None = None,
+        progress: Progress = _noop,
+        loader: Callable[[bytes, str], LoadedDocument] | None = None,
+    ) -> BatchReport:
+        if label not in (1, 2, 3):
+            raise IngestError("batch", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
+        departments = sorted({d.strip() for d in departments if d and d.strip()})
+        by = by or current_user()
+        limits = LoadLimits()
+        load = loader or (lambda data, name: load_bytes(data, name, limits))
+        with self._write_lock():
+            with self.catalog.session() as s:
+                batch = Batch(by=by)
+                s.add(batch)
+                s.flush()
+                batch_id = batch.id
+            report = BatchReport(batch_id)
+            for i, (source, read, size) in enumerate(items):
+                progress("load", i, len(items))
+                report.files.append(
+                    self._ingest_one(batch_id, source, read, size, label, departments, license, load, limits)
+                )
+            progress("load", len(items), len(items))
+            if report.ok or self._has_pending():
+                report.generation = self._sync_index(progress=progress)
+            report.manifest_path = str(self._write_batch_manifest(batch_id, report, label, departments, license, by))
+        return report
+
+    def _ingest_one(
+        self, batch_id: int, source: str, read: Callable[[], bytes], size: int | None,
+        label: int, departments: list[str], license: str,
+        load: Callable[[bytes, str], LoadedDocument], limits: LoadLimits,
+    ) -> FileResult:
+        name = sanitize_name(source)
+        res = FileResult(source=source, result="error", size=size)
+        try:
+            if size is not None and size > limits.max_bytes:
+                raise LoaderError(name, f"ファイルが大きすぎます（{size / 1e6:.1f}MB > 上限{limits.max_bytes / 1e6:.0f}MB）")
+            try:
+                data = read()
+            except OSError as exc:
+                raise LoaderError(name, f"ファイルを読めません: {exc.strerror or exc}") from exc
+            res.size = len(data)
+            res.sha256 = hashlib.sha256(data).hexdigest()
+            with self.catalog.session() as s:
+                dup = self.catalog.find_document_by_sha(s, res.sha256)
+                if dup is not None:
+                    res.result, res.document_id, res.title = "duplicate", dup.id, dup.title
+                    res.reason = f"重複（登録済み: 文書ID {dup.id}「{dup.title}」）"
+                    self._record_file(s, batch_id, res)
+                    return res
+            doc = load(data, name)
+            sections = process_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap)
+            if not sections:
+                raise LoaderError(name, "テキストなし（抽出できる本文がありません）")
+            with self.catalog.session() as s:
+                bf = self._record_file(s, batch_id, res)
+                row = self._add_document(s, doc, sections, res.sha256, len(data), label, departments, license, batch_id)
+                res.result, res.document_id, res.title = "ok", row.id, row.title
+                res.chunks = sum(len(p.chunks) for p in sections)
+                bf.result, bf.document_id = "ok", row.id
+                row.batch_file_id = bf.id
+        except IngestError as exc:
+            res.result, res.reason = "error", exc.reason
+            self._record_error(batch_id, res)
+        except Exception as exc:  # a bug or library crash on one file must not stop the batch
+            res.result, res.reason = "error", f"予期しないエラー: {type(exc).__name__}: {exc}"
+            self._record_error(batch_id, res)
+        return res
+
+    def _record_file(self, s, batch_id: int, res: FileResult) -> BatchFile:
+        bf = BatchFile(
+            batch_id=batch_id, source=res.source, sha256=res.sha256, size=res.size,
+            result=res.result, reason=res.reason, document_id=res.document_id,
+        )
+        s.add(bf)
+        s.flush()
+        return bf
+
+    def _record_error(self, batch_id: int, res: FileResult) -> None:
+        with self.catalog.session() as s:
+            self._record_file(s, batch_id, res)
+
+    def _add_document(
+        self, s, doc: LoadedDocument, sections: list[ProcessedSection], sha: str, size: int,
+        label: int, departments: list[str], license: str, batch_id: int | None,
+    ) -> Document:
+        title = doc.title.strip() or Path(doc.source).stem
+        row = Document(
+            sha256=sha, source=doc.source, title=title, kind=doc.kind, encoding=doc.encoding,
+            pages=doc.pages, size=size, label=label, departments=list(departments), license=license,
+            status="pending", meta=dict(doc.meta), batch_id=batch_id,
+        )
+        s.add(row)
+        s.flush()
+        self._add_sections(s, row, sections)
+        return row
+
+    def _add_sections(self, s, row: Document, sections: list[ProcessedSection]) -> None:
+        for ps in sections:
+            sec = SectionRow(
+                document_id=row.id, ordinal=ps.ordinal, page=ps.page, article=ps.article,
+                heading=ps.heading, text_original=ps.text_original, text=ps.text, offset_map=ps.offset_map,
+            )
+            s.add(sec)
+            s.flush()
+            for c in ps.chunks:
+                s.add(ChunkRow(
+                    document_id=row.id, section_id=sec.id, ordinal=c.ordinal, start=c.start, end=c.end,
+                    text=c.text, terms=" ".join(c.terms), n_tokens=c.n_tokens,
+                ))
+        s.flush()
+
+    def _has_pending(self) -> bool:
+        with self.catalog.session() as s:
+            return s.scalars(select(Document.id).where(Document.status == "pending").limit(1)).first() is not None
+
+    def _write_batch_manifest(
+        self, batch_id: int, report: BatchReport, label: int, departments: list[str], license: str, by: str
+    ) -> Path:
+        now = dt.datetime.now(dt.timezone.utc)
+        emb_id, dim = self._embedder_identity()
+        data = {
+            "kind": "ingest-batch",
+            "batch_id": batch_id,
+            "when": now.isoformat(),
+            "by": by,
+            "label": label,
+            "departments": departments,
+            "license": license,
+            "generation": report.generation,
+            "counts": {
+                "ok": len(report.ok), "duplicate": len(report.duplicates), "error": len(report.errors),
+            },
+            "files": [
+                {
+                    "source": f.source, "sha256": f.sha256, "size": f.size, "license": license,
+                    "result": f.result, "reason": f.reason, "document_id": f.document_id,
+                    "title": f.title, "chunks": f.chunks,
+                }
+                for f in report.files
+            ],
+            "tools": tool_versions(emb_id, dim, self.settings.chunk_tokens, self.settings.chunk_overlap),
+        }
+        path = self.settings.manifest_dir / f"batch-{batch_id:06d}-{now:%Y%m%dT%H%M%SZ}.json"
+        write_json_atomic(path, data)
+        with self.catalog.session() as s:
+            b = s.get(Batch, batch_id)
+            if b is not None:
+                b.finished_at = now
+                b.manifest_path = str(path)
+                b.n_ok, b.n_duplicate, b.n_error = len(report.ok), len(report.duplicates), len(report.errors)
+        return path
+
+    def _embedder_identity(self) -> tuple[str, int]:
+        snap = self.store.load()
+        if self._embedder is None and snap is not None:
+            return snap.manifest.get("embedder", ""), int(snap.manifest.get("dim", 0))
+        return self.embedder.model_id, self.embedder.dim
+
+    # -- the index -----------------------------------------------------------
+    def reindex(self, full: bool = False, progress: Progress = _noop) -> str | None:
+        """Bring the index in line with the catalog.
+
+        Incremental: embed chunks of pending documents, drop deleted ones.
+        ``full``: re-normalise and re-chunk every document from its stored
+        original text with the current settings, re-embed everything, and
+        switch to the new generation atomically.
+        """
+        with self._write_lock():
+            if full:
+                self._rechunk_all(progress)
+            return self._sync_index(full=full, progress=progress)
+
+    def _rechunk_all(self, progress: Progress) -> None:
+        with self.catalog.session() as s:
+            doc_ids = s.scalars(select(Document.id).where(Document.status != "deleted").order_by(Document.id)).all()
+        for i, did in enumerate(doc_ids):
+            progress("rechunk", i, len(doc_ids))
+            with self.catalog.session() as s:
+                row = s.get(Document, did)
+                loaded = LoadedDocument(
+                    source=row.source, kind=row.kind, title=row.title, pages=row.pages,
+                    sections=tuple(
+                        Section(sec.text_original, sec.page, sec.article, sec.heading)
+                        for sec in row.sections
+                    ),
+                )
+                processed = process_document(loaded, self.settings.chunk_tokens, self.settings.chunk_overlap)
+                row.sections.clear()
+                s.flush()
+                self._add_sections(s, row, processed)
+                row.status = "pending"
+        progress("rechunk", len(doc_ids), len(doc_ids))
+
+    def _sync_index(self, full: bool = False, progress: Progress = _noop) -> str | None:
+        snap = self.store.load()
+        emb = self.embedder
+        if snap is not None and not full and snap.manifest.get("embedder") != emb.model_id:
+            raise IndexError_(
+                f"the live index was built with {snap.manifest.get('embedder')!r} but the configured "
+                f"embedder is {emb.model_id!r}: run `shirube reindex --full`"
+            )
+        with self.catalog.session() as s:
+            rows = s.execute(
+                select(ChunkRow.id, ChunkRow.terms, ChunkRow.text, Document.title, SectionRow.heading, SectionRow.article)
+                .join(Document, Document.id == ChunkRow.document_id)
+                .join(SectionRow, SectionRow.id == ChunkRow.section_id)
+                .where(Document.status.in_(("pending", "active")))
+                .order_by(ChunkRow.id)
+            ).all()
+        want_ids = np.asarray([r[0] for r in rows], np.int64)
+        if full or snap is None:
+            dense = DenseIndex.create(emb.dim, self.settings.index_type, n_hint=len(rows))
+            live = np.zeros(0, np.int64)
+        else:
+            # A private copy: the cached snapshot keeps serving queries meanwhile.
+            dense = DenseIndex.load(snap.path / "dense.faiss", snap.dense.dim, snap.dense.kind)
+            live = snap.bm25.ids
+        to_remove = np.setdiff1d(live, want_ids)
+        add_mask = ~np.isin(want_ids, live)
+        dense.remove(to_remove)
+        texts = [
+            index_text(r[3], " > ".join(p for p in (r[4], r[5]) if p) or None, r[2])
+            for r, m in zip(rows, add_mask) if m
+        ]
+        if texts:
+            done = [0]
+
+            def tick(n: int) -> None:
+                done[0] += n
+                progress("embed", done[0], len(texts))
+
+            progress("embed", 0, len(texts))
+            vecs = emb.embed_passages(texts, progress=tick) if _accepts_progress(emb) else emb.embed_passages(texts)
+            dense.add(want_ids[add_mask], vecs)
+        if not texts and len(to_remove) == 0 and snap is not None and not full:
+            self._mark_active(want_ids, snap.name)
+            return snap.name
+        progress("bm25", 0, 1)
+        bm25 = BM25Index.build(want_ids.tolist(), (r[1].split() for r in rows))
+        ngram = BM25Index.build(
+            want_ids.tolist(),
+            (gram_terms(index_text(r[3], " > ".join(p for p in (r[4], r[5]) if p) or None, r[2])) for r in rows),
+        )
+        progress("bm25", 1, 1)
+        manifest = {
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "embedder": emb.model_id,
+            "full": bool(full or snap is None),
+            "previous": snap.name if snap else None,
+            "tools": tool_versions(emb.model_id, emb.dim, self.settings.chunk_tokens, self.settings.chunk_overlap),
+        }
+        with self.catalog.session() as s:
+            gen = Generation(name="(building)", status="building", n_chunks=len(rows), embedder=emb.model_id,
+                             dim=emb.dim, full=int(full))
+            s.add(gen)
+            s.flush()
+            gen.name = f"(building-{gen.id})"
+        name = self.store.write(dense, bm25, ngram, manifest)
+        with self.catalog.session() as s:
+            s.execute(update(Generation).where(Generation.status == "live").values(status="retired"))
+            g = s.scalars(select(Generation).where(Generation.status == "building").order_by(Generation.id.desc())).first()
+            if g is not None:
+                g.name, g.status = name, "live"
+        self._mark_active(want_ids, name)
+        self.store.cleanup(self.settings.keep_generations)
+        self._allowed_cache.clear()
+        return name
+
+    def _mark_active(self, ids: np.ndarray, generation: str) -> None:
+        with self.catalog.session() as s:
+            s.execute(update(Document).where(Document.status == "pending").values(status="active"))
+
+    def delete_document(self, document_id: int, by: str | None = None) -> str | None:
+        with self._write_lock():
+            with self.catalog.session() as s:
+                row = s.get(Document, document_id)
+                if row is None or row.status == "deleted":
+                    raise ShirubeError(f"文書ID {document_id} は存在しません")
+                row.status = "deleted"
+            name = self._sync_index()
+            with self.catalog.session() as s:
+                row = s.get(Document, document_id)
+                row.sections.clear()
+            return name
+
+    # -- reading -------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        snap = self.store.load()
+        if snap is None:
+            raise RetrievalError("索引がまだありません。先に `shirube ingest` で文書を登録してください。")
+        return snap
+
+    def _allowed(self, snap: Snapshot, access: AccessFilter) -> np.ndarray | None:
+        if access.unrestricted:
+            return None
+        key = (snap.name, access.key)
+        cached = self._allowed_cache.get(key)
+        if cached is not None:
+            return cached
+        with self.catalog.session() as s:
+            docs = s.execute(
+                select(Document.id, Document.label, Document.departments).where(Document.status == "active")
+            ).all()
+            ok_docs = [d[0] for d in docs if access.allows(d[1], d[2] or [], d[0])]
+            ids = s.scalars(select(ChunkRow.id).where(ChunkRow.document_id.in_(ok_docs))).all() if ok_docs else []
+        arr = np.asarray(sorted(ids), np.int64)
+        if len(self._allowed_cache) > 256:
+            self._allowed_cache.clear()
+        self._allowed_cache[key] = arr
+        return arr
+
+    def search(
+        self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
+        timings: dict[str, float] | None = None,
+    ) -> list[Hit]:
+        if not query or not query.strip():
+            raise RetrievalError("検索語が空です")
+        snap = self.snapshot()
+        k = k or self.settings.top_k
+        st = self.settings
+        weights = FusionWeights(st.weight_bm25, st.weight_ngram, st.weight_dense, st.fusion, st.rrf_k)
+        ranked = rank(
+            snap, self.embedder if mode in ("hybrid", "dense") else None, query, k * 2, mode=mode,
+            weights=weights, candidates=st.candidates, allowed_ids=self._allowed(snap, access), timings=timings,
+        )
+        return self._resolve(ranked, access)[:k]
+
+    def _resolve(self, ranked: list[Ranked], access: AccessFilter) -> list[Hit]:
+        if not ranked:
+            return []
+        ids = [r.chunk_id for r in ranked]
+        with self.catalog.session() as s:
+            rows = s.execute(
+                select(ChunkRow, SectionRow, Document)
+                .join(SectionRow, SectionRow.id == ChunkRow.section_id)
+                .join(Document, Document.id == ChunkRow.document_id)
+                .where(ChunkRow.id.in_(ids))
+            ).all()
+        by_id = {c.id: (c, sec, d) for c, sec, d in rows}
+        hits = []
+        for r in ranked:
+            found = by_id.get(r.chunk_id)
+            if found is None:
+                continue  # deleted while this generation was live
+            c, sec, d = found
+            # Second line of defence: never return what the user may not see.
+            if d.status == "deleted" or not access.allows(d.label, d.departments or [], d.id):
+                continue
+            hits.append(Hit(
+                c.id, d.id, sec.id, d.title, d.source, d.kind, d.label, sec.page, sec.article, sec.heading,
+                c.text, c.start, c.end, r.score, r.scores,
+            ))
+        return hits
+
+    def passages(self, hits: list[Hit]) -> list[Passage]:
+        if not hits:
+            return []
+        with self.catalog.session() as s:
+            secs = {
+                sec.id: sec
+                for sec in s.scalars(select(SectionRow).where(SectionRow.id.in_({h.section_id for h in hits})))
+            }
+        return [Passage(h, secs[h.section_id].text_original, secs[h.section_id].offset_map) for h in hits if h.section_id in secs]
+
+    def answerer(self, name: str | None = None):
+        from model.extractive import ExtractiveAnswerer
+
+        name = name or self.settings.answerer
+        if name != "extractive":
+            raise ShirubeError(f"unknown answerer {name!r}")
+        snap = self.snapshot()
+        return ExtractiveAnswerer(
+            snap.bm25.idf, max_sentences=self.settings.answer_sentences, min_evidence=self.settings.min_evidence
+        )
+
+    def ask(self, question: str, *, access: AccessFilter = EVERYTHING, answerer: str | None = None,
+            k: int | None = None) -> Answer:
+        t0 = time.perf_counter()
+        hits = self.search(question, k=k, access=access)
+        ans = self.answerer(answerer).answer(question, self.passages(hits))
+        from dataclasses import replace
+
+        return replace(ans, latency_s=time.perf_counter() - t0)
+
+    def section(self, section_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
+        """A section's original text and metadata, for the source viewer."""
+        with self.catalog.session() as s:
+            sec = s.get(SectionRow, section_id)
+            if sec is None:
+                raise RetrievalError(f"section {section_id} not found")
+            d = sec.document
+            if d.status == "deleted" or not access.allows(d.label, d.departments or [], d.id):
+                raise RetrievalError(f"section {section_id} not found")
+            return {
+                "section_id": sec.id, "document_id": d.id, "title": d.title, "source": d.source, "kind": d.kind,
+                "page": sec.page, "article": sec.article, "heading": sec.heading, "text": sec.text_original,
+            }
+
+    def status(self) -> dict[str, Any]:
+        snap = self.store.load()
+        with self.catalog.session() as s:
+            docs = s.execute(select(Document.status, Document.kind)).all()
+            n_chunks = s.query(ChunkRow).count()
+        by_status: dict[str, int] = {}
+        by_kind: dict[str, int] = {}
+        for st, kind in docs:
+            by_status[st] = by_status.get(st, 0) + 1
+            if st != "deleted":
+                by_kind[kind] = by_kind.get(kind, 0) + 1
+        return {
+            "home": str(self.settings.home.resolve()),
+            "database": _redact(self.settings.database_url),
+            "documents": by_status,
+            "documents_by_kind": by_kind,
+            "chunks": n_chunks,
+            "generation": snap.name if snap else None,
+            "indexed_chunks": snap.n_chunks if snap else 0,
+            "embedder": snap.manifest.get("embedder") if snap else self.settings.embedder,
+            "dim": snap.manifest.get("dim") if snap else None,
+            "index_type": snap.manifest.get("index_type") if snap else self.settings.index_type,
+            "index_disk_bytes": self.store.disk_bytes(),
+            "index_problems": self.store.verify() if snap else [],
+            "manifests": [
+                {"path": m["_path"], "when": m.get("when"), "kind": m.get("kind"), "counts": m.get("counts")}
+                for m in list_manifests(self.settings.manifest_dir)
+            ],
+        }
+
+    def documents(self, access: AccessFilter = EVERYTHING) -> list[dict[str, Any]]:
+        with self.catalog.session() as s:
+            rows = s.scalars(select(Document).where(Document.status != "deleted").order_by(Document.id)).all()
+            return [
+                {"id": d.id, "title": d.title, "source": d.source, "kind": d.kind, "pages": d.pages,
+                 "label": d.label, "departments": d.departments, "license": d.license, "status": d.status,
+                 "sha256": d.sha256, "batch_id": d.batch_id, "created_at": d.created_at.isoformat()}
+                for d in rows if access.allows(d.label, d.departments or [], d.id)
+            ]
+
+    def chunk_provenance(self, chunk_id: int) -> dict[str, Any]:
+        """Trace a chunk back to its document, batch and manifest entry."""
+        with self.catalog.session() as s:
+            c = s.get(ChunkRow, chunk_id)
+            if c is None:
+                raise RetrievalError(f"chunk {chunk_id} not found")
+            d = s.get(Document, c.document_id)
+            b = s.get(Batch, d.batch_id) if d.batch_id else None
+            return {"chunk_id": c.id, "document_id": d.id, "source": d.source, "sha256": d.sha256,
+                    "batch_id": d.batch_id, "manifest": b.manifest_path if b else None}
+
+
+def _accepts_progress(emb: Embedder) -> bool:
+    import inspect
+
+    try:
+        return "progress" in inspect.signature(emb.embed_passages).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

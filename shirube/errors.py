@@ -1,0 +1,55 @@
+"""One exception hierarchy for the whole project.
+
+Every error that can reach a user derives from :class:`ShirubeError`; the CLI
+and the app turn it into a one-line Japanese/English message, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ShirubeError(Exception):
+    """Base class of every error Shirube raises on purpose."""
+
+
+class ConfigError(ShirubeError):
+    """Bad or unknown configuration value."""
+
+
+class IngestError(ShirubeError):
+    """A file could not be ingested. ``reason`` is shown to the clerk."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class LoaderError(IngestError):
+    """The file's content could not be read (corrupt, encrypted, unsupported…)."""
+
+
+class IndexError_(ShirubeError):  # noqa: N801 - avoid shadowing the builtin
+    """The search index is missing, inconsistent or could not be written."""
+
+
+class RetrievalError(ShirubeError):
+    """Search failed (bad query, empty index…)."""
+
+
+class AnswerError(ShirubeError):
+    """An answerer failed (model missing, timeout…)."""
+
+
+class AccessDenied(ShirubeError):
+    """The acting user may not see or do this."""
+
+
+class MissingExtra(ShirubeError):
+    """An optional dependency is not installed; the message names the extra."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        super().__init__(
+            f"{package} is not installed: pip install 'shirube[{extra}]'"
+        )
+        self.package = package
+        self.extra = extra

@@ -1,0 +1,166 @@
+"""Retrieval and answer metrics over a QA file (JSONL).
+
+Each line: ``{"question": ..., "relevant": ["file.pdf" | 12, ...],
+"answers": ["..."], "page": 3, "article": "第五条", "answerable": true}``;
+only ``question`` is required. Documents are matched by id or by source
+file name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class QAItem:
+    question: str
+    relevant: tuple[str, ...]
+    answers: tuple[str, ...]
+    page: int | None = None
+    article: str | None = None
+    answerable: bool = True
+    id: str = ""
+
+
+def load_qa(path: str | Path) -> list[QAItem]:
+    items = []
+    p = Path(path)
+    if not p.exists():
+        raise ConfigError(f"QA file not found: {p}")
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            q = d["question"]
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(f"{p}:{n}: not a QA line ({exc})") from exc
+        rel = tuple(str(r) for r in d.get("relevant", []))
+        items.append(QAItem(
+            q, rel, tuple(d.get("answers", [])), d.get("page"), d.get("article"),
+            bool(d.get("answerable", bool(rel) or bool(d.get("answers")))), str(d.get("id", n)),
+        ))
+    return items
+
+
+def nfkc(s: str) -> str:
+    return unicodedata.normalize("NFKC", s)
+
+
+def _matches(source: str, doc_id: int, relevant: tuple[str, ...]) -> bool:
+    name = Path(source).name
+    return any(r == str(doc_id) or Path(r).name == name for r in relevant)
+
+
+def _location_ok(item: QAItem, page: int | None, article: str | None) -> bool:
+    if item.page is not None and page != item.page:
+        return False
+    if item.article and not (article and (article.startswith(item.article) or item.article.startswith(article))):
+        return False
+    return True
+
+
+def percentile(xs: list[float], q: float) -> float:
+    if not xs:
+        return 0.0
+    s = sorted(xs)
+    i = min(len(s) - 1, max(0, math.ceil(q / 100 * len(s)) - 1))
+    return s[i]
+
+
+def evaluate(
+    items: Iterable[QAItem],
+    search: Callable[[str], list[Any]],
+    ask: Callable[[str], Any] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """``search(q)`` returns Hits (ranked); ``ask(q)`` returns an Answer."""
+    items = list(items)
+    r1 = r5 = r10 = mrr = ndcg = 0.0
+    n_ret = 0
+    ans_hit = cite_hit = loc_hit = 0
+    n_ans = 0
+    refused_unanswerable = n_unanswerable = false_refusals = 0
+    lat_search: list[float] = []
+    lat_ask: list[float] = []
+    per_item = []
+    for i, it in enumerate(items):
+        t0 = time.perf_counter()
+        hits = search(it.question)[:10]
+        lat_search.append(time.perf_counter() - t0)
+        row: dict[str, Any] = {"id": it.id, "question": it.question}
+        if it.relevant:
+            n_ret += 1
+            docs: list[int] = []
+            rels: list[bool] = []
+            for h in hits:
+                if h.document_id in docs:
+                    continue
+                docs.append(h.document_id)
+                rels.append(_matches(h.source, h.document_id, it.relevant))
+            first = next((k for k, r in enumerate(rels) if r), None)
+            if first is not None:
+                r1 += first < 1
+                r5 += first < 5
+                r10 += first < 10
+                mrr += 1.0 / (first + 1)
+            dcg = sum(1.0 / math.log2(k + 2) for k, r in enumerate(rels) if r)
+            ideal = sum(1.0 / math.log2(k + 2) for k in range(min(len(it.relevant), 10)))
+            ndcg += dcg / ideal if ideal else 0.0
+            row["rank"] = None if first is None else first + 1
+        if ask is not None:
+            t0 = time.perf_counter()
+            ans = ask(it.question)
+            lat_ask.append(time.perf_counter() - t0)
+            row["answered"] = ans.answered
+            if it.answerable:
+                n_ans += 1
+                if not ans.answered:
+                    false_refusals += 1
+                gold = [nfkc(a) for a in it.answers]
+                text = nfkc(ans.text)
+                hit = any(g and g in text for g in gold)
+                chit = any(any(g and g in nfkc(c.quote) for g in gold) for c in ans.citations)
+                lhit = any(
+                    _matches(c.source, c.document_id, it.relevant) and _location_ok(it, c.page, c.article)
+                    for c in ans.citations
+                ) if it.relevant else False
+                ans_hit += hit
+                cite_hit += chit
+                loc_hit += lhit
+                row.update(answer_hit=hit, citation_hit=chit, location_hit=lhit)
+            else:
+                n_unanswerable += 1
+                refused_unanswerable += not ans.answered
+        per_item.append(row)
+        if progress:
+            progress(i + 1, len(items))
+    d = max(n_ret, 1)
+    out: dict[str, Any] = {
+        "questions": len(items),
+        "retrieval": {
+            "recall@1": r1 / d, "recall@5": r5 / d, "recall@10": r10 / d,
+            "mrr@10": mrr / d, "ndcg@10": ndcg / d,
+        },
+        "latency": {
+            "search_p50_s": percentile(lat_search, 50), "search_p95_s": percentile(lat_search, 95),
+        },
+        "items": per_item,
+    }
+    if ask is not None:
+        a = max(n_ans, 1)
+        out["answer"] = {
+            "answer_hit": ans_hit / a, "citation_hit": cite_hit / a, "location_hit": loc_hit / a,
+            "false_refusal_rate": false_refusals / a,
+            "refusal_rate_unanswerable": (refused_unanswerable / n_unanswerable) if n_unanswerable else None,
+        }
+        out["latency"].update(ask_p50_s=percentile(lat_ask, 50), ask_p95_s=percentile(lat_ask, 95))
+    return out

@@ -1,0 +1,119 @@
+import json
+
+import numpy as np
+import pytest
+
+from indexer.japanese import content_terms
+from retrieval.bm25 import BM25Index
+from retrieval.dense import DenseIndex
+from retrieval.store import IndexStore
+from shirube.config import Settings
+from shirube.errors import ConfigError
+
+DOCS = [
+    "固定資産税の納税義務者は、毎年1月1日現在の土地・家屋の所有者です。",
+    "育児休業は、子が1歳に達するまで取得でき、保育所に入れない場合は2歳まで延長できます。",
+    "住民票の写しは、市民課の窓口またはコンビニエンスストアで交付を受けられます。",
+    "避難所の運営は、避難所運営委員会が自主的に行います。",
+    "補助金の交付申請は、事業開始の30日前までに提出してください。",
+]
+
+
+def test_bm25_matches_reference_bm25s():
+    bm25s = pytest.importorskip("bm25s")
+    corpus = [content_terms(d) for d in DOCS]
+    ours = BM25Index.build(range(len(DOCS)), corpus, k1=1.5, b=0.75)
+    ref = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
+    ref.index(_tokenized(corpus))
+    for q in ["納税義務者", "育児休業の延長", "住民票の交付", "補助金の申請期限"]:
+        terms = content_terms(q)
+        mine = ours.scores(terms)
+        theirs = ref.get_scores(terms)
+        # bm25s's lucene variant omits the constant (k1+1) factor.
+        np.testing.assert_allclose(mine / (1.5 + 1), theirs, rtol=1e-5, atol=1e-6)
+
+
+def _tokenized(corpus):
+    return corpus
+
+
+def test_bm25_search_filter_and_roundtrip(tmp_path):
+    idx = BM25Index.build([10, 20, 30], [content_terms(d) for d in DOCS[:3]])
+    ids, scores = idx.search(content_terms("固定資産税の納税義務者"), k=3)
+    assert ids.tolist()[0] == 10 and scores[0] > 0
+    # filtered before ranking: the best match is not allowed, so it is absent
+    ids, _ = idx.search(content_terms("固定資産税"), k=3, allowed=np.array([False, True, True]))
+    assert 10 not in ids.tolist()
+    idx.save(tmp_path, "bm25")
+    again = BM25Index.load(tmp_path, "bm25")
+    np.testing.assert_array_equal(again.scores(["育児"]), idx.scores(["育児"]))
+    assert again.idf("育児") == pytest.approx(idx.idf("育児"))
+    assert idx.idf("未知語") > idx.idf("育児")
+
+
+def _vectors(n, dim=16, seed=0):
+    v = np.random.default_rng(seed).normal(size=(n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_dense_add_remove_filter_persist(tmp_path, kind):
+    v = _vectors(200)
+    ids = np.arange(1000, 1200, dtype=np.int64)
+    d = DenseIndex.create(16, kind, n_hint=200)
+    d.add(ids, v)
+    got, _ = d.search(v[7], 1)
+    assert got.tolist() == [1007]
+    # filtered search finds the allowed ids even though they are not the nearest
+    allowed = np.array([1100, 1150], dtype=np.int64)
+    got, _ = d.search(v[7], 5, allowed)
+    assert sorted(got.tolist()) == [1100, 1150]
+    assert d.remove(np.array([1007])) == 1
+    assert 1007 not in d.search(v[7], 5)[0].tolist()
+    d.save(tmp_path / "x.faiss")
+    again = DenseIndex.load(tmp_path / "x.faiss", 16, kind)
+    assert len(again) == 199
+    np.testing.assert_allclose(again.vectors_for([1008])[0], v[8], atol=1e-5)
+
+
+def _write_gen(store, n):
+    v = _vectors(n)
+    d = DenseIndex.create(16)
+    d.add(np.arange(n), v)
+    b = BM25Index.build(range(n), [["税"]] * n)
+    return store.write(d, b, b, {"embedder": "test"})
+
+
+def test_store_switches_atomically_and_cleans_up(tmp_path):
+    store = IndexStore(tmp_path)
+    assert store.load() is None
+    g1 = _write_gen(store, 3)
+    assert store.current_name() == g1 and store.load().n_chunks == 3
+    (tmp_path / "gen-000099.tmp-1").mkdir()  # a crashed writer's leftovers
+    g2 = _write_gen(store, 5)
+    assert store.load().n_chunks == 5 and g2 > g1
+    assert store.verify() == []
+    g3 = _write_gen(store, 4)
+    store.cleanup(keep=2)
+    assert store.generations() == [g2, g3]
+    assert not (tmp_path / "gen-000099.tmp-1").exists()
+    # a corrupted file is detected by its checksum
+    (tmp_path / g3 / "dense.faiss").write_bytes(b"broken")
+    assert any("dense.faiss" in p for p in store.verify())
+    manifest = json.loads((tmp_path / g3 / "manifest.json").read_text())
+    assert manifest["count"] == 4 and manifest["dim"] == 16
+
+
+def test_settings_from_toml_env_and_errors(tmp_path):
+    (tmp_path / "config.toml").write_text("chunk_tokens = 200\ntop_k = 7\n")
+    s = Settings.load(home=tmp_path, env={"SHIRUBE_TOP_K": "9"})
+    assert (s.chunk_tokens, s.top_k) == (200, 9)
+    assert s.database_url.endswith("catalog.sqlite")
+    (tmp_path / "config.toml").write_text("chunk_tokenz = 200\n")
+    with pytest.raises(ConfigError, match="unknown setting 'chunk_tokenz'"):
+        Settings.load(home=tmp_path, env={})
+    (tmp_path / "config.toml").write_text("")
+    with pytest.raises(ConfigError, match="chunk_tokens must be between 32 and 2048 \\(got 5\\)"):
+        Settings.load(home=tmp_path, env={"SHIRUBE_CHUNK_TOKENS": "5"})
+    with pytest.raises(ConfigError, match="unknown setting 'colour'"):
+        Settings.load(home=tmp_path, env={"SHIRUBE_COLOUR": "red"})
