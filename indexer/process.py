@@ -34,9 +34,11 @@ class ProcessedSection:
 
 
 def process_section(
-    section: Section, ordinal: int, title: str, chunk_tokens: int, overlap: int
+    section: Section, ordinal: int, title: str, chunk_tokens: int, overlap: int, *, pdf: bool = False
 ) -> ProcessedSection:
-    norm = normalize(section.text)
+    # Ruby remnants are PDF extraction artefacts; in typed text a
+    # parenthesised reading such as 梅雨（ばいう） is content and stays.
+    norm = normalize(section.text, join_lines=True, strip_ruby=pdf)
     heading = section.heading
     chunks = []
     for i, span in enumerate(chunk_text(norm.text, chunk_tokens, overlap)):
@@ -59,7 +61,7 @@ def process_document(doc: LoadedDocument, chunk_tokens: int, overlap: int) -> li
     title = normalize(doc.title, join_lines=False).text.strip() or doc.source
     out = []
     for i, sec in enumerate(doc.sections):
-        ps = process_section(sec, i, title, chunk_tokens, overlap)
+        ps = process_section(sec, i, title, chunk_tokens, overlap, pdf=doc.kind == "pdf")
         if ps.chunks:
             out.append(ps)
     return out

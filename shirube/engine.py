@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import fnmatch
 import hashlib
 import os
 import threading
@@ -87,15 +88,36 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files under the given paths, sorted, hidden files skipped."""
+    """Files under the given paths, sorted; hidden files and the glob patterns
+    listed in a folder's ``.shirubeignore`` (e.g. a QA file beside a corpus) are skipped."""
     for p in paths:
         p = Path(p)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    yield f
-        else:
+        if not p.is_dir():
             yield p
+            continue
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p)
+            if not f.is_file() or any(part.startswith(".") for part in rel.parts):
+                continue
+            if _ignored(f, p):
+                continue
+            yield f
+
+
+def _ignored(f: Path, root: Path) -> bool:
+    """True when a .shirubeignore in ``root`` or a folder between matches ``f``."""
+    d = f.parent
+    while True:
+        ign = d / ".shirubeignore"
+        if ign.is_file():
+            rel = f.relative_to(d).as_posix()
+            for line in ign.read_text(encoding="utf-8").splitlines():
+                pat = line.strip()
+                if pat and not pat.startswith("#") and (fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(f.name, pat)):
+                    return True
+        if d == root or d == d.parent:
+            return False
+        d = d.parent
 
 
 class Shirube:
@@ -109,8 +131,9 @@ class Shirube:
         self._allowed_cache: dict[tuple, np.ndarray] = {}
 
     @classmethod
-    def open(cls, home: str | Path | None = None, embedder: Embedder | None = None, **overrides: Any) -> "Shirube":
-        return cls(Settings.load(home=home, **overrides), embedder=embedder)
+    def open(cls, home: str | Path | None = None, **overrides: Any) -> "Shirube":
+        """Settings from ``home`` (config.toml, SHIRUBE_* env) plus ``overrides``."""
+        return cls(Settings.load(home=home, **overrides))
 
     def close(self) -> None:
         self.catalog.close()
@@ -207,7 +230,7 @@ class Shirube:
         res = FileResult(source=source, result="error", size=size)
         try:
             if size is not None and size > limits.max_bytes:
-                raise LoaderError(name, f"ファイルが大きすぎます（{size / 1e6:.1f}MB > 上限{limits.max_bytes / 1e6:.0f}MB）")
+                raise LoaderError(name, f"ファイルが大きすぎます（{size / 1e6:.1f}MB > 上限{limits.max_bytes / 1e6:.1f}MB）")
             try:
                 data = read()
             except OSError as exc:

@@ -1,0 +1,142 @@
+"""Limits, name sanitising and small helpers shared by the loaders."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from indexer.types import Section
+from shirube.errors import LoaderError
+
+TITLE_MAX_CHARS = 80
+# A heading block longer than this is cut at paragraph boundaries into several
+# sections with the same heading, so one heading-less 2 MB text does not
+# become a single "citable unit".
+SECTION_MAX_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Resource limits for one file; the defaults fit a clerk's desktop.
+
+    >>> LoadLimits(max_pages=100).max_pages
+    100
+    """
+
+    max_bytes: int = 50_000_000  # upload size accepted at all
+    max_pages: int = 2000  # PDF page count
+    max_chars: int = 5_000_000  # extracted characters, all sections together
+    max_decompressed_bytes: int = 200_000_000  # per PDF stream: stops zip bombs
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_pages", "max_chars", "max_decompressed_bytes"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"LoadLimits.{name} must be a positive integer (got {value!r})")
+
+
+_SEPARATORS_RE = re.compile(r"[/\\]")
+# Bidi overrides can make "txt.exe" display as "exe.txt": drop them with the controls.
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NAME_MAX_CHARS = 200
+
+
+def sanitize_name(name: str) -> str:
+    """Reduce a user-supplied file name to a safe display name.
+
+    Directories, path separators and control characters go; Japanese stays.
+
+    >>> sanitize_name("../../etc/passwd")
+    'passwd'
+    >>> sanitize_name("C:\\\\書類\\\\申請の手引き.pdf")
+    '申請の手引き.pdf'
+    """
+    cleaned = "".join(
+        ch for ch in name if unicodedata.category(ch) != "Cc" and ch not in _BIDI
+    )
+    base = _SEPARATORS_RE.split(cleaned)[-1].strip()
+    if base in ("", ".", ".."):
+        return "unnamed"
+    if len(base) > _NAME_MAX_CHARS:
+        stem, dot, ext = base.rpartition(".")
+        if dot and 0 < len(ext) <= 10:
+            base = stem[: _NAME_MAX_CHARS - len(ext) - 1] + "." + ext
+        else:
+            base = base[:_NAME_MAX_CHARS]
+    return base
+
+
+def stem(name: str) -> str:
+    """The file name without its last extension (fallback title)."""
+    head, dot, _ = name.rpartition(".")
+    return head if dot and head else name
+
+
+def first_line(text: str) -> str:
+    """First non-empty line, stripped and cut to a title's length."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line[:TITLE_MAX_CHARS]
+    return ""
+
+
+def normalize_newlines(text: str) -> str:
+    # Structure only (CRLF/CR, trailing blanks); characters are left to the normaliser.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def check_chars(source: str, count: int, limits: LoadLimits) -> None:
+    if count > limits.max_chars:
+        raise LoaderError(
+            source,
+            f"抽出文字数が上限を超えています（{count:,}文字 > 上限{limits.max_chars:,}文字）",
+        )
+
+
+def total_chars(sections: list[Section] | tuple[Section, ...]) -> int:
+    return sum(len(s.text) for s in sections)
+
+
+def split_blocks(text: str) -> list[str]:
+    """Blank-line separated blocks, without their surrounding blank lines."""
+    return [b.strip("\n") for b in re.split(r"\n[ \t\u3000]*\n", text) if b.strip()]
+
+
+def sections_for_blocks(blocks: list[str], heading: str | None) -> list[Section]:
+    """Join blocks under one heading, cutting at block boundaries when long."""
+    sections: list[Section] = []
+    current: list[str] = []
+    size = 0
+    for block in _cut_long_blocks(blocks):
+        if current and size + len(block) > SECTION_MAX_CHARS:
+            sections.append(Section(text="\n\n".join(current), heading=heading))
+            current, size = [], 0
+        current.append(block)
+        size += len(block) + 2
+    if current:
+        sections.append(Section(text="\n\n".join(current), heading=heading))
+    return sections
+
+
+def _cut_long_blocks(blocks: list[str]) -> list[str]:
+    # A block with no blank lines (an HTML page without headings, a law
+    # pasted as text) is cut at line ends; a single huge line stays whole.
+    out: list[str] = []
+    for block in blocks:
+        if len(block) <= SECTION_MAX_CHARS:
+            out.append(block)
+            continue
+        piece: list[str] = []
+        size = 0
+        for line in block.split("\n"):
+            if piece and size + len(line) > SECTION_MAX_CHARS:
+                out.append("\n".join(piece))
+                piece, size = [], 0
+            piece.append(line)
+            size += len(line) + 1
+        if piece:
+            out.append("\n".join(piece))
+    return out
