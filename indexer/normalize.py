@@ -398,15 +398,27 @@ def _ends_early(prev: str, nxt: str) -> bool:
     return len(prev) <= _MAX_TITLE and 2 * len(prev) <= len(nxt) and not re.search("[、,]", prev)
 
 
+_WRAP_SHARE = 0.7
+
+
+def _width(text: str) -> int:
+    """Display width: full-width characters count two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _assemble(lines: list[_Line], breaks: list[_Ch], *, join: bool) -> list[_Ch]:
     """Join wrapped lines, keep at most one blank line, flatten."""
     texts = [_text(line) for line in lines]
+    # Hard wraps happen at the column width: a line well short of the widest
+    # line ended on purpose (a table cell, a list item, a heading).
+    # Only judged when there are enough lines to know the column width.
+    full = max((_width(t) for t in texts), default=0) if sum(1 for t in texts if t) >= 4 else 0
     out_lines: list[_Line] = [list(lines[0])]
     out_breaks: list[_Ch] = []
     for i, (line, brk) in enumerate(zip(lines[1:], breaks)):
         # Judge the physical line before, not what it was joined into: a
         # heading is recognised by its own shape and length.
-        sep = _separator(texts[i], texts[i + 1]) if join else None
+        sep = _separator(texts[i], texts[i + 1]) if join and _width(texts[i]) >= _WRAP_SHARE * full else None
         if sep is None:
             out_lines.append(list(line))
             out_breaks.append(brk)

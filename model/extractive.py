@@ -11,6 +11,7 @@ answer and lists the closest passages instead.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -29,6 +30,34 @@ class _Scored:
     start: int
     end: int
     text: str
+
+
+_NUM = r"[0-9〇一二三四五六七八九十百千万,.]+"
+# (question cue, what a sentence answering it contains). Generic Japanese
+# question types, not tuned to one corpus: an amount asks for 円, 何歳 for 歳…
+_QTYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(q), re.compile(a))
+    for q, a in (
+        (r"いくら|何円|金額|手数料|料金|費用|額は", rf"{_NUM}\s*(?:万|千|百)?円|無料"),
+        (r"何歳|何才", rf"{_NUM}\s*歳"),
+        (r"何年(?!度)", rf"{_NUM}\s*年"),
+        (r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日"),
+        (r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
+        (r"何か月|何ヶ月|何カ月|何ヵ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
+        (r"何人|何名", rf"{_NUM}\s*(?:人|名)"),
+        (r"何%|何パーセント|何割|割合", rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
+        (r"何件|何回|何部|何通|何枚|何台|何点|何キロ|何メートル|何センチ|どのくらい|どれくらい|どれだけ|最大|最長|上限|何倍",
+         rf"{_NUM}\s*\S"),
+        (r"いつ|何月|何時|期限|期日|何曜|時期", rf"{_NUM}\s*(?:月|日|時)|曜日|令和|平成|昭和|まで|以内"),
+        (r"どこ|場所|窓口|どの課|担当課|提出先|問い合わせ先", r"課|係|窓口|センター|庁舎|事務所|支所|室"),
+        (r"誰|だれ|どなた|どの者", r"者|長|人|職員"),
+    )
+)
+
+
+def answer_cues(question: str) -> list[re.Pattern[str]]:
+    """Patterns that a sentence answering ``question`` is expected to contain."""
+    return [a for q, a in _QTYPES if q.search(question)]
 
 
 def _coverage(q_terms: dict[str, float], terms: set[str]) -> float:
@@ -72,16 +101,25 @@ class ExtractiveAnswerer:
                 question, NOT_FOUND, (), False, tuple(p.hit for p in passages),
                 self.name, self.model_id, grounding, time.perf_counter() - t0,
             )
+        cues = answer_cues(normalize_query(question))
         scored: list[_Scored] = []
         for pi, p in enumerate(passages):
             prior = 1.0 / (1.0 + 0.5 * pi)  # trust the retriever's order
+            # A list item or table cell rarely repeats its topic: the heading
+            # and the sentence before it lend context at a lower weight.
+            heading_terms = set(lemma_terms(" ".join(x for x in (p.hit.heading, p.hit.article) if x)))
+            prev_terms: set[str] = set()
             for s in split_sentences(p.hit.text):
+                terms = set(lemma_terms(s.text))
+                context = terms | heading_terms | prev_terms
+                prev_terms = terms
                 if len(s.text) < 4:
                     continue
-                cov = _coverage(q_terms, set(lemma_terms(s.text)))
+                cov = 0.7 * _coverage(q_terms, terms) + 0.3 * _coverage(q_terms, context)
                 grams = set(gram_terms(s.text))
                 gram = len(q_grams & grams) / max(1, len(q_grams))
-                score = (0.6 * cov + 0.4 * gram) * (0.5 + 0.5 * prior)
+                cue = 0.25 if cues and any(c.search(s.text) for c in cues) else 0.0
+                score = (0.6 * cov + 0.4 * gram + cue) * (0.5 + 0.5 * prior)
                 scored.append(_Scored(score, pi, s.start, s.end, s.text))
         if not scored:
             return Answer(

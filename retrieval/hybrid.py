@@ -2,8 +2,8 @@
 
 Fusion is score-level by default: for the union of every ranker's
 candidates, each ranker's score is computed for *every* candidate (not just
-the ones it retrieved), scaled to [0, 1] by its maximum over the union, and
-summed with weights. Plain reciprocal rank fusion is available (``fusion =
+the ones it retrieved), standardised over the union (z-score: how far above
+the typical candidate it is), and summed with weights. Plain reciprocal rank fusion is available (``fusion =
 "rrf"``) but measured worse on JSQuAD (bench/jsquad.py): ranks throw away how
 far ahead the best candidate is.
 
@@ -31,9 +31,9 @@ MODES = ("hybrid", "bm25", "ngram", "dense")
 
 @dataclass(frozen=True)
 class FusionWeights:
-    bm25: float = 1.0
-    ngram: float = 0.5
-    dense: float = 1.0
+    bm25: float = 0.5
+    ngram: float = 0.75
+    dense: float = 1.5
     method: str = "score"  # "score" | "rrf"
     rrf_k: int = 60
 
@@ -45,9 +45,17 @@ class Ranked:
     scores: dict[str, float]
 
 
-def _scale(x: np.ndarray) -> np.ndarray:
-    m = float(x.max()) if len(x) else 0.0
-    return x / m if m > 0 else np.zeros_like(x)
+def _zscore(x: np.ndarray) -> np.ndarray:
+    """Standardise one ranker's scores over the candidate union.
+
+    BM25 scores are unbounded and e5 cosines cluster in 0.7–0.95, so raw sums
+    are meaningless; z-scores put each ranker's *lead* on one scale.
+    (bench/fusion_grid.py: z-score beat max- and min-max scaling on JSQuAD.)
+    """
+    if len(x) == 0:
+        return x
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 0 else np.zeros_like(x, dtype=np.float64)
 
 
 def rank(
@@ -117,7 +125,7 @@ def rank(
     else:
         fused = np.zeros(len(cand))
         for name, s in per.items():
-            fused += w[name] * _scale(np.maximum(s, 0) if name != "dense" else _dense_scale(s))
+            fused += w[name] * _zscore(s)
     order = np.argsort(-fused, kind="stable")[:k]
     if timings is not None:
         timings["rank"] = time.perf_counter() - t0
@@ -125,12 +133,6 @@ def rank(
         Ranked(int(cand[i]), float(fused[i]), {n: float(s[i]) for n, s in per.items()})
         for i in order
     ]
-
-
-def _dense_scale(s: np.ndarray) -> np.ndarray:
-    """Cosines of e5 cluster in 0.7–0.95; what matters is the lead over the
-    weakest candidate, so shift by the union's minimum before scaling."""
-    return s - float(s.min()) if len(s) else s
 
 
 def _top(

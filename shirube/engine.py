@@ -429,14 +429,17 @@ class Shirube:
             progress("embed", 0, len(texts))
             vecs = emb.embed_passages(texts, progress=tick) if _accepts_progress(emb) else emb.embed_passages(texts)
             dense.add(want_ids[add_mask], vecs)
-        if not texts and len(to_remove) == 0 and snap is not None and not full:
+        lexical = {"k1": self.settings.bm25_k1, "b": self.settings.bm25_b}
+        if not texts and len(to_remove) == 0 and snap is not None and not full and snap.manifest.get("bm25") == lexical:
             self._mark_active(want_ids, snap.name)
             return snap.name
         progress("bm25", 0, 1)
-        bm25 = BM25Index.build(want_ids.tolist(), (r[1].split() for r in rows))
+        k1, b = self.settings.bm25_k1, self.settings.bm25_b
+        bm25 = BM25Index.build(want_ids.tolist(), (r[1].split() for r in rows), k1=k1, b=b)
         ngram = BM25Index.build(
             want_ids.tolist(),
             (gram_terms(index_text(r[3], " > ".join(p for p in (r[4], r[5]) if p) or None, r[2])) for r in rows),
+            k1=k1, b=b,
         )
         progress("bm25", 1, 1)
         manifest = {
@@ -444,6 +447,7 @@ class Shirube:
             "embedder": emb.model_id,
             "full": bool(full or snap is None),
             "previous": snap.name if snap else None,
+            "bm25": lexical,
             "tools": tool_versions(emb.model_id, emb.dim, self.settings.chunk_tokens, self.settings.chunk_overlap),
         }
         with self.catalog.session() as s:

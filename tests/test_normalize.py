@@ -320,3 +320,23 @@ def test_normtext_without_ends_falls_back_to_offsets() -> None:
     n = NormText(text="ab", offsets=(0, 2, 3))
     assert n.to_original(0, 1) == (0, 2)
     assert n.to_original(0, 2) == (0, 3)
+
+
+def test_short_table_cells_are_not_joined_to_the_next_row() -> None:
+    raw = (
+        "1．公文書の保存期間は、次の表のとおりとし、文書の種類ごとに定めるものとする。\n"
+        "予算及び決算に関する文書\n"
+        "5年\n"
+        "契約に関する文書、補助金の交付に関する文書\n"
+        "3年\n"
+        "2．保存期間の起算日は、文書を作成し、又は取得した日の属する年度の翌年度\n"
+        "の4月1日とする。"
+    )
+    assert normalize(raw).text.split("\n") == [
+        "1．公文書の保存期間は、次の表のとおりとし、文書の種類ごとに定めるものとする。".replace("1．", "1."),
+        "予算及び決算に関する文書",
+        "5年",
+        "契約に関する文書、補助金の交付に関する文書",
+        "3年",
+        "2.保存期間の起算日は、文書を作成し、又は取得した日の属する年度の翌年度の4月1日とする。",
+    ]
