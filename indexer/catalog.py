@@ -136,6 +136,34 @@ class Generation(Base):
     full: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class User(Base):
+    """A local user of the app / CLI (see shirube/users.py for the logic)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, never the password
+    role: Mapped[str] = mapped_column(String(20))  # viewer | clerk | admin
+    clearance: Mapped[int] = mapped_column(Integer, default=1)  # 1–3
+    departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    disabled: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only audit trail; each row carries the hash of the previous one
+    (see shirube/audit.py for writing and verifying the chain)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40), index=True)  # ask|search|ingest|delete|relabel|reindex|login…
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

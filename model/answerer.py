@@ -33,11 +33,23 @@ class Passage:
         )
 
 
+TokenCallback = Callable[[str], None]
+
+
 class Answerer(Protocol):
+    """Turns retrieved passages into a cited answer.
+
+    ``on_token`` (optional) receives the answer text piece by piece as it is
+    produced (tokens for an LLM, sentences for the extractive answerer), so
+    the UI can stream it; the returned :class:`Answer` is always complete.
+    """
+
     name: str
     model_id: str
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer: ...
+    def answer(
+        self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None
+    ) -> Answer: ...
 
 
 IdfFn = Callable[[str], float]

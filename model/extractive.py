@@ -19,7 +19,7 @@ from indexer.analysis import gram_terms, lemma_terms
 from indexer.chunker import split_sentences
 from indexer.normalize import normalize_query
 
-from .answerer import IdfFn, Passage
+from .answerer import IdfFn, Passage, TokenCallback
 from .records import NOT_FOUND, Answer
 
 
@@ -92,7 +92,17 @@ class ExtractiveAnswerer:
             best = max(best, 0.7 * cov + 0.3 * gram)
         return best
 
-    def answer(self, question: str, passages: list[Passage]) -> Answer:
+    def answer(
+        self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None
+    ) -> Answer:
+        ans = self._answer(question, passages)
+        if on_token is not None:
+            for piece in re.split(r"(?<=\])", ans.text):
+                if piece:
+                    on_token(piece)
+        return ans
+
+    def _answer(self, question: str, passages: list[Passage]) -> Answer:
         t0 = time.perf_counter()
         q_terms, q_grams = self._weights(question)
         grounding = self.evidence(question, passages) if passages else 0.0

@@ -50,15 +50,30 @@ def _engine(args: argparse.Namespace):
     overrides = {}
     if getattr(args, "embedder", None):
         overrides["embedder"] = args.embedder
+    if getattr(args, "model", None):
+        overrides["model_path"] = args.model
     return Shirube.open(home=args.home, **overrides)
 
 
-def _access(args: argparse.Namespace):
+def _access(args: argparse.Namespace, sh=None):
+    """The access filter of ``--as USER`` (clearance, departments) and/or ``--max-label``."""
+    from dataclasses import replace
+
     from retrieval.access import EVERYTHING, AccessFilter
 
+    access = EVERYTHING
+    if getattr(args, "as_user", None):
+        from .users import access_for
+
+        access = access_for(sh if sh is not None else _engine(args), args.as_user)
     if getattr(args, "max_label", None):
-        return AccessFilter(clearance=args.max_label)
-    return EVERYTHING
+        access = replace(access, clearance=min(access.clearance, args.max_label)) if access is not EVERYTHING \
+            else AccessFilter(clearance=args.max_label)
+    return access
+
+
+def _acting_user(args: argparse.Namespace) -> str | None:
+    return getattr(args, "as_user", None)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -80,7 +95,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     sh = _engine(args)
-    hits = sh.search(args.query, k=args.k, access=_access(args), mode=args.mode)
+    hits = sh.search(args.query, k=args.k, access=_access(args, sh), mode=args.mode)
     lines = []
     for i, h in enumerate(hits, 1):
         snippet = h.text.replace("\n", " ")
@@ -105,8 +120,21 @@ def format_answer(ans) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     sh = _engine(args)
-    ans = sh.ask(args.question, access=_access(args), answerer=args.answerer, k=args.k)
-    _print(ans.to_dict(), args.json, f"質問: {args.question}\n{format_answer(ans)}")
+    access = _access(args, sh)
+    stream = not args.json and sys.stdout.isatty()
+    if stream:
+        print(f"質問: {args.question}", flush=True)
+
+    def on_token(piece: str) -> None:
+        print(piece, end="", flush=True)
+
+    ans = sh.ask(args.question, access=access, answerer=args.answerer, k=args.k, on_token=on_token if stream else None)
+    if stream:
+        print("\n")
+        body = format_answer(ans).split("\n", 1)[1] if ans.answered else format_answer(ans)
+        print(body)
+    else:
+        _print(ans.to_dict(), args.json, f"質問: {args.question}\n{format_answer(ans)}")
     return 0
 
 
@@ -143,7 +171,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     sh = _engine(args)
     items = load_qa(args.qa)
-    access = _access(args)
+    access = _access(args, sh)
     bar = _progress_bar(not args.json and sys.stderr.isatty())
     res = evaluate(
         items,
@@ -211,24 +239,44 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("query" if name == "search" else "question")
         sp.add_argument("-k", type=int, default=None, help="number of passages")
         sp.add_argument("--max-label", type=int, choices=(1, 2, 3), help="only documents up to this label")
+        sp.add_argument("--as", dest="as_user", metavar="USER", help="act as this user (clearance, departments)")
         if name == "search":
             sp.add_argument("--mode", default="hybrid", choices=("hybrid", "bm25", "ngram", "dense"))
         else:
-            sp.add_argument("--answerer", default=None)
+            sp.add_argument("--answerer", default=None, choices=ANSWERERS)
+            sp.add_argument("--model", help="model file/directory for gguf or transformers answerers")
 
     add("status", cmd_status, "documents, chunks, index generation, models, disk")
     sp = add("reindex", cmd_reindex, "bring the index up to date (--full: new generation from scratch)")
     sp.add_argument("--full", action="store_true")
     sp = add("eval", cmd_eval, "retrieval and answer metrics on a QA JSONL file")
     sp.add_argument("--qa", required=True)
-    sp.add_argument("--answerer", default=None)
+    sp.add_argument("--answerer", default=None, choices=ANSWERERS)
+    sp.add_argument("--model", help="model file/directory for gguf or transformers answerers")
+    sp.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
     sp.add_argument("--no-answer", action="store_true", help="retrieval metrics only")
     sp.add_argument("--items", action="store_true", help="include per-question rows in --json")
     sp.add_argument("--max-label", type=int, choices=(1, 2, 3))
     sp = add("delete", cmd_delete, "delete a document (and drop it from the index)")
     sp.add_argument("document_id", type=int)
     add("documents", cmd_documents, "list documents")
+    # Subcommands of other areas live in their own modules (users, models, audit…):
+    # each exposes register(add) and is skipped when absent.
+    import importlib
+
+    for mod in PLUGINS:
+        try:
+            module = importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+            continue
+        module.register(add)
     return p
+
+
+PLUGINS = ("shirube.cli_users", "shirube.cli_models", "shirube.cli_audit")
+ANSWERERS = ("extractive", "gguf", "transformers", "openai")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

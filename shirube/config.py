@@ -61,6 +61,33 @@ class Settings:
     answerer: str = "extractive"
     keep_generations: int = 2
 
+    # -- LLM answerers (model/): extractive | gguf | transformers | openai ----
+    # gguf: path of a .gguf file; transformers: a local HF model directory.
+    model_path: str = ""
+    # Optional PEFT/LoRA adapter directory for the transformers answerer.
+    adapter_path: str = ""
+    # OpenAI-compatible chat endpoint (vLLM in production), e.g. http://127.0.0.1:8000/v1
+    openai_base_url: str = ""
+    openai_model: str = ""
+    # Name of the env var holding the API key (the key itself never goes in config).
+    openai_api_key_env: str = "OPENAI_API_KEY"
+    answer_timeout_s: float = 120.0
+    max_new_tokens: int = 512
+    temperature: float = 0.0
+    # Citation verifier: "remove" unsupported sentences or "mark" them 根拠未確認.
+    verify_mode: str = "remove"
+    verify_threshold: float = 0.5
+
+    # -- hostile input (indexer/): parsing limits, enforced in a worker process --
+    max_file_mb: float = 50.0
+    max_pages: int = 2000
+    max_chars: int = 5_000_000
+    max_decompressed_mb: float = 200.0
+    parse_timeout_s: float = 60.0
+    parse_memory_mb: int = 1024
+    # Parse in a separate process (off only for debugging).
+    parse_in_subprocess: bool = True
+
     @property
     def database_url(self) -> str:
         return self.db_url or f"sqlite:///{(self.home / 'catalog.sqlite').resolve()}"
@@ -88,6 +115,12 @@ class Settings:
         if self.index_type not in ("flat", "hnsw", "ivf"):
             raise ConfigError(
                 f"index_type must be flat, hnsw or ivf (got {self.index_type!r})"
+            )
+        if self.verify_mode not in ("remove", "mark"):
+            raise ConfigError(f"verify_mode must be 'remove' or 'mark' (got {self.verify_mode!r})")
+        if self.answerer not in ("extractive", "gguf", "transformers", "openai"):
+            raise ConfigError(
+                f"answerer must be extractive, gguf, transformers or openai (got {self.answerer!r})"
             )
         if self.fusion not in ("score", "rrf"):
             raise ConfigError(f"fusion must be 'score' or 'rrf' (got {self.fusion!r})")

@@ -129,6 +129,7 @@ class Shirube:
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._allowed_cache: dict[tuple, np.ndarray] = {}
+        self._answerers: dict[tuple, Any] = {}
 
     @classmethod
     def open(cls, home: str | Path | None = None, **overrides: Any) -> "Shirube":
@@ -563,24 +564,37 @@ class Shirube:
             }
         return [Passage(h, secs[h.section_id].text_original, secs[h.section_id].offset_map) for h in hits if h.section_id in secs]
 
-    def answerer(self, name: str | None = None):
-        from model.extractive import ExtractiveAnswerer
+    def answerer(self, name: str | None = None, **overrides: Any):
+        """The configured (or named) answerer, built once per name and reused."""
+        from model.registry import make_answerer
 
         name = name or self.settings.answerer
-        if name != "extractive":
-            raise ShirubeError(f"unknown answerer {name!r}")
         snap = self.snapshot()
-        return ExtractiveAnswerer(
-            snap.bm25.idf, max_sentences=self.settings.answer_sentences, min_evidence=self.settings.min_evidence
-        )
+        key = (name, snap.name, tuple(sorted(overrides.items())))
+        with self._embedder_lock:
+            cached = self._answerers.get(key)
+        if cached is not None:
+            return cached
+        built = make_answerer(name, self.settings, snap.bm25.idf, **overrides)
+        with self._embedder_lock:
+            # keep one per (name, overrides); the idf table follows the generation
+            self._answerers = {k: v for k, v in self._answerers.items() if k[0] != name or k[2] != key[2]}
+            self._answerers[key] = built
+        return built
 
-    def ask(self, question: str, *, access: AccessFilter = EVERYTHING, answerer: str | None = None,
-            k: int | None = None) -> Answer:
-        t0 = time.perf_counter()
-        hits = self.search(question, k=k, access=access)
-        ans = self.answerer(answerer).answer(question, self.passages(hits))
+    def ask(
+        self, question: str, *, access: AccessFilter = EVERYTHING, answerer: str | None = None,
+        k: int | None = None, on_token: Callable[[str], None] | None = None, **answerer_overrides: Any,
+    ) -> Answer:
+        """Retrieve (inside the user's access filter) and answer with citations.
+
+        ``on_token`` streams the answer text as it is produced.
+        """
         from dataclasses import replace
 
+        t0 = time.perf_counter()
+        hits = self.search(question, k=k, access=access)
+        ans = self.answerer(answerer, **answerer_overrides).answer(question, self.passages(hits), on_token=on_token)
         return replace(ans, latency_s=time.perf_counter() - t0)
 
     def section(self, section_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
