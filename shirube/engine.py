@@ -513,8 +513,9 @@ class Shirube:
 
     def search(
         self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
-        timings: dict[str, float] | None = None,
+        timings: dict[str, float] | None = None, user: str | None = None,
     ) -> list[Hit]:
+        """Hybrid search inside ``access``; ``user`` names who asks (for the audit log)."""
         if not query or not query.strip():
             raise RetrievalError("検索語が空です")
         snap = self.snapshot()
@@ -584,7 +585,8 @@ class Shirube:
 
     def ask(
         self, question: str, *, access: AccessFilter = EVERYTHING, answerer: str | None = None,
-        k: int | None = None, on_token: Callable[[str], None] | None = None, **answerer_overrides: Any,
+        k: int | None = None, on_token: Callable[[str], None] | None = None, user: str | None = None,
+        **answerer_overrides: Any,
     ) -> Answer:
         """Retrieve (inside the user's access filter) and answer with citations.
 
