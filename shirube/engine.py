@@ -344,7 +344,7 @@ class Shirube:
             b = s.get(Batch, batch_id)
             if b is not None:
                 b.finished_at = now
-                b.manifest_path = str(path)
+                b.manifest_path = path.name  # relative to manifest_dir: the home may move
                 b.n_ok, b.n_duplicate, b.n_error = len(report.ok), len(report.duplicates), len(report.errors)
         return path
 
@@ -661,8 +661,14 @@ class Shirube:
                 raise RetrievalError(f"chunk {chunk_id} not found")
             d = s.get(Document, c.document_id)
             b = s.get(Batch, d.batch_id) if d.batch_id else None
-            return {"chunk_id": c.id, "document_id": d.id, "source": d.source, "sha256": d.sha256,
-                    "batch_id": d.batch_id, "manifest": b.manifest_path if b else None}
+            bf = s.get(BatchFile, d.batch_file_id) if d.batch_file_id else None
+            manifest = None
+            if b is not None and b.manifest_path:
+                manifest = str(self.settings.manifest_dir / Path(b.manifest_path).name)
+            return {"chunk_id": c.id, "document_id": d.id, "name": d.source,
+                    "source": bf.source if bf else d.source, "sha256": d.sha256,
+                    "batch_id": d.batch_id, "manifest": manifest,
+                    "page": c.section.page, "article": c.section.article, "start": c.start, "end": c.end}
 
 
 def _accepts_progress(emb: Embedder) -> bool:
