@@ -95,13 +95,17 @@ def split_text_sections(text: str) -> list[Section]:
 
 def _heading_style(line: str) -> str | None:
     stripped = line.strip()
-    if not stripped or len(stripped) > _HEADING_MAX_CHARS or stripped.endswith("。"):
+    # A heading never stops mid-sentence: 「…範囲内で、」 is a hard-wrapped line.
+    if not stripped or len(stripped) > _HEADING_MAX_CHARS or stripped.endswith(("。", "、", "，", ",")):
         return None
     # Indented lines are body text or list continuations in these documents.
     if line[:1] in (" ", "\t") and not stripped.startswith(("■", "□", "◆", "◇", "【")):
         return None
     for style, pattern in _HEADING_STYLES:
         if pattern.match(stripped):
+            # 「第５条　部分休業の承認は、…」 is an article's text, 「第1　目的」 a heading.
+            if style == "dai" and "、" in stripped:
+                return None
             return style
     return None
 
