@@ -30,6 +30,10 @@ class Settings:
     home: Path = Path(".shirube")
     # SQLAlchemy URL; empty means SQLite inside home (WAL, one file, no server).
     db_url: str = ""
+    # Where provenance manifests are written; empty means <home>/manifests.
+    # Point it at a version-controlled folder (e.g. the repo's data_manifests/)
+    # to keep an auditable history of what the index and models learned from.
+    manifests_dir: str = ""
     # ~300 morphemes ≈ 450 Japanese characters: fits e5's 512-token window.
     chunk_tokens: int = 300
     # Overlap keeps a sentence that straddles two chunks findable from both.
@@ -98,7 +102,7 @@ class Settings:
 
     @property
     def manifest_dir(self) -> Path:
-        return self.home / "manifests"
+        return Path(self.manifests_dir) if self.manifests_dir else self.home / "manifests"
 
     @property
     def cache_dir(self) -> Path:
