@@ -3,6 +3,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SHIRUBE := $(VENV)/bin/shirube
 DEMO_HOME ?= .shirube-demo
+DEMO_PORT ?= 8501
+# Read by make only: Settings rejects unknown SHIRUBE_* variables in the environment of shirube commands.
+unexport SHIRUBE_DEMO_PASSWORD
 
 .PHONY: setup demo test bench clean
 
@@ -19,6 +22,11 @@ demo: setup
 	$(SHIRUBE) --home $(DEMO_HOME) ingest samples/ --label 1 --department 総務課 --license "標市サンプル文書（プロジェクト作成・MIT）"
 	$(SHIRUBE) --home $(DEMO_HOME) status
 	$(PY) -m shirube.demo --home $(DEMO_HOME) --qa samples/qa.jsonl --n 3
+	@printf '%s\n' '$(SHIRUBE_DEMO_PASSWORD)' | $(PY) -m app.demo_admin --home $(DEMO_HOME)
+	@echo "標 Shirube を起動します → http://localhost:$(DEMO_PORT)   （停止: Ctrl+C）"
+	$(VENV)/bin/streamlit run app/main.py --server.port $(DEMO_PORT) --server.headless true \
+		--browser.gatherUsageStats false --client.showErrorDetails none --client.toolbarMode viewer \
+		-- --home $(DEMO_HOME) --sources samples
 
 test: setup
 	$(PY) -m pytest -q

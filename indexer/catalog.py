@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     select,
@@ -103,6 +104,9 @@ class SectionRow(Base):
     text: Mapped[str] = mapped_column(Text)  # normalised
     # Break points [norm_index, orig_index] of the normalised→original map.
     offset_map: Mapped[list[list[int]]] = mapped_column(JSON, default=list)
+    # 1 while a full re-index replaces this section: the live generation still
+    # cites it; it is deleted once the new generation is live (crash safety).
+    superseded: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     document: Mapped[Document] = relationship(back_populates="sections")
     chunks: Mapped[list["ChunkRow"]] = relationship(
         back_populates="section", order_by="ChunkRow.ordinal", cascade="all, delete-orphan"
@@ -155,11 +159,14 @@ class AuditEvent(Base):
     (see shirube/audit.py for writing and verifying the chain)."""
 
     __tablename__ = "audit_events"
+    # two concurrent appends after the same row cannot both commit
+    __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_events_prev_hash"),)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     user: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40), index=True)  # ask|search|ingest|delete|relabel|reindex|login…
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # unique: two concurrent appends after the same row cannot both commit
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -192,7 +199,7 @@ class Catalog:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
+        migrate(self.engine)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -213,6 +220,54 @@ class Catalog:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+MIGRATIONS_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "migrations"
+_PG_MIGRATE_LOCK = 0x5348_4952  # "SHIR": pg_advisory_xact_lock key for schema upgrades
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision (``migrations/``).
+
+    An in-memory SQLite database (tests) or an install without the migrations
+    folder falls back to ``create_all``. A database created by ``create_all``
+    before migrations existed is completed and stamped. Two processes opening a
+    fresh database at once are serialised (SQLite: BEGIN IMMEDIATE;
+    PostgreSQL: an advisory lock).
+    """
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    if (sqlite and engine.url.database in (None, "", ":memory:")) or not (MIGRATIONS_DIR / "env.py").exists():
+        Base.metadata.create_all(engine)
+        return
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect, text
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+    with engine.connect() as conn:
+        if sqlite:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATE_LOCK})
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current != head:
+            cfg.attributes["connection"] = conn
+            insp = inspect(conn)
+            if current is None and insp.has_table("documents"):
+                # made by create_all before migrations existed: stamp the revision it matches
+                cols = {c["name"] for c in insp.get_columns("sections")}
+                command.stamp(cfg, "head" if "superseded" in cols else "0001")
+                command.upgrade(cfg, "head")
+            else:
+                command.upgrade(cfg, "head")
+        conn.commit()
 
 
 def compress_offsets(offsets: tuple[int, ...] | list[int]) -> list[list[int]]:

@@ -95,7 +95,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     sh = _engine(args)
-    hits = sh.search(args.query, k=args.k, access=_access(args, sh), mode=args.mode)
+    hits = sh.search(args.query, k=args.k, access=_access(args, sh), mode=args.mode, user=_acting_user(args))
     lines = []
     for i, h in enumerate(hits, 1):
         snippet = h.text.replace("\n", " ")
@@ -128,7 +128,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     def on_token(piece: str) -> None:
         print(piece, end="", flush=True)
 
-    ans = sh.ask(args.question, access=access, answerer=args.answerer, k=args.k, on_token=on_token if stream else None)
+    ans = sh.ask(args.question, access=access, answerer=args.answerer, k=args.k,
+                 on_token=on_token if stream else None, user=_acting_user(args))
     if stream:
         print("\n")
         body = format_answer(ans).split("\n", 1)[1] if ans.answered else format_answer(ans)

@@ -21,6 +21,8 @@ from typing import Any, get_type_hints
 from .errors import ConfigError
 
 ENV_PREFIX = "SHIRUBE_"
+# Variables under these prefixes belong to tools around Shirube, not to Settings.
+_NOT_SETTINGS = (ENV_PREFIX + "TEST_", ENV_PREFIX + "DEMO_")
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,8 @@ class Settings:
                 raise ConfigError(f"{toml_path}: {exc}") from exc
             _reject_unknown(values, str(toml_path))
         for key, raw in env.items():
-            if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "HOME":
-                continue
+            if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "HOME" or key.startswith(_NOT_SETTINGS):
+                continue  # SHIRUBE_TEST_* / SHIRUBE_DEMO_*: the test harness's and make demo's own variables
             name = key[len(ENV_PREFIX):].lower()
             _reject_unknown({name: raw}, f"environment variable {key}")
             values[name] = raw

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from indexer.analysis import gram_terms, index_text
 from indexer.catalog import Batch, BatchFile, Catalog, ChunkRow, Document, Generation, SectionRow
 from indexer.loaders import LoadLimits, load_bytes, sanitize_name
 from indexer.manifest import current_user, list_manifests, tool_versions, write_json_atomic
 from indexer.process import ProcessedSection, process_document
+from indexer.sandbox import ParseSandbox, limits_from_settings
 from indexer.types import LoadedDocument, Section
 from model.answerer import Passage
 from model.embedders import Embedder, make_embedder
@@ -37,6 +38,7 @@ from retrieval.dense import DenseIndex
 from retrieval.hybrid import FusionWeights, Ranked, rank
 from retrieval.store import IndexStore, Snapshot
 
+from . import audit
 from .config import Settings
 from .errors import IndexError_, IngestError, LoaderError, RetrievalError, ShirubeError
 
@@ -130,6 +132,7 @@ class Shirube:
         self._embedder_lock = threading.Lock()
         self._allowed_cache: dict[tuple, np.ndarray] = {}
         self._answerers: dict[tuple, Any] = {}
+        self._sandbox: ParseSandbox | None = None
 
     @classmethod
     def open(cls, home: str | Path | None = None, **overrides: Any) -> "Shirube":
@@ -137,7 +140,75 @@ class Shirube:
         return cls(Settings.load(home=home, **overrides))
 
     def close(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
         self.catalog.close()
+
+    # -- trust: parsing sandbox, audit log, access-control version -----------
+    def _loader(self, limits: LoadLimits) -> Callable[[bytes, str], LoadedDocument]:
+        """Parse in the worker process (time/memory limits) unless switched off."""
+        if not self.settings.parse_in_subprocess:
+            return lambda data, name: load_bytes(data, name, limits)
+        if self._sandbox is None:
+            self._sandbox = ParseSandbox(self.settings.parse_timeout_s, self.settings.parse_memory_mb)
+        box = self._sandbox
+        return lambda data, name: box.load(data, name, limits)
+
+    @property
+    def audit_anchor(self) -> Path:
+        return self.settings.home / "audit.head"
+
+    def audit(self, user: str | None, action: str, detail: dict[str, Any]) -> None:
+        """Append to the hash-chained audit log (see shirube/audit.py)."""
+        audit.record(self.catalog, user or current_user(), action, detail, anchor=self.audit_anchor)
+
+    def _acl_token(self) -> tuple:
+        """Changes whenever labels/departments change (in any process): part of the cache key."""
+        try:
+            st = (self.settings.home / "acl.version").stat()
+            return (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            return (0, 0, 0)
+
+    def _bump_acl(self) -> None:
+        path = self.settings.home / "acl.version"
+        tmp = path.with_name(f"acl.version.tmp-{os.getpid()}")
+        tmp.write_text(f"{time.time_ns()}\n", encoding="utf-8")
+        os.replace(tmp, path)
+        self._allowed_cache.clear()
+
+    def relabel_document(
+        self, document_id: int, label: int | None = None, departments: Iterable[str] | None = None,
+        by: str | None = None, access: AccessFilter | None = None,
+    ) -> dict[str, Any]:
+        """Change a document's 機密性 label and/or departments (admins only).
+
+        Chunks carry no copy of the label: retrieval reads it from the
+        document, and every cached allowed-id set is invalidated, in this and
+        every other process (``acl.version``).
+        """
+        from .errors import AccessDenied
+
+        if access is not None and not access.admin:
+            raise AccessDenied("機密性ラベルの変更は管理者のみ行えます")
+        if label is not None and label not in (1, 2, 3):
+            raise IngestError("relabel", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
+        with self._write_lock():
+            with self.catalog.session() as s:
+                row = s.get(Document, document_id)
+                if row is None or row.status == "deleted":
+                    raise ShirubeError(f"文書ID {document_id} は存在しません")
+                old = {"label": row.label, "departments": list(row.departments or [])}
+                if label is not None:
+                    row.label = label
+                if departments is not None:
+                    row.departments = sorted({d.strip() for d in departments if d and d.strip()})
+                new = {"label": row.label, "departments": list(row.departments or [])}
+                title = row.title
+            self._bump_acl()
+            self.audit(by, "relabel", {"document_id": document_id, "title": title, "old": old, "new": new})
+        return {"document_id": document_id, "old": old, "new": new}
 
     # -- models ------------------------------------------------------------
     @property
@@ -202,9 +273,10 @@ class Shirube:
             raise IngestError("batch", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
         departments = sorted({d.strip() for d in departments if d and d.strip()})
         by = by or current_user()
-        limits = LoadLimits()
-        load = loader or (lambda data, name: load_bytes(data, name, limits))
+        limits = limits_from_settings(self.settings)
+        load = loader or self._loader(limits)
         with self._write_lock():
+            self._recover()
             with self.catalog.session() as s:
                 batch = Batch(by=by)
                 s.add(batch)
@@ -220,6 +292,12 @@ class Shirube:
             if report.ok or self._has_pending():
                 report.generation = self._sync_index(progress=progress)
             report.manifest_path = str(self._write_batch_manifest(batch_id, report, label, departments, license, by))
+            self.audit(by, "ingest", {
+                "batch_id": batch_id, "manifest": report.manifest_path, "generation": report.generation,
+                "label": label, "departments": departments,
+                "counts": {"ok": len(report.ok), "duplicate": len(report.duplicates), "error": len(report.errors)},
+                "documents": [f.document_id for f in report.ok],
+            })
         return report
 
     def _ingest_one(
@@ -355,7 +433,7 @@ class Shirube:
         return self.embedder.model_id, self.embedder.dim
 
     # -- the index -----------------------------------------------------------
-    def reindex(self, full: bool = False, progress: Progress = _noop) -> str | None:
+    def reindex(self, full: bool = False, progress: Progress = _noop, by: str | None = None) -> str | None:
         """Bring the index in line with the catalog.
 
         Incremental: embed chunks of pending documents, drop deleted ones.
@@ -364,9 +442,14 @@ class Shirube:
         switch to the new generation atomically.
         """
         with self._write_lock():
+            self._recover()
+            t0 = time.perf_counter()
             if full:
                 self._rechunk_all(progress)
-            return self._sync_index(full=full, progress=progress)
+            name = self._sync_index(full=full, progress=progress)
+            self.audit(by, "reindex", {"full": bool(full), "generation": name,
+                                       "latency_s": round(time.perf_counter() - t0, 3)})
+            return name
 
     def _rechunk_all(self, progress: Progress) -> None:
         with self.catalog.session() as s:
@@ -375,18 +458,23 @@ class Shirube:
             progress("rechunk", i, len(doc_ids))
             with self.catalog.session() as s:
                 row = s.get(Document, did)
+                current = list(row.sections)
+                if any(sec.superseded for sec in current):
+                    continue  # already re-chunked by an interrupted full re-index: resume after it
                 loaded = LoadedDocument(
                     source=row.source, kind=row.kind, title=row.title, pages=row.pages,
                     sections=tuple(
                         Section(sec.text_original, sec.page, sec.article, sec.heading)
-                        for sec in row.sections
+                        for sec in current
                     ),
                 )
                 processed = process_document(loaded, self.settings.chunk_tokens, self.settings.chunk_overlap)
-                row.sections.clear()
+                # The live generation still cites the old rows: keep them until the
+                # new generation is live (_purge), so queries never lose a document.
+                for sec in current:
+                    sec.superseded = 1
                 s.flush()
                 self._add_sections(s, row, processed)
-                row.status = "pending"
         progress("rechunk", len(doc_ids), len(doc_ids))
 
     def _sync_index(self, full: bool = False, progress: Progress = _noop) -> str | None:
@@ -402,7 +490,7 @@ class Shirube:
                 select(ChunkRow.id, ChunkRow.terms, ChunkRow.text, Document.title, SectionRow.heading, SectionRow.article)
                 .join(Document, Document.id == ChunkRow.document_id)
                 .join(SectionRow, SectionRow.id == ChunkRow.section_id)
-                .where(Document.status.in_(("pending", "active")))
+                .where(Document.status.in_(("pending", "active")), SectionRow.superseded == 0)
                 .order_by(ChunkRow.id)
             ).all()
         want_ids = np.asarray([r[0] for r in rows], np.int64)
@@ -471,18 +559,59 @@ class Shirube:
     def _mark_active(self, ids: np.ndarray, generation: str) -> None:
         with self.catalog.session() as s:
             s.execute(update(Document).where(Document.status == "pending").values(status="active"))
+        self._purge()
+
+    def _purge(self) -> None:
+        """Drop rows no live generation needs: superseded sections, deleted documents' text."""
+        with self.catalog.session() as s:
+            dead = select(SectionRow.id).where(
+                (SectionRow.superseded == 1)
+                | SectionRow.document_id.in_(select(Document.id).where(Document.status == "deleted"))
+            )
+            ids = s.scalars(dead).all()
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                s.execute(delete(ChunkRow).where(ChunkRow.section_id.in_(part)))
+                s.execute(delete(SectionRow).where(SectionRow.id.in_(part)))
+
+    def _recover(self) -> None:
+        """Repair what a killed writer left (called under the write lock).
+
+        A generation row left 'building' is marked failed; the catalog's live
+        generation is set to the one ``CURRENT`` names (a crash can fall
+        between the atomic switch and the catalog update). Documents left
+        'pending' are indexed by the next _sync_index; half-written temp
+        directories go in ``store.cleanup``.
+        """
+        live = self.store.current_name()
+        with self.catalog.session() as s:
+            s.execute(update(Generation).where(Generation.status == "building").values(status="failed"))
+            if live is None:
+                return
+            row = s.scalars(select(Generation).where(Generation.name == live)).first()
+            if row is not None and row.status == "live":
+                return
+            s.execute(update(Generation).where(Generation.status == "live").values(status="retired"))
+            if row is None:
+                snap = self.store.load()
+                man = snap.manifest if snap else {}
+                s.add(Generation(name=live, status="live", n_chunks=snap.n_chunks if snap else 0,
+                                 embedder=man.get("embedder", ""), dim=int(man.get("dim", 0)),
+                                 full=int(bool(man.get("full")))))
+            else:
+                row.status = "live"
 
     def delete_document(self, document_id: int, by: str | None = None) -> str | None:
         with self._write_lock():
+            self._recover()
             with self.catalog.session() as s:
                 row = s.get(Document, document_id)
                 if row is None or row.status == "deleted":
                     raise ShirubeError(f"文書ID {document_id} は存在しません")
                 row.status = "deleted"
-            name = self._sync_index()
-            with self.catalog.session() as s:
-                row = s.get(Document, document_id)
-                row.sections.clear()
+                title, sha = row.title, row.sha256
+            name = self._sync_index()  # its _purge drops the deleted document's sections and chunks
+            self.audit(by, "delete", {"document_id": document_id, "title": title, "sha256": sha, "generation": name})
             return name
 
     # -- reading -------------------------------------------------------------
@@ -495,7 +624,7 @@ class Shirube:
     def _allowed(self, snap: Snapshot, access: AccessFilter) -> np.ndarray | None:
         if access.unrestricted:
             return None
-        key = (snap.name, access.key)
+        key = (snap.name, self._acl_token(), access.key)
         cached = self._allowed_cache.get(key)
         if cached is not None:
             return cached
@@ -516,17 +645,41 @@ class Shirube:
         timings: dict[str, float] | None = None, user: str | None = None,
     ) -> list[Hit]:
         """Hybrid search inside ``access``; ``user`` names who asks (for the audit log)."""
+        t0 = time.perf_counter()
+        hits = self._search(query, k, access=access, mode=mode, timings=timings)
+        self.audit(user, "search", {
+            "query": query, "mode": mode, "k": k, "generation": self._live_name(),
+            "hits": [{"document_id": h.document_id, "chunk_id": h.chunk_id, "page": h.page, "article": h.article}
+                     for h in hits],
+            "latency_s": round(time.perf_counter() - t0, 4),
+        })
+        return hits
+
+    def _live_name(self) -> str | None:
+        snap = self.store.load()
+        return snap.name if snap else None
+
+    def _search(
+        self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
+        timings: dict[str, float] | None = None,
+    ) -> list[Hit]:
         if not query or not query.strip():
             raise RetrievalError("検索語が空です")
         snap = self.snapshot()
         k = k or self.settings.top_k
         st = self.settings
         weights = FusionWeights(st.weight_bm25, st.weight_ngram, st.weight_dense, st.fusion, st.rrf_k)
-        ranked = rank(
-            snap, self.embedder if mode in ("hybrid", "dense") else None, query, k * 2, mode=mode,
-            weights=weights, candidates=st.candidates, allowed_ids=self._allowed(snap, access), timings=timings,
-        )
-        return self._resolve(ranked, access)[:k]
+        for _attempt in range(2):
+            ranked = rank(
+                snap, self.embedder if mode in ("hybrid", "dense") else None, query, k * 2, mode=mode,
+                weights=weights, candidates=st.candidates, allowed_ids=self._allowed(snap, access), timings=timings,
+            )
+            hits = self._resolve(ranked, access)
+            # A writer switched generations and purged rows mid-query: ask the new one.
+            if len(hits) == len(ranked) or self.store.current_name() in (None, snap.name):
+                break
+            snap = self.snapshot()
+        return hits[:k]
 
     def _resolve(self, ranked: list[Ranked], access: AccessFilter) -> list[Hit]:
         if not ranked:
@@ -595,9 +748,18 @@ class Shirube:
         from dataclasses import replace
 
         t0 = time.perf_counter()
-        hits = self.search(question, k=k, access=access)
+        generation = self._live_name()
+        hits = self._search(question, k=k, access=access)
         ans = self.answerer(answerer, **answerer_overrides).answer(question, self.passages(hits), on_token=on_token)
-        return replace(ans, latency_s=time.perf_counter() - t0)
+        ans = replace(ans, latency_s=time.perf_counter() - t0)
+        self.audit(user, "ask", {
+            "question": question, "answer": ans.text, "answered": ans.answered,
+            "citations": audit.citations_detail(ans.citations, generation),
+            "passages": [{"document_id": h.document_id, "chunk_id": h.chunk_id} for h in hits],
+            "answerer": ans.answerer, "model_id": ans.model_id, "generation": generation,
+            "latency_s": round(ans.latency_s, 4),
+        })
+        return ans
 
     def section(self, section_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """A section's original text and metadata, for the source viewer."""
@@ -653,13 +815,15 @@ class Shirube:
                 for d in rows if access.allows(d.label, d.departments or [], d.id)
             ]
 
-    def chunk_provenance(self, chunk_id: int) -> dict[str, Any]:
+    def chunk_provenance(self, chunk_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """Trace a chunk back to its document, batch and manifest entry."""
         with self.catalog.session() as s:
             c = s.get(ChunkRow, chunk_id)
             if c is None:
                 raise RetrievalError(f"chunk {chunk_id} not found")
             d = s.get(Document, c.document_id)
+            if d.status == "deleted" or not access.allows(d.label, d.departments or [], d.id):
+                raise RetrievalError(f"chunk {chunk_id} not found")
             b = s.get(Batch, d.batch_id) if d.batch_id else None
             bf = s.get(BatchFile, d.batch_file_id) if d.batch_file_id else None
             manifest = None

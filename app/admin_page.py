@@ -1,0 +1,299 @@
+"""管理 page (管理者): index status and re-index, manifests, documents, users, evaluation, audit log."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from retrieval.access import AccessFilter
+from shirube import users
+from shirube.engine import Shirube
+
+from . import state
+from .jobs import Job
+from .ui import Context, context, guard
+
+
+# -- pure helpers (tested directly) ---------------------------------------------
+def start_reindex(ctx_home: str, sh: Shirube, full: bool, by: str) -> Job:
+    """Re-index in a background thread: questions keep using the live generation until the switch."""
+    name = "全件再索引" if full else "差分再索引"
+    return state.jobs(ctx_home).start(name, lambda progress: sh.reindex(full=full, progress=progress, by=by))
+
+
+def run_eval(sh: Shirube, items: list, access: AccessFilter, answerer: str | None, user: str,
+             with_answers: bool = True, progress=None) -> dict[str, Any]:
+    """``evaluate`` over the library calls, plus per-question latencies and a recall@k curve."""
+    from shirube.evaluate import evaluate
+
+    latencies: list[float] = []
+
+    def timed(fn):
+        def run(q: str):
+            t0 = time.perf_counter()
+            try:
+                return fn(q)
+            finally:
+                latencies.append(time.perf_counter() - t0)
+        return run
+
+    res = evaluate(
+        items,
+        lambda q: sh.search(q, k=10, access=access, user=user),
+        timed(lambda q: sh.ask(q, access=access, answerer=answerer, user=user)) if with_answers else None,
+        progress=progress,
+    )
+    if not with_answers:
+        latencies = []
+    ranks = [r.get("rank") for r in res["items"] if "rank" in r]
+    n = max(len(ranks), 1)
+    res["recall_curve"] = {k: sum(1 for r in ranks if r is not None and r <= k) / n for k in range(1, 11)}
+    res["latencies_s"] = latencies
+    return res
+
+
+def _fmt_bytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} KB"
+
+
+# -- tabs ---------------------------------------------------------------------------
+def tab_index(ctx: Context) -> None:
+    st_ = ctx.sh.status()
+    docs = st_["documents"]
+    c = st.columns(4)
+    c[0].metric("文書数（有効）", docs.get("active", 0), help=f"保留 {docs.get('pending', 0)}・削除 {docs.get('deleted', 0)}")
+    c[1].metric("チャンク数", st_["chunks"], help=f"索引内 {st_['indexed_chunks']}")
+    c[2].metric("索引世代", st_["generation"] or "なし")
+    c[3].metric("索引のディスク使用量", _fmt_bytes(st_["index_disk_bytes"]))
+    st.markdown(
+        f"埋め込みモデル: `{st_['embedder']}`（{st_['dim']}次元）　索引の種類: `{st_['index_type']}`　"
+        f"カタログ: `{st_['database']}`"
+    )
+    st.caption("種類別: " + "、".join(f"{k} {v}" for k, v in st_["documents_by_kind"].items()))
+    if st_["index_problems"]:
+        st.error("索引の検査で問題が見つかりました: " + "; ".join(st_["index_problems"]))
+    else:
+        st.success("索引の検査: 問題なし")
+    st.subheader("再索引")
+    st.caption("再索引中も質問には現在の世代で回答し、完了すると新しい世代に自動で切り替わります。")
+    b1, b2 = st.columns(2)
+    if b1.button("差分再索引", key="reindex_incremental", help="未索引・削除済みの文書だけを反映します"):
+        with guard("再索引を開始できません"):
+            start_reindex(ctx.cfg.home, ctx.sh, full=False, by=ctx.user.name)
+    if b2.button("全件再索引", key="reindex_full", help="全文書を現在の設定で分割し直し、新しい世代を作ります"):
+        with guard("再索引を開始できません"):
+            start_reindex(ctx.cfg.home, ctx.sh, full=True, by=ctx.user.name)
+    job_status(ctx.cfg.home)
+
+
+@st.fragment(run_every=1.0)
+def _job_poll(home: str) -> None:
+    job = state.jobs(home).current
+    if job is None:
+        return
+    _show_job(job)
+    if not job.running:
+        st.rerun()  # leave polling mode: a full rerun shows the final state
+
+
+def _show_job(job: Job) -> None:
+    if job.running:
+        st.progress(job.fraction, text=f"{job.name}: {job.stage_label} {job.done}/{job.total}")
+    elif job.error:
+        st.error(f"{job.name}に失敗しました: {job.error}")
+    else:
+        st.success(f"{job.name}が完了しました（索引世代 {job.result}、{job.finished - job.started:.1f}秒）")
+
+
+def job_status(home: str) -> None:
+    job = state.jobs(home).current
+    if job is None:
+        return
+    if job.running:
+        _job_poll(home)
+    else:
+        _show_job(job)
+
+
+def tab_manifests(ctx: Context) -> None:
+    manifests = list(reversed(ctx.sh.status()["manifests"]))
+    if not manifests:
+        st.info("マニフェストはまだありません")
+        return
+    rows = [{"日時": m["when"], "種類": m["kind"], "件数": json.dumps(m["counts"], ensure_ascii=False),
+             "ファイル": Path(m["path"]).name} for m in manifests]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    pick = st.selectbox("詳細を表示", [m["path"] for m in manifests], format_func=lambda p: Path(p).name,
+                        key="manifest_pick")
+    if pick and Path(pick).exists():
+        text = Path(pick).read_text(encoding="utf-8")
+        st.json(json.loads(text), expanded=1)
+        st.download_button("ダウンロード（JSON）", text.encode("utf-8"), file_name=Path(pick).name,
+                           mime="application/json", key="dl_manifest_admin")
+
+
+def tab_documents(ctx: Context) -> None:
+    docs = ctx.sh.documents(ctx.access)
+    if not docs:
+        st.info("文書はありません")
+        return
+    st.dataframe(
+        [{"ID": d["id"], "タイトル": d["title"], "ファイル": d["source"], "種類": d["kind"], "ページ": d["pages"],
+          "機密性": d["label"], "部署": "、".join(d["departments"] or []), "状態": d["status"],
+          "ライセンス・出典": d["license"], "バッチ": d["batch_id"]} for d in docs],
+        hide_index=True, width="stretch",
+    )
+    st.subheader("文書の削除")
+    by_id = {d["id"]: d for d in docs}
+    pick = st.selectbox("削除する文書", list(by_id), format_func=lambda i: f"{i}: {by_id[i]['title']}（{by_id[i]['source']}）",
+                        key="delete_pick")
+    confirm = st.checkbox("この文書を削除し、索引から外すことを確認しました", key="delete_confirm")
+    if st.button("削除", key="delete_doc", disabled=not confirm, type="primary"):
+        with guard("削除できません"):
+            gen = ctx.sh.delete_document(int(pick), by=ctx.user.name)
+            st.success(f"文書 {pick} を削除しました（索引世代 {gen}）")
+            st.session_state["delete_confirm"] = False
+
+
+def tab_users(ctx: Context) -> None:
+    rows = [users.user_dict(u) for u in users.list_users(ctx.sh)]
+    st.dataframe(
+        [{"ユーザー名": r["name"], "役割": r["role_label"], "閲覧可能な機密性": r["clearance"],
+          "部署": "、".join(r["departments"]), "状態": "無効" if r["disabled"] else "有効"} for r in rows],
+        hide_index=True, width="stretch",
+    )
+    st.subheader("ユーザーの作成")
+    with st.form("user_add", clear_on_submit=True):
+        c1, c2 = st.columns(2)
+        name = c1.text_input("ユーザー名", key="new_user_name")
+        password = c2.text_input("初期パスワード（8文字以上）", type="password", key="new_user_password")
+        role = c1.selectbox("役割", list(users.ROLES), format_func=users.ROLE_LABELS.get, key="new_user_role")
+        clearance = c2.selectbox("閲覧可能な機密性", [1, 2, 3], key="new_user_clearance")
+        depts = st.text_input("部署（複数は「、」区切り）", key="new_user_departments")
+        ok = st.form_submit_button("作成")
+    if ok:
+        from .upload_page import split_departments
+
+        with guard("ユーザーを作成できません"):
+            users.add_user(ctx.sh, name, password, role, int(clearance), split_departments(depts))
+            st.success(f"ユーザー「{name}」を作成しました")
+    others = [r["name"] for r in rows if r["name"] != ctx.user.name]
+    if others:
+        st.subheader("無効化・有効化")
+        who = st.selectbox("ユーザー", others, key="disable_pick")
+        c1, c2 = st.columns(2)
+        if c1.button("無効化", key="user_disable"):
+            with guard():
+                users.disable(ctx.sh, who, True)
+                st.success(f"「{who}」を無効化しました")
+        if c2.button("有効化", key="user_enable"):
+            with guard():
+                users.disable(ctx.sh, who, False)
+                st.success(f"「{who}」を有効化しました")
+
+
+def tab_eval(ctx: Context) -> None:
+    from shirube.evaluate import load_qa
+
+    st.caption("QA ファイル（JSONL: question, relevant, answers, page, article）で検索・回答の精度を測ります。")
+    default = "samples/qa.jsonl" if Path("samples/qa.jsonl").exists() else ""
+    path = st.text_input("QA ファイルのパス", value=default, key="eval_path")
+    uploaded = st.file_uploader("または QA ファイルをアップロード", type=["jsonl", "json"], key="eval_upload",
+                                max_upload_size=20)
+    with_answers = st.checkbox("回答も評価する（時間がかかります）", value=True, key="eval_answers")
+    if st.button("評価を実行", key="eval_run", type="primary"):
+        with guard("評価できません"):
+            if uploaded is not None:
+                tmp = Path(ctx.cfg.home) / "cache" / "uploaded-qa.jsonl"
+                tmp.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_bytes(uploaded.getvalue())
+                qa_path = tmp
+            else:
+                qa_path = Path(path)
+            items = load_qa(qa_path)
+            bar = st.progress(0.0, text="評価中…")
+            res = run_eval(
+                ctx.sh, items, ctx.access, st.session_state.get("answerer"), ctx.user.name, with_answers,
+                progress=lambda d, t: bar.progress(d / t, text=f"評価中 {d}/{t}"),
+            )
+            st.session_state["eval_result"] = res
+    res = st.session_state.get("eval_result")
+    if res:
+        show_eval(res)
+
+
+def show_eval(res: dict[str, Any]) -> None:
+    import numpy as np
+    import pandas as pd
+
+    r = res["retrieval"]
+    st.markdown(f"質問数: **{res['questions']}**")
+    c = st.columns(5)
+    for col, key in zip(c, ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")):
+        col.metric(key, f"{r[key]:.3f}")
+    if "answer" in res:
+        a = res["answer"]
+        c = st.columns(4)
+        c[0].metric("回答の正解率", f"{a['answer_hit']:.3f}")
+        c[1].metric("出典の正解率", f"{a['citation_hit']:.3f}")
+        c[2].metric("出典位置の正解率", f"{a['location_hit']:.3f}")
+        c[3].metric("誤った「資料にない」", f"{a['false_refusal_rate']:.3f}")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**recall@k**")
+        curve = pd.DataFrame({"k": list(res["recall_curve"]), "recall": list(res["recall_curve"].values())})
+        st.line_chart(curve, x="k", y="recall")
+    with right:
+        lat = res.get("latencies_s") or []
+        if lat:
+            st.markdown("**回答の応答時間（ミリ秒）の分布**")
+            import altair as alt
+
+            df = pd.DataFrame({"ms": np.asarray(lat) * 1000})
+            chart = alt.Chart(df).mark_bar().encode(
+                x=alt.X("ms:Q", bin=alt.Bin(maxbins=20), title="応答時間（ミリ秒）"),
+                y=alt.Y("count():Q", title="件数"),
+            )
+            st.altair_chart(chart, width="stretch")
+    st.caption("　".join(f"{k}: {v * 1000:.1f}ms" for k, v in res["latency"].items()))
+
+
+def tab_audit(ctx: Context) -> None:
+    try:
+        from shirube import audit
+    except ImportError:
+        st.info("監査ログ機能はまだ組み込まれていません（shirube.audit が見つかりません）。")
+        return
+    import inspect
+
+    with guard("監査ログを読み込めません"):
+        anchor = getattr(ctx.sh, "audit_anchor", None)
+        verify_kw = {"anchor": anchor} if "anchor" in inspect.signature(audit.verify).parameters else {}
+        events_kw = {"access": ctx.access} if "access" in inspect.signature(audit.events).parameters else {}
+        problems = audit.verify(ctx.sh.catalog, **verify_kw)
+        if problems:
+            st.error("監査ログの改ざん検査で問題が見つかりました: " + "; ".join(problems))
+        else:
+            st.success("監査ログの改ざん検査: 問題なし（ハッシュチェーン一致）")
+        events = audit.events(ctx.sh.catalog, limit=200, **events_kw)
+        if events:
+            rows = [{k: (json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else v)
+                     for k, v in e.items()} for e in events]
+            st.caption(f"新しい順に最大200件（{len(rows)}件表示）")
+            st.dataframe(rows, hide_index=True, width="stretch")
+        else:
+            st.info("記録された操作はまだありません")
+
+
+def render() -> None:
+    ctx = context()
+    st.title("管理")
+    tabs = st.tabs(["索引", "マニフェスト", "文書", "ユーザー", "評価", "監査ログ"])
+    for tab, fn in zip(tabs, (tab_index, tab_manifests, tab_documents, tab_users, tab_eval, tab_audit)):
+        with tab:
+            with guard():
+                fn(ctx)

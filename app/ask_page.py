@@ -1,0 +1,214 @@
+"""質問 page: chat, streamed answers, numbered citations, the source viewer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from model.records import Answer, Citation, Hit
+from retrieval.access import AccessFilter
+from shirube.engine import Shirube
+from shirube.errors import AnswerError, ConfigError, MissingExtra, ShirubeError
+
+from . import originals
+from .render import highlight_html, pdf_page_png
+from .ui import Context, context, esc, guard, message
+
+EXAMPLES = ("粗大ごみの大きさの基準は？", "部分休業は1日何時間まで認められますか")
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+    answerer: str = ""
+    # section texts fetched once per turn for the citation excerpts
+    sections: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def answer_markdown(text: str) -> str:
+    """Answer text as Markdown (render with unsafe_allow_html): markup escaped, [n] markers bold.
+
+    ``<b>`` rather than ``**``: CommonMark does not close ``**[1]**`` before a letter or digit.
+    """
+    out = re.sub(r"([\\`*_{}\[\]()<>#|~&!])", r"\\\1", text)
+    out = re.sub(r"\\\[(\d+)\\\]", r'<b class="shirube-marker">[\1]</b>', out)
+    return out.replace("\n", "  \n")
+
+
+def answerer_choices(sh: Shirube) -> list[str]:
+    from model.registry import ANSWERERS
+
+    names = list(ANSWERERS)
+    if sh.settings.answerer not in names:
+        names.insert(0, sh.settings.answerer)
+    return names
+
+
+def _section(sh: Shirube, access: AccessFilter, turn: Turn, section_id: int) -> dict[str, Any] | None:
+    if section_id not in turn.sections:
+        try:
+            turn.sections[section_id] = sh.section(section_id, access)
+        except ShirubeError:
+            return None
+    return turn.sections[section_id]
+
+
+def render_source(ctx: Context, section_id: int, start: int, end: int, quote: str, key: str) -> None:
+    """The source viewer: the PDF page rendered with the span marked, and the section text highlighted."""
+    sh, access = ctx.sh, ctx.access
+    with guard("原文を表示できません"):
+        sec = sh.section(section_id, access)
+        loc = " ".join(p for p in (f"p.{sec['page']}" if sec["page"] else "", sec["article"] or "") if p)
+        st.markdown(f"**{esc(sec['title'])}**　{esc(loc)}　<small>{esc(sec['source'])}</small>", unsafe_allow_html=True)
+        if sec["kind"] == "pdf" and sec["page"]:
+            doc = next((d for d in sh.documents(access) if d["id"] == sec["document_id"]), None)
+            data = originals.find(ctx.cfg.home, doc["sha256"], doc["source"], ctx.cfg.sources) if doc else None
+            if data is None:
+                st.caption("元のPDFファイルが保管されていないため、抽出したページの本文を表示します。")
+            else:
+                try:
+                    whole = st.toggle("ページ全体を表示", key=f"whole-{key}")
+                    png, marked = pdf_page_png(data, int(sec["page"]), quote, crop=not whole)
+                    st.image(png, caption=f"{sec['title']} {sec['page']}ページ（該当箇所を黄色で表示）",
+                             width=640 if whole else 900)
+                    if not marked:
+                        st.caption("ページ画像上では該当箇所を特定できませんでした。下の本文で確認してください。")
+                except Exception as exc:  # a PDF PDFium cannot render: fall back to the text
+                    st.caption(f"ページ画像を作成できませんでした（{type(exc).__name__}）。本文を表示します。")
+        # Around the span only when the page image is shown; the whole section otherwise.
+        context = 300 if sec["kind"] == "pdf" and sec["page"] else None
+        heading = " > ".join(p for p in (sec["heading"], sec["article"]) if p)
+        if heading:
+            st.markdown(f"**{esc(heading)}**")
+        st.markdown(
+            f'<div class="shirube-source" style="max-height:420px;overflow:auto;border:1px solid #ddd;'
+            f'padding:8px;border-radius:6px;line-height:1.7">{highlight_html(sec["text"], start, end, context)}</div>',
+            unsafe_allow_html=True,
+        )
+
+
+def _toggle(key: str) -> None:
+    st.session_state["open_src"] = None if st.session_state.get("open_src") == key else key
+
+
+def render_citation(ctx: Context, turn: Turn, i: int, c: Citation) -> None:
+    sec = _section(ctx.sh, ctx.access, turn, c.section_id)
+    loc = c.locator or "本文"
+    st.markdown(f"**[{c.n}] {esc(c.title)}**　{esc(loc)}　<small>{esc(c.source)}</small>", unsafe_allow_html=True)
+    excerpt = highlight_html(sec["text"], c.start, c.end, context=60) if sec else highlight_html(c.quote, 0, len(c.quote))
+    st.markdown(
+        f'<blockquote class="shirube-quote" style="margin:0 0 4px 0">{excerpt}</blockquote>', unsafe_allow_html=True
+    )
+    key = f"{i}:c{c.n}"
+    opened = st.session_state.get("open_src") == key
+    st.button("原文を閉じる" if opened else f"原文を開く [{c.n}]", key=f"src-{key}", on_click=_toggle, args=(key,))
+    if opened:
+        render_source(ctx, c.section_id, c.start, c.end, c.quote, key)
+
+
+def render_passage(ctx: Context, turn: Turn, i: int, j: int, h: Hit) -> None:
+    """A closest passage of a 資料にない answer, highlighted within its section."""
+    passages = ctx.sh.passages([h])
+    if not passages:
+        return
+    quote, a, b = passages[0].quote(0, h.end - h.start)
+    st.markdown(f"**{j}. {esc(h.title)}**　{esc(h.locator)}　<small>{esc(h.source)}</small>", unsafe_allow_html=True)
+    st.markdown(f'<blockquote style="margin:0">{esc(quote[:200])}{"…" if len(quote) > 200 else ""}</blockquote>',
+                unsafe_allow_html=True)
+    key = f"{i}:p{j}"
+    opened = st.session_state.get("open_src") == key
+    st.button("原文を閉じる" if opened else "原文を開く", key=f"src-{key}", on_click=_toggle, args=(key,))
+    if opened:
+        render_source(ctx, h.section_id, a, b, quote, key)
+
+
+def render_answer(ctx: Context, turn: Turn, i: int) -> None:
+    if turn.error:
+        st.error(turn.error, icon=":material/error:")
+        return
+    ans = turn.answer
+    assert ans is not None
+    if ans.answered:
+        st.markdown(answer_markdown(ans.text), unsafe_allow_html=True)
+        st.caption(f"回答方式: {ans.answerer}　根拠の強さ: {ans.grounding:.2f}　応答時間: {ans.latency_s:.2f}秒")
+        st.markdown("**出典**")
+        for c in ans.citations:
+            with st.container(border=True):
+                render_citation(ctx, turn, i, c)
+    else:
+        st.warning(f"資料にない: {ans.text}", icon=":material/search_off:")
+        if ans.passages:
+            st.markdown("**関連する可能性のある箇所**")
+            for j, h in enumerate(ans.passages[:3], 1):
+                with st.container(border=True):
+                    render_passage(ctx, turn, i, j, h)
+    with st.expander("回答を出典つきでコピー（メモ用）"):
+        memo = ans.as_memo() if ans.answered else _memo_not_found(ans)
+        st.code(memo, language=None, wrap_lines=True)
+        st.download_button("テキストで保存", memo.encode("utf-8"), file_name=f"shirube-answer-{i + 1}.txt",
+                           mime="text/plain", key=f"dl-{i}")
+
+
+def _memo_not_found(ans: Answer) -> str:
+    lines = [f"質問: {ans.question}", ans.text, "", "関連する可能性のある箇所:"]
+    lines += [f"- {h.title} {h.locator}" for h in ans.passages[:3]]
+    return "\n".join(lines)
+
+
+def ask(ctx: Context, question: str, answerer: str, on_token=None) -> Turn:
+    """Ask through the library with the user's access filter; errors become a Japanese message."""
+    turn = Turn(question, answerer=answerer)
+    try:
+        turn.answer = ctx.sh.ask(question, access=ctx.access, answerer=answerer, on_token=on_token, user=ctx.user.name)
+    except ShirubeError as exc:
+        model_problem = isinstance(exc, (ConfigError, AnswerError, MissingExtra))
+        turn.error = (f"回答方式「{answerer}」を使えません。" if model_problem else "") + message(exc)
+    except Exception as exc:
+        import logging
+
+        logging.getLogger("shirube.app").exception("ask failed")
+        turn.error = message(exc)
+    return turn
+
+
+def render() -> None:
+    ctx = context()
+    st.title("質問")
+    history: list[Turn] = st.session_state.setdefault("history", [])
+    with st.sidebar:
+        names = answerer_choices(ctx.sh)
+        default = names.index(ctx.sh.settings.answerer) if ctx.sh.settings.answerer in names else 0
+        answerer = st.selectbox("回答方式", names, index=default, key="answerer",
+                                help="extractive は資料の文をそのまま引用します。LLM 方式はモデルの設定が必要です。")
+        if st.button("会話を消去", key="clear_history"):
+            history.clear()
+            st.session_state["open_src"] = None
+    if not history:
+        st.info("登録された資料の範囲で、根拠（出典）つきで回答します。例: " + " / ".join(EXAMPLES))
+    for i, turn in enumerate(history):
+        with st.chat_message("user"):
+            st.markdown(esc(turn.question))
+        with st.chat_message("assistant"):
+            render_answer(ctx, turn, i)
+    question = st.chat_input("質問を入力してください")
+    if question and question.strip():
+        with st.chat_message("user"):
+            st.markdown(esc(question))
+        with st.chat_message("assistant"):
+            box = st.empty()
+            pieces: list[str] = []
+
+            def on_token(piece: str) -> None:
+                pieces.append(piece)
+                box.markdown(answer_markdown("".join(pieces)) + " ▌", unsafe_allow_html=True)
+
+            with st.spinner("資料を検索しています…"):
+                turn = ask(ctx, question.strip(), answerer, on_token)
+            box.empty()
+            history.append(turn)
+            render_answer(ctx, turn, len(history) - 1)

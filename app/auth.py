@@ -1,0 +1,111 @@
+"""Login: local users (argon2id hashes in the catalog) or an identity provider via ``st.login``.
+
+With ``SHIRUBE_AUTH=oidc`` the identity provider proves *who* the user is
+(``st.user.email``); the catalog's users table still says *what* they may do
+(role, clearance, departments): an admin creates the user under the same name
+with ``shirube user add``. An IdP user without a local record gets no access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from retrieval.access import AccessFilter
+from shirube import users
+from shirube.engine import Shirube
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    name: str
+    role: str
+    clearance: int
+    departments: tuple[str, ...]
+
+    @property
+    def access(self) -> AccessFilter:
+        """Same filter as ``shirube.users.access_for`` (clearance, departments)."""
+        return AccessFilter(clearance=self.clearance, departments=frozenset(self.departments),
+                            admin=self.role == "admin")
+
+    @property
+    def role_label(self) -> str:
+        return users.ROLE_LABELS.get(self.role, self.role)
+
+
+def _session_user(u) -> SessionUser:
+    return SessionUser(u.name, u.role, int(u.clearance), tuple(u.departments or ()))
+
+
+def current_user(sh: Shirube) -> SessionUser | None:
+    """The logged-in user, re-read each run so that a disabled account loses access at once."""
+    name = st.session_state.get("user")
+    if not name:
+        return None
+    u = users.get_user(sh, name)
+    if u is None or u.disabled:
+        st.session_state.pop("user", None)
+        return None
+    return _session_user(u)
+
+
+def logout() -> None:
+    for key in ("user", "history", "open_src", "last_batch", "eval_result"):
+        st.session_state.pop(key, None)
+
+
+def login_form(sh: Shirube) -> None:
+    """The ログイン page for local users."""
+    st.title("標 Shirube — ログイン")
+    st.caption("職員アカウントでログインしてください。アカウントは管理者が作成します。")
+    with st.form("login"):
+        name = st.text_input("ユーザー名", key="login_name")
+        password = st.text_input("パスワード", type="password", key="login_password")
+        submitted = st.form_submit_button("ログイン", type="primary")
+    if submitted:
+        from .ui import guard
+
+        with guard():
+            u = users.authenticate(sh, name, password)
+            if u is None:
+                st.error("ユーザー名またはパスワードが正しくありません")
+                return
+            st.session_state["user"] = u.name
+            st.rerun()
+
+
+def oidc_login(sh: Shirube) -> SessionUser | None:
+    """``st.login`` (OIDC, configured in .streamlit/secrets.toml) mapped onto the local users table."""
+    try:
+        logged_in = bool(st.user.is_logged_in)
+    except Exception:  # no [auth] section in secrets.toml, or Authlib missing
+        st.error("OIDC ログインが設定されていません（.streamlit/secrets.toml の [auth] を確認してください）")
+        st.stop()
+    if not logged_in:
+        st.title("標 Shirube — ログイン")
+        st.button("組織アカウントでログイン", on_click=st.login, type="primary")
+        st.stop()
+    claims = {k: st.user.get(k) for k in ("email", "preferred_username")}
+    user = user_for_identity(sh, claims)
+    if user is None:
+        st.error(f"「{identity_name(claims)}」には利用権限が割り当てられていません。管理者に連絡してください。")
+        st.button("ログアウト", on_click=st.logout)
+        st.stop()
+    st.session_state["user"] = user.name
+    return user
+
+
+def identity_name(claims: dict) -> str:
+    """The local user name of an IdP identity: its ``email`` claim, else ``preferred_username``."""
+    return str(claims.get("email") or claims.get("preferred_username") or "").strip()
+
+
+def user_for_identity(sh: Shirube, claims: dict) -> SessionUser | None:
+    """Map OIDC claims onto the users table (role, clearance, departments); None: no access."""
+    name = identity_name(claims)
+    u = users.get_user(sh, name) if name else None
+    if u is None or u.disabled:
+        return None
+    return _session_user(u)

@@ -1,0 +1,75 @@
+"""Shared UI helpers: Japanese error messages and the per-run context."""
+
+from __future__ import annotations
+
+import html
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+import streamlit as st
+
+from retrieval.access import AccessFilter
+from shirube.engine import Shirube
+from shirube.errors import (
+    AccessDenied, AnswerError, ConfigError, IndexError_, IngestError, MissingExtra, RetrievalError, ShirubeError,
+)
+
+from .auth import SessionUser
+from .state import AppConfig
+
+log = logging.getLogger("shirube.app")
+
+
+def message(exc: BaseException) -> str:
+    """One clear Japanese line for a user; details stay in the server log."""
+    if isinstance(exc, AccessDenied):
+        return f"権限がありません: {exc}"
+    if isinstance(exc, MissingExtra):
+        return f"必要なパッケージがインストールされていません: {exc}"
+    if isinstance(exc, AnswerError):
+        return f"回答を作成できませんでした: {exc}"
+    if isinstance(exc, RetrievalError):
+        return f"検索できませんでした: {exc}"
+    if isinstance(exc, IndexError_):
+        return f"索引に問題があります: {exc}"
+    if isinstance(exc, IngestError):
+        return f"取り込めませんでした: {exc.reason}"
+    if isinstance(exc, ConfigError):
+        return f"設定または入力に誤りがあります: {exc}"
+    if isinstance(exc, ShirubeError):
+        return str(exc)
+    return "予期しないエラーが発生しました。時間をおいて再度お試しいただき、続く場合は管理者に連絡してください。"
+
+
+@contextmanager
+def guard(what: str = "") -> Iterator[None]:
+    """Show errors as a Japanese message, never a traceback (st.rerun/st.stop pass through)."""
+    try:
+        yield
+    except Exception as exc:  # ScriptControlException is a BaseException: not caught
+        if not isinstance(exc, ShirubeError):
+            log.exception("unexpected error%s", f" while {what}" if what else "")
+        st.error(("" if not what else f"{what}: ") + message(exc), icon=":material/error:")
+
+
+@dataclass(frozen=True)
+class Context:
+    cfg: AppConfig
+    sh: Shirube
+    user: SessionUser
+    access: AccessFilter
+
+
+def esc(text: str) -> str:
+    return html.escape(text or "")
+
+
+def context() -> Context:
+    """The config, engine and logged-in user of this run (set by app/main.py)."""
+    ctx = st.session_state.get("_ctx")
+    if ctx is None:
+        st.error("ログインしてください")
+        st.stop()
+    return ctx

@@ -1,0 +1,111 @@
+"""アップロード page (登録担当・管理者): a batch of files with label, departments and licence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Iterable
+
+import streamlit as st
+
+from shirube.engine import BatchReport, Shirube
+
+from . import originals
+from .jobs import STAGES
+from .ui import context, guard
+
+ACCEPT = ["pdf", "txt", "text", "md", "markdown", "html", "htm", "xml"]
+RESULT_LABELS = {"ok": "取り込み済み", "duplicate": "重複", "error": "エラー"}
+LABELS = {1: "機密性1（公開相当）", 2: "機密性2", 3: "機密性3"}
+
+
+def split_departments(text: str) -> list[str]:
+    """「総務課、市民課」「総務課, 市民課」→ ['総務課', '市民課']."""
+    import re
+
+    return [d for d in (p.strip() for p in re.split(r"[,、，\n]", text or "")) if d]
+
+
+def upload_batch(
+    sh: Shirube, files: Iterable[tuple[str, bytes]], *, label: int, departments: list[str], license: str,
+    by: str, home: str | Path, progress: Callable[[str, int, int], None] | None = None,
+) -> BatchReport:
+    """Ingest uploaded files as one batch and keep the originals for the source viewer."""
+    files = list(files)
+    kwargs = {"progress": progress} if progress else {}
+    report = sh.ingest_bytes(files, label=label, departments=departments, license=license, by=by, **kwargs)
+    for (name, data), res in zip(files, report.files):
+        if res.result in ("ok", "duplicate") and res.sha256:
+            originals.save(home, res.sha256, name, data)
+    return report
+
+
+def result_rows(report: BatchReport) -> list[dict[str, object]]:
+    return [
+        {
+            "ファイル": f.source,
+            "結果": RESULT_LABELS.get(f.result, f.result),
+            "理由": f.reason or "",
+            "文書ID": f.document_id,
+            "タイトル": f.title or "",
+            "チャンク数": f.chunks,
+            "サイズ(バイト)": f.size,
+        }
+        for f in report.files
+    ]
+
+
+def _bar_progress(bar) -> Callable[[str, int, int], None]:
+    # Loading files is most of the wall time with the fast embedders; embedding follows.
+    spans = {"load": (0.0, 0.6), "embed": (0.6, 0.95), "bm25": (0.95, 1.0)}
+
+    def cb(stage: str, done: int, total: int) -> None:
+        lo, hi = spans.get(stage, (0.0, 1.0))
+        frac = lo + (hi - lo) * (done / total if total else 1.0)
+        bar.progress(min(1.0, frac), text=f"{STAGES.get(stage, stage)}: {done}/{total}")
+
+    return cb
+
+
+def render() -> None:
+    ctx = context()
+    st.title("資料のアップロード")
+    max_mb = int(ctx.sh.settings.max_file_mb)
+    st.caption(f"PDF・テキスト・Markdown・HTML・e-Gov 法令XML を複数まとめて登録できます（1ファイル最大 {max_mb}MB）。"
+               "同じファイルを再度アップロードした場合は「重複」として報告され、再登録されません。")
+    files = st.file_uploader(
+        f"ファイルを選択（最大 {max_mb}MB／ファイル）", type=ACCEPT, accept_multiple_files=True,
+        max_upload_size=max_mb, key="upload_files",
+    )
+    levels = [lv for lv in (1, 2, 3) if lv <= ctx.user.clearance]
+    c1, c2 = st.columns(2)
+    label = c1.selectbox("機密性ラベル", levels, format_func=LABELS.get, key="upload_label",
+                         help="ご自身の閲覧可能レベルを超えるラベルは付けられません")
+    depts = c2.text_input("担当部署（複数は「、」区切り）", value="、".join(ctx.user.departments), key="upload_departments")
+    license = st.text_input("ライセンス・出典の注記", key="upload_license", placeholder="例: 標市例規集（2025年4月1日現在）")
+    if st.button("取り込む", type="primary", key="upload_submit", disabled=not files):
+        bar = st.progress(0.0, text="開始しています…")
+        with guard("取り込みに失敗しました"):
+            report = upload_batch(
+                ctx.sh, [(f.name, f.getvalue()) for f in files], label=int(label),
+                departments=split_departments(depts), license=license.strip(), by=ctx.user.name,
+                home=ctx.cfg.home, progress=_bar_progress(bar),
+            )
+            bar.progress(1.0, text="完了")
+            st.session_state["last_batch"] = report
+    report = st.session_state.get("last_batch")
+    if report is not None:
+        show_report(report)
+
+
+def show_report(report: BatchReport) -> None:
+    n_ok, n_dup, n_err = len(report.ok), len(report.duplicates), len(report.errors)
+    msg = f"バッチ {report.batch_id}: 取り込み済み {n_ok} 件・重複 {n_dup} 件・エラー {n_err} 件"
+    (st.success if not n_err else st.warning)(msg)
+    st.dataframe(result_rows(report), hide_index=True, width="stretch")
+    if report.manifest_path and Path(report.manifest_path).exists():
+        text = Path(report.manifest_path).read_text(encoding="utf-8")
+        with st.expander("このバッチのマニフェスト", expanded=False):
+            st.json(json.loads(text))
+        st.download_button("マニフェストをダウンロード（JSON）", text.encode("utf-8"),
+                           file_name=Path(report.manifest_path).name, mime="application/json", key="dl_manifest")

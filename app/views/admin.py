@@ -1,0 +1,5 @@
+from app.admin_page import render
+from app.ui import guard
+
+with guard():
+    render()

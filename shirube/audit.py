@@ -1,0 +1,281 @@
+"""Append-only audit log with a hash chain.
+
+Every row stores the hash of the row before it; its own hash is SHA-256 over
+the canonical JSON of ``(prev_hash, at, user, action, detail)``. Editing a
+row changes its hash, deleting or reordering rows breaks the link to the next
+one, and the newest hash is also written to an *anchor* file beside the data
+(``<home>/audit.head``), so cutting rows off the end is detected too.
+
+Appends are serialised: SQLite takes the write lock first (``BEGIN
+IMMEDIATE``); PostgreSQL an advisory transaction lock. A unique constraint on
+``prev_hash`` is the last line of defence: two appends after the same row can
+never both commit (the loser retries).
+
+>>> record(catalog, "yamada", "ask", {"question": "…"})      # doctest: +SKIP
+>>> verify(catalog)                                            # doctest: +SKIP
+[]
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from indexer.catalog import AuditEvent, Catalog, Document
+from retrieval.access import AccessFilter
+
+from .errors import AccessDenied
+
+GENESIS = "0" * 64
+_PG_LOCK = 0x5348_4155  # "SHAU": pg_advisory_xact_lock key for audit appends
+ACTIONS = ("ask", "search", "ingest", "delete", "relabel", "reindex", "login", "user")
+CSV_FIELDS = (
+    "id", "at", "user", "action", "question", "answer", "citations", "answerer", "model_id",
+    "latency_s", "generation", "detail", "prev_hash", "hash",
+)
+HIDDEN = "（閲覧権限のない文書を含むため非表示）"
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes (stored as UTC), PostgreSQL aware ones.
+    return at.replace(tzinfo=dt.timezone.utc) if at.tzinfo is None else at.astimezone(dt.timezone.utc)
+
+
+def _ts(at: dt.datetime) -> str:
+    return _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _clean(detail: dict[str, Any]) -> dict[str, Any]:
+    """The detail exactly as it will read back from a JSON column."""
+    return json.loads(json.dumps(detail, ensure_ascii=False, default=str, allow_nan=False))
+
+
+def chain_hash(prev_hash: str, at: dt.datetime, user: str, action: str, detail: dict[str, Any]) -> str:
+    payload = json.dumps(
+        [prev_hash, _ts(at), user, action, detail], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(
+    catalog: Catalog, user: str | None, action: str, detail: dict[str, Any] | None = None,
+    anchor: str | Path | None = None,
+) -> AuditEvent:
+    """Append one event and return it (committed). ``anchor``: head file to update."""
+    user = (user or "?")[:200]
+    detail = _clean(detail or {})
+    last_exc: Exception | None = None
+    for attempt in range(20):
+        try:
+            ev = _append(catalog, user, action[:40], detail)
+            break
+        except (IntegrityError, OperationalError, DBAPIError) as exc:  # lost a race / busy: try again
+            last_exc = exc
+            time.sleep(0.01 * (attempt + 1))
+    else:  # pragma: no cover - 20 lost races in a row
+        raise RuntimeError(f"audit append failed: {last_exc}")
+    if anchor is not None:
+        _write_anchor(Path(anchor), ev.id, ev.hash)
+    return ev
+
+
+def _append(catalog: Catalog, user: str, action: str, detail: dict[str, Any]) -> AuditEvent:
+    with catalog.session() as s:
+        conn = s.connection()
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+        last = s.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+        prev = last or GENESIS
+        # microsecond precision survives both databases
+        at = dt.datetime.now(dt.timezone.utc)
+        ev = AuditEvent(at=at, user=user, action=action, detail=detail, prev_hash=prev,
+                        hash=chain_hash(prev, at, user, action, detail))
+        s.add(ev)
+        s.flush()
+        s.expunge(ev)
+    return ev
+
+
+def _write_anchor(path: Path, event_id: int, digest: str) -> None:
+    """Keep the newest (id, hash) in ``path``; concurrent writers never move it back."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(str(path) + ".lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        current = read_anchor(path)
+        if current is not None and current[0] >= event_id:
+            return
+        tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(f"{event_id} {digest}\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+
+def read_anchor(path: str | Path) -> tuple[int, str] | None:
+    try:
+        raw = Path(path).read_text(encoding="utf-8").split()
+        return int(raw[0]), raw[1]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def verify(catalog: Catalog, anchor: str | Path | None = None) -> list[str]:
+    """Problems found in the chain (empty list: intact)."""
+    problems: list[str] = []
+    expected = GENESIS
+    seen: dict[int, str] = {}
+    last_id = 0
+    with catalog.session() as s:
+        for ev in s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
+            if ev.prev_hash != expected:
+                problems.append(
+                    f"監査ログ {ev.id} 行目: 直前の行との連結が切れています（前の行が削除・改ざん・並べ替えされた）"
+                    f" / row {ev.id}: prev_hash does not match the previous row (row deleted, edited or reordered)"
+                )
+            if chain_hash(ev.prev_hash, ev.at, ev.user, ev.action, ev.detail or {}) != ev.hash:
+                problems.append(
+                    f"監査ログ {ev.id} 行目: 内容がハッシュと一致しません（改ざん）"
+                    f" / row {ev.id}: content does not match its hash (edited)"
+                )
+            expected = ev.hash
+            seen[ev.id] = ev.hash
+            last_id = ev.id
+    if anchor is not None:
+        head = read_anchor(anchor)
+        if head is not None:
+            hid, hhash = head
+            if hid not in seen:
+                problems.append(
+                    f"監査ログ: 記録済みの最新行 {hid} がありません（末尾の行が削除された）"
+                    f" / row {hid} named by the anchor is missing (rows cut off the end); last row is {last_id}"
+                )
+            elif seen[hid] != hhash:
+                problems.append(
+                    f"監査ログ {hid} 行目: アンカーのハッシュと一致しません / row {hid} does not match the anchor hash"
+                )
+    return problems
+
+
+def _since(since: str | dt.date | dt.datetime | None) -> dt.datetime | None:
+    if since is None or since == "":
+        return None
+    if isinstance(since, str):
+        since = dt.datetime.fromisoformat(since)
+    if not isinstance(since, dt.datetime):
+        since = dt.datetime(since.year, since.month, since.day)
+    return _utc(since) if since.tzinfo else since.replace(tzinfo=dt.timezone.utc)
+
+
+def _query(s, since, limit, newest_first):
+    q = select(AuditEvent)
+    start = _since(since)
+    if start is not None:
+        # SQLite compares the stored (naive UTC) text; PostgreSQL aware timestamps.
+        bound = start if s.bind.dialect.name != "sqlite" else start.replace(tzinfo=None)
+        q = q.where(AuditEvent.at >= bound)
+    q = q.order_by(AuditEvent.id.desc() if newest_first else AuditEvent.id)
+    if limit:
+        q = q.limit(limit)
+    return s.execute(q).scalars().all()
+
+
+def cited_documents(detail: dict[str, Any]) -> set[int]:
+    ids: set[int] = set()
+    for key in ("citations", "hits"):
+        for c in detail.get(key) or []:
+            if isinstance(c, dict) and c.get("document_id") is not None:
+                ids.add(int(c["document_id"]))
+    if detail.get("document_id") is not None:
+        ids.add(int(detail["document_id"]))
+    for f in detail.get("documents") or []:
+        if isinstance(f, int):
+            ids.add(f)
+    return ids
+
+
+def _row(ev: AuditEvent) -> dict[str, Any]:
+    d = ev.detail or {}
+    return {
+        "id": ev.id, "at": _ts(ev.at), "user": ev.user, "action": ev.action,
+        "question": d.get("question") or d.get("query"), "answer": d.get("answer"),
+        "citations": d.get("citations") or d.get("hits") or [], "answerer": d.get("answerer"),
+        "model_id": d.get("model_id"), "latency_s": d.get("latency_s"), "generation": d.get("generation"),
+        "detail": d, "prev_hash": ev.prev_hash, "hash": ev.hash,
+    }
+
+
+def events(
+    catalog: Catalog, since: str | dt.date | dt.datetime | None = None, limit: int | None = 200,
+    access: AccessFilter | None = None,
+) -> list[dict[str, Any]]:
+    """Newest events first, for the admin view.
+
+    ``access``: the viewer. Only admins may read the log (it holds answer
+    text); an admin still does not see the question, answer or citations of
+    an event that cites a document outside their own access.
+    """
+    if access is not None and not access.admin:
+        raise AccessDenied("監査ログは管理者のみ閲覧できます")
+    with catalog.session() as s:
+        rows = [_row(ev) for ev in _query(s, since, limit, newest_first=True)]
+        if access is not None and not access.unrestricted:
+            wanted = set().union(*(cited_documents(r["detail"]) for r in rows)) if rows else set()
+            docs = {
+                d.id: d for d in s.scalars(select(Document).where(Document.id.in_(wanted)))
+            } if wanted else {}
+            for r in rows:
+                cited = cited_documents(r["detail"])
+                if any(i not in docs or not access.allows(docs[i].label, docs[i].departments or [], i) for i in cited):
+                    r.update(question=HIDDEN, answer=HIDDEN if r["answer"] else None, citations=[],
+                             detail={"hidden": True, "action": r["action"]})
+    return rows
+
+
+def export_csv(
+    catalog: Catalog, path_or_file: str | Path | IO[str], since: str | dt.date | dt.datetime | None = None,
+) -> int:
+    """Write the log (oldest first) as UTF-8 CSV with a BOM (opens in Excel). Returns the row count."""
+    own = isinstance(path_or_file, (str, Path))
+    fh: IO[str] = open(path_or_file, "w", encoding="utf-8-sig", newline="") if own else path_or_file  # type: ignore[arg-type]
+    try:
+        w = csv.DictWriter(fh, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        w.writeheader()
+        n = 0
+        with catalog.session() as s:
+            for ev in _query(s, since, None, newest_first=False):
+                r = _row(ev)
+                r["citations"] = json.dumps(r["citations"], ensure_ascii=False)
+                r["detail"] = json.dumps(r["detail"], ensure_ascii=False, sort_keys=True)
+                w.writerow(r)
+                n += 1
+        return n
+    finally:
+        if own:
+            fh.close()
+
+
+def citations_detail(citations: Iterable[Any], generation: str | None) -> list[dict[str, Any]]:
+    """Citations (model.records.Citation or Hit) as audit detail entries."""
+    out = []
+    for c in citations:
+        out.append({
+            "document_id": c.document_id, "title": c.title, "section_id": c.section_id,
+            "chunk_id": c.chunk_id, "page": c.page, "article": c.article, "generation": generation,
+        })
+    return out
+
+
+__all__ = ["record", "verify", "events", "export_csv", "read_anchor", "chain_hash", "GENESIS", "citations_detail"]

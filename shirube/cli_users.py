@@ -1,0 +1,105 @@
+"""``shirube user add|list|passwd|disable|enable``: local users (see shirube/users.py).
+
+    shirube user add tanaka --role clerk --clearance 2 --department 総務課 --password '…'
+    shirube user list --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any, Callable
+
+from .errors import ConfigError
+
+
+def _catalog(args: argparse.Namespace):
+    from indexer.catalog import Catalog
+
+    from .config import Settings
+
+    settings = Settings.load(home=args.home)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return Catalog(settings.database_url)
+
+
+def _password(args: argparse.Namespace) -> str:
+    """--password, else asked twice on the terminal, else the first line of stdin (scripts).
+
+    (No SHIRUBE_* environment variable: Settings rejects unknown SHIRUBE_ names.)
+    """
+    if args.password:
+        return args.password
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise ConfigError("パスワードを --password で指定するか、標準入力の1行目に書いてください")
+        return line
+    first = getpass.getpass("パスワード: ")
+    if first != getpass.getpass("パスワード（確認）: "):
+        raise ConfigError("パスワードが一致しません")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from . import users
+
+    cat = _catalog(args)
+    try:
+        sub = args.user_command
+        if sub == "add":
+            u = users.add_user(cat, args.name, _password(args), args.role, args.clearance, args.department or [])
+            d = users.user_dict(u)
+            _out(d, args, f"ユーザー「{u.name}」を作成しました（{d['role_label']}・機密性{u.clearance}まで・"
+                          f"所属 {'、'.join(d['departments']) or 'なし'}）")
+        elif sub == "list":
+            rows = [users.user_dict(u) for u in users.list_users(cat)]
+            lines = [
+                f"{r['name']:<16} {r['role_label']:<5} 機密性{r['clearance']}  所属 {'、'.join(r['departments']) or '-'}"
+                + ("  （無効）" if r["disabled"] else "")
+                for r in rows
+            ]
+            _out(rows, args, "\n".join(lines) or "ユーザーはいません")
+        elif sub == "passwd":
+            users.set_password(cat, args.name, _password(args))
+            _out({"name": args.name, "password": "changed"}, args, f"ユーザー「{args.name}」のパスワードを変更しました")
+        elif sub in ("disable", "enable"):
+            users.disable(cat, args.name, disabled=sub == "disable")
+            word = "無効化" if sub == "disable" else "有効化"
+            _out({"name": args.name, "disabled": sub == "disable"}, args, f"ユーザー「{args.name}」を{word}しました")
+    finally:
+        cat.close()
+    return 0
+
+
+def _out(obj: Any, args: argparse.Namespace, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    else:
+        print(text)
+
+
+def register(add: Callable[..., argparse.ArgumentParser]) -> None:
+    """Called by :func:`shirube.cli.build_parser` with its subcommand factory."""
+    sp = add("user", cmd_user, "local users: add, list, passwd, disable, enable", json_flag=False)
+    sub = sp.add_subparsers(dest="user_command", required=True)
+    a = sub.add_parser("add", help="create a user")
+    a.add_argument("name")
+    a.add_argument("--role", required=True, choices=("viewer", "clerk", "admin"),
+                   help="viewer=閲覧者, clerk=登録担当, admin=管理者")
+    a.add_argument("--clearance", type=int, default=1, choices=(1, 2, 3), help="highest 機密性 label the user may see")
+    a.add_argument("--department", action="append", help="department (repeatable)")
+    a.add_argument("--password", help="password (default: prompted, or the first line of stdin)")
+    a.add_argument("--json", action="store_true")
+    lst = sub.add_parser("list", help="list users")
+    lst.add_argument("--json", action="store_true")
+    p = sub.add_parser("passwd", help="change a password")
+    p.add_argument("name")
+    p.add_argument("--password")
+    p.add_argument("--json", action="store_true")
+    for name in ("disable", "enable"):
+        d = sub.add_parser(name, help=f"{name} an account")
+        d.add_argument("name")
+        d.add_argument("--json", action="store_true")

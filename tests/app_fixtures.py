@@ -1,0 +1,58 @@
+"""Shared fixtures for the app tests: a sample corpus built with the fast fake embedder."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+from model.embedders import FakeEmbedder
+from shirube.config import Settings
+from shirube.engine import Shirube
+from shirube.users import add_user
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+PASSWORD = "tesuto-pass-2026"
+# (name, role, clearance, departments)
+USERS = [
+    ("etsuran", "viewer", 1, ["市民課"]),
+    ("toroku", "clerk", 2, ["総務課"]),
+    ("kanri", "admin", 3, ["総務課", "企画課"]),
+]
+SECRET_TEXT = (
+    "標市新庁舎移転計画（内部検討資料）\n\n"
+    "新庁舎の移転候補地は、北町三丁目の旧工場跡地とする。\n"
+    "移転に要する概算事業費は四十二億円と見込む。\n"
+)
+
+
+class GatedEmbedder(FakeEmbedder):
+    """The fake embedder, but ``embed_passages`` can be held at a gate (to overlap a re-index with questions)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hold = False
+        self.fail = False
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+
+    def embed_passages(self, texts, progress=None):
+        if self.fail:
+            raise RuntimeError("embedding backend crashed (test)")
+        if self.hold:
+            self.entered.set()
+            self.gate.wait(60)
+        return super().embed_passages(texts, progress)
+
+
+def build_home(home: Path) -> Shirube:
+    """Samples (label 1) + one label-3 document of 企画課, and one user per role."""
+    sh = Shirube(Settings.load(home=home, embedder="fake"), embedder=GatedEmbedder())
+    corpus = home.parent / "corpus"
+    shutil.copytree(SAMPLES, corpus, ignore=shutil.ignore_patterns("qa.jsonl"))
+    sh.ingest([corpus], label=1, departments=["総務課"], license="標市サンプル文書")
+    sh.ingest_bytes([("shinchosha_iten.txt", SECRET_TEXT.encode("utf-8"))], label=3, departments=["企画課"])
+    for name, role, clearance, depts in USERS:
+        add_user(sh, name, PASSWORD, role, clearance, depts)
+    return sh

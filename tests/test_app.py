@@ -1,0 +1,364 @@
+"""Streamlit AppTest tests of every page: login per role, ask, upload, admin re-index.
+
+The corpus is the real Japanese sample set, indexed with the fast fake embedder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from app import state  # noqa: E402
+from tests.app_fixtures import PASSWORD, SAMPLES, build_home  # noqa: E402
+
+MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
+Q_GOMI = "粗大ごみとして申し込む必要があるのは、一辺がどのくらいの長さを超えるものですか"
+Q_IKUJI = "職員が部分休業を取る場合、1日に最大で何時間まで認められますか"
+Q_SECRET = "新庁舎の移転候補地はどこですか"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    home = tmp_path_factory.mktemp("app") / "home"
+    sh = build_home(home)
+    state.config_override = state.AppConfig(home=str(home), sources=(str(home.parent / "corpus"),))
+    prev_factory = state.engine_factory
+    state.engine_factory = lambda h: sh if Path(h) == home else prev_factory(h)
+    yield sh
+    state.engine_factory = prev_factory
+    state.config_override = None
+
+
+def app(user: str | None = None) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    if user:
+        at.session_state["user"] = user
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text (markdown, captions, alerts, titles)."""
+    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [e.value for e in at.title]
+    parts += [e.value for e in at.success] + [e.value for e in at.warning] + [e.value for e in at.error]
+    parts += [e.value for e in at.info] + [e.value for e in at.code]
+    return "\n".join(str(p) for p in parts)
+
+
+def login(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(password)
+    at.button[0].click()
+    return at.run()
+
+
+# -- ログイン ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "pages"),
+    [("etsuran", {"質問"}), ("toroku", {"質問", "アップロード"}), ("kanri", {"質問", "アップロード", "管理"})],
+)
+def test_login_per_role_shows_only_allowed_pages(corpus, name, pages):
+    at = app()
+    assert [t.value for t in at.title] == ["標 Shirube — ログイン"]
+    at = login(at, name, PASSWORD)
+    assert not at.exception
+    assert at.title[0].value == "質問"
+    role_label = {"etsuran": "閲覧者", "toroku": "登録担当", "kanri": "管理者"}[name]
+    assert f"**{name}**（{role_label}）" in [m.value for m in at.sidebar.markdown]
+    for path, title, heading in (("views/upload.py", "アップロード", "資料のアップロード"), ("views/admin.py", "管理", "管理")):
+        if title in pages:
+            at.switch_page(path).run()
+            assert at.title[0].value == heading
+        else:  # not even registered in the navigation for this role
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(path)
+
+
+def test_login_rejects_wrong_password_and_unknown_user(corpus):
+    at = login(app(), "kanri", "machigai-password")
+    assert "ユーザー名またはパスワードが正しくありません" in [e.value for e in at.error]
+    assert "user" not in at.session_state
+    at = login(app(), "daremo-inai", PASSWORD)
+    assert "ユーザー名またはパスワードが正しくありません" in [e.value for e in at.error]
+
+
+def test_oidc_identity_maps_onto_local_users(corpus):
+    from app.auth import user_for_identity
+
+    u = user_for_identity(corpus, {"email": "toroku", "preferred_username": "x"})
+    assert (u.name, u.role, u.clearance, u.departments) == ("toroku", "clerk", 2, ("総務課",))
+    assert user_for_identity(corpus, {"email": None, "preferred_username": "etsuran"}).role == "viewer"
+    assert user_for_identity(corpus, {"email": "stranger@example.jp"}) is None
+    assert user_for_identity(corpus, {}) is None
+
+
+def test_oidc_mode_without_configuration_is_a_japanese_message(corpus):
+    state.config_override = state.AppConfig(home=state.config_override.home, sources=(), auth="oidc")
+    try:
+        at = app()
+        assert not at.exception
+        assert [e.value for e in at.error] == ["OIDC ログインが設定されていません（.streamlit/secrets.toml の [auth] を確認してください）"]
+    finally:
+        state.config_override = state.AppConfig(home=state.config_override.home,
+                                                sources=(str(Path(state.config_override.home).parent / "corpus"),))
+
+
+# -- 質問 ----------------------------------------------------------------------------
+def test_ask_shows_answer_with_expected_citation_and_opens_source(corpus):
+    at = app("etsuran")
+    at.chat_input[0].set_value(Q_GOMI).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "50センチメートルを超えるもの" in shown
+    assert '<b class="shirube-marker">[1]</b>' in shown
+    assert "**[1] 家庭ごみの分け方・出し方（令和6年度版）**" in shown
+    assert "gomi_bunbetsu_sjis.txt" in shown
+    # the supporting span is highlighted in the citation excerpt
+    assert any('<mark class="shirube-hl"' in m.value and "50センチメートル" in m.value for m in at.markdown)
+    # memo text for copying carries the citation
+    assert any("[1] 家庭ごみの分け方・出し方（令和6年度版）" in c.value for c in at.code)
+    at.button(key="src-0:c1").click().run()
+    src = [m.value for m in at.markdown if "shirube-source" in m.value]
+    assert src and "<mark" in src[0] and "50センチメートル" in src[0]
+
+
+def test_answer_markdown_escapes_markup_and_bolds_markers():
+    from app.ask_page import answer_markdown
+
+    assert answer_markdown("第*1*条<b>は_有効_[1]2.次に[12]") == (
+        '第\\*1\\*条\\<b\\>は\\_有効\\_<b class="shirube-marker">[1]</b>2.次に<b class="shirube-marker">[12]</b>'
+    )
+    assert answer_markdown("[参考](javascript:x)") == "\\[参考\\]\\(javascript:x\\)"
+
+
+def test_ask_pdf_citation_renders_page_image(corpus):
+    at = app("etsuran")
+    at.chat_input[0].set_value(Q_IKUJI).run()
+    shown = texts(at)
+    assert "2時間を超えない" in shown
+    assert "標市職員の育児休業等の取扱いに関する規程**　p.2" in shown
+    n = next(m.value for m in at.markdown if "2時間を超えない" in m.value and m.value.startswith("<blockquote"))
+    assert "<mark" in n
+    key = next(b.key for b in at.button if b.key and b.key.startswith("src-0:c"))
+    at.button(key=key).click().run()
+    imgs = at.get("image")
+    assert len(imgs) == 1, "the PDF page must be rendered as an image"
+    assert "2ページ（該当箇所を黄色で表示）" in str(imgs[0].proto)
+    assert "ページ画像上では該当箇所を特定できませんでした" not in texts(at)
+
+
+def test_ask_not_in_documents_is_shown_as_such_with_closest_passages(corpus):
+    at = app("etsuran")
+    at.chat_input[0].set_value("火星の首都の人口は何人ですか").run()
+    assert any(w.value.startswith("資料にない") for w in at.warning)
+    assert "関連する可能性のある箇所" in texts(at)
+
+
+def test_history_is_kept_per_session(corpus):
+    at = app("etsuran")
+    at.chat_input[0].set_value(Q_GOMI).run()
+    at.chat_input[0].set_value(Q_IKUJI).run()
+    assert [m.value for m in at.chat_message[0].markdown][:1] == [Q_GOMI]
+    assert len(at.chat_message) == 4
+    assert len(app("etsuran").chat_message) == 0  # a new session starts empty
+
+
+def test_viewer_never_sees_documents_above_clearance(corpus):
+    viewer = app("etsuran")
+    viewer.chat_input[0].set_value(Q_SECRET).run()
+    assert "北町三丁目" not in texts(viewer)
+    admin = app("kanri")
+    admin.chat_input[0].set_value(Q_SECRET).run()
+    assert "北町三丁目" in texts(admin)
+    assert "shinchosha_iten.txt" in texts(admin)
+
+
+def test_unavailable_answerer_is_a_japanese_message(corpus):
+    at = app("etsuran")
+    at.selectbox(key="answerer").select("openai").run()
+    at.chat_input[0].set_value(Q_GOMI).run()
+    assert not at.exception
+    err = [e.value for e in at.error]
+    assert err and err[0].startswith("回答方式「openai」を使えません。")
+    assert "Traceback" not in texts(at)
+
+
+def test_empty_data_directory_gives_japanese_messages_not_tracebacks(corpus, tmp_path):
+    from shirube.users import add_user
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "config.toml").write_text('embedder = "fake"\n', encoding="utf-8")
+    saved = state.config_override
+    state.config_override = state.AppConfig(home=str(empty))
+    try:
+        at = app()
+        add_user(state.engine(str(empty)), "hajime", PASSWORD, "admin", 3, [])
+        at = app("hajime")
+        at.chat_input[0].set_value(Q_GOMI).run()
+        assert not at.exception
+        assert any("索引がまだありません" in e.value for e in at.error)
+        at.switch_page("views/admin.py").run()
+        assert not at.exception
+        assert {m.label: m.value for m in at.metric}["索引世代"] == "なし"
+    finally:
+        state.config_override = saved
+
+
+# -- アップロード ---------------------------------------------------------------------
+def test_upload_batch_reports_bad_file_and_duplicate_and_ingests_the_rest(corpus):
+    at = app("toroku")
+    at.switch_page("views/upload.py").run()
+    assert "1ファイル最大 50MB" in texts(at)
+    good = "標市公園使用許可の手引き\n\n公園で催しを行う場合は、使用日の十日前までに公園使用許可申請書を提出してください。\n".encode("utf-8")
+    dup = (SAMPLES / "gomi_bunbetsu_sjis.txt").read_bytes()
+    at.file_uploader(key="upload_files").set_value([
+        ("koen_shiyo.txt", good, "text/plain"),
+        ("kowareta.pdf", b"%PDF-1.4\n this is not really a pdf", "application/pdf"),
+        ("gomi_copy.txt", dup, "text/plain"),
+    ]).run()
+    at.text_input(key="upload_license").input("標市（テスト）").run()
+    at.button(key="upload_submit").click().run()
+    assert not at.exception
+    df = at.dataframe[0].value
+    results = dict(zip(df["ファイル"], df["結果"]))
+    assert results == {"koen_shiyo.txt": "取り込み済み", "kowareta.pdf": "エラー", "gomi_copy.txt": "重複"}
+    reason = df.set_index("ファイル").loc["kowareta.pdf", "理由"]
+    assert reason and "PDF" in reason
+    assert any("取り込み済み 1 件・重複 1 件・エラー 1 件" in w.value for w in at.warning)
+    assert at.get("download_button"), "the batch manifest is downloadable"
+    # the new document answers questions at once
+    at.switch_page("views/ask.py").run()
+    at.chat_input[0].set_value("公園で催しを行う場合、いつまでに申請書を出しますか").run()
+    assert "十日前まで" in texts(at) and "koen_shiyo.txt" in texts(at)
+
+
+def test_uploading_the_same_file_again_is_a_duplicate(corpus):
+    data = "標市図書館の休館日\n\n図書館は毎月第三月曜日を休館日とする。\n".encode("utf-8")
+    from app.upload_page import upload_batch
+
+    first = upload_batch(corpus, [("toshokan.txt", data)], label=1, departments=[], license="", by="toroku",
+                         home=corpus.settings.home)
+    again = upload_batch(corpus, [("toshokan-2.txt", data)], label=1, departments=[], license="", by="toroku",
+                         home=corpus.settings.home)
+    assert [f.result for f in first.files] == ["ok"]
+    assert [f.result for f in again.files] == ["duplicate"]
+    assert "重複" in again.files[0].reason and again.generation is None
+    assert (Path(corpus.settings.home) / "originals").is_dir()
+
+
+def test_clerk_cannot_label_above_own_clearance(corpus):
+    at = app("toroku")
+    at.switch_page("views/upload.py").run()
+    assert at.selectbox(key="upload_label").options == ["機密性1（公開相当）", "機密性2"]
+
+
+# -- 管理 ----------------------------------------------------------------------------
+def test_admin_status_documents_users_and_audit_tabs(corpus):
+    at = app("kanri")
+    at.switch_page("views/admin.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["文書数（有効）"]) >= 23
+    assert metrics["索引世代"].startswith("gen-")
+    shown = texts(at)
+    assert "fake-bigram-hash-64" in shown
+    assert "監査ログ" in [t.label for t in at.tabs]
+    assert "監査ログの改ざん検査: 問題なし（ハッシュチェーン一致）" in [x.value for x in at.success]
+    # users: create a new viewer from the page
+    at.text_input(key="new_user_name").input("shinjin")
+    at.text_input(key="new_user_password").input("atarashii-pass")
+    at.selectbox(key="new_user_role").select("viewer")
+    next(b for b in at.button if b.label == "作成").click().run()
+    assert "ユーザー「shinjin」を作成しました" in [s.value for s in at.success]
+    assert login(app(), "shinjin", "atarashii-pass").title[0].value == "質問"
+
+
+def test_admin_deletes_a_document_and_it_is_no_longer_cited(corpus):
+    from app.upload_page import upload_batch
+
+    text = "標市駐輪場の定期利用\n\n駐輪場の定期利用料金は、一か月につき千二百円とする。\n"
+    rep = upload_batch(corpus, [("churinjo.txt", text.encode())], label=1, departments=[], license="", by="kanri",
+                       home=corpus.settings.home)
+    doc_id = rep.files[0].document_id
+    asker = app("etsuran")
+    asker.chat_input[0].set_value("駐輪場の定期利用料金はいくらですか").run()
+    assert "千二百円" in texts(asker)
+    at = app("kanri")
+    at.switch_page("views/admin.py").run()
+    at.selectbox(key="delete_pick").select(doc_id).run()
+    at.checkbox(key="delete_confirm").check().run()
+    at.button(key="delete_doc").click().run()
+    assert any(f"文書 {doc_id} を削除しました" in s.value for s in at.success)
+    assert doc_id not in [d["id"] for d in corpus.documents()]
+    again = app("etsuran")
+    again.chat_input[0].set_value("駐輪場の定期利用料金はいくらですか").run()
+    assert "千二百円" not in texts(again) and "churinjo.txt" not in texts(again)
+
+
+def test_admin_incremental_reindex_keeps_questions_answered(corpus):
+    emb = corpus.embedder
+    # An ingest whose embedding crashed leaves documents pending: the incremental re-index picks them up.
+    emb.fail = True
+    with pytest.raises(RuntimeError):
+        corpus.ingest_bytes([("hoikuen.txt", "標市保育園の入園申込\n\n入園の申込みは、毎月十日までに子ども課へ提出する。\n".encode())])
+    emb.fail = False
+    gen_before = corpus.status()["generation"]
+    emb.hold, emb.entered, emb.gate = True, type(emb.entered)(), type(emb.gate)()
+    try:
+        admin = app("kanri")
+        admin.switch_page("views/admin.py").run()
+        admin.button(key="reindex_incremental").click().run()
+        assert emb.entered.wait(10), "the re-index should be embedding now"
+        asker = app("etsuran")
+        asker.chat_input[0].set_value(Q_GOMI).run()  # answered while the re-index is held
+        assert "50センチメートル" in texts(asker)
+        assert state.jobs(str(corpus.settings.home)).current.running
+    finally:
+        emb.hold = False
+        emb.gate.set()
+    job = state.jobs(str(corpus.settings.home)).wait(30)
+    assert job.error is None and job.result != gen_before
+    asker.chat_input[0].set_value("保育園の入園の申込みはいつまでですか").run()
+    assert "毎月十日まで" in texts(asker)  # the new generation is used without a restart
+
+
+def test_admin_full_reindex_keeps_questions_answered(corpus):
+    emb = corpus.embedder
+    gen_before = corpus.status()["generation"]
+    emb.hold, emb.entered, emb.gate = True, type(emb.entered)(), type(emb.gate)()
+    try:
+        admin = app("kanri")
+        admin.switch_page("views/admin.py").run()
+        admin.button(key="reindex_full").click().run()
+        assert emb.entered.wait(10)
+        asker = app("etsuran")
+        asker.chat_input[0].set_value(Q_GOMI).run()
+        assert "50センチメートル" in texts(asker)  # old generation still answers mid-rebuild
+    finally:
+        emb.hold = False
+        emb.gate.set()
+    job = state.jobs(str(corpus.settings.home)).wait(30)
+    assert job.error is None and job.result != gen_before
+    admin.run()
+    assert any("全件再索引が完了しました" in s.value for s in admin.success)
+    asker.chat_input[0].set_value(Q_GOMI).run()
+    assert texts(asker).count("50センチメートル") >= 2
+
+
+def test_admin_eval_shows_metrics_and_charts(corpus):
+    at = app("kanri")
+    at.switch_page("views/admin.py").run()
+    at.text_input(key="eval_path").input(str(SAMPLES / "qa.jsonl"))
+    at.button(key="eval_run").click().run()
+    assert not at.exception
+    metrics = {m.label: float(m.value) for m in at.metric if m.label.startswith("recall@")}
+    assert metrics["recall@10"] >= metrics["recall@5"] >= metrics["recall@1"] > 0.3
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2, "recall@k curve and latency histogram"
+    res = at.session_state["eval_result"]
+    assert len(res["latencies_s"]) == res["questions"]
+    assert list(res["recall_curve"]) == list(range(1, 11))
