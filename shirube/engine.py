@@ -666,6 +666,8 @@ class Shirube:
         if not query or not query.strip():
             raise RetrievalError("検索語が空です")
         snap = self.snapshot()
+        if mode in ("hybrid", "dense"):
+            self._check_embedder(snap)
         k = k or self.settings.top_k
         st = self.settings
         weights = FusionWeights(st.weight_bm25, st.weight_ngram, st.weight_dense, st.fusion, st.rrf_k)
@@ -680,6 +682,15 @@ class Shirube:
                 break
             snap = self.snapshot()
         return hits[:k]
+
+    def _check_embedder(self, snap: Snapshot) -> None:
+        """Query vectors must come from the model that built the index."""
+        built = snap.manifest.get("embedder")
+        if built and built != self.embedder.model_id:
+            raise RetrievalError(
+                f"索引は埋め込みモデル {built} で作成されていますが、設定は {self.embedder.model_id} です。"
+                "設定を戻すか `shirube reindex --full` で索引を作り直してください。"
+            )
 
     def _resolve(self, ranked: list[Ranked], access: AccessFilter) -> list[Hit]:
         if not ranked:

@@ -289,6 +289,9 @@ def test_crash_while_building_index_keeps_previous_generation(sh, monkeypatch):
 
 def test_embedder_change_requires_full_reindex(sh):
     other = Shirube(sh.settings, embedder=_OtherFake())
+    with pytest.raises(RetrievalError, match="reindex --full"):
+        other.search("固定資産税")  # a clear message, not a FAISS dimension assertion
+    assert other.search("固定資産税", mode="bm25")  # lexical search does not need the model
     with pytest.raises(IndexError_, match="reindex --full"):
         other.ingest_bytes([("leave.txt", LEAVE_TXT.encode())])
     assert other.reindex(full=True)
