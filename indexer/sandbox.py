@@ -230,6 +230,7 @@ def limits_from_settings(settings: Any) -> LoadLimits:
         max_pages=int(settings.max_pages),
         max_chars=int(settings.max_chars),
         max_decompressed_bytes=max(1, int(settings.max_decompressed_mb * 1_000_000)),
+        max_decompression_ratio=max(1, int(settings.max_decompression_ratio)),
     )
 
 

@@ -89,6 +89,8 @@ class Settings:
     max_pages: int = 2000
     max_chars: int = 5_000_000
     max_decompressed_mb: float = 200.0
+    # A stream may inflate to at most this many times the file's size (floor 20 MB).
+    max_decompression_ratio: int = 500
     parse_timeout_s: float = 60.0
     parse_memory_mb: int = 1024
     # Parse in a separate process (off only for debugging).

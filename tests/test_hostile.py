@@ -132,3 +132,21 @@ def test_sandbox_worker_is_reused_and_cheap():
         per_call = (time.perf_counter() - t0) / 20
         assert box.call(hostile.worker_pid) == pid  # one worker for every file
         assert per_call < 0.05, f"per-file overhead {per_call * 1000:.1f} ms"
+
+
+def test_decompression_ratio_refuses_a_bomb_under_the_absolute_cap():
+    """64 MB from a ~60 KB file is under the 200 MB per-stream cap but over
+    500x the file's size: refused for its ratio; a generous ratio lets it through."""
+    from indexer.loaders import LoadLimits, load_bytes
+    from shirube.errors import LoaderError
+
+    from tests.hostile import flate_bomb_pdf
+
+    bomb = flate_bomb_pdf(64)
+    assert len(bomb) < 200_000
+    with pytest.raises(LoaderError, match="展開サイズが上限") as info:
+        load_bytes(bomb, "bomb.pdf", LoadLimits())
+    assert "圧縮率上限 500倍" in info.value.reason
+    # the same stream within limits inflates (to blank text): the refusal above was the ratio
+    with pytest.raises(LoaderError, match="テキストなし"):
+        load_bytes(bomb, "bomb.pdf", LoadLimits(max_decompression_ratio=5000))

@@ -412,7 +412,7 @@ def test_pdf_decompression_limit(as_form: bool) -> None:
     data = _inflate_page(make_pdf(PDF_PAGES), padding=3_000_000, as_form=as_form)
     assert len(data) < 100_000
     reason = reason_of(data, "bomb.pdf", LoadLimits(max_decompressed_bytes=1_000_000))
-    assert reason == "PDFを読み取れません（展開サイズが上限を超えています）: LimitReachedError"
+    assert reason == "PDFを読み取れません（展開サイズが上限を超えています: 1ストリーム 1MB、圧縮率上限 500倍）: LimitReachedError"
     doc = load_bytes(data, "bomb.pdf", LoadLimits(max_decompressed_bytes=10_000_000))
     assert doc.sections[0].text.startswith("令和六年度")
 

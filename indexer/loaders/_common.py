@@ -14,6 +14,9 @@ TITLE_MAX_CHARS = 80
 # sections with the same heading, so one heading-less 2 MB text does not
 # become a single "citable unit".
 SECTION_MAX_CHARS = 4000
+# Below this a stream is never refused for its ratio: tiny files legitimately
+# carry small, highly compressible streams.
+RATIO_FLOOR_BYTES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,13 @@ class LoadLimits:
     max_pages: int = 2000  # PDF page count
     max_chars: int = 5_000_000  # extracted characters, all sections together
     max_decompressed_bytes: int = 200_000_000  # per PDF stream: stops zip bombs
+    # Decompression ratio: a stream may inflate to at most this many times the
+    # whole file's size (never below RATIO_FLOOR_BYTES, never above the cap above).
+    # Text and fonts deflate 3–20x; a 50 KB file claiming 200 MB is a bomb.
+    max_decompression_ratio: int = 500
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_pages", "max_chars", "max_decompressed_bytes"):
+        for name in ("max_bytes", "max_pages", "max_chars", "max_decompressed_bytes", "max_decompression_ratio"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"LoadLimits.{name} must be a positive integer (got {value!r})")

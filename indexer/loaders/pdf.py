@@ -16,7 +16,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from indexer.loaders._common import TITLE_MAX_CHARS, LoadLimits, check_chars, first_line, stem
+from indexer.loaders._common import (
+    RATIO_FLOOR_BYTES,
+    TITLE_MAX_CHARS,
+    LoadLimits,
+    check_chars,
+    first_line,
+    stem,
+)
 from indexer.types import LoadedDocument, Section
 from shirube.errors import LoaderError
 
@@ -40,21 +47,31 @@ def load_pdf(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
     except ImportError as exc:  # pragma: no cover - pypdf is a core dependency
         raise LoaderError(source, "PDFを読み取れません（pypdfがインストールされていません）") from exc
 
-    with _pdf_limits(pypdf, limits):
+    with _pdf_limits(pypdf, limits, len(data)):
         try:
             return _load(pypdf, data, source, limits)
         except LoaderError:
             raise
         except pypdf.errors.LimitReachedError as exc:
-            raise LoaderError(source, f"PDFを読み取れません（展開サイズが上限を超えています）: {type(exc).__name__}") from exc
+            raise LoaderError(
+                source,
+                f"PDFを読み取れません（展開サイズが上限を超えています: 1ストリーム {_stream_cap(limits, len(data)) / 1e6:.0f}MB、"
+                f"圧縮率上限 {limits.max_decompression_ratio}倍）: {type(exc).__name__}",
+            ) from exc
         except pypdf.errors.DependencyError as exc:
             raise LoaderError(source, f"PDFを読み取れません（暗号化方式に未対応）: {type(exc).__name__}") from exc
         except Exception as exc:  # noqa: BLE001 - pypdf raises anything on malformed input (incl. RecursionError)
             raise LoaderError(source, f"PDFを読み取れません（破損）: {type(exc).__name__}") from exc
 
 
+def _stream_cap(limits: LoadLimits, size: int) -> int:
+    """Bytes one stream may inflate to: the ratio limit, within [floor, absolute cap]."""
+    by_ratio = max(RATIO_FLOOR_BYTES, limits.max_decompression_ratio * size)
+    return min(limits.max_decompressed_bytes, by_ratio)
+
+
 @contextlib.contextmanager
-def _pdf_limits(pypdf: Any, limits: LoadLimits) -> Iterator[None]:
+def _pdf_limits(pypdf: Any, limits: LoadLimits, size: int) -> Iterator[None]:
     # pypdf >= 6 keeps its limits in a context-local Configuration, so two
     # threads loading PDFs with different limits do not interfere.
     apply = getattr(pypdf, "apply_configuration", None)
@@ -62,9 +79,8 @@ def _pdf_limits(pypdf: Any, limits: LoadLimits) -> Iterator[None]:
         yield
         return
     current = pypdf.get_configuration()
-    overrides = {
-        name: limits.max_decompressed_bytes for name in _OUTPUT_LIMIT_FIELDS if hasattr(current, name)
-    }
+    cap = _stream_cap(limits, size)
+    overrides = {name: cap for name in _OUTPUT_LIMIT_FIELDS if hasattr(current, name)}
     with apply(**overrides):
         yield
 
