@@ -263,7 +263,7 @@ def migrate(engine: Engine) -> None:
             if current is None and insp.has_table("documents"):
                 # made by create_all before migrations existed: stamp the revision it matches
                 cols = {c["name"] for c in insp.get_columns("sections")}
-                command.stamp(cfg, "head" if "superseded" in cols else "0001")
+                command.stamp(cfg, "0002" if "superseded" in cols else "0001")
                 command.upgrade(cfg, "head")
             else:
                 command.upgrade(cfg, "head")

@@ -19,6 +19,29 @@ from shirube.engine import Shirube
 from shirube.errors import AccessDenied
 
 
+def _as_dba(conn) -> None:
+    """Tamper like a database administrator: the append-only triggers go first."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+    else:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_update")
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS audit_events_no_delete")
+
+
+def test_database_refuses_update_and_delete_of_audit_rows(db_url):
+    from sqlalchemy.exc import DBAPIError
+
+    cat = Catalog(db_url)
+    evs = _fill(cat, 2)
+    t = AuditEvent.__table__
+    for stmt in (t.update().where(t.c.id == evs[0].id).values(user="someone"), t.delete().where(t.c.id == evs[1].id)):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with cat.engine.begin() as conn:
+                conn.execute(stmt)
+    assert audit.verify(cat) == []
+    cat.close()
+
+
 def _fill(cat, n=5, anchor=None):
     return [audit.record(cat, f"user{i % 2}", "ask", {"question": f"質問{i}", "answer": f"回答{i}", "latency_s": 0.1 * i},
                          anchor=anchor) for i in range(n)]
@@ -31,6 +54,7 @@ def test_chain_intact_and_edit_detected(db_url, tmp_path):
     assert evs[0].prev_hash == audit.GENESIS
     assert [e.prev_hash for e in evs[1:]] == [e.hash for e in evs[:-1]]
     with cat.engine.begin() as conn:  # someone edits the answer of row 3 directly in the database
+        _as_dba(conn)  # drops the append-only triggers first, as a DBA could
         row = conn.execute(select(AuditEvent.detail).where(AuditEvent.id == evs[2].id)).scalar_one()
         row["answer"] = "改ざんされた回答"
         conn.execute(AuditEvent.__table__.update().where(AuditEvent.id == evs[2].id).values(detail=row))
@@ -45,6 +69,7 @@ def test_deleted_and_reordered_rows_detected(db_url, tmp_path):
     evs = _fill(cat, 6, anchor=anchor)
     assert audit.verify(cat, anchor=anchor) == []
     with cat.engine.begin() as conn:
+        _as_dba(conn)  # drops the append-only triggers first, as a DBA could
         conn.execute(AuditEvent.__table__.delete().where(AuditEvent.id == evs[2].id))
     problems = audit.verify(cat, anchor=anchor)
     assert any(f"row {evs[3].id}:" in p and "deleted" in p for p in problems), problems
@@ -55,6 +80,7 @@ def test_deleted_and_reordered_rows_detected(db_url, tmp_path):
         a2 = tmp_path / "a2.head"
         evs2 = _fill(cat2, 4, anchor=a2)
         with cat2.engine.begin() as conn:
+            _as_dba(conn)  # drops the append-only triggers first, as a DBA could
             conn.execute(AuditEvent.__table__.delete().where(AuditEvent.id == evs2[-1].id))
         assert audit.verify(cat2) == []  # the chain alone cannot see it …
         assert any("missing" in p for p in audit.verify(cat2, anchor=a2))  # … the anchor does
@@ -66,11 +92,13 @@ def test_tail_deletion_and_reorder(db_url, tmp_path):
     cat = Catalog(db_url)
     evs = _fill(cat, 4, anchor=anchor)
     with cat.engine.begin() as conn:
+        _as_dba(conn)  # drops the append-only triggers first, as a DBA could
         conn.execute(AuditEvent.__table__.delete().where(AuditEvent.id == evs[-1].id))
     assert any("missing" in p for p in audit.verify(cat, anchor=anchor))
     # reorder: swap the contents of rows 1 and 2 (ids stay, order of events changes)
     t = AuditEvent.__table__
     with cat.engine.begin() as conn:
+        _as_dba(conn)  # drops the append-only triggers first, as a DBA could
         a = conn.execute(select(t).where(t.c.id == evs[0].id)).mappings().one()
         b = conn.execute(select(t).where(t.c.id == evs[1].id)).mappings().one()
         # unique prev_hash: move one out of the way first
@@ -193,6 +221,7 @@ def test_cli_verify_and_export(db_url, tmp_path, monkeypatch, capsys):
     assert list(csv.DictReader(out.open(encoding="utf-8-sig"))) == []
     cat = Catalog(db_url)
     with cat.engine.begin() as conn:
+        _as_dba(conn)  # drops the append-only triggers first, as a DBA could
         conn.execute(text("UPDATE audit_events SET \"user\" = 'someone' WHERE id = (SELECT MIN(id) FROM audit_events)"))
     cat.close()
     capsys.readouterr()

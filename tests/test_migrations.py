@@ -38,11 +38,37 @@ def _diff(url: str) -> list:
         eng.dispose()
 
 
+def _head(url: str) -> str:
+    return ScriptDirectory.from_config(_cfg(url)).get_current_head()
+
+
+def _append_only(url: str) -> bool:
+    """True when the database refuses to delete audit rows (revision 0003)."""
+    eng = make_engine(url)
+    try:
+        with eng.connect() as conn:
+            conn.execute(sa.text("INSERT INTO audit_events (at, \"user\", action, detail, prev_hash, hash) "
+                                 "VALUES (CURRENT_TIMESTAMP, 'u', 'x', '{}', :p, :h)"), {"p": "p" * 64, "h": "h" * 64})
+            try:
+                conn.execute(sa.text("DELETE FROM audit_events"))
+            except sa.exc.DBAPIError as exc:
+                assert "append-only" in str(exc)
+                return True
+            finally:
+                conn.rollback()
+            return False
+    finally:
+        eng.dispose()
+
+
 def test_upgrade_from_empty_matches_models(db_url):
     head = ScriptDirectory.from_config(_cfg(db_url)).get_current_head()
     command.upgrade(_cfg(db_url), "head")
     assert _revision(db_url) == head
     assert _diff(db_url) == []  # the migrations produce exactly the models' schema
+    assert _append_only(db_url)
+    command.downgrade(_cfg(db_url), "0002")
+    assert not _append_only(db_url)
     command.downgrade(_cfg(db_url), "base")
     eng = make_engine(db_url)
     assert set(sa.inspect(eng).get_table_names()) <= {"alembic_version"}
@@ -59,7 +85,7 @@ def test_catalog_upgrades_an_older_database(db_url):
                              "VALUES (CURRENT_TIMESTAMP, 'old', 0, 0, 0)"))
     eng.dispose()
     cat = Catalog(db_url)  # opening the catalog migrates it
-    assert _revision(db_url) == "0002"
+    assert _revision(db_url) == _head(db_url)
     assert _diff(db_url) == []
     with cat.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT \"by\" FROM batches")).scalar() == "old"  # data kept
@@ -79,4 +105,5 @@ def test_legacy_create_all_database_is_stamped(tmp_path):
     Base.metadata.create_all(eng)  # what the catalog did before migrations existed
     eng.dispose()
     Catalog(url).close()
-    assert _revision(url) == "0002"
+    assert _revision(url) == _head(url)
+    assert _append_only(url)  # the later revisions ran (triggers)
