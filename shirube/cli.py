@@ -104,13 +104,24 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+_CJK = r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
+
+
+def _one_line(text: str) -> str:
+    """A quote on one line: a line break between Japanese characters vanishes, others become a space."""
+    import re
+
+    text = re.sub(rf"(?<={_CJK})\s*\n\s*(?={_CJK})", "", text.strip())
+    return " ".join(text.split())
+
+
 def format_answer(ans) -> str:
     lines = [ans.text, ""]
     if ans.answered:
         lines.append("出典:")
         for c in ans.citations:
             lines.append(f"  [{c.n}] {c.title}（{c.source}）{c.locator}")
-            lines.append(f"      「{' '.join(c.quote.split())}」")
+            lines.append(f"      「{_one_line(c.quote)}」")
     else:
         lines.append("関連する可能性のある箇所:")
         for i, h in enumerate(ans.passages[:3], 1):
@@ -174,6 +185,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     items = load_qa(args.qa)
     access = _access(args, sh)
     bar = _progress_bar(not args.json and sys.stderr.isatty())
+    if getattr(args, "answerers", None) and not args.no_answer:
+        return _eval_answerers(args, sh, items, access, bar)
     res = evaluate(
         items,
         lambda q: sh.search(q, k=10, access=access),
@@ -194,8 +207,43 @@ def cmd_eval(args: argparse.Namespace) -> int:
             f"answer_hit {a['answer_hit']:.3f}  citation_hit {a['citation_hit']:.3f}  location_hit {a['location_hit']:.3f}"
             f"  false_refusal {a['false_refusal_rate']:.3f}  refusal(unanswerable) {a['refusal_rate_unanswerable']}"
         )
+        lines.append(_grounding_line(a))
     lat = res["latency"]
     lines.append("latency: " + "  ".join(f"{k} {v * 1000:.1f}ms" for k, v in lat.items()))
+    _print(res, args.json, "\n".join(lines))
+    return 0
+
+
+def _grounding_line(a: dict) -> str:
+    def f(v):
+        return "-" if v is None else f"{v:.3f}"
+
+    return (f"{a.get('answerer', '')}: citation_precision {f(a.get('citation_precision'))}"
+            f"  unsupported_sentences {f(a.get('unsupported_sentence_rate'))}  fallback {f(a.get('fallback_rate'))}"
+            f"  tokens {a.get('completion_tokens', 0)}  tokens/s {f(a.get('tokens_per_s'))}")
+
+
+def _eval_answerers(args: argparse.Namespace, sh, items, access, bar) -> int:
+    """``eval --answerers extractive,gguf``: the answer metrics of each answerer, side by side."""
+    from .evaluate import evaluate_answerers
+
+    names = [n.strip() for n in args.answerers.split(",") if n.strip()]
+    bad = [n for n in names if n not in ANSWERERS]
+    if bad:
+        raise ShirubeError(f"unknown answerer(s): {', '.join(bad)}")
+    res = evaluate_answerers(
+        items, lambda q: sh.search(q, k=10, access=access),
+        {n: (lambda q, n=n: sh.ask(q, access=access, answerer=n)) for n in names},
+        progress=lambda d, t: bar("eval", d, t),
+    )
+    lines = [f"質問数: {res['questions']}"]
+    for n, a in res["answerers"].items():
+        lines.append(
+            f"[{n}] answer_hit {a['answer_hit']:.3f}  citation_hit {a['citation_hit']:.3f}"
+            f"  false_refusal {a['false_refusal_rate']:.3f}  refusal(unanswerable) {a['refusal_rate_unanswerable']}"
+            f"  ask_p50 {a['ask_p50_s'] * 1000:.0f}ms"
+        )
+        lines.append("    " + _grounding_line(a))
     _print(res, args.json, "\n".join(lines))
     return 0
 
@@ -256,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--model", help="model file/directory for gguf or transformers answerers")
     sp.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
     sp.add_argument("--no-answer", action="store_true", help="retrieval metrics only")
+    sp.add_argument("--answerers", help="compare answerers, comma-separated (e.g. extractive,gguf)")
     sp.add_argument("--items", action="store_true", help="include per-question rows in --json")
     sp.add_argument("--max-label", type=int, choices=(1, 2, 3))
     sp = add("delete", cmd_delete, "delete a document (and drop it from the index)")

@@ -93,6 +93,8 @@ class Settings:
     max_decompression_ratio: int = 500
     parse_timeout_s: float = 60.0
     parse_memory_mb: int = 1024
+    # Keep each ingested file's bytes under <home>/originals (source viewer, audits).
+    keep_originals: bool = True
     # Parse in a separate process (off only for debugging).
     parse_in_subprocess: bool = True
 
@@ -107,6 +109,10 @@ class Settings:
     @property
     def manifest_dir(self) -> Path:
         return Path(self.manifests_dir) if self.manifests_dir else self.home / "manifests"
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.home / "originals"
 
     @property
     def cache_dir(self) -> Path:

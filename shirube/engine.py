@@ -24,6 +24,7 @@ from sqlalchemy import delete, select, update
 
 from indexer.analysis import gram_terms, index_text
 from indexer.catalog import Batch, BatchFile, Catalog, ChunkRow, Document, Generation, SectionRow
+from indexer import originals
 from indexer.loaders import LoadLimits, load_bytes, sanitize_name
 from indexer.manifest import current_user, list_manifests, tool_versions, write_json_atomic
 from indexer.process import ProcessedSection, process_document
@@ -327,6 +328,8 @@ class Shirube:
             sections = process_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap)
             if not sections:
                 raise LoaderError(name, "テキストなし（抽出できる本文がありません）")
+            if self.settings.keep_originals:  # before the catalog row: a crash leaves at most a spare file
+                originals.save(self.settings.originals_dir, res.sha256, name, data)
             with self.catalog.session() as s:
                 bf = self._record_file(s, batch_id, res)
                 row = self._add_document(s, doc, sections, res.sha256, len(data), label, departments, license, batch_id)
@@ -611,8 +614,22 @@ class Shirube:
                 row.status = "deleted"
                 title, sha = row.title, row.sha256
             name = self._sync_index()  # its _purge drops the deleted document's sections and chunks
+            with self.catalog.session() as s:
+                still_used = self.catalog.find_document_by_sha(s, sha) is not None
+            if not still_used:
+                originals.remove(self.settings.originals_dir, sha)
             self.audit(by, "delete", {"document_id": document_id, "title": title, "sha256": sha, "generation": name})
             return name
+
+    def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> tuple[str, bytes] | None:
+        """(file name, original bytes) of a document the user may see; None when not kept."""
+        with self.catalog.session() as s:
+            d = s.get(Document, document_id)
+            if d is None or d.status == "deleted" or not access.allows(d.label, d.departments or [], d.id):
+                raise RetrievalError(f"文書ID {document_id} は存在しません")
+            sha, source = d.sha256, d.source
+        path = originals.find(self.settings.originals_dir, sha)
+        return (source, path.read_bytes()) if path is not None else None
 
     # -- reading -------------------------------------------------------------
     def snapshot(self) -> Snapshot:

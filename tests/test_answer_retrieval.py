@@ -130,3 +130,17 @@ def test_llamaindex_retriever_returns_nodes_with_citation_metadata(sh):
     assert [n.score for n in nodes] == sorted((n.score for n in nodes), reverse=True)
     # access filtering carries through the adapter
     assert all(n.node.metadata["source"] != "naibu.txt" for n in r.retrieve("部分休業の特例"))
+
+
+@pytest.mark.parametrize(
+    "quote, shown",
+    [
+        ("勤務時間の一部につ\nいて勤務しない", "勤務時間の一部について勤務しない"),
+        ("第5条\n Section 2\nof the act", "第5条 Section 2 of the act"),
+        ("  住民票の写し\r\n交付  ", "住民票の写し交付"),
+    ],
+)
+def test_cli_quotes_join_wrapped_japanese(quote, shown):
+    from shirube.cli import _one_line
+
+    assert _one_line(quote) == shown

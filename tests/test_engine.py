@@ -343,3 +343,25 @@ def test_hits_carry_page_article_and_span(sh):
         sec = sh.section(h.section_id)
         assert 0 <= h.start < h.end
         assert sec["text"]  # the original text is kept for the source viewer
+
+
+def test_originals_kept_served_within_access_and_removed_on_delete(tmp_path):
+    sh = _open(tmp_path)
+    pdf = (SAMPLES / "ikuji_kyugyo_kitei.pdf").read_bytes()
+    rep = sh.ingest_bytes([("kitei.pdf", pdf)], label=2, departments=["人事課"])
+    doc_id = rep.ok[0].document_id
+    name, data = sh.original(doc_id)
+    assert name == "kitei.pdf" and data == pdf
+    with pytest.raises(RetrievalError):
+        sh.original(doc_id, access=AccessFilter(clearance=2, departments=frozenset({"総務課"})))
+    assert sh.original(doc_id, access=AccessFilter(clearance=2, departments=frozenset({"人事課"})))[1] == pdf
+    kept = list((tmp_path / "originals").iterdir())
+    assert [p.suffix for p in kept] == [".pdf"] and not [p for p in kept if ".tmp-" in p.name]
+    # a failed file keeps nothing
+    sh.ingest_bytes([("broken.pdf", pdf[:500])])
+    assert len(list((tmp_path / "originals").iterdir())) == 1
+    sh.delete_document(doc_id)
+    assert list((tmp_path / "originals").iterdir()) == []
+    off = _open(tmp_path / "off", keep_originals=False)
+    rep = off.ingest_bytes([("kitei.pdf", pdf)])
+    assert off.original(rep.ok[0].document_id) is None
