@@ -147,8 +147,12 @@ class ExtractiveAnswerer:
             if any(c.text == cand.text for c in chosen):
                 continue
             chosen.append(cand)
-        # Read in document order within a passage, passages in rank order.
-        chosen.sort(key=lambda c: (c.p_index, c.start))
+        # The passage holding the best sentence comes first; within a passage,
+        # sentences keep their document order so the quote reads naturally.
+        best_of = {}
+        for c in chosen:
+            best_of[c.p_index] = max(best_of.get(c.p_index, 0.0), c.score)
+        chosen.sort(key=lambda c: (-best_of[c.p_index], c.p_index, c.start))
         parts, cites = [], []
         for n, c in enumerate(chosen, start=1):
             parts.append(f"{c.text}[{n}]")
