@@ -119,8 +119,33 @@ def job_status(home: str) -> None:
         _show_job(job)
 
 
+def manifest_visible(sh: Shirube, access: AccessFilter, path: str | Path) -> bool:
+    """A manifest lists file names and titles: shown only when ``access`` allows its batch label and every document."""
+    from sqlalchemy import select
+
+    from indexer.catalog import Document
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if data.get("label") is not None and not access.allows(int(data["label"]), data.get("departments") or []):
+        return False
+    ids = {int(f["document_id"]) for key in ("files", "sources") for f in data.get(key) or []
+           if isinstance(f, dict) and f.get("document_id") is not None}
+    if not ids:
+        return True
+    with sh.catalog.session() as s:
+        docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(ids)))}
+    return all(i in docs and access.allows(docs[i].label, docs[i].departments or [], i) for i in ids)
+
+
 def tab_manifests(ctx: Context) -> None:
     manifests = list(reversed(ctx.sh.status()["manifests"]))
+    shown = [m for m in manifests if manifest_visible(ctx.sh, ctx.access, m["path"])]
+    if len(shown) < len(manifests):
+        st.caption(f"閲覧権限のない文書を含むマニフェスト {len(manifests) - len(shown)} 件は表示していません。")
+    manifests = shown
     if not manifests:
         st.info("マニフェストはまだありません")
         return

@@ -244,13 +244,20 @@ class Shirube:
         license: str = "",
         by: str | None = None,
         progress: Progress = _noop,
+        access: AccessFilter = EVERYTHING,
     ) -> BatchReport:
-        """Ingest files and folders as one batch; bad files are reported, not fatal."""
+        """Ingest files and folders as one batch; bad files are reported, not fatal.
+
+        ``access`` is the uploader's: a duplicate of a document they may not
+        see is reported without its id or title.
+        """
         items: list[tuple[str, Callable[[], bytes], int | None]] = []
         for f in iter_files(paths):
             size = f.stat().st_size if f.exists() else None
             items.append((str(f), (lambda f=f: f.read_bytes()), size))
-        return self.ingest_items(items, label=label, departments=departments, license=license, by=by, progress=progress)
+        return self.ingest_items(
+            items, label=label, departments=departments, license=license, by=by, progress=progress, access=access
+        )
 
     def ingest_bytes(
         self, files: Iterable[tuple[str, bytes]], **kwargs: Any
@@ -269,6 +276,7 @@ class Shirube:
         by: str | None = None,
         progress: Progress = _noop,
         loader: Callable[[bytes, str], LoadedDocument] | None = None,
+        access: AccessFilter = EVERYTHING,
     ) -> BatchReport:
         if label not in (1, 2, 3):
             raise IngestError("batch", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
@@ -287,7 +295,7 @@ class Shirube:
             for i, (source, read, size) in enumerate(items):
                 progress("load", i, len(items))
                 report.files.append(
-                    self._ingest_one(batch_id, source, read, size, label, departments, license, load, limits)
+                    self._ingest_one(batch_id, source, read, size, label, departments, license, load, limits, access)
                 )
             progress("load", len(items), len(items))
             if report.ok or self._has_pending():
@@ -305,6 +313,7 @@ class Shirube:
         self, batch_id: int, source: str, read: Callable[[], bytes], size: int | None,
         label: int, departments: list[str], license: str,
         load: Callable[[bytes, str], LoadedDocument], limits: LoadLimits,
+        access: AccessFilter = EVERYTHING,
     ) -> FileResult:
         name = sanitize_name(source)
         res = FileResult(source=source, result="error", size=size)
@@ -320,8 +329,12 @@ class Shirube:
             with self.catalog.session() as s:
                 dup = self.catalog.find_document_by_sha(s, res.sha256)
                 if dup is not None:
-                    res.result, res.document_id, res.title = "duplicate", dup.id, dup.title
-                    res.reason = f"重複（登録済み: 文書ID {dup.id}「{dup.title}」）"
+                    res.result = "duplicate"
+                    if access.allows(dup.label, dup.departments or [], dup.id):
+                        res.document_id, res.title = dup.id, dup.title
+                        res.reason = f"重複（登録済み: 文書ID {dup.id}「{dup.title}」）"
+                    else:  # never name a document the uploader may not see
+                        res.reason = "重複（同じ内容の文書が登録済みです）"
                     self._record_file(s, batch_id, res)
                     return res
             doc = load(data, name)

@@ -260,6 +260,13 @@ def test_access_filter_inside_retrieval(tmp_path):
     with pytest.raises(RetrievalError):
         sh.section(secret_section, access=AccessFilter(clearance=2))
     assert sh.section(secret_section)["source"] == "secret.txt"
+    # a clerk re-uploading the secret bytes learns only that the content is held
+    secret = "第1条 夏季休暇の特例として、総務課の職員は十日取得できる。".encode()
+    [dup] = sh.ingest_bytes([("copy.txt", secret)], access=AccessFilter(clearance=1)).files
+    assert dup.result == "duplicate" and dup.document_id is None and dup.title is None
+    assert dup.reason == "重複（同じ内容の文書が登録済みです）"
+    [dup] = sh.ingest_bytes([("copy.txt", secret)]).files
+    assert dup.document_id is not None and "文書ID" in dup.reason
 
 
 def test_crash_while_building_index_keeps_previous_generation(sh, monkeypatch):
