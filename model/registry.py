@@ -1,10 +1,18 @@
 """Answerer construction from settings: one place that knows every backend.
 
 >>> make_answerer("extractive", settings, idf)          # doctest: +SKIP
+>>> make_answerer("gguf", settings, idf, model_path="bundled", max_new_tokens=64)  # doctest: +SKIP
+
+``overrides`` replace the matching settings for this answerer only
+(``model_path``, ``adapter_path``, ``openai_base_url``, ``openai_model``,
+``max_new_tokens``, ``temperature``, ``answer_timeout_s``, ``verify_mode``,
+``verify_threshold``) and pass backend options through (``n_ctx``,
+``threads``, ``device``, ``max_passage_chars``). Heavy backends are imported lazily.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from shirube.errors import ConfigError
@@ -15,14 +23,42 @@ if TYPE_CHECKING:
     from shirube.config import Settings
 
 ANSWERERS = ("extractive", "gguf", "transformers", "openai")
+_COMMON_OPTIONS = ("max_passage_chars",)
+_BACKEND_OPTIONS = {
+    "gguf": ("n_ctx", "threads", "n_gpu_layers") + _COMMON_OPTIONS,
+    "transformers": ("device",) + _COMMON_OPTIONS,
+    "openai": _COMMON_OPTIONS,
+}
 
 
 def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any) -> Answerer:
     """Build the answerer ``name``; heavy backends are imported lazily."""
     from .extractive import ExtractiveAnswerer
 
-    if name == "extractive":
-        return ExtractiveAnswerer(idf, max_sentences=settings.answer_sentences, min_evidence=settings.min_evidence)
     if name not in ANSWERERS:
         raise ConfigError(f"unknown answerer {name!r}; choose one of {', '.join(ANSWERERS)}")
-    raise ConfigError(f"answerer {name!r} is not available in this build")
+    known = {f.name for f in fields(settings)}
+    setting_over = {k: v for k, v in overrides.items() if k in known and v is not None}
+    backend = {k: v for k, v in overrides.items() if k not in known}
+    bad = set(backend) - set(_BACKEND_OPTIONS.get(name, ()))
+    if bad:
+        raise ConfigError(f"unknown option(s) for the {name} answerer: {', '.join(sorted(bad))}")
+    s = settings.replace(**setting_over) if setting_over else settings
+    extractive = ExtractiveAnswerer(idf, max_sentences=s.answer_sentences, min_evidence=s.min_evidence)
+    if name == "extractive":
+        return extractive
+    common: dict[str, Any] = dict(
+        fallback=extractive, idf=idf, verify_mode=s.verify_mode, verify_threshold=s.verify_threshold,
+        max_new_tokens=s.max_new_tokens, temperature=s.temperature, timeout_s=s.answer_timeout_s,
+    )
+    if name == "gguf":
+        from .gguf import GGUFAnswerer
+
+        return GGUFAnswerer(s.model_path, **backend, **common)
+    if name == "transformers":
+        from .hf import HFAnswerer
+
+        return HFAnswerer(s.model_path, adapter_path=s.adapter_path, **backend, **common)
+    from .openai_compat import OpenAIAnswerer
+
+    return OpenAIAnswerer(s.openai_base_url, s.openai_model, api_key_env=s.openai_api_key_env, **common)

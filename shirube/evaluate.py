@@ -92,6 +92,7 @@ def evaluate(
     lat_search: list[float] = []
     lat_ask: list[float] = []
     per_item = []
+    g = _Grounding()
     for i, it in enumerate(items):
         t0 = time.perf_counter()
         hits = search(it.question)[:10]
@@ -121,6 +122,7 @@ def evaluate(
             ans = ask(it.question)
             lat_ask.append(time.perf_counter() - t0)
             row["answered"] = ans.answered
+            row.update(g.add(ans))
             if it.answerable:
                 n_ans += 1
                 if not ans.answered:
@@ -161,6 +163,82 @@ def evaluate(
             "answer_hit": ans_hit / a, "citation_hit": cite_hit / a, "location_hit": loc_hit / a,
             "false_refusal_rate": false_refusals / a,
             "refusal_rate_unanswerable": (refused_unanswerable / n_unanswerable) if n_unanswerable else None,
+            **g.summary(),
         }
         out["latency"].update(ask_p50_s=percentile(lat_ask, 50), ask_p95_s=percentile(lat_ask, 95))
+    return out
+
+
+class _Grounding:
+    """Per-answerer grounding metrics: citation precision, unsupported sentences, tokens/s.
+
+    A sentence's [n] is resolved to the passage it names (the passage of
+    citation n for the extractive answerer; passage n of the prompt for LLM
+    answerers, whose citations carry the passage number) and checked with the
+    citation verifier (model/verify.py) at its default threshold.
+    """
+
+    def __init__(self) -> None:
+        self.sentences = self.unsupported = self.pairs = self.good = 0
+        self.fallbacks = self.n = self.tokens = 0
+        self.gen_s = 0.0
+        self.answerer = self.model_id = ""
+
+    def add(self, ans: Any) -> dict[str, Any]:
+        from model.verify import check_sentence, index_passages, split_answer
+
+        self.n += 1
+        self.answerer, self.model_id = ans.answerer, ans.model_id
+        meta = getattr(ans, "meta", {}) or {}
+        self.fallbacks += bool(meta.get("fallback"))
+        self.tokens += int(meta.get("completion_tokens") or 0)
+        self.gen_s += float(meta.get("generation_s") or 0.0)
+        if not ans.answered:
+            return {}
+        llm_numbering = "verification" in meta and not meta.get("fallback")
+        by_chunk = {h.chunk_id: h for h in ans.passages}
+        row_unsupported = 0
+        for sentence, cited in split_answer(ans.text):
+            texts = []
+            for n in cited:
+                chunk = next((c.chunk_id for c in ans.citations if c.n == n), None)
+                hit = by_chunk.get(chunk) if chunk is not None else None
+                if hit is None and llm_numbering and 1 <= n <= len(ans.passages):
+                    hit = ans.passages[n - 1]
+                texts.append(hit.text if hit is not None else "")
+            idx = index_passages(texts) if texts else []
+            check = check_sentence(sentence, list(range(1, len(texts) + 1)), idx)
+            self.sentences += 1
+            self.pairs += len(texts)
+            self.good += len(check.supported_by)
+            if not check.supported:
+                self.unsupported += 1
+                row_unsupported += 1
+        return {"unsupported_sentences": row_unsupported}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "answerer": self.answerer, "model_id": self.model_id,
+            "citation_precision": self.good / self.pairs if self.pairs else None,
+            "unsupported_sentence_rate": self.unsupported / self.sentences if self.sentences else None,
+            "fallback_rate": self.fallbacks / self.n if self.n else None,
+            "completion_tokens": self.tokens,
+            "tokens_per_s": self.tokens / self.gen_s if self.gen_s > 0 else None,
+        }
+
+
+def evaluate_answerers(
+    items: Iterable[QAItem],
+    search: Callable[[str], list[Any]],
+    asks: dict[str, Callable[[str], Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """:func:`evaluate` once per answerer; ``answerers`` maps each name to its answer metrics + latency."""
+    items = list(items)
+    out: dict[str, Any] = {"questions": len(items), "answerers": {}}
+    for name, ask in asks.items():
+        res = evaluate(items, search, ask, progress=progress)
+        out.setdefault("retrieval", res["retrieval"])
+        out["answerers"][name] = {**res["answer"], "ask_p50_s": res["latency"]["ask_p50_s"],
+                                  "ask_p95_s": res["latency"]["ask_p95_s"]}
     return out
