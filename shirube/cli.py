@@ -52,6 +52,8 @@ def _engine(args: argparse.Namespace):
         overrides["embedder"] = args.embedder
     if getattr(args, "model", None):
         overrides["model_path"] = args.model
+    if getattr(args, "adapter", None):
+        overrides["adapter_path"] = args.adapter
     return Shirube.open(home=args.home, **overrides)
 
 
@@ -294,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             sp.add_argument("--answerer", default=None, choices=ANSWERERS)
             sp.add_argument("--model", help="model file/directory for gguf or transformers answerers")
+            sp.add_argument("--adapter", help="LoRA adapter directory for the transformers answerer")
 
     add("status", cmd_status, "documents, chunks, index generation, models, disk")
     sp = add("reindex", cmd_reindex, "bring the index up to date (--full: new generation from scratch)")

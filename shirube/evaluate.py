@@ -188,8 +188,9 @@ class _Grounding:
         from model.verify import check_sentence, index_passages, split_answer
 
         self.n += 1
-        self.answerer, self.model_id = ans.answerer, ans.model_id
         meta = getattr(ans, "meta", {}) or {}
+        # a fallback answer is the extractive one; the metrics belong to the LLM that was asked
+        self.answerer, self.model_id = ans.answerer, meta.get("llm") or ans.model_id
         self.fallbacks += bool(meta.get("fallback"))
         self.tokens += int(meta.get("completion_tokens") or 0)
         self.gen_s += float(meta.get("generation_s") or 0.0)
@@ -239,6 +240,6 @@ def evaluate_answerers(
     for name, ask in asks.items():
         res = evaluate(items, search, ask, progress=progress)
         out.setdefault("retrieval", res["retrieval"])
-        out["answerers"][name] = {**res["answer"], "ask_p50_s": res["latency"]["ask_p50_s"],
+        out["answerers"][name] = {**res["answer"], "answerer": name, "ask_p50_s": res["latency"]["ask_p50_s"],
                                   "ask_p95_s": res["latency"]["ask_p95_s"]}
     return out

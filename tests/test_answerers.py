@@ -1,0 +1,141 @@
+"""The grounded answer pipeline shared by every LLM backend, the registry, and the transformers backend."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from model.extractive import ExtractiveAnswerer
+from model.grounded import Generation, SentenceStream
+from model.records import NOT_FOUND
+from model.registry import make_answerer
+from model.verify import UNVERIFIED_MARK
+from shirube.config import Settings
+from shirube.errors import AnswerError, ConfigError
+
+from .llm_helpers import ScriptedAnswerer, passage, tiny_llama
+
+P = [
+    passage(1, "部分休業の承認は、1日を通じて2時間を超えない範囲内で、30分単位で行う。", "育児休業規程"),
+    passage(2, "住民票の写しの交付手数料は、1通につき300円とする。", "手数料条例", "第五条"),
+]
+GOOD = "部分休業は1日2時間を超えない範囲で承認されます。[1]"
+BAD = "部分休業は1日3時間を超えない範囲で承認されます。[1]"
+OFF = "申請はオンラインでも受け付けています。[2]"
+
+
+def extractive() -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(lambda t: 1.0, min_evidence=0.1)
+
+
+def test_unsupported_sentences_removed_and_stream_is_verified() -> None:
+    streamed: list[str] = []
+    a = ScriptedAnswerer(GOOD + BAD + OFF, fallback=extractive())
+    ans = a.answer("部分休業は何時間までですか", P, on_token=streamed.append)
+    assert ans.answered and ans.text == GOOD
+    assert "".join(streamed) == GOOD  # the UI never saw the unsupported sentences
+    assert ans.grounding == pytest.approx(1 / 3)
+    assert [c.n for c in ans.citations] == [1] and "2時間" in ans.citations[0].quote
+    v = ans.meta["verification"]
+    assert [x["reason"] for x in v] == ["ok", "fact-mismatch", "low-overlap"]
+    assert ans.meta["unsupported_sentences"] == 2 and ans.meta["citation_precision"] == pytest.approx(1 / 3)
+    assert ans.meta["completion_tokens"] > 0 and "provenance" in ans.meta
+
+
+def test_mark_mode_keeps_unsupported_sentences_marked() -> None:
+    streamed: list[str] = []
+    a = ScriptedAnswerer(BAD + GOOD, fallback=extractive(), verify_mode="mark")
+    ans = a.answer("部分休業は何時間までですか", P, on_token=streamed.append)
+    assert ans.text.startswith(BAD[:-3]) and UNVERIFIED_MARK in ans.text and ans.text.endswith(GOOD)
+    assert "".join(streamed) == ans.text
+    # nothing supported at all: the marked sentences are never shown, the extractive answer is
+    streamed.clear()
+    ans = ScriptedAnswerer(BAD, fallback=extractive(), verify_mode="mark").answer(
+        "部分休業は何時間までですか", P, on_token=streamed.append)
+    assert ans.meta["fallback"] == "extractive" and "".join(streamed) == ans.text and UNVERIFIED_MARK not in ans.text
+
+
+def test_nothing_supported_falls_back_to_extractive() -> None:
+    streamed: list[str] = []
+    ans = ScriptedAnswerer(BAD + OFF, fallback=extractive()).answer("部分休業は何時間までですか", P, on_token=streamed.append)
+    assert ans.meta["fallback"] == "extractive" and ans.answerer == "extractive"
+    assert "2時間" in ans.text and "3時間" not in ans.text and "".join(streamed) == ans.text
+
+
+def test_refusal_is_kept() -> None:
+    ans = ScriptedAnswerer(NOT_FOUND, fallback=extractive()).answer("犬の登録料はいくらですか", P)
+    assert not ans.answered and ans.text == NOT_FOUND and ans.meta["refused"]
+
+
+def test_backend_failure_falls_back() -> None:
+    class Broken(ScriptedAnswerer):
+        def generate(self, *a, **k) -> Generation:
+            raise AnswerError("connection refused")
+
+    ans = Broken("", fallback=extractive()).answer("部分休業は何時間までですか", P)
+    assert ans.meta["fallback"] == "extractive" and "connection refused" in ans.meta["error"]
+
+
+def test_sentence_stream_waits_for_trailing_markers() -> None:
+    s = SentenceStream()
+    assert s.feed("一文目です。") == [] and s.feed("[1]") == []
+    assert s.feed(" 二文") == ["一文目です。[1]"]
+    assert s.feed("目です[2]。") == [] and s.close() == [" 二文目です[2]。"]
+
+
+def test_registry_errors() -> None:
+    st = Settings(home=__import__("pathlib").Path("/tmp/shirube-none"))
+    idf = lambda t: 1.0  # noqa: E731
+    assert make_answerer("extractive", st, idf).name == "extractive"
+    with pytest.raises(ConfigError, match="model_path"):
+        make_answerer("gguf", st, idf)
+    with pytest.raises(ConfigError, match="openai_base_url"):
+        make_answerer("openai", st, idf)
+    with pytest.raises(ConfigError, match="model directory"):
+        make_answerer("transformers", st, idf, model_path="/nonexistent")
+    with pytest.raises(ConfigError, match="unknown option"):
+        make_answerer("openai", st, idf, openai_base_url="http://x/v1", n_ctx=5)
+    with pytest.raises(ConfigError, match="unknown answerer"):
+        make_answerer("gpt", st, idf)
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory) -> str:
+    return tiny_llama(tmp_path_factory.mktemp("tiny") / "llama")
+
+
+@pytest.mark.slow
+def test_transformers_answerer_tiny_llama(tiny_dir: str) -> None:
+    st = Settings(home=__import__("pathlib").Path("/tmp/shirube-none"))
+    a = make_answerer("transformers", st, lambda t: 1.0, model_path=tiny_dir, max_new_tokens=16)
+    pieces: list[str] = []
+    gen = a.generate([{"role": "user", "content": "部分休業"}], max_tokens=16, temperature=0.0,
+                     timeout_s=30, on_piece=pieces.append)
+    assert gen.completion_tokens == 16 and gen.prompt_tokens > 0 and "".join(pieces) == gen.text
+    assert gen.finish_reason == "length"
+    ans = a.answer("部分休業は何時間までですか", P)
+    # random weights write nonsense: the verifier rejects it and the extractive answer stands in
+    assert ans.meta["fallback"] == "extractive" and "2時間" in ans.text
+    prov = ans.meta["provenance"]
+    assert prov["kind"] == "directory" and len(prov["sha256"]) == 64 and prov["model_type"] == "llama"
+    t0 = time.perf_counter()
+    slow = a.generate([{"role": "user", "content": "部分休業"}], max_tokens=4000, temperature=0.0, timeout_s=0.3)
+    assert slow.finish_reason == "timeout" and time.perf_counter() - t0 < 5
+
+
+def test_eval_reports_grounding_per_answerer() -> None:
+    from shirube.evaluate import QAItem, evaluate_answerers
+
+    items = [QAItem("部分休業は何時間までですか", (), ("2時間",)), QAItem("犬の登録料はいくらですか", (), (), answerable=False)]
+    llm = ScriptedAnswerer(GOOD + BAD, fallback=extractive(), verify_mode="mark")
+    res = evaluate_answerers(items, lambda q: [], {
+        "extractive": lambda q: extractive().answer(q, P if "部分" in q else []),
+        "scripted": lambda q: llm.answer(q, P if "部分" in q else []),
+    })
+    ex, sc = res["answerers"]["extractive"], res["answerers"]["scripted"]
+    assert ex["citation_precision"] == 1.0 and ex["unsupported_sentence_rate"] == 0.0
+    assert ex["answer_hit"] == 1.0 and ex["refusal_rate_unanswerable"] == 1.0
+    # mark mode keeps the wrong sentence (marked): half the sentences are unsupported
+    assert sc["unsupported_sentence_rate"] == 0.5 and sc["citation_precision"] == 0.5
+    assert sc["answerer"] == "scripted" and sc["completion_tokens"] > 0 and "ask_p50_s" in sc
