@@ -1,6 +1,6 @@
 """Login: local users (argon2id hashes in the catalog) or an identity provider via ``st.login``.
 
-With ``SHIRUBE_AUTH=oidc`` the identity provider proves *who* the user is
+With ``--auth oidc`` (app argument) the identity provider proves *who* the user is
 (``st.user.email``); the catalog's users table still says *what* they may do
 (role, clearance, departments): an admin creates the user under the same name
 with ``shirube user add``. An IdP user without a local record gets no access.

@@ -22,7 +22,9 @@ from .errors import ConfigError
 
 ENV_PREFIX = "SHIRUBE_"
 # Variables under these prefixes belong to tools around Shirube, not to Settings.
-_NOT_SETTINGS = (ENV_PREFIX + "TEST_", ENV_PREFIX + "DEMO_")
+# SHIRUBE_LLM_* (e.g. LLM_THREADS, a serve-llm key) and SHIRUBE_MODEL_CACHE are
+# read by model/ at run time; TEST_/DEMO_ by the test harness and make demo.
+_NOT_SETTINGS = tuple(ENV_PREFIX + p for p in ("TEST_", "DEMO_", "LLM_", "MODEL_CACHE"))
 
 
 @dataclass(frozen=True)
