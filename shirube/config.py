@@ -132,6 +132,11 @@ class Settings:
             raise ConfigError(
                 f"index_type must be flat, hnsw or ivf (got {self.index_type!r})"
             )
+        if not 0.0 <= self.verify_threshold <= 1.0:
+            raise ConfigError(f"verify_threshold must be between 0 and 1 (got {self.verify_threshold})")
+        if self.answer_timeout_s <= 0 or self.parse_timeout_s <= 0:
+            raise ConfigError("answer_timeout_s and parse_timeout_s must be positive")
+        _check_range("max_new_tokens", self.max_new_tokens, 1, 32768)
         if self.verify_mode not in ("remove", "mark"):
             raise ConfigError(f"verify_mode must be 'remove' or 'mark' (got {self.verify_mode!r})")
         if self.answerer not in ("extractive", "gguf", "transformers", "openai"):

@@ -328,6 +328,8 @@ def test_config_file_env_and_unknown_keys(tmp_path):
         Settings.load(home=tmp_path, env={})
     with pytest.raises(ConfigError, match="chunk_tokens"):
         Settings.load(home=tmp_path / "x", env={"SHIRUBE_CHUNK_TOKENS": "abc"})
+    with pytest.raises(ConfigError, match="verify_threshold"):
+        Settings.load(home=tmp_path / "z", env={"SHIRUBE_VERIFY_THRESHOLD": "1.5"})
     # variables of the tools around Settings are not settings (nor errors)
     other = {"SHIRUBE_LLM_THREADS": "2", "SHIRUBE_MODEL_CACHE": "/tmp/m", "SHIRUBE_DEMO_PASSWORD": "x",
              "SHIRUBE_TEST_PG_URL": "postgresql://", "SHIRUBE_LLM_KEY": "k"}
