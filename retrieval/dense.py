@@ -6,6 +6,12 @@ canonical index lives on the CPU (GPU indexes cannot remove ids); searches
 are cloned to a GPU when faiss sees one. Filters run inside FAISS through an
 ``IDSelector``, so a filtered search never comes back short because the
 allowed documents were outside a fixed top-k.
+
+Without faiss-gpu (a 135 MB wheel few deployments carry), a flat index can
+still search on a GPU: ``device="auto"`` runs the exact search as one torch
+matrix product on CUDA when a GPU and torch are present (same scores as the
+flat CPU index); ``"torch"`` does the same on torch's CPU (tests), ``"cpu"``
+keeps FAISS on the CPU.
 """
 
 from __future__ import annotations
@@ -14,7 +20,45 @@ from pathlib import Path
 
 import numpy as np
 
-from shirube.errors import IndexError_, MissingExtra
+from shirube.errors import ConfigError, IndexError_, MissingExtra
+
+DEVICES = ("auto", "cpu", "cuda", "torch")
+
+
+def _cuda_torch():
+    """torch, when a CUDA device is usable; None otherwise (cheap on GPU-less machines)."""
+    if not (Path("/dev/nvidiactl").exists() or Path("/dev/nvidia0").exists()):
+        return None  # no driver: do not pay torch's import time
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch if torch.cuda.is_available() else None
+
+
+class _TorchExact:
+    """Exact inner-product search as one matrix product on a torch device."""
+
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray, torch, device: str) -> None:
+        self.torch = torch
+        self.device = device
+        self.ids = ids
+        self.matrix = torch.from_numpy(np.ascontiguousarray(vectors, np.float32)).to(device)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        torch = self.torch
+        q = torch.from_numpy(np.ascontiguousarray(query.reshape(-1), np.float32)).to(self.device)
+        with torch.no_grad():
+            scores = self.matrix @ q
+            if allowed is not None:
+                keep = torch.from_numpy(np.isin(self.ids, allowed)).to(self.device)
+                k = min(k, int(keep.sum()))
+                scores = scores.masked_fill(~keep, float("-inf"))
+            if k <= 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            top = torch.topk(scores, k)
+        rows = top.indices.cpu().numpy()
+        return self.ids[rows], top.values.cpu().numpy().astype(np.float32)
 
 
 def _faiss():
@@ -26,14 +70,18 @@ def _faiss():
 
 
 class DenseIndex:
-    def __init__(self, index, dim: int, kind: str = "flat") -> None:
+    def __init__(self, index, dim: int, kind: str = "flat", device: str = "auto") -> None:
+        if device not in DEVICES:
+            raise ConfigError(f"dense_device must be one of {', '.join(DEVICES)} (got {device!r})")
         self.index = index
         self.dim = dim
         self.kind = kind
+        self.device = device
         self._gpu = None
+        self._torch: _TorchExact | None = None
 
     @classmethod
-    def create(cls, dim: int, kind: str = "flat", n_hint: int = 0) -> "DenseIndex":
+    def create(cls, dim: int, kind: str = "flat", n_hint: int = 0, device: str = "auto") -> "DenseIndex":
         faiss = _faiss()
         if kind == "flat":
             inner = faiss.IndexFlatIP(dim)
@@ -46,10 +94,10 @@ class DenseIndex:
             inner = faiss.IndexIVFFlat(quant, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             # A hashtable direct map lets us reconstruct and remove by id.
             inner.set_direct_map_type(faiss.DirectMap.Hashtable)
-            return cls(inner, dim, kind)  # IVF has its own id map
+            return cls(inner, dim, kind, device)  # IVF has its own id map
         else:
             raise IndexError_(f"unknown index type {kind!r}")
-        return cls(faiss.IndexIDMap2(inner), dim, kind)
+        return cls(faiss.IndexIDMap2(inner), dim, kind, device)
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -63,7 +111,7 @@ class DenseIndex:
         if self.kind == "ivf" and not self.index.is_trained:
             self.index.train(vectors)
         self.index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
-        self._gpu = None
+        self._gpu = self._torch = None
 
     def remove(self, ids: np.ndarray) -> int:
         if len(ids) == 0:
@@ -82,7 +130,7 @@ class DenseIndex:
             self.index = fresh.index
         else:
             removed = int(self.index.remove_ids(sel))
-        self._gpu = None
+        self._gpu = self._torch = None
         return removed
 
     def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
@@ -114,6 +162,29 @@ class DenseIndex:
                 pass  # unknown id: zero vector, scores 0
         return out
 
+    def _torch_searcher(self) -> _TorchExact | None:
+        """The torch matrix-product searcher when the device asks for (or finds) one."""
+        if self.kind != "flat" or self.device == "cpu":
+            return None
+        if self._torch is None:
+            if self.device == "torch":
+                import torch
+
+                dev = "cuda" if torch.cuda.is_available() else "cpu"
+            else:
+                faiss = _faiss()
+                if self.device == "auto" and hasattr(faiss, "get_num_gpus") and faiss.get_num_gpus() > 0:
+                    return None  # faiss-gpu is installed: it does the job
+                torch = _cuda_torch()
+                if torch is None:
+                    if self.device == "cuda":
+                        raise ConfigError("dense_device = 'cuda' but no CUDA device is usable by torch")
+                    return None
+                dev = "cuda"
+            ids, vecs = self.all_vectors()
+            self._torch = _TorchExact(ids, vecs, torch, dev)
+        return self._torch
+
     def _searcher(self):
         faiss = _faiss()
         if self.kind == "flat" and hasattr(faiss, "get_num_gpus") and faiss.get_num_gpus() > 0:
@@ -133,6 +204,11 @@ class DenseIndex:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         k = min(k, n)
+        exact = self._torch_searcher()
+        if exact is not None:
+            if allowed_ids is not None and len(allowed_ids) == 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return exact.search(q, k, allowed_ids)
         if allowed_ids is not None:
             if len(allowed_ids) == 0:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -156,8 +232,8 @@ class DenseIndex:
         _faiss().write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path, dim: int, kind: str) -> "DenseIndex":
+    def load(cls, path: Path, dim: int, kind: str, device: str = "auto") -> "DenseIndex":
         index = _faiss().read_index(str(path))
         if index.d != dim:
             raise IndexError_(f"{path}: dimension {index.d} != expected {dim}")
-        return cls(index, dim, kind)
+        return cls(index, dim, kind, device)

@@ -66,8 +66,9 @@ def _sha256(path: Path) -> str:
 
 
 class IndexStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, dense_device: str = "auto") -> None:
         self.root = Path(root)
+        self.dense_device = dense_device
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._cached: Snapshot | None = None
@@ -105,7 +106,7 @@ class IndexStore:
             manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
             if manifest.get("format") != FORMAT:
                 raise IndexError_(f"{path}: unknown index format {manifest.get('format')!r}")
-            dense = DenseIndex.load(path / "dense.faiss", manifest["dim"], manifest["index_type"])
+            dense = DenseIndex.load(path / "dense.faiss", manifest["dim"], manifest["index_type"], self.dense_device)
             bm25 = BM25Index.load(path, "bm25")
             ngram = BM25Index.load(path, "ngram")
         except (OSError, ValueError, KeyError, RuntimeError) as exc:

@@ -48,6 +48,9 @@ class Settings:
     embed_batch: int = 32
     # FAISS layout: "flat" (exact), "hnsw", or "ivf" for large corpora.
     index_type: str = "flat"
+    # Where dense search runs: "auto" (FAISS on the CPU; faiss-gpu, or an exact
+    # torch matrix product on CUDA, when a GPU is present), "cpu", "cuda", "torch".
+    dense_device: str = "auto"
     # Fusion of the three rankers (z-scored over the candidate union); the
     # weights and BM25 parameters come from bench/fusion_grid.py on JSQuAD,
     # chosen from a flat optimum (neighbours within 0.002 MRR).
@@ -143,6 +146,8 @@ class Settings:
             raise ConfigError(
                 f"answerer must be extractive, gguf, transformers or openai (got {self.answerer!r})"
             )
+        if self.dense_device not in ("auto", "cpu", "cuda", "torch"):
+            raise ConfigError(f"dense_device must be auto, cpu, cuda or torch (got {self.dense_device!r})")
         if self.fusion not in ("score", "rrf"):
             raise ConfigError(f"fusion must be 'score' or 'rrf' (got {self.fusion!r})")
         if not (

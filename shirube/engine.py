@@ -128,7 +128,7 @@ class Shirube:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(settings.database_url)
-        self.store = IndexStore(settings.index_dir)
+        self.store = IndexStore(settings.index_dir, settings.dense_device)
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
         self._allowed_cache: dict[tuple, np.ndarray] = {}

@@ -210,3 +210,15 @@ def test_sentence_transformers_loads_export(export_dir: Path, torch_e5):
     model = st.SentenceTransformer(str(export_dir), device="cpu")
     got = model.encode(SENTENCES[:4], prompt_name="passage", convert_to_numpy=True)
     assert _cos(got, torch_e5.passage(SENTENCES[:4])).min() >= 0.9999
+
+
+@pytest.mark.gpu
+def test_cuda_embeddings_match_cpu(export_dir: Path, torch_e5):
+    """On a machine with a GPU: the same embeddings from CUDA (run by tools/gpu_check.sh)."""
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    from model.e5_torch import TorchE5
+
+    gpu = TorchE5(export_dir.parent, device="cuda", batch_size=16)
+    assert _cos(gpu.passage(SENTENCES), torch_e5.passage(SENTENCES)).min() >= 0.9999

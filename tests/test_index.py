@@ -117,3 +117,46 @@ def test_settings_from_toml_env_and_errors(tmp_path):
         Settings.load(home=tmp_path, env={"SHIRUBE_CHUNK_TOKENS": "5"})
     with pytest.raises(ConfigError, match="unknown setting 'colour'"):
         Settings.load(home=tmp_path, env={"SHIRUBE_COLOUR": "red"})
+
+
+def test_torch_exact_search_matches_faiss_flat(tmp_path):
+    """The GPU path without faiss-gpu (a torch matrix product) ranks exactly as
+    FAISS's flat index; run here on torch's CPU, on CUDA when one is present."""
+    pytest.importorskip("torch")
+    vecs = _vectors(300, dim=32, seed=3)
+    ids = np.arange(1000, 1300, dtype=np.int64)
+    cpu = DenseIndex.create(32, "flat", device="cpu")
+    cpu.add(ids, vecs)
+    cpu.save(tmp_path / "d.faiss")
+    tor = DenseIndex.load(tmp_path / "d.faiss", 32, "flat", device="torch")
+    rng = np.random.default_rng(9)
+    allowed = np.sort(rng.choice(ids, 40, replace=False))
+    for q in _vectors(5, dim=32, seed=11):
+        for allow in (None, allowed, allowed[:3]):
+            a_ids, a_sc = cpu.search(q, 10, allow)
+            b_ids, b_sc = tor.search(q, 10, allow)
+            assert a_ids.tolist() == b_ids.tolist()
+            np.testing.assert_allclose(a_sc, b_sc, rtol=1e-5, atol=1e-5)
+    assert tor._torch is not None  # the torch path really ran
+    assert len(tor.search(vecs[0], 5, np.array([], np.int64))[0]) == 0
+    # removals invalidate the device copy
+    tor.remove(ids[:1])
+    assert ids[0] not in tor.search(vecs[0], 5)[0].tolist()
+    with pytest.raises(ConfigError):
+        DenseIndex.create(32, "flat", device="gpu0")
+
+
+@pytest.mark.gpu
+def test_auto_device_searches_on_cuda_without_faiss_gpu():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    vecs = _vectors(2000, dim=64, seed=5)
+    ids = np.arange(2000, dtype=np.int64)
+    cpu = DenseIndex.create(64, "flat", device="cpu")
+    cpu.add(ids, vecs)
+    auto = DenseIndex(cpu.index, 64, "flat", device="auto")
+    a = cpu.search(vecs[7], 10, ids[::3])
+    b = auto.search(vecs[7], 10, ids[::3])
+    assert auto._torch is not None and auto._torch.device == "cuda"
+    assert a[0].tolist() == b[0].tolist()
