@@ -222,7 +222,8 @@ class Catalog:
         self.engine.dispose()
 
 
-MIGRATIONS_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "migrations"
+# Inside the package, so a non-editable install migrates too (see pyproject package-data).
+MIGRATIONS_DIR = __import__("pathlib").Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATE_LOCK = 0x5348_4952  # "SHIR": pg_advisory_xact_lock key for schema upgrades
 
 

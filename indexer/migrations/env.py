@@ -13,7 +13,7 @@ from pathlib import Path
 
 from alembic import context
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, when run from it
 
 from indexer.catalog import Base, make_engine  # noqa: E402
 
