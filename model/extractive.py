@@ -67,6 +67,41 @@ def _coverage(q_terms: dict[str, float], terms: set[str]) -> float:
     return sum(w for t, w in q_terms.items() if t in terms) / total
 
 
+# A proviso (但書) or a follow-on sentence qualifies the sentence before it:
+# quoting 「原則として子が1歳に達する日までとする。」 without the
+# 「ただし、…延長することができる。」 that follows would misstate the rule.
+_PROVISO = re.compile(r"^\s*(?:ただし|但し|なお書|この場合において)")
+
+
+def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scored]:
+    """Extend each chosen sentence over the proviso that follows it (and a
+    chosen proviso back over the sentence it qualifies), merging overlaps."""
+    out: list[_Scored] = []
+    for c in chosen:
+        text = passages[c.p_index].hit.text
+        sents = split_sentences(text)
+        i = next((k for k, s in enumerate(sents) if s.start == c.start), None)
+        if i is None:
+            out.append(c)
+            continue
+        lo = i
+        while lo > 0 and _PROVISO.match(sents[lo].text):
+            lo -= 1
+        hi = i
+        while hi + 1 < len(sents) and _PROVISO.match(sents[hi + 1].text):
+            hi += 1
+        start, end = sents[lo].start, sents[hi].end
+        merged = next((o for o in out if o.p_index == c.p_index and o.start < end and start < o.end), None)
+        if merged is not None:
+            start, end = min(start, merged.start), max(end, merged.end)
+            out.remove(merged)
+            c = _Scored(max(c.score, merged.score), c.p_index, start, end, text[start:end])
+        else:
+            c = _Scored(c.score, c.p_index, start, end, text[start:end])
+        out.append(c)
+    return out
+
+
 class ExtractiveAnswerer:
     name = "extractive"
     model_id = "extractive-v1"
@@ -147,6 +182,7 @@ class ExtractiveAnswerer:
             if any(c.text == cand.text for c in chosen):
                 continue
             chosen.append(cand)
+        chosen = _with_provisos(chosen, passages)
         # The passage holding the best sentence comes first; within a passage,
         # sentences keep their document order so the quote reads naturally.
         best_of = {}
@@ -155,7 +191,8 @@ class ExtractiveAnswerer:
         chosen.sort(key=lambda c: (-best_of[c.p_index], c.p_index, c.start))
         parts, cites = [], []
         for n, c in enumerate(chosen, start=1):
-            parts.append(f"{c.text}[{n}]")
+            # every sentence carries its marker, also inside a rule + proviso quote
+            parts.append("".join(f"{x.text}[{n}]" for x in split_sentences(c.text)) or f"{c.text}[{n}]")
             cites.append(passages[c.p_index].citation(n, c.start, c.end))
         return Answer(
             question, "".join(parts), tuple(cites), True, tuple(p.hit for p in passages),

@@ -23,6 +23,11 @@ KYUKA = (
     "３０分を単位として行うものとする。\n"
     "第６条　育児休業の期間の延長は、１回に限り請求することができる。\n"
 )
+KAIGI = (
+    "会議室の利用について\n"
+    "第3条 会議室の利用時間は、午前8時30分から午後5時15分までとする。ただし、市長が特に必要と認めるときは、午後9時まで延長することができる。\n"
+    "第4条 会議室の予約は、利用日の1か月前から受け付ける。\n"
+)
 ZEI = (
     "固定資産税のご案内\n"
     "固定資産税の納税義務者は、毎年１月１日（賦課期日）現在、土地・家屋・償却資産を所有している方です。\n"
@@ -35,7 +40,8 @@ ZEI = (
 def sh(tmp_path_factory) -> Shirube:
     home = tmp_path_factory.mktemp("ans")
     eng = Shirube(Settings.load(home=home, env={}, embedder="fake", weight_dense=0.0))
-    eng.ingest_bytes([("kyuka.txt", KYUKA.encode("cp932")), ("zei.txt", ZEI.encode("utf-8"))])
+    eng.ingest_bytes([("kyuka.txt", KYUKA.encode("cp932")), ("zei.txt", ZEI.encode("utf-8")),
+                      ("kaigi.txt", KAIGI.encode("utf-8"))])
     eng.ingest_bytes([("naibu.txt", "第1条 部分休業の特例は総務課長が定める。".encode())], label=3, departments=["総務課"])
     return eng
 
@@ -78,7 +84,7 @@ def test_weak_evidence_is_refused_with_closest_passages(sh):
 def test_streaming_pieces_form_the_answer(sh):
     pieces: list[str] = []
     ans = sh.ask("固定資産税の納期はいつですか", on_token=pieces.append)
-    assert len(pieces) == len(ans.citations) >= 1
+    assert len(pieces) >= len(ans.citations) >= 1
     assert "".join(pieces) == ans.text
 
 
@@ -144,3 +150,16 @@ def test_cli_quotes_join_wrapped_japanese(quote, shown):
     from shirube.cli import _one_line
 
     assert _one_line(quote) == shown
+
+
+def test_a_rule_is_never_quoted_without_its_proviso(sh):
+    """「ただし、…」 qualifies the sentence before it: one quote, one citation."""
+    ans = sh.ask("会議室の利用時間は何時から何時までですか")
+    [c] = [c for c in ans.citations if c.source == "kaigi.txt"]
+    assert c.quote.startswith("第3条 会議室の利用時間は") and c.quote.endswith("延長することができる。")
+    assert "ただし、市長が特に必要と認めるときは" in c.quote
+    assert sh.section(c.section_id)["text"][c.start:c.end] == c.quote
+    # asked about the exception, the rule it qualifies comes with it
+    ans = sh.ask("市長が特に必要と認めるときは会議室を何時まで延長できますか")
+    [c] = [c for c in ans.citations if c.source == "kaigi.txt"]
+    assert "午前8時30分から" in c.quote and "午後9時まで延長" in c.quote
