@@ -137,7 +137,7 @@ def manifest_visible(sh: Shirube, access: AccessFilter, path: str | Path) -> boo
         return True
     with sh.catalog.session() as s:
         docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(ids)))}
-    return all(i in docs and access.allows(docs[i].label, docs[i].departments or [], i) for i in ids)
+    return all(i in docs and access.allows_document(docs[i]) for i in ids)
 
 
 def tab_manifests(ctx: Context) -> None:

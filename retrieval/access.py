@@ -9,6 +9,12 @@ Applied inside retrieval (see hybrid.rank), never by post-filtering results.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Iterable
+
+
+def clean_departments(departments: Iterable[str]) -> list[str]:
+    """Departments as stored on documents and users: stripped, unique, sorted."""
+    return sorted({d.strip() for d in departments if d and d.strip()})
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,10 @@ class AccessFilter:
         if label >= 2 and self.departments is not None and departments:
             return bool(self.departments & set(departments))
         return True
+
+    def allows_document(self, doc: Any) -> bool:
+        """:meth:`allows` for a catalog document row (``label``, ``departments``, ``id``)."""
+        return self.allows(doc.label, doc.departments or [], doc.id)
 
     @property
     def key(self) -> tuple:

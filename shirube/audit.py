@@ -238,7 +238,7 @@ def events(
             } if wanted else {}
             for r in rows:
                 cited = cited_documents(r["detail"])
-                if any(i not in docs or not access.allows(docs[i].label, docs[i].departments or [], i) for i in cited):
+                if any(i not in docs or not access.allows_document(docs[i]) for i in cited):
                     r.update(question=HIDDEN, answer=HIDDEN if r["answer"] else None, citations=[],
                              detail={"hidden": True, "action": r["action"]})
     return rows

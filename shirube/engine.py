@@ -33,7 +33,7 @@ from indexer.types import LoadedDocument, Section
 from model.answerer import Passage
 from model.embedders import Embedder, make_embedder
 from model.records import Answer, Hit
-from retrieval.access import EVERYTHING, AccessFilter
+from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 from retrieval.bm25 import BM25Index
 from retrieval.dense import DenseIndex
 from retrieval.hybrid import FusionWeights, Ranked, rank
@@ -204,7 +204,7 @@ class Shirube:
                 if label is not None:
                     row.label = label
                 if departments is not None:
-                    row.departments = sorted({d.strip() for d in departments if d and d.strip()})
+                    row.departments = clean_departments(departments)
                 new = {"label": row.label, "departments": list(row.departments or [])}
                 title = row.title
             self._bump_acl()
@@ -280,7 +280,7 @@ class Shirube:
     ) -> BatchReport:
         if label not in (1, 2, 3):
             raise IngestError("batch", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
-        departments = sorted({d.strip() for d in departments if d and d.strip()})
+        departments = clean_departments(departments)
         by = by or current_user()
         limits = limits_from_settings(self.settings)
         load = loader or self._loader(limits)
@@ -330,7 +330,7 @@ class Shirube:
                 dup = self.catalog.find_document_by_sha(s, res.sha256)
                 if dup is not None:
                     res.result = "duplicate"
-                    if access.allows(dup.label, dup.departments or [], dup.id):
+                    if access.allows_document(dup):
                         res.document_id, res.title = dup.id, dup.title
                         res.reason = f"重複（登録済み: 文書ID {dup.id}「{dup.title}」）"
                     else:  # never name a document the uploader may not see
@@ -638,7 +638,7 @@ class Shirube:
         """(file name, original bytes) of a document the user may see; None when not kept."""
         with self.catalog.session() as s:
             d = s.get(Document, document_id)
-            if d is None or d.status == "deleted" or not access.allows(d.label, d.departments or [], d.id):
+            if not _visible(d, access):
                 raise RetrievalError(f"文書ID {document_id} は存在しません")
             sha, source = d.sha256, d.source
         path = originals.find(self.settings.originals_dir, sha)
@@ -741,7 +741,7 @@ class Shirube:
                 continue  # deleted while this generation was live
             c, sec, d = found
             # Second line of defence: never return what the user may not see.
-            if d.status == "deleted" or not access.allows(d.label, d.departments or [], d.id):
+            if not _visible(d, access):
                 continue
             hits.append(Hit(
                 c.id, d.id, sec.id, d.title, d.source, d.kind, d.label, sec.page, sec.article, sec.heading,
@@ -809,7 +809,7 @@ class Shirube:
             if sec is None:
                 raise RetrievalError(f"section {section_id} not found")
             d = sec.document
-            if d.status == "deleted" or not access.allows(d.label, d.departments or [], d.id):
+            if not _visible(d, access):
                 raise RetrievalError(f"section {section_id} not found")
             return {
                 "section_id": sec.id, "document_id": d.id, "title": d.title, "source": d.source, "kind": d.kind,
@@ -853,7 +853,7 @@ class Shirube:
                 {"id": d.id, "title": d.title, "source": d.source, "kind": d.kind, "pages": d.pages,
                  "label": d.label, "departments": d.departments, "license": d.license, "status": d.status,
                  "sha256": d.sha256, "batch_id": d.batch_id, "created_at": d.created_at.isoformat()}
-                for d in rows if access.allows(d.label, d.departments or [], d.id)
+                for d in rows if access.allows_document(d)
             ]
 
     def chunk_provenance(self, chunk_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
@@ -863,7 +863,7 @@ class Shirube:
             if c is None:
                 raise RetrievalError(f"chunk {chunk_id} not found")
             d = s.get(Document, c.document_id)
-            if d.status == "deleted" or not access.allows(d.label, d.departments or [], d.id):
+            if not _visible(d, access):
                 raise RetrievalError(f"chunk {chunk_id} not found")
             b = s.get(Batch, d.batch_id) if d.batch_id else None
             bf = s.get(BatchFile, d.batch_file_id) if d.batch_file_id else None
@@ -874,6 +874,11 @@ class Shirube:
                     "source": bf.source if bf else d.source, "sha256": d.sha256,
                     "batch_id": d.batch_id, "manifest": manifest,
                     "page": c.section.page, "article": c.section.article, "start": c.start, "end": c.end}
+
+
+def _visible(doc: Document | None, access: AccessFilter) -> bool:
+    """The one check behind section, original, provenance and search results."""
+    return doc is not None and doc.status != "deleted" and access.allows_document(doc)
 
 
 def _accepts_progress(emb: Embedder) -> bool:

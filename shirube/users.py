@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 
 from indexer.catalog import Catalog, User
-from retrieval.access import AccessFilter
+from retrieval.access import AccessFilter, clean_departments
 
 from .errors import AccessDenied, ConfigError
 
@@ -64,10 +64,6 @@ def _check(name: str, role: str, clearance: int, password: str | None) -> None:
         raise ConfigError(f"パスワードは{MIN_PASSWORD}文字以上にしてください")
 
 
-def _clean_departments(departments: Iterable[str]) -> list[str]:
-    return sorted({d.strip() for d in departments if d and d.strip()})
-
-
 def add_user(
     sh_or_catalog: Any, name: str, password: str, role: str = "viewer", clearance: int = 1,
     departments: Iterable[str] = (),
@@ -80,7 +76,7 @@ def add_user(
         if s.scalars(select(User).where(User.name == name)).first() is not None:
             raise ConfigError(f"ユーザー「{name}」は既に存在します")
         u = User(name=name, password_hash=_ph().hash(password), role=role, clearance=int(clearance),
-                 departments=_clean_departments(departments), disabled=0)
+                 departments=clean_departments(departments), disabled=0)
         s.add(u)
         s.flush()
         return u
@@ -159,7 +155,7 @@ def update_user(
         if clearance is not None:
             u.clearance = int(clearance)
         if departments is not None:
-            u.departments = _clean_departments(departments)
+            u.departments = clean_departments(departments)
         return u
 
 
