@@ -66,8 +66,7 @@ def render_source(ctx: Context, section_id: int, start: int, end: int, quote: st
         loc = " ".join(p for p in (f"p.{sec['page']}" if sec["page"] else "", sec["article"] or "") if p)
         st.markdown(f"**{esc(sec['title'])}**　{esc(loc)}　<small>{esc(sec['source'])}</small>", unsafe_allow_html=True)
         if sec["kind"] == "pdf" and sec["page"]:
-            doc = next((d for d in sh.documents(access) if d["id"] == sec["document_id"]), None)
-            data = originals.find(ctx.cfg.home, doc["sha256"], doc["source"], ctx.cfg.sources) if doc else None
+            data = originals.find(sh, access, sec["document_id"], ctx.cfg.sources)
             if data is None:
                 st.caption("元のPDFファイルが保管されていないため、抽出したページの本文を表示します。")
             else:

@@ -11,7 +11,6 @@ import streamlit as st
 from retrieval.access import EVERYTHING, AccessFilter
 from shirube.engine import BatchReport, Shirube
 
-from . import originals
 from .jobs import STAGES
 from .ui import context, guard
 
@@ -29,17 +28,12 @@ def split_departments(text: str) -> list[str]:
 
 def upload_batch(
     sh: Shirube, files: Iterable[tuple[str, bytes]], *, label: int, departments: list[str], license: str,
-    by: str, home: str | Path, progress: Callable[[str, int, int], None] | None = None,
+    by: str, progress: Callable[[str, int, int], None] | None = None,
     access: AccessFilter = EVERYTHING,
 ) -> BatchReport:
-    """Ingest uploaded files as one batch and keep the originals for the source viewer."""
-    files = list(files)
+    """Ingest uploaded files as one batch (the engine keeps the originals for the source viewer)."""
     kwargs = {"progress": progress} if progress else {}
-    report = sh.ingest_bytes(files, label=label, departments=departments, license=license, by=by, access=access, **kwargs)
-    for (name, data), res in zip(files, report.files):
-        if res.result in ("ok", "duplicate") and res.sha256:
-            originals.save(home, res.sha256, name, data)
-    return report
+    return sh.ingest_bytes(files, label=label, departments=departments, license=license, by=by, access=access, **kwargs)
 
 
 def result_rows(report: BatchReport) -> list[dict[str, object]]:
@@ -91,7 +85,7 @@ def render() -> None:
             report = upload_batch(
                 ctx.sh, [(f.name, f.getvalue()) for f in files], label=int(label),
                 departments=split_departments(depts), license=license.strip(), by=ctx.user.name,
-                home=ctx.cfg.home, progress=_bar_progress(bar), access=ctx.access,
+                progress=_bar_progress(bar), access=ctx.access,
             )
             bar.progress(1.0, text="完了")
             st.session_state["last_batch"] = report

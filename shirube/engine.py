@@ -336,6 +336,8 @@ class Shirube:
                     else:  # never name a document the uploader may not see
                         res.reason = "重複（同じ内容の文書が登録済みです）"
                     self._record_file(s, batch_id, res)
+                    if self.settings.keep_originals:  # one stored before originals were kept gets it now
+                        originals.save(self.settings.originals_dir, res.sha256, name, data)
                     return res
             doc = load(data, name)
             sections = process_document(doc, self.settings.chunk_tokens, self.settings.chunk_overlap)
@@ -636,13 +638,9 @@ class Shirube:
 
     def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> tuple[str, bytes] | None:
         """(file name, original bytes) of a document the user may see; None when not kept."""
-        with self.catalog.session() as s:
-            d = s.get(Document, document_id)
-            if not _visible(d, access):
-                raise RetrievalError(f"文書ID {document_id} は存在しません")
-            sha, source = d.sha256, d.source
-        path = originals.find(self.settings.originals_dir, sha)
-        return (source, path.read_bytes()) if path is not None else None
+        doc = self.document(document_id, access)
+        path = originals.find(self.settings.originals_dir, doc["sha256"])
+        return (doc["source"], path.read_bytes()) if path is not None else None
 
     # -- reading -------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -849,12 +847,15 @@ class Shirube:
     def documents(self, access: AccessFilter = EVERYTHING) -> list[dict[str, Any]]:
         with self.catalog.session() as s:
             rows = s.scalars(select(Document).where(Document.status != "deleted").order_by(Document.id)).all()
-            return [
-                {"id": d.id, "title": d.title, "source": d.source, "kind": d.kind, "pages": d.pages,
-                 "label": d.label, "departments": d.departments, "license": d.license, "status": d.status,
-                 "sha256": d.sha256, "batch_id": d.batch_id, "created_at": d.created_at.isoformat()}
-                for d in rows if access.allows_document(d)
-            ]
+            return [_document_dict(d) for d in rows if access.allows_document(d)]
+
+    def document(self, document_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
+        """One document's record (as in :meth:`documents`) if the user may see it."""
+        with self.catalog.session() as s:
+            d = s.get(Document, document_id)
+            if not _visible(d, access):
+                raise RetrievalError(f"文書ID {document_id} は存在しません")
+            return _document_dict(d)
 
     def chunk_provenance(self, chunk_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """Trace a chunk back to its document, batch and manifest entry."""
@@ -874,6 +875,12 @@ class Shirube:
                     "source": bf.source if bf else d.source, "sha256": d.sha256,
                     "batch_id": d.batch_id, "manifest": manifest,
                     "page": c.section.page, "article": c.section.article, "start": c.start, "end": c.end}
+
+
+def _document_dict(d: Document) -> dict[str, Any]:
+    return {"id": d.id, "title": d.title, "source": d.source, "kind": d.kind, "pages": d.pages,
+            "label": d.label, "departments": d.departments, "license": d.license, "status": d.status,
+            "sha256": d.sha256, "batch_id": d.batch_id, "created_at": d.created_at.isoformat()}
 
 
 def _visible(doc: Document | None, access: AccessFilter) -> bool:

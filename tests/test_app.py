@@ -240,10 +240,8 @@ def test_uploading_the_same_file_again_is_a_duplicate(corpus):
     data = "標市図書館の休館日\n\n図書館は毎月第三月曜日を休館日とする。\n".encode("utf-8")
     from app.upload_page import upload_batch
 
-    first = upload_batch(corpus, [("toshokan.txt", data)], label=1, departments=[], license="", by="toroku",
-                         home=corpus.settings.home)
-    again = upload_batch(corpus, [("toshokan-2.txt", data)], label=1, departments=[], license="", by="toroku",
-                         home=corpus.settings.home)
+    first = upload_batch(corpus, [("toshokan.txt", data)], label=1, departments=[], license="", by="toroku")
+    again = upload_batch(corpus, [("toshokan-2.txt", data)], label=1, departments=[], license="", by="toroku")
     assert [f.result for f in first.files] == ["ok"]
     assert [f.result for f in again.files] == ["duplicate"]
     assert "重複" in again.files[0].reason and again.generation is None
@@ -281,8 +279,7 @@ def test_admin_deletes_a_document_and_it_is_no_longer_cited(corpus):
     from app.upload_page import upload_batch
 
     text = "標市駐輪場の定期利用\n\n駐輪場の定期利用料金は、一か月につき千二百円とする。\n"
-    rep = upload_batch(corpus, [("churinjo.txt", text.encode())], label=1, departments=[], license="", by="kanri",
-                       home=corpus.settings.home)
+    rep = upload_batch(corpus, [("churinjo.txt", text.encode())], label=1, departments=[], license="", by="kanri")
     doc_id = rep.files[0].document_id
     asker = app("etsuran")
     asker.chat_input[0].set_value("駐輪場の定期利用料金はいくらですか").run()
