@@ -17,12 +17,14 @@ keeps FAISS on the CPU.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from shirube.errors import ConfigError, IndexError_, MissingExtra
 
 DEVICES = ("auto", "cpu", "cuda", "torch")
+_UNRESOLVED = object()
 
 
 def _cuda_torch():
@@ -79,6 +81,7 @@ class DenseIndex:
         self.device = device
         self._gpu = None
         self._torch: _TorchExact | None = None
+        self._target: Any = _UNRESOLVED
 
     @classmethod
     def create(cls, dim: int, kind: str = "flat", n_hint: int = 0, device: str = "auto") -> "DenseIndex":
@@ -162,27 +165,38 @@ class DenseIndex:
                 pass  # unknown id: zero vector, scores 0
         return out
 
-    def _torch_searcher(self) -> _TorchExact | None:
-        """The torch matrix-product searcher when the device asks for (or finds) one."""
+    def _torch_target(self) -> tuple[Any, str] | None:
+        """(torch, device) when searches should run as a torch matrix product;
+        decided once per index, not on every query."""
+        if self._target is _UNRESOLVED:
+            self._target = self._resolve_torch_target()
+        return self._target
+
+    def _resolve_torch_target(self) -> tuple[Any, str] | None:
         if self.kind != "flat" or self.device == "cpu":
             return None
-        if self._torch is None:
-            if self.device == "torch":
-                import torch
+        if self.device == "torch":
+            import torch
 
-                dev = "cuda" if torch.cuda.is_available() else "cpu"
-            else:
-                faiss = _faiss()
-                if self.device == "auto" and hasattr(faiss, "get_num_gpus") and faiss.get_num_gpus() > 0:
-                    return None  # faiss-gpu is installed: it does the job
-                torch = _cuda_torch()
-                if torch is None:
-                    if self.device == "cuda":
-                        raise ConfigError("dense_device = 'cuda' but no CUDA device is usable by torch")
-                    return None
-                dev = "cuda"
+            return torch, ("cuda" if torch.cuda.is_available() else "cpu")
+        faiss = _faiss()
+        if self.device == "auto" and hasattr(faiss, "get_num_gpus") and faiss.get_num_gpus() > 0:
+            return None  # faiss-gpu is installed: it does the job
+        torch = _cuda_torch()
+        if torch is None:
+            if self.device == "cuda":
+                raise ConfigError("dense_device = 'cuda' but no CUDA device is usable by torch")
+            return None
+        return torch, "cuda"
+
+    def _torch_searcher(self) -> _TorchExact | None:
+        """The torch matrix-product searcher (its device copy rebuilt after add/remove)."""
+        target = self._torch_target()
+        if target is None:
+            return None
+        if self._torch is None:
             ids, vecs = self.all_vectors()
-            self._torch = _TorchExact(ids, vecs, torch, dev)
+            self._torch = _TorchExact(ids, vecs, *target)
         return self._torch
 
     def _searcher(self):
