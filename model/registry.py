@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
+from shirube.config import ANSWERERS  # re-exported: the app lists it
 from shirube.errors import ConfigError
 
 from .answerer import Answerer, IdfFn
@@ -22,7 +23,6 @@ from .answerer import Answerer, IdfFn
 if TYPE_CHECKING:
     from shirube.config import Settings
 
-ANSWERERS = ("extractive", "gguf", "transformers", "openai")
 _COMMON_OPTIONS = ("max_passage_chars",)
 _BACKEND_OPTIONS = {
     "gguf": ("n_ctx", "threads", "n_gpu_layers") + _COMMON_OPTIONS,

@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from shirube.config import DENSE_DEVICES
 from shirube.errors import ConfigError, IndexError_, MissingExtra
 
-DEVICES = ("auto", "cpu", "cuda", "torch")
+DEVICES = DENSE_DEVICES
 _UNRESOLVED = object()
 
 

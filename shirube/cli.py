@@ -12,6 +12,7 @@ import os
 import sys
 from typing import Any, Sequence
 
+from .config import ANSWERERS
 from .errors import ShirubeError
 
 
@@ -329,7 +330,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 PLUGINS = ("shirube.cli_users", "shirube.cli_models", "shirube.cli_audit")
-ANSWERERS = ("extractive", "gguf", "transformers", "openai")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,10 @@ from typing import Any, get_type_hints
 from .errors import ConfigError
 
 ENV_PREFIX = "SHIRUBE_"
+# The choices of the enumerated settings, in one place (the CLI, the answerer
+# registry and the dense index read them from here).
+ANSWERERS = ("extractive", "gguf", "transformers", "openai")
+DENSE_DEVICES = ("auto", "cpu", "cuda", "torch")
 # Variables under these prefixes belong to tools around Shirube, not to Settings.
 # SHIRUBE_LLM_* (e.g. LLM_THREADS, a serve-llm key) and SHIRUBE_MODEL_CACHE are
 # read by model/ at run time; TEST_/DEMO_ by the test harness and make demo.
@@ -142,11 +146,11 @@ class Settings:
         _check_range("max_new_tokens", self.max_new_tokens, 1, 32768)
         if self.verify_mode not in ("remove", "mark"):
             raise ConfigError(f"verify_mode must be 'remove' or 'mark' (got {self.verify_mode!r})")
-        if self.answerer not in ("extractive", "gguf", "transformers", "openai"):
+        if self.answerer not in ANSWERERS:
             raise ConfigError(
                 f"answerer must be extractive, gguf, transformers or openai (got {self.answerer!r})"
             )
-        if self.dense_device not in ("auto", "cpu", "cuda", "torch"):
+        if self.dense_device not in DENSE_DEVICES:
             raise ConfigError(f"dense_device must be auto, cpu, cuda or torch (got {self.dense_device!r})")
         if self.fusion not in ("score", "rrf"):
             raise ConfigError(f"fusion must be 'score' or 'rrf' (got {self.fusion!r})")
