@@ -11,7 +11,7 @@ import streamlit as st
 from model.records import Answer, Citation, Hit
 from retrieval.access import AccessFilter
 from shirube.engine import Shirube
-from shirube.errors import AnswerError, ConfigError, MissingExtra, ShirubeError
+from base.errors import AnswerError, ConfigError, MissingExtra, ShirubeError
 
 from . import originals
 from .render import highlight_html, pdf_page_png

@@ -13,8 +13,8 @@ import secrets
 import sys
 
 from indexer.catalog import Catalog
-from shirube.config import Settings
-from shirube.errors import ShirubeError
+from base.settings import Settings
+from base.errors import ShirubeError
 from shirube.users import add_user, disable, get_user, set_password, update_user
 
 

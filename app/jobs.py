@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from shirube.errors import ShirubeError
+from base.errors import ShirubeError
 
 log = logging.getLogger("shirube.app")
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from retrieval.access import AccessFilter
 from shirube.engine import Shirube
-from shirube.errors import (
+from base.errors import (
     AccessDenied, AnswerError, ConfigError, IndexError_, IngestError, MissingExtra, RetrievalError, ShirubeError,
 )
 

@@ -30,7 +30,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from indexer.chunker import split_sentences
+from jtext.sentences import split_sentences
 from model.verify import PassageIndex, check_sentence, support_score
 from shirube.engine import Shirube
 from shirube.evaluate import load_qa

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         cache = args.cache_dir
         if cache is None:
             try:
-                from shirube.config import Settings
+                from base.settings import Settings
 
                 cache = str(Settings.load().cache_dir / "e5_torch")
             except Exception:  # noqa: BLE001 - a bench must not die on config

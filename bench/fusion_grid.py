@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from bench.jsquad import load_jsquad  # noqa: E402
-from indexer.analysis import gram_terms, lemma_terms  # noqa: E402
-from indexer.normalize import normalize_query  # noqa: E402
+from jtext.terms import gram_terms, lemma_terms  # noqa: E402
+from jtext.normalize import normalize_query  # noqa: E402
 from shirube.engine import Shirube  # noqa: E402
 
 

@@ -25,7 +25,7 @@ from indexer.loaders import LoadLimits, load_bytes  # noqa: E402
 from indexer.process import process_document  # noqa: E402
 from indexer.sandbox import ParseSandbox  # noqa: E402
 from shirube.engine import iter_files  # noqa: E402
-from shirube.errors import IngestError  # noqa: E402
+from base.errors import IngestError  # noqa: E402
 
 
 def main() -> None:

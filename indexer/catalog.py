@@ -8,7 +8,6 @@ indexes, so a search hit always resolves to exactly one catalog row.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -269,34 +268,3 @@ def migrate(engine: Engine) -> None:
             else:
                 command.upgrade(cfg, "head")
         conn.commit()
-
-
-def compress_offsets(offsets: tuple[int, ...] | list[int]) -> list[list[int]]:
-    """Keep only the points where the norm→orig delta changes."""
-    out: list[list[int]] = []
-    last_delta = None
-    for i, o in enumerate(offsets):
-        delta = o - i
-        if delta != last_delta:
-            out.append([i, o])
-            last_delta = delta
-    return out
-
-
-def map_offset(points: list[list[int]], i: int) -> int:
-    """Original index of normalised index ``i`` given compressed break points."""
-    lo, hi = 0, len(points) - 1
-    if not points:
-        return i
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if points[mid][0] <= i:
-            lo = mid
-        else:
-            hi = mid - 1
-    n, o = points[lo]
-    return o + (i - n)
-
-
-def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -1,34 +1,18 @@
 """Sentence-aware chunking with a budget counted in morphemes.
 
-Sentences end at 。！？ (with any closing brackets after them) and at line
-breaks — after normalisation a remaining line break is structure (heading,
-list item, article item), never a PDF hard wrap. Chunks are whole sentences
+Sentences come from :func:`jtext.sentences.split_sentences`. Chunks are whole sentences
 packed up to ``max_tokens`` morphemes, with the last sentences of a chunk
 repeated at the start of the next (``overlap`` morphemes at most). A sentence
 longer than the budget alone is cut at morpheme boundaries.
-
->>> [s.text for s in split_sentences("第1条 目的\\n本規程は定める。次に進む！")]
-['第1条 目的', '本規程は定める。', '次に進む！']
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shirube.errors import ConfigError
-
-from .japanese import tokenize
-
-_ENDERS = frozenset("。！？!?")
-_OPEN = frozenset("「『（(【〔［[")
-_CLOSE = frozenset("」』）)】〕］]")
-
-
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    start: int
-    end: int
+from base.errors import ConfigError
+from jtext.morph import tokenize
+from jtext.sentences import split_sentences
 
 
 @dataclass(frozen=True)
@@ -36,45 +20,6 @@ class ChunkSpan:
     start: int  # character offsets in the (normalised) section text
     end: int
     n_tokens: int
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences with offsets; surrounding whitespace trimmed, empties dropped.
-
-    A 。 inside brackets (「はい。」と言った。) does not end the sentence; a
-    line break always does.
-    """
-    out: list[Sentence] = []
-    start = depth = 0
-    n = len(text)
-    i = 0
-    while i < n:
-        ch = text[i]
-        end = -1
-        if ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth = max(0, depth - 1)
-        elif ch == "\n":
-            end, depth = i, 0
-        elif ch in _ENDERS and depth == 0:
-            while i + 1 < n and text[i + 1] in _ENDERS:
-                i += 1
-            end = i + 1
-        if end >= 0:
-            _add(out, text, start, end)
-            start = end if ch != "\n" else i + 1
-        i += 1
-    _add(out, text, start, n)
-    return out
-
-
-def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
-    raw = text[start:end]
-    body = raw.strip()
-    if body:
-        s = start + (len(raw) - len(raw.lstrip()))
-        out.append(Sentence(body, s, s + len(body)))
 
 
 def chunk_text(text: str, max_tokens: int = 300, overlap: int = 50) -> list[ChunkSpan]:

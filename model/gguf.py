@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shirube.errors import AnswerError, ConfigError, MissingExtra
+from base.errors import AnswerError, ConfigError, MissingExtra
 
 from .grounded import Generation, GroundedAnswerer, PieceCallback
 from .provenance import bundled_gemma, provenance

@@ -28,8 +28,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
-from indexer.chunker import split_sentences
-from shirube.errors import AnswerError
+from jtext.sentences import split_sentences
+from base.errors import AnswerError
 
 from .answerer import IdfFn, Passage, TokenCallback
 from .prompt import MAX_PASSAGE_CHARS, build_messages

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 from typing import Any, Iterator
 
-from shirube.errors import AnswerError, ConfigError
+from base.errors import AnswerError, ConfigError
 
 from .grounded import Generation, GroundedAnswerer, PieceCallback
 

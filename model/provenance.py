@@ -20,8 +20,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from shirube.digest import sha256_file
-from shirube.errors import AnswerError, MissingExtra
+from base.digest import sha256_file
+from base.errors import AnswerError, MissingExtra
 
 _LOCK = threading.Lock()
 _ASSEMBLE_LOCK = threading.Lock()

@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
-from shirube.config import ANSWERERS  # re-exported: the app lists it
-from shirube.errors import ConfigError
+from base.settings import ANSWERERS  # re-exported: the app lists it
+from base.errors import ConfigError
 
 from .answerer import Answerer, IdfFn
 
 if TYPE_CHECKING:
-    from shirube.config import Settings
+    from base.settings import Settings
 
 _COMMON_OPTIONS = ("max_passage_chars",)
 _BACKEND_OPTIONS = {

@@ -15,7 +15,7 @@ import signal
 import threading
 from typing import Any
 
-from shirube.errors import ConfigError
+from base.errors import ConfigError
 
 from .gguf import _import_xllamacpp, resolve_model_path
 

@@ -30,9 +30,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from indexer.analysis import gram_terms, lemma_terms
-from indexer.chunker import split_sentences
-from indexer.numerals import article_to_arabic, era_to_western, kanji_to_int
+from jtext.terms import gram_terms, lemma_terms
+from jtext.sentences import split_sentences
+from jtext.numerals import article_to_arabic, era_to_western, kanji_to_int
 
 from .records import NOT_FOUND
 

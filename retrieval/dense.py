@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from shirube.config import DENSE_DEVICES
-from shirube.errors import ConfigError, IndexError_, MissingExtra
+from base.settings import DENSE_DEVICES
+from base.errors import ConfigError, IndexError_, MissingExtra
 
 DEVICES = DENSE_DEVICES
 _UNRESOLVED = object()

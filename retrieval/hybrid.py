@@ -19,8 +19,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from indexer.analysis import gram_terms, lemma_terms
-from indexer.normalize import normalize_query
+from jtext.terms import gram_terms, lemma_terms
+from jtext.normalize import normalize_query
 from model.embedders import Embedder
 from model.records import Hit
 

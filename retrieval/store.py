@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shirube.digest import sha256_file
-from shirube.errors import IndexError_
+from base.digest import sha256_file
+from base.errors import IndexError_
 
 from .bm25 import BM25Index
 from .dense import DenseIndex

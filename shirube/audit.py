@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from indexer.catalog import AuditEvent, Catalog, Document
 from retrieval.access import AccessFilter
 
-from .errors import AccessDenied
+from base.errors import AccessDenied
 
 GENESIS = "0" * 64
 _PG_LOCK = 0x5348_4155  # "SHAU": pg_advisory_xact_lock key for audit appends

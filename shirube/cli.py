@@ -12,8 +12,8 @@ import os
 import sys
 from typing import Any, Sequence
 
-from .config import ANSWERERS
-from .errors import ShirubeError
+from base.settings import ANSWERERS
+from base.errors import ShirubeError
 
 
 def _progress_bar(enabled: bool):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .errors import ShirubeError
+from base.errors import ShirubeError
 
 
 def _engine(args: argparse.Namespace):

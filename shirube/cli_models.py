@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from base.errors import ConfigError
 
 
 def _cli():
@@ -119,7 +119,7 @@ def list_models(settings: Any, *, hash_files: bool = True) -> list[dict[str, Any
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .config import Settings
+    from base.settings import Settings
 
     cli = _cli()
     settings = Settings.load(home=args.home, model_path=getattr(args, "model", None))

@@ -12,13 +12,13 @@ import json
 import sys
 from typing import Any, Callable
 
-from .errors import ConfigError
+from base.errors import ConfigError
 
 
 def _catalog(args: argparse.Namespace):
     from indexer.catalog import Catalog
 
-    from .config import Settings
+    from base.settings import Settings
 
     settings = Settings.load(home=args.home)
     settings.home.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 from sqlalchemy import delete, select, update
 
-from indexer.analysis import gram_terms, index_text
+from jtext.terms import gram_terms, index_text
 from indexer.catalog import Batch, BatchFile, Catalog, ChunkRow, Document, Generation, SectionRow
 from indexer import originals
 from indexer.loaders import LoadLimits, load_bytes, sanitize_name
@@ -40,8 +40,8 @@ from retrieval.hybrid import FusionWeights, Ranked, rank
 from retrieval.store import IndexStore, Snapshot
 
 from . import audit
-from .config import Settings
-from .errors import IndexError_, IngestError, LoaderError, RetrievalError, ShirubeError
+from base.settings import Settings
+from base.errors import IndexError_, IngestError, LoaderError, RetrievalError, ShirubeError
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -189,7 +189,7 @@ class Shirube:
         document, and every cached allowed-id set is invalidated, in this and
         every other process (``acl.version``).
         """
-        from .errors import AccessDenied
+        from base.errors import AccessDenied
 
         if access is not None and not access.admin:
             raise AccessDenied("機密性ラベルの変更は管理者のみ行えます")

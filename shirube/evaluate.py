@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .errors import ConfigError
+from base.errors import ConfigError
 
 
 @dataclass(frozen=True)

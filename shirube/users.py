@@ -18,7 +18,7 @@ from sqlalchemy import select
 from indexer.catalog import Catalog, User
 from retrieval.access import AccessFilter, clean_departments
 
-from .errors import AccessDenied, ConfigError
+from base.errors import AccessDenied, ConfigError
 
 ROLES = ("viewer", "clerk", "admin")
 ROLE_LABELS = {"viewer": "閲覧者", "clerk": "登録担当", "admin": "管理者"}
@@ -37,7 +37,7 @@ def _ph():
         try:
             from argon2 import PasswordHasher
         except ImportError as exc:  # pragma: no cover - the app extra installs it
-            from .errors import MissingExtra
+            from base.errors import MissingExtra
 
             raise MissingExtra("argon2-cffi", "app") from exc
         _hasher = PasswordHasher()

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from model.embedders import FakeEmbedder
-from shirube.config import Settings
+from base.settings import Settings
 from shirube.engine import Shirube
 from shirube.users import add_user
 

@@ -16,7 +16,7 @@ def main(argv: list[str]) -> None:
     home, action, files = argv[0], argv[1], argv[2:]
     from sqlalchemy import select
 
-    from indexer.analysis import index_text, lemma_terms
+    from jtext.terms import index_text, lemma_terms
     from indexer.catalog import Document
     from shirube.engine import Shirube
 

@@ -19,7 +19,7 @@ from indexer.catalog import SectionRow
 from retrieval.access import AccessFilter
 from shirube import audit
 from shirube.engine import Shirube
-from shirube.errors import AccessDenied, AnswerError, ConfigError, RetrievalError, ShirubeError
+from base.errors import AccessDenied, AnswerError, ConfigError, RetrievalError, ShirubeError
 
 from .conftest import pg_database
 

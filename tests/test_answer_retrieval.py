@@ -8,12 +8,12 @@ import unicodedata
 import numpy as np
 import pytest
 
-from indexer.normalize import normalize
+from jtext.normalize import normalize
 from model.extractive import answer_cues
 from model.records import NOT_FOUND
 from retrieval.access import AccessFilter
 from retrieval.hybrid import _zscore
-from shirube.config import Settings
+from base.settings import Settings
 from shirube.engine import Shirube
 
 # Full-width digits and a hard-wrapped line, as PDFs and old text files have them.

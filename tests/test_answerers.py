@@ -11,8 +11,8 @@ from model.grounded import Generation, SentenceStream
 from model.records import NOT_FOUND
 from model.registry import make_answerer
 from model.verify import UNVERIFIED_MARK
-from shirube.config import Settings
-from shirube.errors import AnswerError, ConfigError
+from base.settings import Settings
+from base.errors import AnswerError, ConfigError
 
 from .llm_helpers import ScriptedAnswerer, passage, tiny_llama
 

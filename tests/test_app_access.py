@@ -35,7 +35,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from app import state  # noqa: E402
 from model.embedders import FakeEmbedder  # noqa: E402
 from shirube import audit  # noqa: E402
-from shirube.config import Settings  # noqa: E402
+from base.settings import Settings  # noqa: E402
 from shirube.engine import Shirube  # noqa: E402
 from shirube.users import add_user  # noqa: E402
 

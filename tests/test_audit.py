@@ -16,7 +16,7 @@ from retrieval.access import AccessFilter
 from shirube import audit
 from shirube.cli import main as cli_main
 from shirube.engine import Shirube
-from shirube.errors import AccessDenied
+from base.errors import AccessDenied
 
 
 def _as_dba(conn) -> None:

@@ -1,8 +1,9 @@
 import pytest
 
-from indexer.chunker import chunk_text, split_sentences
-from indexer.japanese import char_ngrams, content_terms, tokenize
-from shirube.errors import ConfigError
+from indexer.chunker import chunk_text
+from jtext.sentences import split_sentences
+from jtext.morph import char_ngrams, content_terms, tokenize
+from base.errors import ConfigError
 
 
 @pytest.mark.parametrize(

@@ -192,7 +192,7 @@ def test_module_imports_without_torch(tmp_path: Path):
     code = (
         "import sys; sys.modules['torch'] = None\n"
         "from model.e5_torch import TorchE5\n"
-        "from shirube.errors import MissingExtra\n"
+        "from base.errors import MissingExtra\n"
         "try:\n"
         f"    TorchE5({str(tmp_path)!r})\n"
         "except MissingExtra as e:\n"

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from indexer.catalog import BatchFile, ChunkRow, Document, Generation
 from retrieval.access import AccessFilter
-from shirube.config import Settings
+from base.settings import Settings
 from shirube.engine import Shirube
-from shirube.errors import ConfigError, IndexError_, RetrievalError
+from base.errors import ConfigError, IndexError_, RetrievalError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -16,7 +16,7 @@ import pytest
 
 from indexer.sandbox import ParseSandbox
 from shirube.engine import Shirube
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 from . import hostile
 
@@ -138,7 +138,7 @@ def test_decompression_ratio_refuses_a_bomb_under_the_absolute_cap():
     """64 MB from a ~60 KB file is under the 200 MB per-stream cap but over
     500x the file's size: refused for its ratio; a generous ratio lets it through."""
     from indexer.loaders import LoadLimits, load_bytes
-    from shirube.errors import LoaderError
+    from base.errors import LoaderError
 
     from tests.hostile import flate_bomb_pdf
 

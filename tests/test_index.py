@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from indexer.japanese import content_terms
+from jtext.morph import content_terms
 from retrieval.bm25 import BM25Index
 from retrieval.dense import DenseIndex
 from retrieval.store import IndexStore
-from shirube.config import Settings
-from shirube.errors import ConfigError
+from base.settings import Settings
+from base.errors import ConfigError
 
 DOCS = [
     "固定資産税の納税義務者は、毎年1月1日現在の土地・家屋の所有者です。",

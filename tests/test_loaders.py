@@ -17,7 +17,7 @@ from indexer.loaders.egov import kanji_number
 from indexer.loaders.markdown import inline_text
 from indexer.loaders.pdf import clean_pdf_title
 from indexer.types import Section
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 
 def reason_of(data: bytes, name: str, limits: LoadLimits | None = None) -> str:

@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from indexer.normalize import RADICAL_LOOKALIKES, NormText, normalize, normalize_query
+from jtext.normalize import RADICAL_LOOKALIKES, NormText, normalize, normalize_query
 
 WIDTH = [
     ("ＡＢＣ１２３　全角", "ABC123 全角"),

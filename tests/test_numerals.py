@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from indexer.numerals import (
+from jtext.numerals import (
     article_to_arabic,
     article_to_kanji,
     date_to_era,

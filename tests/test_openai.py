@@ -16,7 +16,7 @@ from model.extractive import ExtractiveAnswerer  # noqa: E402
 from model.gguf import load_server  # noqa: E402
 from model.openai_compat import OpenAIAnswerer  # noqa: E402
 from model.registry import make_answerer  # noqa: E402
-from shirube.config import Settings  # noqa: E402
+from base.settings import Settings  # noqa: E402
 
 from .llm_helpers import gemma_path, passage  # noqa: E402
 
@@ -89,7 +89,7 @@ def test_serve_llm_with_api_key(monkeypatch) -> None:
     gen = ok.generate([{"role": "user", "content": "こんにちは"}], max_tokens=4, temperature=0.0, timeout_s=30)
     assert 1 <= gen.completion_tokens <= 4
     monkeypatch.delenv("SHIRUBE_TEST_KEY")
-    from shirube.errors import AnswerError
+    from base.errors import AnswerError
 
     with pytest.raises(AnswerError, match="401"):
         OpenAIAnswerer(url, "gemma-test", api_key_env="SHIRUBE_TEST_KEY").generate(

@@ -66,7 +66,7 @@ def test_manifest_detects_changed_data(built, tmp_path) -> None:
     home, _ = built
     m = load_manifest(home / "manifests" / "sft-test.json")
     Path(m["files"]["heldout"]["path"]).write_text("{}\n", encoding="utf-8")
-    from shirube.errors import ConfigError
+    from base.errors import ConfigError
 
     with pytest.raises(ConfigError, match="sha256"):
         load_examples(m, "heldout")

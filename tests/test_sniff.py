@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.sniff import sniff
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 NOTICE = "お知らせ\n\n窓口の受付時間は午前九時から午後五時までです。\n"
 MARKDOWN = "# 申請の手引き\n\n## 対象者\n\n- 市内に住所がある方\n- [詳細](https://example.jp)\n"

@@ -11,7 +11,7 @@ pytest.importorskip("argon2")
 from indexer.catalog import Catalog, User  # noqa: E402
 from shirube import users  # noqa: E402
 from shirube.cli import main  # noqa: E402
-from shirube.errors import AccessDenied, ConfigError  # noqa: E402
+from base.errors import AccessDenied, ConfigError  # noqa: E402
 
 
 @pytest.fixture()

@@ -2,7 +2,7 @@
 
 The kind is sniffed from the bytes (:func:`indexer.sniff.sniff`); the text
 returned is the original extracted text, not normalised. Every failure a
-clerk can cause is a :class:`~shirube.errors.LoaderError` with a short
+clerk can cause is a :class:`~base.errors.LoaderError` with a short
 Japanese reason.
 
 >>> doc = load_bytes("【対象】\\n市民の方".encode("cp932"), "案内.txt")
@@ -23,7 +23,7 @@ from indexer.loaders.pdf import load_pdf
 from indexer.loaders.text import load_text
 from indexer.sniff import sniff
 from indexer.types import LoadedDocument
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 __all__ = ["LoadLimits", "load_bytes", "load_path", "sanitize_name"]
 

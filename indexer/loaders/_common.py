@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from indexer.types import Section
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 TITLE_MAX_CHARS = 80
 # A heading block longer than this is cut at paragraph boundaries into several

@@ -17,7 +17,7 @@ from typing import Any
 
 from indexer.loaders._common import LoadLimits, check_chars, stem, total_chars
 from indexer.types import LoadedDocument, Section
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 _HIERARCHY = ("Part", "Chapter", "Section", "Subsection", "Division")
 _SKIP = frozenset({"TOC", "LawTitle", "LawNum", "EnactStatement"})

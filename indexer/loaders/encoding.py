@@ -13,7 +13,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
     # (bom, codec that strips it, name reported)

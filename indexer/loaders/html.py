@@ -20,7 +20,7 @@ from indexer.loaders._common import (
 )
 from indexer.loaders.encoding import decode_declared
 from indexer.types import LoadedDocument, Section
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 _DROP = frozenset({"script", "style", "noscript", "template", "nav", "iframe", "svg", "head", "object", "embed", "button", "select", "canvas"})
 # Page-level header/footer is site chrome; inside <article>/<main> a header

@@ -25,7 +25,7 @@ from indexer.loaders._common import (
     stem,
 )
 from indexer.types import LoadedDocument, Section
-from shirube.errors import LoaderError
+from base.errors import LoaderError
 
 # Every pypdf setting that bounds how much one stream may inflate to.
 _OUTPUT_LIMIT_FIELDS = (

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from shirube.errors import MissingExtra
+from base.errors import MissingExtra
 
 from ..provenance import file_sha256, provenance
 

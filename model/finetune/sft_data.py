@@ -33,13 +33,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from indexer.chunker import split_sentences
+from jtext.sentences import split_sentences
 from indexer.manifest import current_user, package_versions, write_json_atomic
 from model.extractive import ExtractiveAnswerer
 from model.records import NOT_FOUND
 from model.provenance import file_sha256
 from model.verify import sentence_sep
-from shirube.errors import ConfigError
+from base.errors import ConfigError
 
 if TYPE_CHECKING:
     from model.answerer import Passage

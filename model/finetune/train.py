@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from shirube.errors import ConfigError, MissingExtra
+from base.errors import ConfigError, MissingExtra
 
 from ..prompt import PromptPassage, build_messages
 from ..provenance import dir_sha256, file_sha256, licence_of

@@ -8,7 +8,7 @@ question in either form finds the text in the other.
 
 from __future__ import annotations
 
-from .japanese import char_ngrams, content_terms
+from .morph import char_ngrams, content_terms
 from .numerals import search_expansions
 
 
