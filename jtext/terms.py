@@ -8,7 +8,10 @@ question in either form finds the text in the other.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .morph import char_ngrams, content_terms
+from .normalize import normalize_query
 from .numerals import search_expansions
 
 
@@ -33,3 +36,19 @@ def index_text(title: str, heading: str | None, body: str) -> str:
         parts.append(heading)
     parts.append(body)
     return "\n".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question analysed once: what retrieval and the answerers read of it."""
+
+    text: str  # as asked
+    normalized: str  # normalize_query(text)
+    lemmas: tuple[str, ...]  # lemma_terms(normalized), in order, with repeats
+    grams: tuple[str, ...]  # gram_terms(normalized), in order, with repeats
+
+
+def analyse_query(text: str) -> QueryTerms:
+    """Normalise ``text`` and compute both term streams of it, once."""
+    q = normalize_query(text)
+    return QueryTerms(text, q, tuple(lemma_terms(q)), tuple(gram_terms(q)))

@@ -6,17 +6,25 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from jtext.offsets import map_offset
+from jtext.terms import QueryTerms
 
 from .records import Answer, Citation, Hit
 
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved hit plus what is needed to quote its original text."""
+    """A retrieved hit plus what is needed to quote its original text.
+
+    ``terms``: the chunk's lemma terms as stored at ingest (title, heading,
+    article and text; see :func:`jtext.terms.index_text`), so an answerer need
+    not run the morphological analyser over the whole passage again; ``None``
+    when not known (the answerer then analyses the text itself).
+    """
 
     hit: Hit
     section_original: str
     offset_map: list[list[int]]
+    terms: frozenset[str] | None = None
 
     def quote(self, start: int, end: int) -> tuple[str, int, int]:
         """Original text for a span given in the chunk's normalised text."""
@@ -42,13 +50,17 @@ class Answerer(Protocol):
     ``on_token`` (optional) receives the answer text piece by piece as it is
     produced (tokens for an LLM, sentences for the extractive answerer), so
     the UI can stream it; the returned :class:`Answer` is always complete.
+    ``query`` (optional) is ``question`` already analysed (by retrieval), so
+    it is not normalised and tokenised again; an answerer that falls back to
+    another passes it on.
     """
 
     name: str
     model_id: str
 
     def answer(
-        self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None
+        self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None,
+        query: QueryTerms | None = None,
     ) -> Answer: ...
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from jtext.terms import gram_terms, lemma_terms
+from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 from jtext.sentences import split_sentences
-from jtext.normalize import normalize_query
 
 from .answerer import IdfFn, Passage, TokenCallback
 from .records import NOT_FOUND, Answer
@@ -60,11 +60,25 @@ def answer_cues(question: str) -> list[re.Pattern[str]]:
     return [a for q, a in _QTYPES if q.search(question)]
 
 
-def _coverage(q_terms: dict[str, float], terms: set[str]) -> float:
+def _coverage(q_terms: dict[str, float], terms: AbstractSet[str]) -> float:
     total = sum(q_terms.values())
     if total <= 0:
         return 0.0
     return sum(w for t, w in q_terms.items() if t in terms) / total
+
+
+def _evidence(q_terms: dict[str, float], q_grams: set[str], passages: list[Passage]) -> float:
+    """Best share of the question's (IDF-weighted) content that one passage covers."""
+    best = 0.0
+    for p in passages:
+        h = p.hit
+        text = h.text + "\n" + (h.heading or "") + "\n" + (h.article or "") + "\n" + h.title
+        # the lemmas stored at ingest are those of the same text (jtext.terms.index_text)
+        terms = p.terms if p.terms is not None else set(lemma_terms(text))
+        cov = _coverage(q_terms, terms)
+        gram = len(q_grams & set(gram_terms(text))) / max(1, len(q_grams))
+        best = max(best, 0.7 * cov + 0.3 * gram)
+    return best
 
 
 # A proviso (但書) or a follow-on sentence qualifies the sentence before it:
@@ -111,42 +125,31 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.min_evidence = min_evidence
 
-    def _weights(self, question: str) -> tuple[dict[str, float], set[str]]:
-        q = normalize_query(question)
-        terms = {t: self.idf(t) for t in lemma_terms(q)}
-        return terms, set(gram_terms(q))
-
-    def evidence(self, question: str, passages: list[Passage]) -> float:
-        """Best share of the question's (IDF-weighted) content that one passage covers."""
-        q_terms, q_grams = self._weights(question)
-        best = 0.0
-        for p in passages:
-            text = p.hit.text + "\n" + (p.hit.heading or "") + "\n" + (p.hit.article or "") + "\n" + p.hit.title
-            cov = _coverage(q_terms, set(lemma_terms(text)))
-            gram = len(q_grams & set(gram_terms(text))) / max(1, len(q_grams))
-            best = max(best, 0.7 * cov + 0.3 * gram)
-        return best
+    def _weights(self, query: QueryTerms) -> tuple[dict[str, float], set[str]]:
+        """IDF weight of each question lemma, and the question's bigrams."""
+        return {t: self.idf(t) for t in query.lemmas}, set(query.grams)
 
     def answer(
-        self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None
+        self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None,
+        query: QueryTerms | None = None,
     ) -> Answer:
-        ans = self._answer(question, passages)
+        ans = self._answer(question, passages, query if query is not None else analyse_query(question))
         if on_token is not None:
             for piece in re.split(r"(?<=\])", ans.text):
                 if piece:
                     on_token(piece)
         return ans
 
-    def _answer(self, question: str, passages: list[Passage]) -> Answer:
+    def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
         t0 = time.perf_counter()
-        q_terms, q_grams = self._weights(question)
-        grounding = self.evidence(question, passages) if passages else 0.0
+        q_terms, q_grams = self._weights(query)
+        grounding = _evidence(q_terms, q_grams, passages) if passages else 0.0
         if grounding < self.min_evidence or not passages:
             return Answer(
                 question, NOT_FOUND, (), False, tuple(p.hit for p in passages),
                 self.name, self.model_id, grounding, time.perf_counter() - t0,
             )
-        cues = answer_cues(normalize_query(question))
+        cues = answer_cues(query.normalized)
         scored: list[_Scored] = []
         for pi, p in enumerate(passages):
             prior = 1.0 / (1.0 + 0.5 * pi)  # trust the retriever's order

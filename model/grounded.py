@@ -28,8 +28,9 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
-from jtext.sentences import split_sentences
 from base.errors import AnswerError
+from jtext.sentences import Sentence, split_sentences
+from jtext.terms import QueryTerms
 
 from .answerer import IdfFn, Passage, TokenCallback
 from .prompt import MAX_PASSAGE_CHARS, build_messages
@@ -37,6 +38,7 @@ from .records import NOT_FOUND, Answer, Citation
 from .verify import (
     PassageIndex,
     SentenceCheck,
+    SentenceTerms,
     check_sentence,
     citation_precision,
     index_passages,
@@ -135,7 +137,8 @@ class GroundedAnswerer:
 
     # -- the Answerer protocol -------------------------------------------------
     def answer(
-        self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None
+        self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None,
+        query: QueryTerms | None = None,
     ) -> Answer:
         t0 = time.perf_counter()
         if not passages:
@@ -176,7 +179,7 @@ class GroundedAnswerer:
             )
         except AnswerError as exc:
             meta["error"] = str(exc)
-            return self._fallback(question, passages, t0, meta, on_token)
+            return self._fallback(question, passages, t0, meta, on_token, query)
         for raw in stream.close():
             take(raw)
         meta.update(
@@ -196,7 +199,7 @@ class GroundedAnswerer:
         if not supported:
             if refusal_seen[0] or (is_refusal(gen.text) and not checks):
                 return self._refusal(question, passages, t0, meta, on_token)
-            return self._fallback(question, passages, t0, meta, on_token)
+            return self._fallback(question, passages, t0, meta, on_token, query)
         text = render(checks, self.verify_mode)
         meta["unsupported_sentences"] = len(checks) - len(supported)
         return Answer(
@@ -218,13 +221,19 @@ class GroundedAnswerer:
         """For each supporting passage, the passage sentence closest to the answer sentence."""
         out: list[Citation] = []
         seen: set[tuple[int, int]] = set()
+        # each passage sentence is indexed once, however many answer sentences it supports
+        sentences: dict[int, list[tuple[Sentence, PassageIndex]]] = {}
         for c in checks:
+            if not c.supported_by:
+                continue
+            st = SentenceTerms.of(c.text)
             for n in c.supported_by:
                 p = passages[n - 1]
-                sents = split_sentences(p.hit.text) or []
-                if not sents:
+                if n not in sentences:
+                    sentences[n] = [(s, PassageIndex.of(s.text)) for s in split_sentences(p.hit.text)]
+                if not sentences[n]:
                     continue
-                best = max(sents, key=lambda s: support_score(c.text, PassageIndex.of(s.text), self.idf))
+                best, _ = max(sentences[n], key=lambda x: support_score(st, x[1], self.idf))
                 if (n, best.start) in seen:
                     continue
                 seen.add((n, best.start))
@@ -245,11 +254,11 @@ class GroundedAnswerer:
 
     def _fallback(
         self, question: str, passages: list[Passage], t0: float, meta: dict[str, Any],
-        on_token: TokenCallback | None,
+        on_token: TokenCallback | None, query: QueryTerms | None = None,
     ) -> Answer:
         if self.fallback is None:
             return self._refusal(question, passages, t0, {**meta, "fallback": None}, on_token)
-        ans = self.fallback.answer(question, passages, on_token=on_token)
+        ans = self.fallback.answer(question, passages, on_token=on_token, query=query)
         return replace(
             ans, latency_s=time.perf_counter() - t0,
             meta={**ans.meta, **meta, "fallback": self.fallback.name, "fallback_model_id": self.fallback.model_id,

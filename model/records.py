@@ -6,8 +6,33 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+class _Located:
+    """Where a Hit or Citation sits in its document, and its JSON form with it."""
+
+    page: int | None
+    article: str | None
+    heading: str | None
+
+    @property
+    def locator(self) -> str:
+        """Human citation locator: 「p.3」 or 「第十二条第二項」."""
+        parts = []
+        if self.page is not None:
+            parts.append(f"p.{self.page}")
+        if self.article:
+            parts.append(self.article)
+        if not parts and self.heading:
+            parts.append(self.heading.split(" > ")[-1])
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)  # type: ignore[call-overload]  # subclasses are dataclasses
+        d["locator"] = self.locator
+        return d
+
+
 @dataclass(frozen=True)
-class Hit:
+class Hit(_Located):
     """One retrieved passage (a chunk) with where it comes from."""
 
     chunk_id: int
@@ -26,26 +51,9 @@ class Hit:
     score: float
     scores: dict[str, float] = field(default_factory=dict)  # per ranker
 
-    @property
-    def locator(self) -> str:
-        """Human citation locator: 「p.3」 or 「第十二条第二項」."""
-        parts = []
-        if self.page is not None:
-            parts.append(f"p.{self.page}")
-        if self.article:
-            parts.append(self.article)
-        if not parts and self.heading:
-            parts.append(self.heading.split(" > ")[-1])
-        return " ".join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["locator"] = self.locator
-        return d
-
 
 @dataclass(frozen=True)
-class Citation:
+class Citation(_Located):
     """An exact quoted sentence backing part of an answer."""
 
     n: int  # the [n] marker in the answer text
@@ -60,22 +68,6 @@ class Citation:
     quote: str  # the sentence as it appears in the ORIGINAL extracted text
     start: int  # span of the quote in the section's original text
     end: int
-
-    @property
-    def locator(self) -> str:
-        parts = []
-        if self.page is not None:
-            parts.append(f"p.{self.page}")
-        if self.article:
-            parts.append(self.article)
-        if not parts and self.heading:
-            parts.append(self.heading.split(" > ")[-1])
-        return " ".join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["locator"] = self.locator
-        return d
 
 
 NOT_FOUND = "資料の中に該当する記述が見つかりませんでした。"

@@ -28,17 +28,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Sequence
 
 from jtext.terms import gram_terms, lemma_terms
 from jtext.sentences import split_sentences
 from jtext.numerals import article_to_arabic, era_to_western, kanji_to_int
 
+from .answerer import IdfFn
+from .prompt import redact_instructions
 from .records import NOT_FOUND
 
 UNVERIFIED_MARK = "（根拠未確認）"
-
-IdfFn = Callable[[str], float]
 
 # -- canonical numbers ------------------------------------------------------------
 
@@ -89,8 +89,13 @@ def canon(text: str) -> str:
 
 def facts(text: str) -> set[str]:
     """Numbers with their unit (第12条, 2023年, 30000円, 2時間, bare 15) in canonical form."""
+    return _facts_of_canon(canon(text))
+
+
+def _facts_of_canon(c: str) -> set[str]:
+    """:func:`facts` of a text already passed through :func:`canon`."""
     out: set[str] = set()
-    for m in _FACT.finditer(canon(text)):
+    for m in _FACT.finditer(c):
         prefix, n, unit = m.group(1) or "", m.group(2), m.group(3) or ""
         if unit in ("年度",):
             unit = "年"
@@ -161,7 +166,7 @@ class PassageIndex:
     @classmethod
     def of(cls, text: str, extra: str = "") -> "PassageIndex":
         c = canon(text + "\n" + extra)
-        fs = facts(text + "\n" + extra)
+        fs = _facts_of_canon(c)
         nums = {re.match(r"(?:第)?([0-9.]+)", f).group(1) for f in fs}
         return cls(text, set(lemma_terms(c)), set(gram_terms(c)), fs, nums)
 
@@ -186,11 +191,26 @@ def _is_number(term: str) -> bool:
     return bool(re.fullmatch(r"[0-9.,]+", term))
 
 
-def support_score(sentence: str, passage: PassageIndex, idf: IdfFn | None = None) -> float:
+@dataclass(frozen=True)
+class SentenceTerms:
+    """An answer sentence analysed once, to be scored against every passage."""
+
+    text: str
+    canonical: str  # canon(text)
+    lemmas: tuple[str, ...]  # distinct content lemmas of the canonical text, numbers left out
+    grams: frozenset[str]
+
+    @classmethod
+    def of(cls, sentence: str) -> "SentenceTerms":
+        c = canon(sentence)
+        lemmas = tuple(t for t in dict.fromkeys(lemma_terms(c)) if not _is_number(t))
+        return cls(sentence, c, lemmas, frozenset(gram_terms(c)))
+
+
+def support_score(sentence: str | SentenceTerms, passage: PassageIndex, idf: IdfFn | None = None) -> float:
     """0.5 × (IDF-weighted) lemma coverage + 0.5 × bigram coverage of the sentence by the passage."""
-    c = canon(sentence)
-    lemmas = [t for t in dict.fromkeys(lemma_terms(c)) if not _is_number(t)]
-    grams = set(gram_terms(c))
+    s = sentence if isinstance(sentence, SentenceTerms) else SentenceTerms.of(sentence)
+    lemmas, grams = s.lemmas, s.grams
     weight = (lambda t: max(idf(t), 0.1)) if idf else (lambda t: 1.0)
     total = sum(weight(t) for t in lemmas)
     lem = sum(weight(t) for t in lemmas if t in passage.lemmas) / total if total else 0.0
@@ -208,14 +228,15 @@ def check_sentence(
     threshold: float = 0.5,
     idf: IdfFn | None = None,
 ) -> SentenceCheck:
-    scores = {n: support_score(sentence, p, idf) for n, p in enumerate(passages, start=1)}
+    st = SentenceTerms.of(sentence)  # analysed once, scored against each passage
+    scores = {n: support_score(st, p, idf) for n, p in enumerate(passages, start=1)}
     best_overall = max(scores, key=scores.get) if scores else None
     if not cited:
         return SentenceCheck(sentence, (), (), 0.0, (), "no-citation", best_overall, scores)
     valid = [n for n in cited if 1 <= n <= len(passages)]
     if not valid:
         return SentenceCheck(sentence, tuple(cited), (), 0.0, (), "bad-citation", best_overall, scores)
-    need = facts(sentence)
+    need = _facts_of_canon(st.canonical)
     supported: list[int] = []
     best_n = max(valid, key=lambda n: scores[n])
     missing_best: tuple[str, ...] = ()
@@ -243,8 +264,6 @@ def index_passages(passages: Sequence) -> list[PassageIndex]:
     Built from the text the model saw: an injected instruction, redacted from
     the prompt, is no evidence either.
     """
-    from .prompt import redact_instructions
-
     out = []
     for p in passages:
         if isinstance(p, str):

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Iterator, NamedTuple, Protocol
 
 import numpy as np
 
-from jtext.terms import gram_terms, lemma_terms
-from jtext.normalize import normalize_query
-from model.embedders import Embedder
-from model.records import Hit
+from jtext.terms import QueryTerms, analyse_query
 
 from .store import Snapshot
 
@@ -38,11 +35,46 @@ class FusionWeights:
     rrf_k: int = 60
 
 
+class QueryEmbedder(Protocol):
+    """What retrieval needs of an embedder: query vectors (rows L2-normalised)."""
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+
 @dataclass(frozen=True)
 class Ranked:
     chunk_id: int
     score: float
     scores: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The ranked chunks for one query, with the query as analysed.
+
+    Reads like the sequence of its items (iteration, ``len``, indexing), so
+    callers that only want the ranked chunks need not unwrap it; the answerers
+    take ``query`` so that the question is analysed only once per ask.
+    """
+
+    query: QueryTerms
+    items: tuple[Ranked, ...] = ()
+
+    def __iter__(self) -> Iterator[Ranked]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int | slice) -> Any:  # a Ranked, or a tuple for a slice
+        return self.items[i]
+
+
+class _Candidates(NamedTuple):
+    """One ranker's top candidates: chunk ids and their scores, best first."""
+
+    ids: np.ndarray
+    scores: np.ndarray
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:
@@ -60,8 +92,8 @@ def _zscore(x: np.ndarray) -> np.ndarray:
 
 def rank(
     snap: Snapshot,
-    embedder: Embedder | None,
-    query: str,
+    embedder: QueryEmbedder | None,
+    query: str | QueryTerms,
     k: int,
     *,
     mode: str = "hybrid",
@@ -69,29 +101,31 @@ def rank(
     candidates: int = 100,
     allowed_ids: np.ndarray | None = None,
     timings: dict[str, float] | None = None,
-) -> list[Ranked]:
-    """Rank chunk ids of ``snap`` for ``query``; see the module docstring."""
+) -> Ranking:
+    """Rank chunk ids of ``snap`` for ``query``; see the module docstring.
+
+    ``query`` is the question as asked or already analysed
+    (:func:`jtext.terms.analyse_query`); the result carries the analysis.
+    """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
-    q = normalize_query(query)
+    qt = query if isinstance(query, QueryTerms) else analyse_query(query)
     t0 = time.perf_counter()
     mask = None
     if allowed_ids is not None:
         mask = np.isin(snap.bm25.ids, allowed_ids)
-    lists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    lists: dict[str, _Candidates] = {}
     full: dict[str, np.ndarray] = {}
     if mode in ("hybrid", "bm25"):
-        terms = lemma_terms(q)
-        full["bm25"] = snap.bm25.scores(terms)
+        full["bm25"] = snap.bm25.scores(qt.lemmas)
         lists["bm25"] = _top(snap.bm25.ids, full["bm25"], candidates, mask)
     if mode in ("hybrid", "ngram"):
-        grams = gram_terms(q)
-        full["ngram"] = snap.ngram.scores(grams)
+        full["ngram"] = snap.ngram.scores(qt.grams)
         lists["ngram"] = _top(snap.ngram.ids, full["ngram"], candidates, mask)
     qvec = None
     if mode in ("hybrid", "dense") and embedder is not None and len(snap.dense):
         t1 = time.perf_counter()
-        qvec = embedder.embed_queries([q])[0]
+        qvec = embedder.embed_queries([qt.normalized])[0]
         if timings is not None:
             timings["embed"] = time.perf_counter() - t1
         lists["dense"] = snap.dense.search(qvec, candidates, allowed_ids)
@@ -103,7 +137,7 @@ def rank(
                 seen.add(c)
                 union.append(c)
     if not union:
-        return []
+        return Ranking(qt)
     cand = np.asarray(union, np.int64)
     per: dict[str, np.ndarray] = {}
     if "bm25" in full:
@@ -129,23 +163,18 @@ def rank(
     order = np.argsort(-fused, kind="stable")[:k]
     if timings is not None:
         timings["rank"] = time.perf_counter() - t0
-    return [
+    return Ranking(qt, tuple(
         Ranked(int(cand[i]), float(fused[i]), {n: float(s[i]) for n, s in per.items()})
         for i in order
-    ]
+    ))
 
 
-def _top(
-    ids: np.ndarray, scores: np.ndarray, k: int, mask: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
+def _top(ids: np.ndarray, scores: np.ndarray, k: int, mask: np.ndarray | None) -> _Candidates:
     s = scores if mask is None else np.where(mask, scores, -np.inf)
     k = min(k, len(s))
     if k <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return _Candidates(np.zeros(0, np.int64), np.zeros(0, np.float32))
     top = np.argpartition(-s, k - 1)[:k]
     top = top[np.argsort(-s[top], kind="stable")]
     top = top[s[top] > 0]
-    return ids[top], s[top]
-
-
-HitResolver = Callable[[Sequence[Ranked]], list[Hit]]
+    return _Candidates(ids[top], s[top])
