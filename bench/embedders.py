@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
                  "n_texts": len(texts), "tokens": tokens, "seconds": sec, "tokens_per_s": tokens / sec})
 
     if not args.skip_torch:
-        from model.e5_torch import TorchE5
+        from model.e5 import TorchE5
 
         cache = args.cache_dir
         if cache is None:

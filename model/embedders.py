@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from base.digest import dir_sha256
 from base.errors import ConfigError, MissingExtra
 
 
@@ -73,7 +74,7 @@ class TorchE5Embedder:
     """The same bundled e5 weights, dequantised to fp32 and run by torch (~3x faster on CPU)."""
 
     def __init__(self, cache_dir: Path, batch_size: int = 32, device: str | None = None) -> None:
-        from .e5_torch import TorchE5
+        from .e5 import TorchE5
 
         self._model = TorchE5(cache_dir, device=device, batch_size=batch_size)
         self._lock = threading.Lock()
@@ -119,7 +120,8 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(path, device=device, local_files_only=True)
         self._lock = threading.Lock()
         self.dim = int(self._model.get_sentence_embedding_dimension())
-        digest = _dir_digest(Path(path))
+        # the "contents" layout: the id existing indexes record must not change
+        digest = dir_sha256(Path(path), contents=True)
         self.model_id = f"st:{Path(path).name}@{digest[:12]}"
         lower = path.lower()
         e5ish = "e5" in lower
@@ -170,17 +172,6 @@ class FakeEmbedder:
         if progress is not None:
             progress(len(texts))
         return out
-
-
-def _dir_digest(path: Path) -> str:
-    """sha256 over the file names and contents of a model directory."""
-    h = hashlib.sha256()
-    for f in sorted(p for p in path.rglob("*") if p.is_file()):
-        h.update(str(f.relative_to(path)).encode())
-        with open(f, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
 
 
 def make_embedder(spec: str, *, batch_size: int = 32, cache_dir: Path | None = None) -> Embedder:

