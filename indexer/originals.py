@@ -2,15 +2,17 @@
 
 ``<home>/originals/<sha256><ext>``: the source viewer renders PDF pages from
 them, a full re-index or an audit can go back to exactly what was ingested,
-and deleting a document deletes its original. Written atomically (temporary
-file, fsync, rename), so a crash never leaves a truncated original.
+and deleting a document deletes its original. Written atomically
+(:func:`base.atomic.write_bytes_atomic`: temporary file, fsync, rename, and
+the folder synced), so a crash never leaves a truncated original.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
+
+from base.atomic import write_bytes_atomic
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -28,14 +30,7 @@ def save(directory: Path, sha256: str, name: str, data: bytes) -> Path:
     existing = find(directory, sha256)
     if existing is not None:
         return existing
-    path = directory / f"{sha256}{_suffix(name)}"
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return path
+    return write_bytes_atomic(directory / f"{sha256}{_suffix(name)}", data, fsync_dir=True)
 
 
 def find(directory: Path, sha256: str) -> Path | None:

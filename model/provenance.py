@@ -13,13 +13,14 @@ PosixPath('/root/.cache/shirube/models/gemma-3-270m-q4_k_m.gguf')
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
+from base.atomic import write_text_atomic
+from base.digest import dir_sha256 as _dir_sha256
 from base.digest import sha256_file
 from base.errors import AnswerError, MissingExtra
 
@@ -37,8 +38,6 @@ def cache_root() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "shirube"
 
 
-
-
 def _digest_cache() -> Path:
     return cache_root() / "hashes.json"
 
@@ -51,14 +50,10 @@ def _load_digests() -> dict[str, str]:
 
 
 def _save_digest(key: str, value: str) -> None:
-    path = _digest_cache()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = _load_digests()
         data[key] = value
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, path)
+        write_text_atomic(_digest_cache(), json.dumps(data, indent=1, sort_keys=True))
     except OSError:
         pass  # a read-only cache only costs a re-hash next time
 
@@ -86,17 +81,13 @@ def dir_sha256(path: str | Path) -> str:
     """One digest for a model directory: sha256 over (relative path, file sha256), sorted.
 
     Renaming or changing any file changes it; file order and timestamps do not.
+    ``.git``, ``__pycache__`` and ``.cache`` are left out; file digests come
+    from the cache (:func:`file_sha256`). See :func:`base.digest.dir_sha256`.
     """
     root = Path(path).resolve()
     if not root.is_dir():
         raise AnswerError(f"not a model directory: {root}")
-    h = hashlib.sha256()
-    for f in sorted(root.rglob("*")):
-        rel = f.relative_to(root)
-        if not f.is_file() or any(part in _DIR_SKIP for part in rel.parts):
-            continue
-        h.update(rel.as_posix().encode("utf-8") + b"\0" + file_sha256(f).encode() + b"\n")
-    return h.hexdigest()
+    return _dir_sha256(root, skip=_DIR_SKIP, file_digest=file_sha256)
 
 
 def licence_of(path: str | Path) -> str | None:

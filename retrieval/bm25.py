@@ -113,10 +113,6 @@ class BM25Index:
         top = top[s[top] > 0]
         return self.ids[top], s[top]
 
-    def row_scores(self, terms: Sequence[str], chunk_ids: Sequence[int]) -> np.ndarray:
-        s = self.scores(terms)
-        return np.asarray([s[self._row_of[c]] if c in self._row_of else 0.0 for c in chunk_ids], np.float32)
-
     def rows(self, chunk_ids: Iterable[int]) -> np.ndarray:
         return np.asarray([self._row_of[c] for c in chunk_ids if c in self._row_of], np.int64)
 

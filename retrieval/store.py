@@ -7,7 +7,8 @@ Layout under ``<home>/index``::
     gen-000008.tmp-<pid>/   # being written; never pointed at
 
 A generation is written into a temporary directory, every file fsynced, the
-directory renamed, and only then ``CURRENT`` replaced via ``os.replace`` —
+directory renamed, and only then ``CURRENT`` replaced atomically
+(:func:`base.atomic.write_text_atomic`) —
 so a reader (or a crash at any point) sees either the old or the new
 generation, never a half-written one.
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from base.atomic import write_text_atomic
 from base.digest import sha256_file
 from base.errors import IndexError_
 
@@ -55,8 +57,6 @@ def _fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
 
 
 class IndexStore:
@@ -144,13 +144,7 @@ class IndexStore:
         return name
 
     def _switch(self, name: str) -> None:
-        pointer_tmp = self.root / f"CURRENT.tmp-{os.getpid()}"
-        with open(pointer_tmp, "w", encoding="utf-8") as fh:
-            fh.write(name + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(pointer_tmp, self.root / "CURRENT")
-        _fsync_path(self.root)
+        write_text_atomic(self.root / "CURRENT", name + "\n", fsync_dir=True)
 
     def verify(self, name: str | None = None) -> list[str]:
         """Checksum problems of a generation (empty list when sound)."""
