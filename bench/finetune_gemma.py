@@ -33,7 +33,7 @@ def main() -> None:
     a = ap.parse_args()
 
     from model.finetune.convert import convert_gguf
-    from model.finetune.sft_data import SFTConfig, build_sft
+    from shirube.sft import SFTConfig, build_sft
     from model.finetune.train import LoraSettings, finetune
     from model.provenance import bundled_gemma, cache_root
     from shirube.engine import Shirube

@@ -56,7 +56,7 @@ def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any)
 
         return GGUFAnswerer(s.model_path, **backend, **common)
     if name == "transformers":
-        from .hf import HFAnswerer
+        from .transformers_llm import HFAnswerer
 
         return HFAnswerer(s.model_path, adapter_path=s.adapter_path, **backend, **common)
     from .openai_compat import OpenAIAnswerer

@@ -21,7 +21,7 @@ def _cli():
 
 
 def cmd_sft_data(args: argparse.Namespace) -> int:
-    from model.finetune.sft_data import SFTConfig, build_sft
+    from shirube.sft import SFTConfig, build_sft
 
     cli = _cli()
     sh = cli._engine(args)

@@ -5,7 +5,10 @@ delete (see shared NOTES), so Shirube keeps its own indexes and exposes them
 through LlamaIndex's interface: any LlamaIndex query engine, reranker or
 agent can use the same access-filtered, citation-ready passages.
 
->>> from retrieval.llama import ShirubeRetriever          # doctest: +SKIP
+It wraps the engine (:meth:`shirube.engine.Shirube.search`), so it lives on
+the engine's floor, not in ``retrieval``.
+
+>>> from shirube.llamaindex import ShirubeRetriever     # doctest: +SKIP
 >>> r = ShirubeRetriever(Shirube.open(".shirube"), top_k=5)
 >>> nodes = r.retrieve("育児休業の延長")
 >>> nodes[0].node.metadata["locator"]
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from .access import EVERYTHING, AccessFilter
+from retrieval.access import EVERYTHING, AccessFilter
 
 if TYPE_CHECKING:
     from shirube.engine import Shirube

@@ -123,7 +123,7 @@ def test_zscore_fusion_scale():
 def test_llamaindex_retriever_returns_nodes_with_citation_metadata(sh):
     from llama_index.core.schema import NodeWithScore
 
-    from retrieval.llama import ShirubeRetriever
+    from shirube.llamaindex import ShirubeRetriever
 
     r = ShirubeRetriever(sh, top_k=3, access=AccessFilter(clearance=1))
     nodes = r.retrieve("固定資産税の納税義務者")

@@ -84,7 +84,7 @@ def test_lora_lowers_training_loss_and_card_is_complete(setup) -> None:
 
 
 def test_adapter_reloads_and_changes_outputs(setup) -> None:
-    from model.hf import load_model
+    from model.transformers_llm import load_model
 
     tok, base = load_model(setup["base"])
     _, tuned = load_model(setup["base"], setup["out"])
@@ -96,7 +96,7 @@ def test_adapter_reloads_and_changes_outputs(setup) -> None:
 
 
 def test_transformers_answerer_with_adapter_reports_it(setup) -> None:
-    from model.hf import HFAnswerer
+    from model.transformers_llm import HFAnswerer
 
     a = HFAnswerer(setup["base"], adapter_path=str(setup["out"]), max_new_tokens=8)
     prov = a.provenance()

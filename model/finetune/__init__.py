@@ -1,7 +1,8 @@
 """Fine-tuning a local LLM on the indexed corpus (extra ``[train]``).
 
-* :mod:`model.finetune.sft_data` — ``shirube sft-data``: (question, numbered
-  passages, cited answer) examples + a manifest;
+* :mod:`model.finetune.sft_data` — the examples of ``shirube sft-data``
+  (question, numbered passages, cited answer; built from the corpus by
+  :mod:`shirube.sft`) and reading them back with their manifest;
 * :mod:`model.finetune.train` — ``shirube finetune``: a LoRA adapter (peft +
   transformers Trainer) and its model card.
 """

@@ -71,7 +71,7 @@ def example_messages(ex: dict[str, Any], max_chars: int) -> list[dict[str, str]]
 
 def encode(tok: Any, ex: dict[str, Any], cfg: LoraSettings) -> dict[str, list[int]] | None:
     """input_ids/labels for one example (labels = -100 on the prompt); None when too long."""
-    from ..hf import format_prompt
+    from ..transformers_llm import format_prompt
 
     prompt = format_prompt(tok, example_messages(ex, cfg.max_passage_chars))
     has_template = bool(getattr(tok, "chat_template", None))
@@ -119,7 +119,7 @@ def heldout_metrics(model: Any, tok: Any, examples: list[dict[str, Any]], cfg: L
     """Greedy answers on held-out examples, scored like ``shirube eval``."""
     import torch
 
-    from ..hf import format_prompt
+    from ..transformers_llm import format_prompt
 
     rows = [r for r in (encode(tok, ex, cfg) for ex in examples) if r is not None]
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
@@ -166,7 +166,7 @@ def finetune(
 ) -> dict[str, Any]:
     """Train a LoRA adapter; returns the model card (also written to ``out_dir/model_card.json``)."""
     torch, transformers, peft = _imports()
-    from ..hf import pick_device
+    from ..transformers_llm import pick_device
 
     base = Path(base)
     if not (base / "config.json").is_file():
