@@ -1,0 +1,116 @@
+"""One Shirube home and the machinery every service shares.
+
+A :class:`Home` owns the settings, the catalog, the index store and the
+cross-cutting pieces the ingest, index, search and library services all need:
+the one-writer-per-home file lock, the hash-chained audit log, the
+access-list version token, the lazily built embedder and the parse sandbox.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from base.atomic import write_text_atomic
+from base.settings import Settings
+from indexer.catalog import Catalog
+from indexer.loaders import LoadLimits, load_bytes
+from indexer.manifest import current_user
+from indexer.sandbox import ParseSandbox
+from indexer.types import LoadedDocument
+from model.embedders import Embedder, make_embedder
+from retrieval.store import IndexStore
+
+from . import audit
+
+ACL_VERSION = "acl.version"  # its stat changes whenever labels/departments change
+AUDIT_HEAD = "audit.head"
+WRITE_LOCK = ".write.lock"
+
+AclToken = tuple[int, int, int]
+
+
+class Home:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(settings.database_url)
+        self.store = IndexStore(settings.index_dir, settings.dense_device)
+        self._embedder = embedder
+        # Guards the lazy embedder and, in search.py, the answerer cache.
+        self.models_lock = threading.Lock()
+        self.sandbox: ParseSandbox | None = None
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+        self.catalog.close()
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.settings.originals_dir
+
+    # -- models ------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        with self.models_lock:
+            if self._embedder is None:
+                self._embedder = make_embedder(
+                    self.settings.embedder,
+                    batch_size=self.settings.embed_batch,
+                    cache_dir=self.settings.cache_dir,
+                )
+            return self._embedder
+
+    @property
+    def embedder_built(self) -> bool:
+        """True once the embedder exists (given, or built by :attr:`embedder`)."""
+        return self._embedder is not None
+
+    # -- trust: parsing sandbox, write lock, audit log, access-control version
+    def loader(self, limits: LoadLimits) -> Callable[[bytes, str], LoadedDocument]:
+        """Parse in the worker process (time/memory limits) unless switched off."""
+        if not self.settings.parse_in_subprocess:
+            return lambda data, name: load_bytes(data, name, limits)
+        if self.sandbox is None:
+            self.sandbox = ParseSandbox(self.settings.parse_timeout_s, self.settings.parse_memory_mb)
+        box = self.sandbox
+        return lambda data, name: box.load(data, name, limits)
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """One writer at a time per home (ingest, reindex, delete)."""
+        path = self.settings.home / WRITE_LOCK
+        with open(path, "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    @property
+    def audit_anchor(self) -> Path:
+        return self.settings.home / AUDIT_HEAD
+
+    def audit(self, user: str | None, action: str, detail: dict[str, Any]) -> None:
+        """Append to the hash-chained audit log (see shirube/audit.py)."""
+        audit.record(self.catalog, user or current_user(), action, detail, anchor=self.audit_anchor)
+
+    def acl_token(self) -> AclToken:
+        """Changes whenever labels/departments change (in any process): part of the cache key."""
+        try:
+            st = (self.settings.home / ACL_VERSION).stat()
+            return (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            return (0, 0, 0)
+
+    def bump_acl(self) -> None:
+        """Replace ``acl.version`` (a new inode and mtime): every process's token changes.
+
+        Callers also drop their in-process allowed-id caches (see search.py)."""
+        write_text_atomic(self.settings.home / ACL_VERSION, f"{time.time_ns()}\n")

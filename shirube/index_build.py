@@ -1,0 +1,260 @@
+"""Index generations: bring the FAISS + BM25 index in line with the catalog.
+
+An incremental sync embeds the chunks of pending documents and drops deleted
+ones; a full re-index re-chunks every document first. Each sync writes a new
+generation, switches ``CURRENT`` to it atomically, and only then purges the
+catalog rows the old generation still cited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import time
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Row
+
+from base.errors import IndexError_
+from indexer.catalog import ChunkRow, Document, Generation, SectionRow
+from indexer.manifest import tool_versions
+from indexer.process import process_document
+from indexer.types import LoadedDocument, Section
+from jtext.terms import gram_terms, index_text
+from model.embedders import Embedder
+from retrieval.bm25 import BM25Index
+from retrieval.dense import DenseIndex
+from retrieval.store import Snapshot
+
+from .home import Home
+from .rows import add_sections
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+class IndexBuilder:
+    def __init__(self, home: Home, on_switch: Callable[[], None]) -> None:
+        self._home = home
+        # Called after a new generation is live: drop caches keyed by the old one.
+        self._on_switch = on_switch
+
+    def reindex(self, full: bool = False, progress: Progress = no_progress, by: str | None = None) -> str | None:
+        """Bring the index in line with the catalog.
+
+        Incremental: embed chunks of pending documents, drop deleted ones.
+        ``full``: re-normalise and re-chunk every document from its stored
+        original text with the current settings, re-embed everything, and
+        switch to the new generation atomically.
+        """
+        with self._home.write_lock():
+            self.recover()
+            t0 = time.perf_counter()
+            if full:
+                self.rechunk_all(progress)
+            name = self.sync_index(full=full, progress=progress)
+            self._home.audit(by, "reindex", {"full": bool(full), "generation": name,
+                                             "latency_s": round(time.perf_counter() - t0, 3)})
+            return name
+
+    def rechunk_all(self, progress: Progress) -> None:
+        catalog, st = self._home.catalog, self._home.settings
+        with catalog.session() as s:
+            doc_ids = s.scalars(select(Document.id).where(Document.status != "deleted").order_by(Document.id)).all()
+        for i, did in enumerate(doc_ids):
+            progress("rechunk", i, len(doc_ids))
+            with catalog.session() as s:
+                row = s.get(Document, did)
+                current = list(row.sections)
+                if any(sec.superseded for sec in current):
+                    continue  # already re-chunked by an interrupted full re-index: resume after it
+                loaded = LoadedDocument(
+                    source=row.source, kind=row.kind, title=row.title, pages=row.pages,
+                    sections=tuple(
+                        Section(sec.text_original, sec.page, sec.article, sec.heading)
+                        for sec in current
+                    ),
+                )
+                processed = process_document(loaded, st.chunk_tokens, st.chunk_overlap)
+                # The live generation still cites the old rows: keep them until the
+                # new generation is live (purge), so queries never lose a document.
+                for sec in current:
+                    sec.superseded = 1
+                s.flush()
+                add_sections(s, row, processed)
+        progress("rechunk", len(doc_ids), len(doc_ids))
+
+    # -- one sync: catalog → new generation ----------------------------------
+    def sync_index(self, full: bool = False, progress: Progress = no_progress) -> str | None:
+        snap = self._home.store.load()
+        emb = self._home.embedder
+        if snap is not None and not full and snap.manifest.get("embedder") != emb.model_id:
+            raise IndexError_(
+                f"the live index was built with {snap.manifest.get('embedder')!r} but the configured "
+                f"embedder is {emb.model_id!r}: run `shirube reindex --full`"
+            )
+        rows = self._indexable_rows()
+        want_ids = np.asarray([r.id for r in rows], np.int64)
+        if full or snap is None:
+            dense = DenseIndex.create(emb.dim, self._home.settings.index_type, n_hint=len(rows))
+            live = np.zeros(0, np.int64)
+        else:
+            # A private copy: the cached snapshot keeps serving queries meanwhile.
+            dense = DenseIndex.load(snap.path / "dense.faiss", snap.dense.dim, snap.dense.kind)
+            live = snap.bm25.ids
+        to_remove = np.setdiff1d(live, want_ids)
+        add_mask = ~np.isin(want_ids, live)
+        dense.remove(to_remove)
+        texts = [_chunk_text(r) for r, m in zip(rows, add_mask) if m]
+        if texts:
+            _embed_into(dense, emb, texts, want_ids[add_mask], progress)
+        lexical = {"k1": self._home.settings.bm25_k1, "b": self._home.settings.bm25_b}
+        if not texts and len(to_remove) == 0 and snap is not None and not full and snap.manifest.get("bm25") == lexical:
+            # Nothing to change: the live generation stays, pending documents become active.
+            self.mark_active(want_ids, snap.name)
+            return snap.name
+        bm25, ngram = self._lexical(rows, want_ids, progress)
+        manifest = self._manifest(emb, snap, full, lexical)
+        return self._publish(dense, bm25, ngram, manifest, emb, n_chunks=len(rows), full=full, want_ids=want_ids)
+
+    def _indexable_rows(self) -> Sequence[Row[Any]]:
+        """(id, terms, text, title, heading, article) of every chunk the new generation holds."""
+        with self._home.catalog.session() as s:
+            return s.execute(
+                select(ChunkRow.id, ChunkRow.terms, ChunkRow.text, Document.title, SectionRow.heading, SectionRow.article)
+                .join(Document, Document.id == ChunkRow.document_id)
+                .join(SectionRow, SectionRow.id == ChunkRow.section_id)
+                .where(Document.status.in_(("pending", "active")), SectionRow.superseded == 0)
+                .order_by(ChunkRow.id)
+            ).all()
+
+    def _lexical(self, rows: Sequence[Row[Any]], want_ids: np.ndarray, progress: Progress) -> tuple[BM25Index, BM25Index]:
+        """The word BM25 (morphological terms) and the character n-gram BM25."""
+        progress("bm25", 0, 1)
+        k1, b = self._home.settings.bm25_k1, self._home.settings.bm25_b
+        bm25 = BM25Index.build(want_ids.tolist(), (r.terms.split() for r in rows), k1=k1, b=b)
+        ngram = BM25Index.build(want_ids.tolist(), (gram_terms(_chunk_text(r)) for r in rows), k1=k1, b=b)
+        progress("bm25", 1, 1)
+        return bm25, ngram
+
+    def _manifest(self, emb: Embedder, snap: Snapshot | None, full: bool, lexical: dict[str, float]) -> dict[str, Any]:
+        st = self._home.settings
+        return {
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "embedder": emb.model_id,
+            "full": bool(full or snap is None),
+            "previous": snap.name if snap else None,
+            "bm25": lexical,
+            "tools": tool_versions(emb.model_id, emb.dim, st.chunk_tokens, st.chunk_overlap),
+        }
+
+    def _publish(
+        self, dense: DenseIndex, bm25: BM25Index, ngram: BM25Index, manifest: dict[str, Any], emb: Embedder,
+        *, n_chunks: int, full: bool, want_ids: np.ndarray,
+    ) -> str:
+        """Write the generation, switch to it, then purge what only the old one cited."""
+        catalog = self._home.catalog
+        with catalog.session() as s:
+            # A 'building' row first: a crash before the switch leaves it for recover() to fail.
+            gen = Generation(name="(building)", status="building", n_chunks=n_chunks, embedder=emb.model_id,
+                             dim=emb.dim, full=int(full))
+            s.add(gen)
+            s.flush()
+            gen.name = f"(building-{gen.id})"
+        name = self._home.store.write(dense, bm25, ngram, manifest)
+        with catalog.session() as s:
+            s.execute(update(Generation).where(Generation.status == "live").values(status="retired"))
+            g = s.scalars(select(Generation).where(Generation.status == "building").order_by(Generation.id.desc())).first()
+            if g is not None:
+                g.name, g.status = name, "live"
+        self.mark_active(want_ids, name)
+        self._home.store.cleanup(self._home.settings.keep_generations)
+        self._on_switch()
+        return name
+
+    def mark_active(self, ids: np.ndarray, generation: str) -> None:
+        with self._home.catalog.session() as s:
+            s.execute(update(Document).where(Document.status == "pending").values(status="active"))
+        self.purge()
+
+    def purge(self) -> None:
+        """Drop rows no live generation needs: superseded sections, deleted documents' text."""
+        with self._home.catalog.session() as s:
+            dead = select(SectionRow.id).where(
+                (SectionRow.superseded == 1)
+                | SectionRow.document_id.in_(select(Document.id).where(Document.status == "deleted"))
+            )
+            ids = s.scalars(dead).all()
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                s.execute(delete(ChunkRow).where(ChunkRow.section_id.in_(part)))
+                s.execute(delete(SectionRow).where(SectionRow.id.in_(part)))
+
+    # -- crash repair and bookkeeping ------------------------------------------
+    def recover(self) -> None:
+        """Repair what a killed writer left (called under the write lock).
+
+        A generation row left 'building' is marked failed; the catalog's live
+        generation is set to the one ``CURRENT`` names (a crash can fall
+        between the atomic switch and the catalog update). Documents left
+        'pending' are indexed by the next sync_index; half-written temp
+        directories go in ``store.cleanup``.
+        """
+        store = self._home.store
+        live = store.current_name()
+        with self._home.catalog.session() as s:
+            s.execute(update(Generation).where(Generation.status == "building").values(status="failed"))
+            if live is None:
+                return
+            row = s.scalars(select(Generation).where(Generation.name == live)).first()
+            if row is not None and row.status == "live":
+                return
+            s.execute(update(Generation).where(Generation.status == "live").values(status="retired"))
+            if row is None:
+                snap = store.load()
+                man = snap.manifest if snap else {}
+                s.add(Generation(name=live, status="live", n_chunks=snap.n_chunks if snap else 0,
+                                 embedder=man.get("embedder", ""), dim=int(man.get("dim", 0)),
+                                 full=int(bool(man.get("full")))))
+            else:
+                row.status = "live"
+
+    def has_pending(self) -> bool:
+        with self._home.catalog.session() as s:
+            return s.scalars(select(Document.id).where(Document.status == "pending").limit(1)).first() is not None
+
+    def embedder_identity(self) -> tuple[str, int]:
+        """(model id, dim) for manifests, without loading a model just to name it."""
+        snap = self._home.store.load()
+        if not self._home.embedder_built and snap is not None:
+            return snap.manifest.get("embedder", ""), int(snap.manifest.get("dim", 0))
+        return self._home.embedder.model_id, self._home.embedder.dim
+
+
+def _chunk_text(r: Row[Any]) -> str:
+    """What a chunk is indexed as: title, heading > article, text."""
+    return index_text(r.title, " > ".join(p for p in (r.heading, r.article) if p) or None, r.text)
+
+
+def _embed_into(dense: DenseIndex, emb: Embedder, texts: list[str], ids: np.ndarray, progress: Progress) -> None:
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        progress("embed", done[0], len(texts))
+
+    progress("embed", 0, len(texts))
+    vecs = emb.embed_passages(texts, progress=tick) if _accepts_progress(emb) else emb.embed_passages(texts)
+    dense.add(ids, vecs)
+
+
+def _accepts_progress(emb: Embedder) -> bool:
+    try:
+        return "progress" in inspect.signature(emb.embed_passages).parameters
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,321 @@
+"""Files → catalog: one batch of files parsed, chunked and recorded, then indexed.
+
+Every file gets a batch-file row and a line in the batch manifest, whatever
+its fate (ok, duplicate, error); a bad file never stops the batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from sqlalchemy.orm import Session
+
+from base.atomic import write_json_atomic
+from base.errors import IngestError, LoaderError
+from indexer import originals
+from indexer.catalog import Batch, BatchFile, Document
+from indexer.loaders import LoadLimits, sanitize_name
+from indexer.manifest import current_user, tool_versions
+from indexer.process import ProcessedSection, process_document
+from indexer.sandbox import limits_from_settings
+from indexer.types import LoadedDocument
+from retrieval.access import EVERYTHING, AccessFilter, clean_departments
+
+from .home import Home
+from .index_build import IndexBuilder, Progress, no_progress
+from .rows import add_sections
+
+Item = tuple[str, Callable[[], bytes], int | None]  # (source name, read the bytes, size if known)
+Loader = Callable[[bytes, str], LoadedDocument]
+
+
+@dataclass
+class FileResult:
+    source: str
+    result: str  # ok | duplicate | error
+    reason: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    document_id: int | None = None
+    title: str | None = None
+    chunks: int = 0
+
+
+@dataclass
+class BatchReport:
+    batch_id: int
+    files: list[FileResult] = field(default_factory=list)
+    manifest_path: str | None = None
+    generation: str | None = None
+
+    @property
+    def ok(self) -> list[FileResult]:
+        return [f for f in self.files if f.result == "ok"]
+
+    @property
+    def errors(self) -> list[FileResult]:
+        return [f for f in self.files if f.result == "error"]
+
+    @property
+    def duplicates(self) -> list[FileResult]:
+        return [f for f in self.files if f.result == "duplicate"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "manifest": self.manifest_path,
+            "generation": self.generation,
+            "files": [vars(f) for f in self.files],
+        }
+
+
+@dataclass(frozen=True)
+class BatchTerms:
+    """What every file of one batch shares: its row, the uploader's choices, the parser."""
+
+    batch_id: int
+    label: int
+    departments: list[str]
+    license: str
+    by: str
+    load: Loader
+    limits: LoadLimits
+    access: AccessFilter
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files under the given paths, sorted; hidden files and the glob patterns
+    listed in a folder's ``.shirubeignore`` (e.g. a QA file beside a corpus) are skipped."""
+    for p in paths:
+        p = Path(p)
+        if not p.is_dir():
+            yield p
+            continue
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p)
+            if not f.is_file() or any(part.startswith(".") for part in rel.parts):
+                continue
+            if _ignored(f, p):
+                continue
+            yield f
+
+
+def _ignored(f: Path, root: Path) -> bool:
+    """True when a .shirubeignore in ``root`` or a folder between matches ``f``."""
+    d = f.parent
+    while True:
+        ign = d / ".shirubeignore"
+        if ign.is_file():
+            rel = f.relative_to(d).as_posix()
+            for line in ign.read_text(encoding="utf-8").splitlines():
+                pat = line.strip()
+                if pat and not pat.startswith("#") and (fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(f.name, pat)):
+                    return True
+        if d == root or d == d.parent:
+            return False
+        d = d.parent
+
+
+class Ingester:
+    def __init__(self, home: Home, index: IndexBuilder) -> None:
+        self._home = home
+        self._index = index
+
+    def ingest(self, paths: Iterable[str | Path], **kwargs: Any) -> BatchReport:
+        """Ingest files and folders as one batch; bad files are reported, not fatal."""
+        items: list[Item] = []
+        for f in iter_files(paths):  # read only when its turn comes
+            size = f.stat().st_size if f.exists() else None
+            items.append((str(f), (lambda f=f: f.read_bytes()), size))
+        return self.ingest_items(items, **kwargs)
+
+    def ingest_bytes(self, files: Iterable[tuple[str, bytes]], **kwargs: Any) -> BatchReport:
+        """Same as :meth:`ingest` for uploaded (name, bytes) pairs."""
+        items: list[Item] = [(name, (lambda d=data: d), len(data)) for name, data in files]
+        return self.ingest_items(items, **kwargs)
+
+    def ingest_items(
+        self,
+        items: list[Item],
+        *,
+        label: int = 1,
+        departments: Iterable[str] = (),
+        license: str = "",
+        by: str | None = None,
+        progress: Progress = no_progress,
+        loader: Loader | None = None,
+        access: AccessFilter = EVERYTHING,
+    ) -> BatchReport:
+        """Ingest ``items`` as one batch under the write lock, then sync the index.
+
+        ``access`` is the uploader's: a duplicate of a document they may not
+        see is reported without its id or title.
+        """
+        if label not in (1, 2, 3):
+            raise IngestError("batch", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
+        departments = clean_departments(departments)
+        by = by or current_user()
+        limits = limits_from_settings(self._home.settings)
+        load = loader or self._home.loader(limits)
+        with self._home.write_lock():
+            self._index.recover()
+            with self._home.catalog.session() as s:
+                batch = Batch(by=by)
+                s.add(batch)
+                s.flush()
+                batch_id = batch.id
+            terms = BatchTerms(batch_id, label, departments, license, by, load, limits, access)
+            report = BatchReport(batch_id)
+            for i, (source, read, size) in enumerate(items):
+                progress("load", i, len(items))
+                report.files.append(self._ingest_one(terms, source, read, size))
+            progress("load", len(items), len(items))
+            if report.ok or self._index.has_pending():
+                report.generation = self._index.sync_index(progress=progress)
+            report.manifest_path = str(self._write_batch_manifest(terms, report))
+            self._home.audit(by, "ingest", {
+                "batch_id": batch_id, "manifest": report.manifest_path, "generation": report.generation,
+                "label": label, "departments": departments,
+                "counts": {"ok": len(report.ok), "duplicate": len(report.duplicates), "error": len(report.errors)},
+                "documents": [f.document_id for f in report.ok],
+            })
+        return report
+
+    # -- one file ----------------------------------------------------------------
+    def _ingest_one(self, terms: BatchTerms, source: str, read: Callable[[], bytes], size: int | None) -> FileResult:
+        name = sanitize_name(source)
+        res = FileResult(source=source, result="error", size=size)
+        try:
+            data = _read(name, read, size, terms.limits)
+            res.size = len(data)
+            res.sha256 = hashlib.sha256(data).hexdigest()
+            if self._record_duplicate(terms, res, name, data):
+                return res
+            self._record_new(terms, res, name, data)
+        except IngestError as exc:
+            res.result, res.reason = "error", exc.reason
+            self._record_error(terms.batch_id, res)
+        except Exception as exc:  # a bug or library crash on one file must not stop the batch
+            res.result, res.reason = "error", f"予期しないエラー: {type(exc).__name__}: {exc}"
+            self._record_error(terms.batch_id, res)
+        return res
+
+    def _record_duplicate(self, terms: BatchTerms, res: FileResult, name: str, data: bytes) -> bool:
+        """Record ``res`` as a duplicate if its content is already stored; False when new."""
+        with self._home.catalog.session() as s:
+            dup = self._home.catalog.find_document_by_sha(s, res.sha256)
+            if dup is None:
+                return False
+            res.result = "duplicate"
+            if terms.access.allows_document(dup):
+                res.document_id, res.title = dup.id, dup.title
+                res.reason = f"重複（登録済み: 文書ID {dup.id}「{dup.title}」）"
+            else:  # never name a document the uploader may not see
+                res.reason = "重複（同じ内容の文書が登録済みです）"
+            _record_file(s, terms.batch_id, res)
+            if self._home.settings.keep_originals:  # one stored before originals were kept gets it now
+                originals.save(self._home.originals_dir, res.sha256, name, data)
+            return True
+
+    def _record_new(self, terms: BatchTerms, res: FileResult, name: str, data: bytes) -> None:
+        """Parse, chunk and record a new document (status 'pending' until indexed)."""
+        st = self._home.settings
+        doc = terms.load(data, name)
+        sections = process_document(doc, st.chunk_tokens, st.chunk_overlap)
+        if not sections:
+            raise LoaderError(name, "テキストなし（抽出できる本文がありません）")
+        if st.keep_originals:  # before the catalog row: a crash leaves at most a spare file
+            originals.save(self._home.originals_dir, res.sha256, name, data)
+        with self._home.catalog.session() as s:
+            bf = _record_file(s, terms.batch_id, res)
+            row = _add_document(s, doc, sections, res.sha256, len(data), terms)
+            res.result, res.document_id, res.title = "ok", row.id, row.title
+            res.chunks = sum(len(p.chunks) for p in sections)
+            bf.result, bf.document_id = "ok", row.id
+            row.batch_file_id = bf.id
+
+    def _record_error(self, batch_id: int, res: FileResult) -> None:
+        with self._home.catalog.session() as s:
+            _record_file(s, batch_id, res)
+
+    # -- the batch manifest --------------------------------------------------------
+    def _write_batch_manifest(self, terms: BatchTerms, report: BatchReport) -> Path:
+        now = dt.datetime.now(dt.timezone.utc)
+        emb_id, dim = self._index.embedder_identity()
+        st = self._home.settings
+        data = _manifest_data(terms, report, now)
+        data["tools"] = tool_versions(emb_id, dim, st.chunk_tokens, st.chunk_overlap)
+        path = st.manifest_dir / f"batch-{terms.batch_id:06d}-{now:%Y%m%dT%H%M%SZ}.json"
+        write_json_atomic(path, data)
+        with self._home.catalog.session() as s:
+            b = s.get(Batch, terms.batch_id)
+            if b is not None:
+                b.finished_at = now
+                b.manifest_path = path.name  # relative to manifest_dir: the home may move
+                b.n_ok, b.n_duplicate, b.n_error = len(report.ok), len(report.duplicates), len(report.errors)
+        return path
+
+
+def _read(name: str, read: Callable[[], bytes], size: int | None, limits: LoadLimits) -> bytes:
+    """The file's bytes; too large (checked before reading when the size is known) or unreadable → LoaderError."""
+    if size is not None and size > limits.max_bytes:
+        raise LoaderError(name, f"ファイルが大きすぎます（{size / 1e6:.1f}MB > 上限{limits.max_bytes / 1e6:.1f}MB）")
+    try:
+        return read()
+    except OSError as exc:
+        raise LoaderError(name, f"ファイルを読めません: {exc.strerror or exc}") from exc
+
+
+def _record_file(s: Session, batch_id: int, res: FileResult) -> BatchFile:
+    bf = BatchFile(
+        batch_id=batch_id, source=res.source, sha256=res.sha256, size=res.size,
+        result=res.result, reason=res.reason, document_id=res.document_id,
+    )
+    s.add(bf)
+    s.flush()
+    return bf
+
+
+def _add_document(
+    s: Session, doc: LoadedDocument, sections: list[ProcessedSection], sha: str, size: int, terms: BatchTerms,
+) -> Document:
+    title = doc.title.strip() or Path(doc.source).stem
+    row = Document(
+        sha256=sha, source=doc.source, title=title, kind=doc.kind, encoding=doc.encoding,
+        pages=doc.pages, size=size, label=terms.label, departments=list(terms.departments), license=terms.license,
+        status="pending", meta=dict(doc.meta), batch_id=terms.batch_id,
+    )
+    s.add(row)
+    s.flush()
+    add_sections(s, row, sections)
+    return row
+
+
+def _manifest_data(terms: BatchTerms, report: BatchReport, now: dt.datetime) -> dict[str, Any]:
+    """The batch manifest, less its ``tools`` entry: who, when, what, and each file's fate."""
+    return {
+        "kind": "ingest-batch",
+        "batch_id": terms.batch_id,
+        "when": now.isoformat(),
+        "by": terms.by,
+        "label": terms.label,
+        "departments": terms.departments,
+        "license": terms.license,
+        "generation": report.generation,
+        "counts": {
+            "ok": len(report.ok), "duplicate": len(report.duplicates), "error": len(report.errors),
+        },
+        "files": [
+            {
+                "source": f.source, "sha256": f.sha256, "size": f.size, "license": terms.license,
+                "result": f.result, "reason": f.reason, "document_id": f.document_id,
+                "title": f.title, "chunks": f.chunks,
+            }
+            for f in report.files
+        ],
+    }

@@ -1,0 +1,169 @@
+"""The read API and document administration: status, document lists and
+records, sections for the source viewer, provenance, originals, relabelling
+and deletion. Every read goes through the one visibility rule (rows.visible)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import select
+
+from base.errors import AccessDenied, IngestError, RetrievalError, ShirubeError
+from indexer import originals
+from indexer.catalog import Batch, BatchFile, ChunkRow, Document, SectionRow
+from indexer.manifest import list_manifests
+from retrieval.access import EVERYTHING, AccessFilter, clean_departments
+
+from .home import Home
+from .index_build import IndexBuilder
+from .rows import document_dict, visible
+
+
+class Library:
+    def __init__(self, home: Home, index: IndexBuilder, forget_allowed: Callable[[], None]) -> None:
+        self._home = home
+        self._index = index  # deleting a document re-syncs the index
+        self._forget_allowed = forget_allowed  # relabelling invalidates search's allowed-id cache
+
+    # -- reading -----------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        settings, store = self._home.settings, self._home.store
+        snap = store.load()
+        with self._home.catalog.session() as s:
+            docs = s.execute(select(Document.status, Document.kind)).all()
+            n_chunks = s.query(ChunkRow).count()
+        by_status: dict[str, int] = {}
+        by_kind: dict[str, int] = {}
+        for st, kind in docs:
+            by_status[st] = by_status.get(st, 0) + 1
+            if st != "deleted":
+                by_kind[kind] = by_kind.get(kind, 0) + 1
+        return {
+            "home": str(settings.home.resolve()),
+            "database": _redact(settings.database_url),
+            "documents": by_status,
+            "documents_by_kind": by_kind,
+            "chunks": n_chunks,
+            "generation": snap.name if snap else None,
+            "indexed_chunks": snap.n_chunks if snap else 0,
+            "embedder": snap.manifest.get("embedder") if snap else settings.embedder,
+            "dim": snap.manifest.get("dim") if snap else None,
+            "index_type": snap.manifest.get("index_type") if snap else settings.index_type,
+            "index_disk_bytes": store.disk_bytes(),
+            "index_problems": store.verify() if snap else [],
+            "manifests": [
+                {"path": m["_path"], "when": m.get("when"), "kind": m.get("kind"), "counts": m.get("counts")}
+                for m in list_manifests(settings.manifest_dir)
+            ],
+        }
+
+    def documents(self, access: AccessFilter = EVERYTHING) -> list[dict[str, Any]]:
+        with self._home.catalog.session() as s:
+            rows = s.scalars(select(Document).where(Document.status != "deleted").order_by(Document.id)).all()
+            return [document_dict(d) for d in rows if access.allows_document(d)]
+
+    def document(self, document_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
+        """One document's record (as in :meth:`documents`) if the user may see it."""
+        with self._home.catalog.session() as s:
+            d = s.get(Document, document_id)
+            if not visible(d, access):
+                raise RetrievalError(f"文書ID {document_id} は存在しません")
+            return document_dict(d)
+
+    def section(self, section_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
+        """A section's original text and metadata, for the source viewer."""
+        with self._home.catalog.session() as s:
+            sec = s.get(SectionRow, section_id)
+            if sec is None:
+                raise RetrievalError(f"section {section_id} not found")
+            d = sec.document
+            if not visible(d, access):
+                raise RetrievalError(f"section {section_id} not found")
+            return {
+                "section_id": sec.id, "document_id": d.id, "title": d.title, "source": d.source, "kind": d.kind,
+                "page": sec.page, "article": sec.article, "heading": sec.heading, "text": sec.text_original,
+            }
+
+    def chunk_provenance(self, chunk_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
+        """Trace a chunk back to its document, batch and manifest entry."""
+        with self._home.catalog.session() as s:
+            c = s.get(ChunkRow, chunk_id)
+            if c is None:
+                raise RetrievalError(f"chunk {chunk_id} not found")
+            d = s.get(Document, c.document_id)
+            if not visible(d, access):
+                raise RetrievalError(f"chunk {chunk_id} not found")
+            b = s.get(Batch, d.batch_id) if d.batch_id else None
+            bf = s.get(BatchFile, d.batch_file_id) if d.batch_file_id else None
+            manifest = None
+            if b is not None and b.manifest_path:
+                manifest = str(self._home.settings.manifest_dir / Path(b.manifest_path).name)
+            return {"chunk_id": c.id, "document_id": d.id, "name": d.source,
+                    "source": bf.source if bf else d.source, "sha256": d.sha256,
+                    "batch_id": d.batch_id, "manifest": manifest,
+                    "page": c.section.page, "article": c.section.article, "start": c.start, "end": c.end}
+
+    def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> tuple[str, bytes] | None:
+        """(file name, original bytes) of a document the user may see; None when not kept."""
+        doc = self.document(document_id, access)
+        path = originals.find(self._home.originals_dir, doc["sha256"])
+        return (doc["source"], path.read_bytes()) if path is not None else None
+
+    # -- administration ------------------------------------------------------------
+    def relabel_document(
+        self, document_id: int, label: int | None = None, departments: Iterable[str] | None = None,
+        by: str | None = None, access: AccessFilter | None = None,
+    ) -> dict[str, Any]:
+        """Change a document's 機密性 label and/or departments (admins only).
+
+        Chunks carry no copy of the label: retrieval reads it from the
+        document, and every cached allowed-id set is invalidated, in this and
+        every other process (``acl.version``).
+        """
+        if access is not None and not access.admin:
+            raise AccessDenied("機密性ラベルの変更は管理者のみ行えます")
+        if label is not None and label not in (1, 2, 3):
+            raise IngestError("relabel", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
+        with self._home.write_lock():
+            with self._home.catalog.session() as s:
+                row = s.get(Document, document_id)
+                if row is None or row.status == "deleted":
+                    raise ShirubeError(f"文書ID {document_id} は存在しません")
+                old = {"label": row.label, "departments": list(row.departments or [])}
+                if label is not None:
+                    row.label = label
+                if departments is not None:
+                    row.departments = clean_departments(departments)
+                new = {"label": row.label, "departments": list(row.departments or [])}
+                title = row.title
+            self._home.bump_acl()  # after the commit: other processes' caches go stale now
+            self._forget_allowed()
+            self._home.audit(by, "relabel", {"document_id": document_id, "title": title, "old": old, "new": new})
+        return {"document_id": document_id, "old": old, "new": new}
+
+    def delete_document(self, document_id: int, by: str | None = None) -> str | None:
+        """Mark a document deleted, re-sync the index without it, then drop its original."""
+        with self._home.write_lock():
+            self._index.recover()
+            with self._home.catalog.session() as s:
+                row = s.get(Document, document_id)
+                if row is None or row.status == "deleted":
+                    raise ShirubeError(f"文書ID {document_id} は存在しません")
+                row.status = "deleted"
+                title, sha = row.title, row.sha256
+            name = self._index.sync_index()  # its purge drops the deleted document's sections and chunks
+            with self._home.catalog.session() as s:
+                still_used = self._home.catalog.find_document_by_sha(s, sha) is not None
+            if not still_used:  # kept while another live document has the same content
+                originals.remove(self._home.originals_dir, sha)
+            self._home.audit(by, "delete", {"document_id": document_id, "title": title, "sha256": sha, "generation": name})
+            return name
+
+
+def _redact(url: str) -> str:
+    """The database URL without its credentials."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

@@ -1,0 +1,220 @@
+"""Search and answer inside a user's access filter.
+
+The live generation's snapshot is ranked (BM25 + n-gram + dense) over the
+chunk ids the user may see; ranked ids become :class:`Hit` records from the
+catalog, with the visibility rule applied once more; ``ask`` hands the hits'
+passages to an answerer. Every search and ask is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any, Callable, Iterator, Protocol
+
+import numpy as np
+from sqlalchemy import select
+
+from base.errors import RetrievalError
+from indexer.catalog import ChunkRow, Document, SectionRow
+from model.answerer import Passage
+from model.records import Answer, Hit
+from retrieval.access import EVERYTHING, AccessFilter
+from retrieval.hybrid import FusionWeights, Ranked, rank
+from retrieval.store import Snapshot
+
+from . import audit
+from .home import AclToken, Home
+from .rows import visible
+
+AllowedKey = tuple[str, AclToken, Any]  # (generation, acl token, access key)
+_ALLOWED_CACHE_MAX = 256
+
+
+class RankedChunks(Protocol):
+    """What search needs of ``rank``'s result: ranked chunks, best first, and their count."""
+
+    def __iter__(self) -> Iterator[Ranked]: ...
+
+    def __len__(self) -> int: ...
+
+
+class Searcher:
+    def __init__(self, home: Home) -> None:
+        self._home = home
+        self._allowed_cache: dict[AllowedKey, np.ndarray] = {}
+        self._answerers: dict[tuple, Any] = {}
+
+    def forget_allowed(self) -> None:
+        """Drop cached allowed-id sets (labels changed, or a new generation went live)."""
+        self._allowed_cache.clear()
+
+    def snapshot(self) -> Snapshot:
+        snap = self._home.store.load()
+        if snap is None:
+            raise RetrievalError("索引がまだありません。先に `shirube ingest` で文書を登録してください。")
+        return snap
+
+    def live_name(self) -> str | None:
+        snap = self._home.store.load()
+        return snap.name if snap else None
+
+    def allowed(self, snap: Snapshot, access: AccessFilter) -> np.ndarray | None:
+        """Sorted chunk ids ``access`` may see in ``snap``; None when unrestricted."""
+        if access.unrestricted:
+            return None
+        key = (snap.name, self._home.acl_token(), access.key)
+        cached = self._allowed_cache.get(key)
+        if cached is not None:
+            return cached
+        with self._home.catalog.session() as s:
+            docs = s.execute(
+                select(Document.id, Document.label, Document.departments).where(Document.status == "active")
+            ).all()
+            ok_docs = [d[0] for d in docs if access.allows(d[1], d[2] or [], d[0])]
+            ids = s.scalars(select(ChunkRow.id).where(ChunkRow.document_id.in_(ok_docs))).all() if ok_docs else []
+        arr = np.asarray(sorted(ids), np.int64)
+        if len(self._allowed_cache) > _ALLOWED_CACHE_MAX:
+            self._allowed_cache.clear()
+        self._allowed_cache[key] = arr
+        return arr
+
+    # -- search ----------------------------------------------------------------
+    def search(
+        self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
+        timings: dict[str, float] | None = None, user: str | None = None,
+    ) -> list[Hit]:
+        """Hybrid search inside ``access``; ``user`` names who asks (for the audit log)."""
+        t0 = time.perf_counter()
+        hits = self.find(query, k, access=access, mode=mode, timings=timings)
+        self._home.audit(user, "search", {
+            "query": query, "mode": mode, "k": k, "generation": self.live_name(),
+            "hits": [{"document_id": h.document_id, "chunk_id": h.chunk_id, "page": h.page, "article": h.article}
+                     for h in hits],
+            "latency_s": round(time.perf_counter() - t0, 4),
+        })
+        return hits
+
+    def find(
+        self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
+        timings: dict[str, float] | None = None,
+    ) -> list[Hit]:
+        """The top ``k`` hits, unaudited (``search`` and ``ask`` audit them)."""
+        if not query or not query.strip():
+            raise RetrievalError("検索語が空です")
+        snap = self.snapshot()
+        if mode in ("hybrid", "dense"):
+            self.check_embedder(snap)
+        k = k or self._home.settings.top_k
+        for _attempt in range(2):
+            ranked = self._rank(snap, query, k * 2, mode=mode, access=access, timings=timings)
+            hits = self.resolve(ranked, access)
+            # A writer switched generations and purged rows mid-query: ask the new one.
+            if len(hits) == len(ranked) or self._home.store.current_name() in (None, snap.name):
+                break
+            snap = self.snapshot()
+        return hits[:k]
+
+    def _rank(
+        self, snap: Snapshot, query: str, n: int, *, mode: str, access: AccessFilter,
+        timings: dict[str, float] | None,
+    ) -> RankedChunks:
+        """THE query analysis and ranking call: the one place a query meets the index.
+
+        Returns ``retrieval.hybrid.rank``'s result (ranked chunks, best first).
+        """
+        st = self._home.settings
+        weights = FusionWeights(st.weight_bm25, st.weight_ngram, st.weight_dense, st.fusion, st.rrf_k)
+        return rank(
+            snap, self._home.embedder if mode in ("hybrid", "dense") else None, query, n, mode=mode,
+            weights=weights, candidates=st.candidates, allowed_ids=self.allowed(snap, access), timings=timings,
+        )
+
+    def check_embedder(self, snap: Snapshot) -> None:
+        """Query vectors must come from the model that built the index."""
+        built = snap.manifest.get("embedder")
+        if built and built != self._home.embedder.model_id:
+            raise RetrievalError(
+                f"索引は埋め込みモデル {built} で作成されていますが、設定は {self._home.embedder.model_id} です。"
+                "設定を戻すか `shirube reindex --full` で索引を作り直してください。"
+            )
+
+    def resolve(self, ranked: RankedChunks, access: AccessFilter) -> list[Hit]:
+        """Ranked chunk ids → hits, in rank order, dropping what the user may not see."""
+        if not ranked:
+            return []
+        ids = [r.chunk_id for r in ranked]
+        with self._home.catalog.session() as s:
+            rows = s.execute(
+                select(ChunkRow, SectionRow, Document)
+                .join(SectionRow, SectionRow.id == ChunkRow.section_id)
+                .join(Document, Document.id == ChunkRow.document_id)
+                .where(ChunkRow.id.in_(ids))
+            ).all()
+        by_id = {c.id: (c, sec, d) for c, sec, d in rows}
+        hits = []
+        for r in ranked:
+            found = by_id.get(r.chunk_id)
+            if found is None:
+                continue  # deleted while this generation was live
+            c, sec, d = found
+            # Second line of defence: never return what the user may not see.
+            if not visible(d, access):
+                continue
+            hits.append(Hit(
+                c.id, d.id, sec.id, d.title, d.source, d.kind, d.label, sec.page, sec.article, sec.heading,
+                c.text, c.start, c.end, r.score, r.scores,
+            ))
+        return hits
+
+    # -- answering ---------------------------------------------------------------
+    def passages(self, hits: list[Hit]) -> list[Passage]:
+        if not hits:
+            return []
+        with self._home.catalog.session() as s:
+            secs = {
+                sec.id: sec
+                for sec in s.scalars(select(SectionRow).where(SectionRow.id.in_({h.section_id for h in hits})))
+            }
+        return [Passage(h, secs[h.section_id].text_original, secs[h.section_id].offset_map) for h in hits if h.section_id in secs]
+
+    def answerer(self, name: str | None = None, **overrides: Any) -> Any:
+        """The configured (or named) answerer, built once per name and reused."""
+        from model.registry import make_answerer  # heavy (model back ends): only when answering
+
+        name = name or self._home.settings.answerer
+        snap = self.snapshot()
+        key = (name, snap.name, tuple(sorted(overrides.items())))
+        with self._home.models_lock:
+            cached = self._answerers.get(key)
+        if cached is not None:
+            return cached
+        built = make_answerer(name, self._home.settings, snap.bm25.idf, **overrides)
+        with self._home.models_lock:
+            # keep one per (name, overrides); the idf table follows the generation
+            self._answerers = {k: v for k, v in self._answerers.items() if k[0] != name or k[2] != key[2]}
+            self._answerers[key] = built
+        return built
+
+    def ask(
+        self, question: str, *, access: AccessFilter = EVERYTHING, answerer: str | None = None,
+        k: int | None = None, on_token: Callable[[str], None] | None = None, user: str | None = None,
+        **answerer_overrides: Any,
+    ) -> Answer:
+        """Retrieve (inside the user's access filter) and answer with citations.
+
+        ``on_token`` streams the answer text as it is produced.
+        """
+        t0 = time.perf_counter()
+        generation = self.live_name()
+        hits = self.find(question, k=k, access=access)
+        ans = self.answerer(answerer, **answerer_overrides).answer(question, self.passages(hits), on_token=on_token)
+        ans = replace(ans, latency_s=time.perf_counter() - t0)
+        self._home.audit(user, "ask", {
+            "question": question, "answer": ans.text, "answered": ans.answered,
+            "citations": audit.citations_detail(ans.citations, generation),
+            "passages": [{"document_id": h.document_id, "chunk_id": h.chunk_id} for h in hits],
+            "answerer": ans.answerer, "model_id": ans.model_id, "generation": generation,
+            "latency_s": round(ans.latency_s, 4),
+        })
+        return ans
