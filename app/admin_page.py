@@ -9,13 +9,12 @@ from typing import Any
 
 import streamlit as st
 
-from retrieval.access import AccessFilter
-from shirube import users
-from shirube.engine import Shirube
+from shirube.api import AccessFilter, Shirube, evaluate, load_qa, manifest_visible
 
 from . import state
 from .jobs import Job
-from .ui import Context, context, guard
+from .session import Context, context
+from .ui import guard
 
 
 # -- pure helpers (tested directly) ---------------------------------------------
@@ -28,8 +27,6 @@ def start_reindex(ctx_home: str, sh: Shirube, full: bool, by: str) -> Job:
 def run_eval(sh: Shirube, items: list, access: AccessFilter, answerer: str | None, user: str,
              with_answers: bool = True, progress=None) -> dict[str, Any]:
     """``evaluate`` over the library calls, plus per-question latencies and a recall@k curve."""
-    from shirube.evaluate import evaluate
-
     latencies: list[float] = []
 
     def timed(fn):
@@ -119,27 +116,6 @@ def job_status(home: str) -> None:
         _show_job(job)
 
 
-def manifest_visible(sh: Shirube, access: AccessFilter, path: str | Path) -> bool:
-    """A manifest lists file names and titles: shown only when ``access`` allows its batch label and every document."""
-    from sqlalchemy import select
-
-    from indexer.catalog import Document
-
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if data.get("label") is not None and not access.allows(int(data["label"]), data.get("departments") or []):
-        return False
-    ids = {int(f["document_id"]) for key in ("files", "sources") for f in data.get(key) or []
-           if isinstance(f, dict) and f.get("document_id") is not None}
-    if not ids:
-        return True
-    with sh.catalog.session() as s:
-        docs = {d.id: d for d in s.scalars(select(Document).where(Document.id.in_(ids)))}
-    return all(i in docs and access.allows_document(docs[i]) for i in ids)
-
-
 def tab_manifests(ctx: Context) -> None:
     manifests = list(reversed(ctx.sh.status()["manifests"]))
     shown = [m for m in manifests if manifest_visible(ctx.sh, ctx.access, m["path"])]
@@ -185,7 +161,8 @@ def tab_documents(ctx: Context) -> None:
 
 
 def tab_users(ctx: Context) -> None:
-    rows = [users.user_dict(u) for u in users.list_users(ctx.sh)]
+    accounts = ctx.sh.accounts
+    rows = [accounts.user_dict(u) for u in accounts.list()]
     st.dataframe(
         [{"ユーザー名": r["name"], "役割": r["role_label"], "閲覧可能な機密性": r["clearance"],
           "部署": "、".join(r["departments"]), "状態": "無効" if r["disabled"] else "有効"} for r in rows],
@@ -196,7 +173,7 @@ def tab_users(ctx: Context) -> None:
         c1, c2 = st.columns(2)
         name = c1.text_input("ユーザー名", key="new_user_name")
         password = c2.text_input("初期パスワード（8文字以上）", type="password", key="new_user_password")
-        role = c1.selectbox("役割", list(users.ROLES), format_func=users.ROLE_LABELS.get, key="new_user_role")
+        role = c1.selectbox("役割", list(accounts.ROLES), format_func=accounts.ROLE_LABELS.get, key="new_user_role")
         clearance = c2.selectbox("閲覧可能な機密性", [1, 2, 3], key="new_user_clearance")
         depts = st.text_input("部署（複数は「、」区切り）", key="new_user_departments")
         ok = st.form_submit_button("作成")
@@ -204,7 +181,7 @@ def tab_users(ctx: Context) -> None:
         from .upload_page import split_departments
 
         with guard("ユーザーを作成できません"):
-            users.add_user(ctx.sh, name, password, role, int(clearance), split_departments(depts))
+            accounts.add(name, password, role, int(clearance), split_departments(depts))
             st.success(f"ユーザー「{name}」を作成しました")
     others = [r["name"] for r in rows if r["name"] != ctx.user.name]
     if others:
@@ -213,17 +190,15 @@ def tab_users(ctx: Context) -> None:
         c1, c2 = st.columns(2)
         if c1.button("無効化", key="user_disable"):
             with guard():
-                users.disable(ctx.sh, who, True)
+                accounts.disable(who, True)
                 st.success(f"「{who}」を無効化しました")
         if c2.button("有効化", key="user_enable"):
             with guard():
-                users.disable(ctx.sh, who, False)
+                accounts.disable(who, False)
                 st.success(f"「{who}」を有効化しました")
 
 
 def tab_eval(ctx: Context) -> None:
-    from shirube.evaluate import load_qa
-
     st.caption("QA ファイル（JSONL: question, relevant, answers, page, article）で検索・回答の精度を測ります。")
     default = "samples/qa.jsonl" if Path("samples/qa.jsonl").exists() else ""
     path = st.text_input("QA ファイルのパス", value=default, key="eval_path")
@@ -288,23 +263,14 @@ def show_eval(res: dict[str, Any]) -> None:
 
 
 def tab_audit(ctx: Context) -> None:
-    try:
-        from shirube import audit
-    except ImportError:
-        st.info("監査ログ機能はまだ組み込まれていません（shirube.audit が見つかりません）。")
-        return
-    import inspect
-
     with guard("監査ログを読み込めません"):
-        anchor = getattr(ctx.sh, "audit_anchor", None)
-        verify_kw = {"anchor": anchor} if "anchor" in inspect.signature(audit.verify).parameters else {}
-        events_kw = {"access": ctx.access} if "access" in inspect.signature(audit.events).parameters else {}
-        problems = audit.verify(ctx.sh.catalog, **verify_kw)
+        trail = ctx.sh.audit_trail
+        problems = trail.verify()
         if problems:
             st.error("監査ログの改ざん検査で問題が見つかりました: " + "; ".join(problems))
         else:
             st.success("監査ログの改ざん検査: 問題なし（ハッシュチェーン一致）")
-        events = audit.events(ctx.sh.catalog, limit=200, **events_kw)
+        events = trail.events(limit=200, access=ctx.access)
         if events:
             rows = [{k: (json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else v)
                      for k, v in e.items()} for e in events]

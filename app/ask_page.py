@@ -8,14 +8,13 @@ from typing import Any
 
 import streamlit as st
 
-from model.records import Answer, Citation, Hit
-from retrieval.access import AccessFilter
-from shirube.engine import Shirube
 from base.errors import AnswerError, ConfigError, MissingExtra, ShirubeError
+from shirube.api import ANSWERERS, AccessFilter, Answer, Citation, Hit, Shirube
 
-from . import originals
+from . import source_file
 from .render import highlight_html, pdf_page_png
-from .ui import Context, context, esc, guard, message
+from .session import Context, context
+from .ui import esc, guard, message
 
 EXAMPLES = ("粗大ごみの大きさの基準は？", "部分休業は1日何時間まで認められますか")
 
@@ -41,8 +40,6 @@ def answer_markdown(text: str) -> str:
 
 
 def answerer_choices(sh: Shirube) -> list[str]:
-    from model.registry import ANSWERERS
-
     names = list(ANSWERERS)
     if sh.settings.answerer not in names:
         names.insert(0, sh.settings.answerer)
@@ -66,7 +63,7 @@ def render_source(ctx: Context, section_id: int, start: int, end: int, quote: st
         loc = " ".join(p for p in (f"p.{sec['page']}" if sec["page"] else "", sec["article"] or "") if p)
         st.markdown(f"**{esc(sec['title'])}**　{esc(loc)}　<small>{esc(sec['source'])}</small>", unsafe_allow_html=True)
         if sec["kind"] == "pdf" and sec["page"]:
-            data = originals.find(sh, access, sec["document_id"], ctx.cfg.sources)
+            data = source_file.find(sh, access, sec["document_id"], ctx.cfg.sources)
             if data is None:
                 st.caption("元のPDFファイルが保管されていないため、抽出したページの本文を表示します。")
             else:

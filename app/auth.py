@@ -8,31 +8,12 @@ with ``shirube user add``. An IdP user without a local record gets no access.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import streamlit as st
 
-from retrieval.access import AccessFilter
-from shirube import users
-from shirube.engine import Shirube
+from shirube.api import Shirube
 
-
-@dataclass(frozen=True)
-class SessionUser:
-    name: str
-    role: str
-    clearance: int
-    departments: tuple[str, ...]
-
-    @property
-    def access(self) -> AccessFilter:
-        """Same filter as ``shirube.users.access_for`` (clearance, departments)."""
-        return AccessFilter(clearance=self.clearance, departments=frozenset(self.departments),
-                            admin=self.role == "admin")
-
-    @property
-    def role_label(self) -> str:
-        return users.ROLE_LABELS.get(self.role, self.role)
+from .session import SessionUser
+from .ui import guard
 
 
 def _session_user(u) -> SessionUser:
@@ -44,7 +25,7 @@ def current_user(sh: Shirube) -> SessionUser | None:
     name = st.session_state.get("user")
     if not name:
         return None
-    u = users.get_user(sh, name)
+    u = sh.accounts.get(name)
     if u is None or u.disabled:
         st.session_state.pop("user", None)
         return None
@@ -65,10 +46,8 @@ def login_form(sh: Shirube) -> None:
         password = st.text_input("パスワード", type="password", key="login_password")
         submitted = st.form_submit_button("ログイン", type="primary")
     if submitted:
-        from .ui import guard
-
         with guard():
-            u = users.authenticate(sh, name, password)
+            u = sh.accounts.authenticate(name, password)
             if u is None:
                 st.error("ユーザー名またはパスワードが正しくありません")
                 return
@@ -105,7 +84,7 @@ def identity_name(claims: dict) -> str:
 def user_for_identity(sh: Shirube, claims: dict) -> SessionUser | None:
     """Map OIDC claims onto the users table (role, clearance, departments); None: no access."""
     name = identity_name(claims)
-    u = users.get_user(sh, name) if name else None
+    u = sh.accounts.get(name) if name else None
     if u is None or u.disabled:
         return None
     return _session_user(u)

@@ -12,10 +12,8 @@ import argparse
 import secrets
 import sys
 
-from indexer.catalog import Catalog
-from base.settings import Settings
 from base.errors import ShirubeError
-from shirube.users import add_user, disable, get_user, set_password, update_user
+from shirube.api import Shirube
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,21 +23,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     given = "" if sys.stdin.isatty() else sys.stdin.readline().strip()
     password = given or secrets.token_urlsafe(12)
-    settings = Settings.load(home=args.home)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    cat = Catalog(settings.database_url)
+    sh = Shirube.open(home=args.home)
+    accounts = sh.accounts
     try:
-        if get_user(cat, args.name) is None:
-            add_user(cat, args.name, password, "admin", 3, ["総務課"])
+        if accounts.get(args.name) is None:
+            accounts.add(args.name, password, "admin", 3, ["総務課"])
         else:
-            set_password(cat, args.name, password)
-            update_user(cat, args.name, role="admin", clearance=3)
-            disable(cat, args.name, False)
+            accounts.set_password(args.name, password)
+            accounts.update(args.name, role="admin", clearance=3)
+            accounts.disable(args.name, False)
     except ShirubeError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 1
     finally:
-        cat.close()
+        sh.close()
     print("=" * 60)
     print(f"デモ管理者アカウント: {args.name}")
     if given:

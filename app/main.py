@@ -19,8 +19,9 @@ if str(_ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ first, n
 import streamlit as st  # noqa: E402
 
 from app import auth, state  # noqa: E402
-from app.ui import Context, guard  # noqa: E402
-from shirube.users import has_role  # noqa: E402
+from app.session import Context  # noqa: E402
+from app.ui import guard  # noqa: E402
+from shirube.api import has_role  # noqa: E402
 
 st.set_page_config(page_title="標 Shirube", page_icon=":material/bookmark:", layout="wide")
 

@@ -1,4 +1,4 @@
-"""Original files of documents, for the source viewer (PDF page rendering).
+"""The source file of a document, for the source viewer (PDF page rendering).
 
 The engine keeps every ingested file (``keep_originals``; see
 indexer/originals.py) and serves it within the user's access
@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
-from retrieval.access import AccessFilter
-
-if TYPE_CHECKING:
-    from shirube.engine import Shirube
+from shirube.api import AccessFilter, Shirube
 
 
-def find(sh: "Shirube", access: AccessFilter, document_id: int, sources: Iterable[str] = ()) -> bytes | None:
+def find(sh: Shirube, access: AccessFilter, document_id: int, sources: Iterable[str] = ()) -> bytes | None:
     """The original bytes of a document the user may see, or None when not kept anywhere."""
     kept = sh.original(document_id, access)
     if kept is not None:

@@ -17,7 +17,7 @@ from typing import Callable
 
 import streamlit as st
 
-from shirube.engine import Shirube
+from shirube.api import Shirube
 
 from .jobs import JobBoard
 

@@ -1,23 +1,20 @@
-"""Shared UI helpers: Japanese error messages and the per-run context."""
+"""Shared UI helpers: Japanese error messages, the error guard, HTML escaping.
+
+The logged-in user and the per-run context are in app/session.py.
+"""
 
 from __future__ import annotations
 
 import html
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Iterator
 
 import streamlit as st
 
-from retrieval.access import AccessFilter
-from shirube.engine import Shirube
 from base.errors import (
     AccessDenied, AnswerError, ConfigError, IndexError_, IngestError, MissingExtra, RetrievalError, ShirubeError,
 )
-
-from .auth import SessionUser
-from .state import AppConfig
 
 log = logging.getLogger("shirube.app")
 
@@ -54,22 +51,5 @@ def guard(what: str = "") -> Iterator[None]:
         st.error(("" if not what else f"{what}: ") + message(exc), icon=":material/error:")
 
 
-@dataclass(frozen=True)
-class Context:
-    cfg: AppConfig
-    sh: Shirube
-    user: SessionUser
-    access: AccessFilter
-
-
 def esc(text: str) -> str:
     return html.escape(text or "")
-
-
-def context() -> Context:
-    """The config, engine and logged-in user of this run (set by app/main.py)."""
-    ctx = st.session_state.get("_ctx")
-    if ctx is None:
-        st.error("ログインしてください")
-        st.stop()
-    return ctx

@@ -8,11 +8,11 @@ from typing import Callable, Iterable
 
 import streamlit as st
 
-from retrieval.access import EVERYTHING, AccessFilter
-from shirube.engine import BatchReport, Shirube
+from shirube.api import EVERYTHING, AccessFilter, BatchReport, Shirube
 
 from .jobs import STAGES
-from .ui import context, guard
+from .session import context
+from .ui import guard
 
 ACCEPT = ["pdf", "txt", "text", "md", "markdown", "html", "htm", "xml"]
 RESULT_LABELS = {"ok": "取り込み済み", "duplicate": "重複", "error": "エラー"}

@@ -46,7 +46,7 @@ def _print(obj: Any, as_json: bool, text: str) -> None:
 
 
 def _engine(args: argparse.Namespace):
-    from .engine import Shirube
+    from .api import Shirube
 
     overrides = {}
     if getattr(args, "embedder", None):
@@ -62,13 +62,11 @@ def _access(args: argparse.Namespace, sh=None):
     """The access filter of ``--as USER`` (clearance, departments) and/or ``--max-label``."""
     from dataclasses import replace
 
-    from retrieval.access import EVERYTHING, AccessFilter
+    from .api import EVERYTHING, AccessFilter
 
     access = EVERYTHING
     if getattr(args, "as_user", None):
-        from .users import access_for
-
-        access = access_for(sh if sh is not None else _engine(args), args.as_user)
+        access = (sh if sh is not None else _engine(args)).accounts.access_for(args.as_user)
     if getattr(args, "max_label", None):
         access = replace(access, clearance=min(access.clearance, args.max_label)) if access is not EVERYTHING \
             else AccessFilter(clearance=args.max_label)
@@ -182,7 +180,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate, load_qa
+    from .api import evaluate, load_qa
 
     sh = _engine(args)
     items = load_qa(args.qa)
@@ -228,7 +226,7 @@ def _grounding_line(a: dict) -> str:
 
 def _eval_answerers(args: argparse.Namespace, sh, items, access, bar) -> int:
     """``eval --answerers extractive,gguf``: the answer metrics of each answerer, side by side."""
-    from .evaluate import evaluate_answerers
+    from .api import evaluate_answerers
 
     names = [n.strip() for n in args.answerers.split(",") if n.strip()]
     bad = [n for n in names if n not in ANSWERERS]

@@ -18,27 +18,26 @@ def _engine(args: argparse.Namespace):
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from . import audit
     from .cli import _print
 
     sh = _engine(args)
-    anchor = sh.settings.home / "audit.head"
+    trail = sh.audit_trail
     if args.audit_command == "verify":
-        problems = audit.verify(sh.catalog, anchor=anchor)
-        n = len(audit.events(sh.catalog, limit=None))
+        problems = trail.verify()
+        n = len(trail.events(limit=None))
         _print({"ok": not problems, "events": n, "problems": problems}, args.json,
                f"監査ログ: {n} 件、改ざんなし（ハッシュチェーン検証済み）" if not problems
                else "監査ログに問題があります:\n" + "\n".join(f"  - {p}" for p in problems))
         return 0 if not problems else 2
     if args.audit_command == "export":
         if args.out in (None, "-"):
-            n = audit.export_csv(sh.catalog, sys.stdout, since=args.since)
+            n = trail.export_csv(sys.stdout, since=args.since)
         else:
-            n = audit.export_csv(sh.catalog, args.out, since=args.since)
+            n = trail.export_csv(args.out, since=args.since)
             print(f"{n} 件を書き出しました: {args.out}", file=sys.stderr)
         return 0
     # list
-    rows = audit.events(sh.catalog, since=args.since, limit=args.limit)
+    rows = trail.events(since=args.since, limit=args.limit)
     lines = []
     for r in rows:
         what = r["question"] or ", ".join(f"{k}={v}" for k, v in r["detail"].items() if k in ("document_id", "batch_id", "generation", "label"))

@@ -1,4 +1,4 @@
-"""``shirube user add|list|passwd|disable|enable``: local users (see shirube/users.py).
+"""``shirube user add|list|passwd|disable|enable``: local users (see shirube/accounts.py, shirube/users.py).
 
     shirube user add tanaka --role clerk --clearance 2 --department 総務課 --password '…'
     shirube user list --json
@@ -15,14 +15,11 @@ from typing import Any, Callable
 from base.errors import ConfigError
 
 
-def _catalog(args: argparse.Namespace):
-    from indexer.catalog import Catalog
+def _engine(args: argparse.Namespace):
+    """The engine of ``--home`` (settings only from the home and the environment: no overrides)."""
+    from .api import Shirube
 
-    from base.settings import Settings
-
-    settings = Settings.load(home=args.home)
-    settings.home.mkdir(parents=True, exist_ok=True)
-    return Catalog(settings.database_url)
+    return Shirube.open(home=args.home)
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -44,18 +41,17 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
-    from . import users
-
-    cat = _catalog(args)
+    sh = _engine(args)
+    accounts = sh.accounts
     try:
         sub = args.user_command
         if sub == "add":
-            u = users.add_user(cat, args.name, _password(args), args.role, args.clearance, args.department or [])
-            d = users.user_dict(u)
+            u = accounts.add(args.name, _password(args), args.role, args.clearance, args.department or [])
+            d = accounts.user_dict(u)
             _out(d, args, f"ユーザー「{u.name}」を作成しました（{d['role_label']}・機密性{u.clearance}まで・"
                           f"所属 {'、'.join(d['departments']) or 'なし'}）")
         elif sub == "list":
-            rows = [users.user_dict(u) for u in users.list_users(cat)]
+            rows = [accounts.user_dict(u) for u in accounts.list()]
             lines = [
                 f"{r['name']:<16} {r['role_label']:<5} 機密性{r['clearance']}  所属 {'、'.join(r['departments']) or '-'}"
                 + ("  （無効）" if r["disabled"] else "")
@@ -63,14 +59,14 @@ def cmd_user(args: argparse.Namespace) -> int:
             ]
             _out(rows, args, "\n".join(lines) or "ユーザーはいません")
         elif sub == "passwd":
-            users.set_password(cat, args.name, _password(args))
+            accounts.set_password(args.name, _password(args))
             _out({"name": args.name, "password": "changed"}, args, f"ユーザー「{args.name}」のパスワードを変更しました")
         elif sub in ("disable", "enable"):
-            users.disable(cat, args.name, disabled=sub == "disable")
+            accounts.disable(args.name, disabled=sub == "disable")
             word = "無効化" if sub == "disable" else "有効化"
             _out({"name": args.name, "disabled": sub == "disable"}, args, f"ユーザー「{args.name}」を{word}しました")
     finally:
-        cat.close()
+        sh.close()
     return 0
 
 

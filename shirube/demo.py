@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .api import Shirube, load_qa
 from .cli import format_answer
-from .engine import Shirube
-from .evaluate import load_qa
 
 
 def main() -> None:

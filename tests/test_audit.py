@@ -227,3 +227,22 @@ def test_cli_verify_and_export(db_url, tmp_path, monkeypatch, capsys):
     capsys.readouterr()
     assert cli_main(["--home", str(home), "audit", "verify"]) == 2
     assert "改ざん" in capsys.readouterr().out
+
+
+def test_audit_trail_binds_the_log_to_one_catalog_and_anchor(db_url, tmp_path):
+    from shirube.accounts import AuditTrail
+
+    cat = Catalog(db_url)
+    trail = AuditTrail(cat, tmp_path / "audit.head")
+    for i in range(3):
+        trail.record("yamada", "ask", {"question": f"質問{i}", "citations": [{"document_id": 7}]})
+    assert trail.verify() == [] and audit.read_anchor(tmp_path / "audit.head")[0] == 3
+    rows = trail.events(limit=None)
+    assert [r["question"] for r in rows] == ["質問2", "質問1", "質問0"]
+    assert trail.cited_documents(rows[0]["detail"]) == {7}
+    with pytest.raises(AccessDenied):
+        trail.events(access=AccessFilter(clearance=3))
+    assert [r["question"] for r in trail.events(access=AccessFilter(clearance=1, admin=True))] == [trail.HIDDEN] * 3
+    buf = io.StringIO()
+    assert trail.export_csv(buf) == 3 and buf.getvalue().splitlines()[0] == ",".join(trail.CSV_FIELDS)
+    cat.close()

@@ -107,3 +107,24 @@ def test_cli_user_add_list_and_as(tmp_path, capsys, monkeypatch):
     assert "（無効）" in capsys.readouterr().out
     assert main(["--home", home, "search", "粗大ごみ", "--as", "nobody", "--embedder", "fake"]) == 1
     assert "ユーザー「nobody」は登録されていません" in capsys.readouterr().err
+
+
+def test_accounts_binds_the_user_functions_to_one_catalog(cat):
+    from shirube.accounts import Accounts
+
+    acc = Accounts(cat)
+    assert acc.ROLES == users.ROLES and acc.ROLE_LABELS == users.ROLE_LABELS and acc.has_role("admin", "clerk")
+    u = acc.add("tanaka", "hitsuji-to-yagi", "clerk", 2, ["総務課"])
+    assert acc.user_dict(u)["role_label"] == "登録担当"
+    assert acc.get("tanaka").clearance == 2 and acc.get("suzuki") is None
+    assert [x.name for x in acc.list()] == ["tanaka"]
+    assert acc.authenticate("tanaka", "hitsuji-to-yagi").name == "tanaka"
+    acc.update("tanaka", clearance=3, departments=["人事課"])
+    assert acc.access_for("tanaka") == users.access_for(cat, "tanaka")
+    assert acc.access_for("tanaka").clearance == 3 and acc.access_for("tanaka").departments == {"人事課"}
+    acc.set_password("tanaka", "atarashii-aikotoba")
+    assert acc.authenticate("tanaka", "hitsuji-to-yagi") is None
+    acc.disable("tanaka")
+    assert acc.authenticate("tanaka", "atarashii-aikotoba") is None
+    with pytest.raises(AccessDenied, match="無効化されています"):
+        acc.access_for("tanaka")
