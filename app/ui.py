@@ -13,7 +13,7 @@ from typing import Iterator
 import streamlit as st
 
 from base.errors import (
-    AccessDenied, AnswerError, ConfigError, IndexError_, IngestError, MissingExtra, RetrievalError, ShirubeError,
+    AccessDenied, AnswerError, ConfigError, SearchIndexError, IngestError, MissingExtra, RetrievalError, ShirubeError,
 )
 
 log = logging.getLogger("shirube.app")
@@ -29,7 +29,7 @@ def message(exc: BaseException) -> str:
         return f"回答を作成できませんでした: {exc}"
     if isinstance(exc, RetrievalError):
         return f"検索できませんでした: {exc}"
-    if isinstance(exc, IndexError_):
+    if isinstance(exc, SearchIndexError):
         return f"索引に問題があります: {exc}"
     if isinstance(exc, IngestError):
         return f"取り込めませんでした: {exc.reason}"

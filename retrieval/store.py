@@ -26,7 +26,7 @@ from typing import Any
 
 from base.atomic import write_text_atomic
 from base.digest import sha256_file
-from base.errors import IndexError_
+from base.errors import SearchIndexError
 
 from .bm25 import BM25Index
 from .dense import DenseIndex
@@ -99,12 +99,12 @@ class IndexStore:
         try:
             manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
             if manifest.get("format") != FORMAT:
-                raise IndexError_(f"{path}: unknown index format {manifest.get('format')!r}")
+                raise SearchIndexError(f"{path}: unknown index format {manifest.get('format')!r}")
             dense = DenseIndex.load(path / "dense.faiss", manifest["dim"], manifest["index_type"], self.dense_device)
             bm25 = BM25Index.load(path, "bm25")
             ngram = BM25Index.load(path, "ngram")
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            raise IndexError_(f"index generation {name} is unreadable: {exc}") from exc
+            raise SearchIndexError(f"index generation {name} is unreadable: {exc}") from exc
         return Snapshot(name, path, dense, bm25, ngram, manifest)
 
     # -- writing -----------------------------------------------------------

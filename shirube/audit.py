@@ -23,7 +23,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 from typing import IO, Any, Iterable
@@ -34,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from indexer.catalog import AuditEvent, Catalog, Document
 from retrieval.access import AccessFilter
 
+from base.atomic import write_text_atomic
 from base.errors import AccessDenied
 
 GENESIS = "0" * 64
@@ -116,12 +116,7 @@ def _write_anchor(path: Path, event_id: int, digest: str) -> None:
         current = read_anchor(path)
         if current is not None and current[0] >= event_id:
             return
-        tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(f"{event_id} {digest}\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        write_text_atomic(path, f"{event_id} {digest}\n")
 
 
 def read_anchor(path: str | Path) -> tuple[int, str] | None:

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Row
 
-from base.errors import IndexError_
+from base.errors import SearchIndexError
 from indexer.catalog import ChunkRow, Document, Generation, SectionRow
 from indexer.manifest import tool_versions
 from indexer.process import process_document
@@ -94,7 +94,7 @@ class IndexBuilder:
         snap = self._home.store.load()
         emb = self._home.embedder
         if snap is not None and not full and snap.manifest.get("embedder") != emb.model_id:
-            raise IndexError_(
+            raise SearchIndexError(
                 f"the live index was built with {snap.manifest.get('embedder')!r} but the configured "
                 f"embedder is {emb.model_id!r}: run `shirube reindex --full`"
             )

@@ -9,18 +9,19 @@ passages to an answerer. Every search and ask is written to the audit log.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
-from typing import Any, Callable, Iterator, Protocol
+from dataclasses import dataclass, replace
+from typing import Any, Callable
 
 import numpy as np
 from sqlalchemy import select
 
 from base.errors import RetrievalError
 from indexer.catalog import ChunkRow, Document, SectionRow
+from jtext.terms import QueryTerms, analyse_query
 from model.answerer import Passage
 from model.records import Answer, Hit
 from retrieval.access import EVERYTHING, AccessFilter
-from retrieval.hybrid import FusionWeights, Ranked, rank
+from retrieval.hybrid import FusionWeights, Ranking, rank
 from retrieval.store import Snapshot
 
 from . import audit
@@ -31,12 +32,13 @@ AllowedKey = tuple[str, AclToken, Any]  # (generation, acl token, access key)
 _ALLOWED_CACHE_MAX = 256
 
 
-class RankedChunks(Protocol):
-    """What search needs of ``rank``'s result: ranked chunks, best first, and their count."""
+@dataclass(frozen=True)
+class SearchResult:
+    """One search: the analysed question (normalised text, lemmas, bigrams —
+    computed once, reused by the answerer and the verifier) and its hits."""
 
-    def __iter__(self) -> Iterator[Ranked]: ...
-
-    def __len__(self) -> int: ...
+    query: QueryTerms
+    hits: list[Hit]
 
 
 class Searcher:
@@ -86,7 +88,7 @@ class Searcher:
     ) -> list[Hit]:
         """Hybrid search inside ``access``; ``user`` names who asks (for the audit log)."""
         t0 = time.perf_counter()
-        hits = self.find(query, k, access=access, mode=mode, timings=timings)
+        hits = self.find(query, k, access=access, mode=mode, timings=timings).hits
         self._home.audit(user, "search", {
             "query": query, "mode": mode, "k": k, "generation": self.live_name(),
             "hits": [{"document_id": h.document_id, "chunk_id": h.chunk_id, "page": h.page, "article": h.article}
@@ -98,31 +100,29 @@ class Searcher:
     def find(
         self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
         timings: dict[str, float] | None = None,
-    ) -> list[Hit]:
+    ) -> SearchResult:
         """The top ``k`` hits, unaudited (``search`` and ``ask`` audit them)."""
         if not query or not query.strip():
             raise RetrievalError("検索語が空です")
+        terms = analyse_query(query)
         snap = self.snapshot()
         if mode in ("hybrid", "dense"):
             self.check_embedder(snap)
         k = k or self._home.settings.top_k
         for _attempt in range(2):
-            ranked = self._rank(snap, query, k * 2, mode=mode, access=access, timings=timings)
+            ranked = self._rank(snap, terms, k * 2, mode=mode, access=access, timings=timings)
             hits = self.resolve(ranked, access)
             # A writer switched generations and purged rows mid-query: ask the new one.
             if len(hits) == len(ranked) or self._home.store.current_name() in (None, snap.name):
                 break
             snap = self.snapshot()
-        return hits[:k]
+        return SearchResult(terms, hits[:k])
 
     def _rank(
-        self, snap: Snapshot, query: str, n: int, *, mode: str, access: AccessFilter,
+        self, snap: Snapshot, query: QueryTerms, n: int, *, mode: str, access: AccessFilter,
         timings: dict[str, float] | None,
-    ) -> RankedChunks:
-        """THE query analysis and ranking call: the one place a query meets the index.
-
-        Returns ``retrieval.hybrid.rank``'s result (ranked chunks, best first).
-        """
+    ) -> Ranking:
+        """The one place an (already analysed) query meets the index."""
         st = self._home.settings
         weights = FusionWeights(st.weight_bm25, st.weight_ngram, st.weight_dense, st.fusion, st.rrf_k)
         return rank(
@@ -139,7 +139,7 @@ class Searcher:
                 "設定を戻すか `shirube reindex --full` で索引を作り直してください。"
             )
 
-    def resolve(self, ranked: RankedChunks, access: AccessFilter) -> list[Hit]:
+    def resolve(self, ranked: Ranking, access: AccessFilter) -> list[Hit]:
         """Ranked chunk ids → hits, in rank order, dropping what the user may not see."""
         if not ranked:
             return []
@@ -169,6 +169,9 @@ class Searcher:
 
     # -- answering ---------------------------------------------------------------
     def passages(self, hits: list[Hit]) -> list[Passage]:
+        """Hits with their section's original text and offset map (to quote
+        exactly) and the chunk's lemma terms stored at ingest (so answering
+        never re-runs fugashi over a whole passage)."""
         if not hits:
             return []
         with self._home.catalog.session() as s:
@@ -176,7 +179,14 @@ class Searcher:
                 sec.id: sec
                 for sec in s.scalars(select(SectionRow).where(SectionRow.id.in_({h.section_id for h in hits})))
             }
-        return [Passage(h, secs[h.section_id].text_original, secs[h.section_id].offset_map) for h in hits if h.section_id in secs]
+            terms = dict(s.execute(
+                select(ChunkRow.id, ChunkRow.terms).where(ChunkRow.id.in_({h.chunk_id for h in hits}))
+            ).all())
+        return [
+            Passage(h, secs[h.section_id].text_original, secs[h.section_id].offset_map,
+                    frozenset(terms[h.chunk_id].split()) if h.chunk_id in terms else None)
+            for h in hits if h.section_id in secs
+        ]
 
     def answerer(self, name: str | None = None, **overrides: Any) -> Any:
         """The configured (or named) answerer, built once per name and reused."""
@@ -207,8 +217,11 @@ class Searcher:
         """
         t0 = time.perf_counter()
         generation = self.live_name()
-        hits = self.find(question, k=k, access=access)
-        ans = self.answerer(answerer, **answerer_overrides).answer(question, self.passages(hits), on_token=on_token)
+        found = self.find(question, k=k, access=access)
+        hits = found.hits
+        ans = self.answerer(answerer, **answerer_overrides).answer(
+            question, self.passages(hits), on_token=on_token, query=found.query
+        )
         ans = replace(ans, latency_s=time.perf_counter() - t0)
         self._home.audit(user, "ask", {
             "question": question, "answer": ans.text, "answered": ans.answered,

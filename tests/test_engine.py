@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from indexer.catalog import BatchFile, ChunkRow, Document, Generation
 from retrieval.access import AccessFilter
 from base.settings import Settings
 from shirube.engine import Shirube
-from base.errors import ConfigError, IndexError_, RetrievalError
+from base.errors import ConfigError, SearchIndexError, RetrievalError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -299,7 +298,7 @@ def test_embedder_change_requires_full_reindex(sh):
     with pytest.raises(RetrievalError, match="reindex --full"):
         other.search("固定資産税")  # a clear message, not a FAISS dimension assertion
     assert other.search("固定資産税", mode="bm25")  # lexical search does not need the model
-    with pytest.raises(IndexError_, match="reindex --full"):
+    with pytest.raises(SearchIndexError, match="reindex --full"):
         other.ingest_bytes([("leave.txt", LEAVE_TXT.encode())])
     assert other.reindex(full=True)
     assert other.status()["embedder"] == "other-fake"

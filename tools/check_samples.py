@@ -309,10 +309,10 @@ def main(argv: list[str] | None = None) -> int:
     # ---- summary
     print()
     print(f"documents : {len(docs)}  " + ", ".join(f"{k}={v}" for k, v in sorted(by_format.items())))
-    print(f"text enc. : " + ", ".join(f"{k}={v}" for k, v in sorted(encodings.items())))
+    print("text enc. : " + ", ".join(f"{k}={v}" for k, v in sorted(encodings.items())))
     print(f"questions : {len(records)}  answerable={stats['answerable']} "
           f"unanswerable={stats['unanswerable']}")
-    print(f"by format : " + ", ".join(f"{k[2:]}={v}" for k, v in sorted(stats.items())
+    print("by format : " + ", ".join(f"{k[2:]}={v}" for k, v in sorted(stats.items())
                                        if k.startswith("q_")))
     print(f"law       : {stats['law_questions']} questions, {stats['law_article_ge10']} on "
           f"articles >= 第十条, {stats['law_paragraph_or_item']} on a paragraph/item")

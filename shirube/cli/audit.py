@@ -12,13 +12,13 @@ from base.errors import ShirubeError
 
 
 def _engine(args: argparse.Namespace):
-    from .cli import _engine as engine
+    from . import _engine as engine
 
     return engine(args)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .cli import _print
+    from . import _print
 
     sh = _engine(args)
     trail = sh.audit_trail
@@ -47,14 +47,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_relabel(args: argparse.Namespace) -> int:
-    from .cli import _print
+    from . import _print
 
     sh = _engine(args)
     if args.label is None and args.department is None:
         raise ShirubeError("--label か --department を指定してください")
     access = None
     if args.as_user:
-        from .cli import _access
+        from . import _access
 
         access = _access(args, sh)
     info = sh.relabel_document(args.document_id, label=args.label, departments=args.department,

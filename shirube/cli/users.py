@@ -17,7 +17,7 @@ from base.errors import ConfigError
 
 def _engine(args: argparse.Namespace):
     """The engine of ``--home`` (settings only from the home and the environment: no overrides)."""
-    from .api import Shirube
+    from ..api import Shirube
 
     return Shirube.open(home=args.home)
 

@@ -46,7 +46,7 @@ def _print(obj: Any, as_json: bool, text: str) -> None:
 
 
 def _engine(args: argparse.Namespace):
-    from .api import Shirube
+    from ..api import Shirube
 
     overrides = {}
     if getattr(args, "embedder", None):
@@ -62,7 +62,7 @@ def _access(args: argparse.Namespace, sh=None):
     """The access filter of ``--as USER`` (clearance, departments) and/or ``--max-label``."""
     from dataclasses import replace
 
-    from .api import EVERYTHING, AccessFilter
+    from ..api import EVERYTHING, AccessFilter
 
     access = EVERYTHING
     if getattr(args, "as_user", None):
@@ -180,7 +180,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .api import evaluate, load_qa
+    from ..api import evaluate, load_qa
 
     sh = _engine(args)
     items = load_qa(args.qa)
@@ -226,7 +226,7 @@ def _grounding_line(a: dict) -> str:
 
 def _eval_answerers(args: argparse.Namespace, sh, items, access, bar) -> int:
     """``eval --answerers extractive,gguf``: the answer metrics of each answerer, side by side."""
-    from .api import evaluate_answerers
+    from ..api import evaluate_answerers
 
     names = [n.strip() for n in args.answerers.split(",") if n.strip()]
     bad = [n for n in names if n not in ANSWERERS]
@@ -327,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-PLUGINS = ("shirube.cli_users", "shirube.cli_models", "shirube.cli_audit")
+PLUGINS = ("shirube.cli.users", "shirube.cli.models", "shirube.cli.audit")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -15,7 +15,7 @@ from base.errors import ConfigError
 
 
 def _cli():
-    from . import cli
+    import shirube.cli as cli  # the package that registers this module: imported when called, not at load
 
     return cli
 
