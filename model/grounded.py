@@ -8,9 +8,9 @@ protocol:
 * the grounded prompt of :mod:`model.prompt` (numbered, fenced passages);
 * ``on_token`` streaming of *verified* text: tokens are buffered to the end
   of each sentence, the sentence is checked against the passages it cites
-  (:mod:`model.verify`) and only then passed on — removed or marked
-  「（根拠未確認）」 per ``verify_mode`` — so the UI never shows an unchecked
-  sentence;
+  (a :class:`~model.verify.Verifier`, lexical by default) and only then
+  passed on — removed or marked 「（根拠未確認）」 per ``verify_mode`` — so
+  the UI never shows an unchecked sentence;
 * a model that says the documents do not answer yields a refusal
   (``answered=False``);
 * when no sentence survives, or the backend fails or times out with
@@ -36,12 +36,12 @@ from .answerer import IdfFn, Passage, TokenCallback
 from .prompt import MAX_PASSAGE_CHARS, build_messages
 from .records import NOT_FOUND, Answer, Citation
 from .verify import (
+    LexicalVerifier,
     PassageIndex,
     SentenceCheck,
     SentenceTerms,
-    check_sentence,
+    Verifier,
     citation_precision,
-    index_passages,
     is_refusal,
     render,
     split_answer,
@@ -110,8 +110,11 @@ class GroundedAnswerer:
         temperature: float = 0.0,
         timeout_s: float = 120.0,
         max_passage_chars: int = MAX_PASSAGE_CHARS,
+        verifier: Verifier[Any] | None = None,
     ) -> None:
         self.fallback = fallback
+        # how each answer sentence is checked against its citations (model.verify)
+        self.verifier: Verifier[Any] = verifier if verifier is not None else LexicalVerifier()
         self.idf = idf
         self.verify_mode = verify_mode
         self.verify_threshold = verify_threshold
@@ -143,7 +146,7 @@ class GroundedAnswerer:
         t0 = time.perf_counter()
         if not passages:
             return self._refusal(question, passages, t0, {"reason": "no passages"}, on_token)
-        pidx = index_passages(passages)
+        pidx = self.verifier.index(passages)
         messages = build_messages(question, passages, max_chars=self.max_passage_chars)
         stream = SentenceStream()
         checks: list[SentenceCheck] = []
@@ -155,7 +158,7 @@ class GroundedAnswerer:
                 if is_refusal(body) and not cited:
                     refusal_seen[0] = True
                     continue
-                c = check_sentence(body, cited, pidx, threshold=self.verify_threshold, idf=self.idf)
+                c = self.verifier.check(body, cited, pidx, threshold=self.verify_threshold, idf=self.idf)
                 checks.append(c)
                 if on_token is None:
                     continue
@@ -203,7 +206,7 @@ class GroundedAnswerer:
         text = render(checks, self.verify_mode)
         meta["unsupported_sentences"] = len(checks) - len(supported)
         return Answer(
-            question, text, tuple(self._citations(checks, passages, pidx)), True,
+            question, text, tuple(self._citations(checks, passages)), True,
             tuple(p.hit for p in passages), self.name, self.model_id,
             len(supported) / len(checks), time.perf_counter() - t0, meta,
         )
@@ -215,10 +218,12 @@ class GroundedAnswerer:
         except Exception as exc:  # provenance must never break an answer
             return {"error": f"{type(exc).__name__}: {exc}"}
 
-    def _citations(
-        self, checks: Sequence[SentenceCheck], passages: Sequence[Passage], pidx: Sequence[PassageIndex]
-    ) -> list[Citation]:
-        """For each supporting passage, the passage sentence closest to the answer sentence."""
+    def _citations(self, checks: Sequence[SentenceCheck], passages: Sequence[Passage]) -> list[Citation]:
+        """For each supporting passage, the passage sentence closest to the answer sentence.
+
+        (The span is picked by lexical support whatever the verifier: it only
+        narrows a citation the verifier has already accepted.)
+        """
         out: list[Citation] = []
         seen: set[tuple[int, int]] = set()
         # each passage sentence is indexed once, however many answer sentences it supports

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, NamedTuple, Sequence
 
 from .records import NOT_FOUND
 
@@ -59,8 +59,15 @@ INJECTION = re.compile(
 REDACTED = "（文書中の指示文のため省略）"
 
 
-def redact_instructions(text: str) -> tuple[str, int]:
-    """Replace each sentence (or line) that carries an injected instruction; returns (text, count)."""
+class Redacted(NamedTuple):
+    """Text with injected instructions replaced, and how many sentences were replaced."""
+
+    text: str
+    removed: int
+
+
+def redact_instructions(text: str) -> Redacted:
+    """Replace each sentence (or line) that carries an injected instruction."""
     out, n = [], 0
     for piece in re.split(r"(?<=[。！？!?\n])", text):
         if INJECTION.search(piece):
@@ -68,7 +75,7 @@ def redact_instructions(text: str) -> tuple[str, int]:
             out.append(REDACTED + ("\n" if piece.endswith("\n") else ""))
         else:
             out.append(piece)
-    return "".join(out), n
+    return Redacted("".join(out), n)
 
 
 def fence_escape(text: str) -> str:
@@ -92,7 +99,7 @@ def format_passages(passages: Iterable[PromptPassage], max_chars: int = MAX_PASS
     blocks = []
     for p in passages:
         src = _attr(" ".join(x for x in (p.title, p.locator) if x))
-        body = fence_escape(_cut(redact_instructions(p.text.strip())[0], max_chars))
+        body = fence_escape(_cut(redact_instructions(p.text.strip()).text, max_chars))
         blocks.append(f'<資料 番号="{p.n}" 出典="{src}">\n{body}\n</資料>')
     return "\n".join(blocks)
 

@@ -28,13 +28,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Protocol, Sequence, TypeVar
 
 from jtext.terms import gram_terms, lemma_terms
 from jtext.sentences import split_sentences
 from jtext.numerals import article_to_arabic, era_to_western, kanji_to_int
 
-from .answerer import IdfFn
+from .answerer import IdfFn, Passage
 from .prompt import redact_instructions
 from .records import NOT_FOUND
 
@@ -153,7 +153,7 @@ def is_refusal(text: str) -> bool:
 # -- support ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class PassageIndex:
     """A passage prepared once per answer: canonical lemmas, bigrams, facts."""
 
@@ -267,11 +267,11 @@ def index_passages(passages: Sequence) -> list[PassageIndex]:
     out = []
     for p in passages:
         if isinstance(p, str):
-            out.append(PassageIndex.of(redact_instructions(p)[0]))
+            out.append(PassageIndex.of(redact_instructions(p).text))
         else:
             h = p.hit
             extra = " ".join(x for x in (h.title, h.heading, h.article) if x)
-            out.append(PassageIndex.of(redact_instructions(h.text)[0], extra))
+            out.append(PassageIndex.of(redact_instructions(h.text).text, extra))
     return out
 
 
@@ -281,6 +281,45 @@ def verify_text(
     """Check every sentence of ``text`` against the passages it cites (numbered from 1)."""
     idx = passages if passages and isinstance(passages[0], PassageIndex) else index_passages(passages)
     return [check_sentence(s, c, idx, threshold=threshold, idf=idf) for s, c in split_answer(text)]
+
+
+IndexT = TypeVar("IndexT")
+
+
+class Verifier(Protocol[IndexT]):
+    """Checks an answer sentence against the passages it cites.
+
+    :class:`~model.grounded.GroundedAnswerer` calls :meth:`index` once per
+    answer (passages numbered from 1 in the order given) and :meth:`check` for
+    every answer sentence; ``IndexT`` is whatever the verifier prepares per
+    passage (terms, vectors…). :class:`LexicalVerifier` is the default; an
+    embedding- or NLI-based one only has to provide these two methods.
+    """
+
+    def index(self, passages: Sequence[Passage]) -> Sequence[IndexT]: ...
+
+    def check(
+        self, sentence: str, cited: Sequence[int], index: Sequence[IndexT], *,
+        threshold: float, idf: IdfFn | None,
+    ) -> SentenceCheck: ...
+
+
+class LexicalVerifier:
+    """Lemma and bigram coverage plus exact numbers, dates and articles (the module docstring).
+
+    >>> v = LexicalVerifier()
+    >>> v.check("受付は9時からです。", [1], v.index(["受付は9時から17時までです。"])).supported   # doctest: +SKIP
+    True
+    """
+
+    def index(self, passages: Sequence[Passage | str]) -> list[PassageIndex]:
+        return index_passages(passages)
+
+    def check(
+        self, sentence: str, cited: Sequence[int], index: Sequence[PassageIndex], *,
+        threshold: float = 0.5, idf: IdfFn | None = None,
+    ) -> SentenceCheck:
+        return check_sentence(sentence, cited, index, threshold=threshold, idf=idf)
 
 
 def render(checks: Sequence[SentenceCheck], mode: str = "remove") -> str:

@@ -18,6 +18,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .contracts import Scored
+
 FORMAT_VERSION = 1
 
 
@@ -100,18 +102,18 @@ class BM25Index:
 
     def search(
         self, terms: Sequence[str], k: int, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> Scored:
         """Top-``k`` (ids, scores); ``allowed`` is a boolean row mask applied before ranking."""
         s = self.scores(terms)
         if allowed is not None:
             s = np.where(allowed, s, -np.inf)
         k = min(k, len(s))
         if k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return Scored(np.zeros(0, np.int64), np.zeros(0, np.float32))
         top = np.argpartition(-s, k - 1)[:k]
         top = top[np.argsort(-s[top], kind="stable")]
         top = top[s[top] > 0]
-        return self.ids[top], s[top]
+        return Scored(self.ids[top], s[top])
 
     def rows(self, chunk_ids: Iterable[int]) -> np.ndarray:
         return np.asarray([self._row_of[c] for c in chunk_ids if c in self._row_of], np.int64)

@@ -24,6 +24,8 @@ import numpy as np
 from base.settings import DENSE_DEVICES
 from base.errors import ConfigError, SearchIndexError, MissingExtra
 
+from .contracts import Scored
+
 DEVICES = DENSE_DEVICES
 _UNRESOLVED = object()
 
@@ -48,7 +50,7 @@ class _TorchExact:
         self.ids = ids
         self.matrix = torch.from_numpy(np.ascontiguousarray(vectors, np.float32)).to(device)
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Scored:
         torch = self.torch
         q = torch.from_numpy(np.ascontiguousarray(query.reshape(-1), np.float32)).to(self.device)
         with torch.no_grad():
@@ -58,10 +60,10 @@ class _TorchExact:
                 k = min(k, int(keep.sum()))
                 scores = scores.masked_fill(~keep, float("-inf"))
             if k <= 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+                return Scored(np.zeros(0, np.int64), np.zeros(0, np.float32))
             top = torch.topk(scores, k)
         rows = top.indices.cpu().numpy()
-        return self.ids[rows], top.values.cpu().numpy().astype(np.float32)
+        return Scored(self.ids[rows], top.values.cpu().numpy().astype(np.float32))
 
 
 def _faiss():
@@ -211,22 +213,22 @@ class DenseIndex:
 
     def search(
         self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> Scored:
         """Top-``k`` (ids, scores). ``allowed_ids`` restricts the search inside FAISS."""
         faiss = _faiss()
         n = len(self)
         if n == 0 or k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            return Scored(np.zeros(0, np.int64), np.zeros(0, np.float32))
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         k = min(k, n)
         exact = self._torch_searcher()
         if exact is not None:
             if allowed_ids is not None and len(allowed_ids) == 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+                return Scored(np.zeros(0, np.int64), np.zeros(0, np.float32))
             return exact.search(q, k, allowed_ids)
         if allowed_ids is not None:
             if len(allowed_ids) == 0:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+                return Scored(np.zeros(0, np.int64), np.zeros(0, np.float32))
             sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed_ids, dtype=np.int64))
             if self.kind == "hnsw":
                 params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(64, k))
@@ -241,7 +243,7 @@ class DenseIndex:
                 self.index.nprobe = max(8, self.index.nlist // 8)
             scores, ids = self._searcher().search(q, k)
         mask = ids[0] >= 0
-        return ids[0][mask].astype(np.int64), scores[0][mask].astype(np.float32)
+        return Scored(ids[0][mask].astype(np.int64), scores[0][mask].astype(np.float32))
 
     def save(self, path: Path) -> None:
         _faiss().write_index(self.index, str(path))

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Iterator, NamedTuple, Protocol
+from typing import Any, Iterator, Protocol
 
 import numpy as np
 
 from jtext.terms import QueryTerms, analyse_query
 
-from .store import Snapshot
+from .contracts import RankIndexes, Scored
 
 MODES = ("hybrid", "bm25", "ngram", "dense")
 
@@ -70,13 +70,6 @@ class Ranking:
         return self.items[i]
 
 
-class _Candidates(NamedTuple):
-    """One ranker's top candidates: chunk ids and their scores, best first."""
-
-    ids: np.ndarray
-    scores: np.ndarray
-
-
 def _zscore(x: np.ndarray) -> np.ndarray:
     """Standardise one ranker's scores over the candidate union.
 
@@ -91,7 +84,7 @@ def _zscore(x: np.ndarray) -> np.ndarray:
 
 
 def rank(
-    snap: Snapshot,
+    snap: RankIndexes,
     embedder: QueryEmbedder | None,
     query: str | QueryTerms,
     k: int,
@@ -102,7 +95,8 @@ def rank(
     allowed_ids: np.ndarray | None = None,
     timings: dict[str, float] | None = None,
 ) -> Ranking:
-    """Rank chunk ids of ``snap`` for ``query``; see the module docstring.
+    """Rank chunk ids of ``snap`` (a :class:`~retrieval.store.Snapshot`, or any
+    :class:`~retrieval.contracts.RankIndexes`) for ``query``; see the module docstring.
 
     ``query`` is the question as asked or already analysed
     (:func:`jtext.terms.analyse_query`); the result carries the analysis.
@@ -114,7 +108,7 @@ def rank(
     mask = None
     if allowed_ids is not None:
         mask = np.isin(snap.bm25.ids, allowed_ids)
-    lists: dict[str, _Candidates] = {}
+    lists: dict[str, Scored] = {}  # each ranker's top candidates
     full: dict[str, np.ndarray] = {}
     if mode in ("hybrid", "bm25"):
         full["bm25"] = snap.bm25.scores(qt.lemmas)
@@ -169,12 +163,12 @@ def rank(
     ))
 
 
-def _top(ids: np.ndarray, scores: np.ndarray, k: int, mask: np.ndarray | None) -> _Candidates:
+def _top(ids: np.ndarray, scores: np.ndarray, k: int, mask: np.ndarray | None) -> Scored:
     s = scores if mask is None else np.where(mask, scores, -np.inf)
     k = min(k, len(s))
     if k <= 0:
-        return _Candidates(np.zeros(0, np.int64), np.zeros(0, np.float32))
+        return Scored(np.zeros(0, np.int64), np.zeros(0, np.float32))
     top = np.argpartition(-s, k - 1)[:k]
     top = top[np.argsort(-s[top], kind="stable")]
     top = top[s[top] > 0]
-    return _Candidates(ids[top], s[top])
+    return Scored(ids[top], s[top])

@@ -35,9 +35,14 @@ _GEN = re.compile(r"^gen-(\d{6})$")
 FORMAT = "shirube-index/1"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Snapshot:
-    """One loaded, read-only generation."""
+    """One loaded, read-only generation.
+
+    Ranking reads it only through :class:`retrieval.contracts.RankIndexes`;
+    the fields stay the concrete FAISS/BM25 classes because building the
+    next generation and the answerers use more of them (``dim``, ``kind``, ``idf``).
+    """
 
     name: str
     path: Path

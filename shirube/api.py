@@ -20,13 +20,13 @@ from model.records import Answer, Citation, Hit
 from retrieval.access import EVERYTHING, AccessFilter
 
 from .accounts import ROLE_LABELS, ROLES, Accounts, AuditTrail, has_role, user_dict
-from .engine import BatchReport, FileResult, Shirube
+from .engine import BatchReport, FileResult, Original, Shirube
 from .evaluate import QAItem, evaluate, evaluate_answerers, load_qa
 from .manifests_view import manifest_visible
 
 __all__ = [
     # the engine and what it returns
-    "Shirube", "BatchReport", "FileResult", "Answer", "Citation", "Hit",
+    "Shirube", "BatchReport", "FileResult", "Original", "Answer", "Citation", "Hit",
     # who may see what
     "AccessFilter", "EVERYTHING",
     # users and the audit log (sh.accounts, sh.audit_trail)

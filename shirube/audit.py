@@ -25,7 +25,7 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, NamedTuple
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -114,15 +114,23 @@ def _write_anchor(path: Path, event_id: int, digest: str) -> None:
     with open(str(path) + ".lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         current = read_anchor(path)
-        if current is not None and current[0] >= event_id:
+        if current is not None and current.event_id >= event_id:
             return
         write_text_atomic(path, f"{event_id} {digest}\n")
 
 
-def read_anchor(path: str | Path) -> tuple[int, str] | None:
+class Anchor(NamedTuple):
+    """The newest audit row written: its id and chain hash (the ``audit.head`` file)."""
+
+    event_id: int
+    digest: str
+
+
+def read_anchor(path: str | Path) -> Anchor | None:
+    """The anchor kept in ``path``; None when missing or unreadable."""
     try:
         raw = Path(path).read_text(encoding="utf-8").split()
-        return int(raw[0]), raw[1]
+        return Anchor(int(raw[0]), raw[1])
     except (OSError, ValueError, IndexError):
         return None
 
@@ -273,4 +281,4 @@ def citations_detail(citations: Iterable[Any], generation: str | None) -> list[d
     return out
 
 
-__all__ = ["record", "verify", "events", "export_csv", "read_anchor", "chain_hash", "GENESIS", "citations_detail"]
+__all__ = ["record", "verify", "events", "export_csv", "Anchor", "read_anchor", "chain_hash", "GENESIS", "citations_detail"]

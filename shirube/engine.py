@@ -23,23 +23,22 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from base.settings import Settings
 from indexer.catalog import Catalog
 from indexer.sandbox import ParseSandbox
-from indexer.types import LoadedDocument
 from model.answerer import Passage
 from model.embedders import Embedder
 from model.records import Answer, Hit
 from retrieval.access import EVERYTHING, AccessFilter
 from retrieval.store import IndexStore, Snapshot
 
-from .home import Home
+from .home import FileLoader, Home
 from .index_build import IndexBuilder, Progress, no_progress
 from .ingest import BatchReport, FileResult, Ingester, Item, iter_files
-from .library import Library
+from .library import Library, Original
 from .search import Searcher
 
 if TYPE_CHECKING:
     from .accounts import Accounts, AuditTrail
 
-__all__ = ["BatchReport", "FileResult", "Progress", "Shirube", "iter_files"]
+__all__ = ["BatchReport", "FileResult", "Original", "Progress", "Shirube", "iter_files"]
 
 class Shirube:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
@@ -143,7 +142,7 @@ class Shirube:
         license: str = "",
         by: str | None = None,
         progress: Progress = no_progress,
-        loader: Callable[[bytes, str], LoadedDocument] | None = None,
+        loader: FileLoader | None = None,
         access: AccessFilter = EVERYTHING,
     ) -> BatchReport:
         """(source, read, size) items as one batch; ``loader`` replaces the parser."""
@@ -228,6 +227,6 @@ class Shirube:
         """Trace a chunk back to its document, batch and manifest entry."""
         return self._library.chunk_provenance(chunk_id, access)
 
-    def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> tuple[str, bytes] | None:
-        """(file name, original bytes) of a document the user may see; None when not kept."""
+    def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> Original | None:
+        """The file name and original bytes of a document the user may see; None when not kept."""
         return self._library.original(document_id, access)

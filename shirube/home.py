@@ -27,6 +27,10 @@ from retrieval.store import IndexStore
 
 from . import audit
 
+# One whole file, limits already bound: (bytes, the user's file name) -> LoadedDocument.
+# load_bytes in this process, or the same in the ParseSandbox worker.
+FileLoader = Callable[[bytes, str], LoadedDocument]
+
 ACL_VERSION = "acl.version"  # its stat changes whenever labels/departments change
 AUDIT_HEAD = "audit.head"
 WRITE_LOCK = ".write.lock"
@@ -73,7 +77,7 @@ class Home:
         return self._embedder is not None
 
     # -- trust: parsing sandbox, write lock, audit log, access-control version
-    def loader(self, limits: LoadLimits) -> Callable[[bytes, str], LoadedDocument]:
+    def loader(self, limits: LoadLimits) -> FileLoader:
         """Parse in the worker process (time/memory limits) unless switched off."""
         if not self.settings.parse_in_subprocess:
             return lambda data, name: load_bytes(data, name, limits)

@@ -9,7 +9,6 @@ catalog rows the old generation still cited.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import time
 from typing import Any, Callable, Sequence
 
@@ -249,12 +248,5 @@ def _embed_into(dense: DenseIndex, emb: Embedder, texts: list[str], ids: np.ndar
         progress("embed", done[0], len(texts))
 
     progress("embed", 0, len(texts))
-    vecs = emb.embed_passages(texts, progress=tick) if _accepts_progress(emb) else emb.embed_passages(texts)
+    vecs = emb.embed_passages(texts, progress=tick)
     dense.add(ids, vecs)
-
-
-def _accepts_progress(emb: Embedder) -> bool:
-    try:
-        return "progress" in inspect.signature(emb.embed_passages).parameters
-    except (TypeError, ValueError):
-        return False

@@ -26,12 +26,11 @@ from indexer.sandbox import limits_from_settings
 from indexer.types import LoadedDocument
 from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 
-from .home import Home
+from .home import FileLoader, Home
 from .index_build import IndexBuilder, Progress, no_progress
 from .rows import add_sections
 
 Item = tuple[str, Callable[[], bytes], int | None]  # (source name, read the bytes, size if known)
-Loader = Callable[[bytes, str], LoadedDocument]
 
 
 @dataclass
@@ -83,7 +82,7 @@ class BatchTerms:
     departments: list[str]
     license: str
     by: str
-    load: Loader
+    load: FileLoader
     limits: LoadLimits
     access: AccessFilter
 
@@ -148,7 +147,7 @@ class Ingester:
         license: str = "",
         by: str | None = None,
         progress: Progress = no_progress,
-        loader: Loader | None = None,
+        loader: FileLoader | None = None,
         access: AccessFilter = EVERYTHING,
     ) -> BatchReport:
         """Ingest ``items`` as one batch under the write lock, then sync the index.

@@ -5,7 +5,7 @@ and deletion. Every read goes through the one visibility rule (rows.visible)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from sqlalchemy import select
 
@@ -18,6 +18,13 @@ from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 from .home import Home
 from .index_build import IndexBuilder
 from .rows import document_dict, visible
+
+
+class Original(NamedTuple):
+    """A kept source file: the user's file name and its bytes as uploaded."""
+
+    name: str
+    data: bytes
 
 
 class Library:
@@ -104,11 +111,11 @@ class Library:
                     "batch_id": d.batch_id, "manifest": manifest,
                     "page": c.section.page, "article": c.section.article, "start": c.start, "end": c.end}
 
-    def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> tuple[str, bytes] | None:
-        """(file name, original bytes) of a document the user may see; None when not kept."""
+    def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> Original | None:
+        """The file name and original bytes of a document the user may see; None when not kept."""
         doc = self.document(document_id, access)
         path = originals.find(self._home.originals_dir, doc["sha256"])
-        return (doc["source"], path.read_bytes()) if path is not None else None
+        return Original(doc["source"], path.read_bytes()) if path is not None else None
 
     # -- administration ------------------------------------------------------------
     def relabel_document(

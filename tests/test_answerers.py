@@ -10,7 +10,7 @@ from model.extractive import ExtractiveAnswerer
 from model.grounded import Generation, SentenceStream
 from model.records import NOT_FOUND
 from model.registry import make_answerer
-from model.verify import UNVERIFIED_MARK
+from model.verify import UNVERIFIED_MARK, LexicalVerifier, SentenceCheck
 from base.settings import Settings
 from base.errors import AnswerError, ConfigError
 
@@ -41,6 +41,41 @@ def test_unsupported_sentences_removed_and_stream_is_verified() -> None:
     assert [x["reason"] for x in v] == ["ok", "fact-mismatch", "low-overlap"]
     assert ans.meta["unsupported_sentences"] == 2 and ans.meta["citation_precision"] == pytest.approx(1 / 3)
     assert ans.meta["completion_tokens"] > 0 and "provenance" in ans.meta
+
+
+class _CountingVerifier(LexicalVerifier):
+    def __init__(self) -> None:
+        self.indexed = 0
+        self.checked: list[str] = []
+
+    def index(self, passages):
+        self.indexed += 1
+        return super().index(passages)
+
+    def check(self, sentence, cited, index, *, threshold, idf):
+        self.checked.append(sentence)
+        return super().check(sentence, cited, index, threshold=threshold, idf=idf)
+
+
+class _DoubtingVerifier:
+    """Supports nothing: a stand-in for a stricter (embedding or NLI) verifier."""
+
+    def index(self, passages):
+        return list(passages)
+
+    def check(self, sentence, cited, index, *, threshold, idf):
+        return SentenceCheck(sentence, tuple(cited), (), 0.0, (), "low-overlap")
+
+
+def test_verifier_is_pluggable() -> None:
+    counting = _CountingVerifier()
+    ans = ScriptedAnswerer(GOOD + BAD + OFF, fallback=extractive(), verifier=counting).answer("部分休業は何時間までですか", P)
+    plain = ScriptedAnswerer(GOOD + BAD + OFF, fallback=extractive()).answer("部分休業は何時間までですか", P)
+    assert isinstance(ScriptedAnswerer("").verifier, LexicalVerifier)
+    assert counting.indexed == 1 and len(counting.checked) == 3
+    assert (ans.text, ans.citations) == (plain.text, plain.citations)
+    doubted = ScriptedAnswerer(GOOD, fallback=extractive(), verifier=_DoubtingVerifier()).answer("部分休業は何時間までですか", P)
+    assert doubted.meta["fallback"] == "extractive"
 
 
 def test_mark_mode_keeps_unsupported_sentences_marked() -> None:

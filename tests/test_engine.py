@@ -304,6 +304,14 @@ def test_embedder_change_requires_full_reindex(sh):
     assert other.status()["embedder"] == "other-fake"
 
 
+def test_embed_progress_counts_up_to_the_total(tmp_path):
+    sh = _open(tmp_path)
+    events: list[tuple[str, int, int]] = []
+    sh.ingest_bytes([("leave.txt", LEAVE_TXT.encode())], progress=lambda *e: events.append(e))
+    embed = [e for e in events if e[0] == "embed"]
+    assert embed[0][1] == 0 and embed[-1][1] == embed[-1][2] > 0
+
+
 class _OtherFake:
     model_id = "other-fake"
     dim = 8
@@ -311,8 +319,10 @@ class _OtherFake:
     def embed_queries(self, texts):
         return self.embed_passages(texts)
 
-    def embed_passages(self, texts):
+    def embed_passages(self, texts, progress=None):
         v = np.ones((len(texts), self.dim), np.float32)
+        if progress is not None:
+            progress(len(texts))
         return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 

@@ -3,9 +3,15 @@ import json
 import numpy as np
 import pytest
 
+from types import SimpleNamespace
+
 from jtext.morph import content_terms
+from jtext.terms import gram_terms, lemma_terms
+from model.embedders import FakeEmbedder
 from retrieval.bm25 import BM25Index
+from retrieval.contracts import Scored
 from retrieval.dense import DenseIndex
+from retrieval.hybrid import rank
 from retrieval.store import IndexStore
 from base.settings import Settings
 from base.errors import ConfigError
@@ -74,6 +80,57 @@ def test_dense_add_remove_filter_persist(tmp_path, kind):
     again = DenseIndex.load(tmp_path / "x.faiss", 16, kind)
     assert len(again) == 199
     np.testing.assert_allclose(again.vectors_for([1008])[0], v[8], atol=1e-5)
+
+
+def test_searches_return_scored_records():
+    idx = BM25Index.build([10, 20, 30], [content_terms(d) for d in DOCS[:3]])
+    hit = idx.search(content_terms("固定資産税"), k=2)
+    assert isinstance(hit, Scored) and hit.ids.tolist()[0] == 10 and hit.scores[0] > 0
+    v = _vectors(5)
+    d = DenseIndex.create(16)
+    d.add(np.arange(5), v)
+    near = d.search(v[3], 1)
+    assert isinstance(near, Scored) and near.ids.tolist() == [3]
+    assert isinstance(d.search(v[3], 0), Scored)
+
+
+class _ListVectors:
+    """A dense backend with only what ranking needs (len, search, vectors_for): pgvector's way in."""
+
+    def __init__(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.ids, self.vectors = ids, vectors
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, query, k, allowed_ids=None) -> Scored:
+        s = self.vectors @ query
+        keep = np.ones(len(self.ids), bool) if allowed_ids is None else np.isin(self.ids, allowed_ids)
+        order = np.asarray([i for i in np.argsort(-s, kind="stable") if keep[i]][:k], np.int64)
+        return Scored(self.ids[order], s[order])
+
+    def vectors_for(self, ids):
+        row = {int(c): i for i, c in enumerate(self.ids)}
+        return np.stack([self.vectors[row[c]] for c in ids])
+
+
+def test_rank_reads_indexes_only_through_the_contracts():
+    emb = FakeEmbedder()
+    ids = np.arange(100, 100 + len(DOCS), dtype=np.int64)
+    vecs = emb.embed_passages(DOCS)
+    faiss_dense = DenseIndex.create(emb.dim)
+    faiss_dense.add(ids, vecs)
+    lexical = {
+        "bm25": BM25Index.build(ids.tolist(), [lemma_terms(d) for d in DOCS]),
+        "ngram": BM25Index.build(ids.tolist(), [gram_terms(d) for d in DOCS]),
+    }
+    for question, allowed in (("育児休業の延長", None), ("避難所の運営", np.array([100, 103, 104]))):
+        got = [
+            rank(SimpleNamespace(dense=dense, **lexical), emb, question, 3, allowed_ids=allowed)
+            for dense in (faiss_dense, _ListVectors(ids, vecs))
+        ]
+        assert [r.chunk_id for r in got[0]] == [r.chunk_id for r in got[1]] != []
+        assert [r.score for r in got[0]] == pytest.approx([r.score for r in got[1]], abs=1e-5)
 
 
 def _write_gen(store, n):

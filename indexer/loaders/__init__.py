@@ -12,10 +12,9 @@ Japanese reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from indexer.loaders._common import LoadLimits, sanitize_name
+from indexer.loaders._common import LoadLimits, Loader, sanitize_name
 from indexer.loaders.egov import load_egov
 from indexer.loaders.html import load_html
 from indexer.loaders.markdown import load_markdown
@@ -25,7 +24,7 @@ from indexer.sniff import sniff
 from indexer.types import LoadedDocument
 from base.errors import LoaderError
 
-__all__ = ["LoadLimits", "load_bytes", "load_path", "sanitize_name"]
+__all__ = ["LoadLimits", "Loader", "load_bytes", "load_path", "sanitize_name"]
 
 _MB = 1_000_000
 
@@ -67,7 +66,7 @@ def _check_size(source: str, size: int, limits: LoadLimits) -> None:
         )
 
 
-_LOADERS: dict[str, Callable[[bytes, str, LoadLimits], LoadedDocument]] = {
+_LOADERS: dict[str, Loader] = {
     "pdf": load_pdf,
     "egov_xml": load_egov,
     "html": load_html,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Protocol
 
-from indexer.types import Section
+from indexer.types import LoadedDocument, Section
 from base.errors import LoaderError
 
 TITLE_MAX_CHARS = 80
@@ -41,6 +42,18 @@ class LoadLimits:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"LoadLimits.{name} must be a positive integer (got {value!r})")
+
+
+class Loader(Protocol):
+    """One file kind's loader: bytes in, a :class:`LoadedDocument` out.
+
+    ``source`` is the sanitised file name; every failure a clerk can cause is
+    a :class:`LoaderError` with a short Japanese reason. ``load_pdf``,
+    ``load_egov``, ``load_html``, ``load_markdown`` and ``load_text`` are the
+    implementations; :func:`indexer.loaders.load_bytes` picks one by the sniffed kind.
+    """
+
+    def __call__(self, data: bytes, source: str, limits: LoadLimits, /) -> LoadedDocument: ...
 
 
 _SEPARATORS_RE = re.compile(r"[/\\]")
