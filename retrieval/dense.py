@@ -16,6 +16,7 @@ keeps FAISS on the CPU.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,44 @@ def _cuda_torch():
 
 
 class _TorchExact:
-    """Exact inner-product search as one matrix product on a torch device."""
+    """Exact inner-product search as one matrix product on a torch device.
+
+    Every real query is filtered (clearance, department), so the allowed-id
+    mask is built once per allowed set *on the device* (``torch.isin``) and
+    reused: the engine caches one allowed-id array per (generation, access
+    list, filter), so consecutive queries of a user pass the same array.
+    Building the mask on the host with ``np.isin`` for every query made a
+    filtered search 24–36× slower than an unfiltered one on an H200.
+    """
+
+    _MASKS = 8  # allowed sets kept on the device (a few users/filters at once)
 
     def __init__(self, ids: np.ndarray, vectors: np.ndarray, torch, device: str) -> None:
         self.torch = torch
         self.device = device
         self.ids = ids
         self.matrix = torch.from_numpy(np.ascontiguousarray(vectors, np.float32)).to(device)
+        self._ids_dev = torch.from_numpy(np.ascontiguousarray(ids, np.int64)).to(device)
+        # id(allowed) -> (weak reference to that array, its mask, its count of allowed rows)
+        self._masks: dict[int, tuple[Any, Any, int]] = {}
+
+    def mask(self, allowed: np.ndarray) -> tuple[Any, int]:
+        """(boolean row mask on the device, number of allowed rows) for ``allowed``."""
+        key = id(allowed)
+        hit = self._masks.get(key)
+        if hit is not None and hit[0]() is allowed:
+            return hit[1], hit[2]
+        torch = self.torch
+        want = torch.from_numpy(np.ascontiguousarray(allowed, np.int64)).to(self.device)
+        keep = torch.isin(self._ids_dev, want)
+        n = int(keep.sum())
+        if len(self._masks) >= self._MASKS:
+            self._masks.pop(next(iter(self._masks)))
+        try:
+            self._masks[key] = (weakref.ref(allowed), keep, n)
+        except TypeError:  # an object without weak references: not cached
+            pass
+        return keep, n
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> Scored:
         torch = self.torch
@@ -56,8 +88,8 @@ class _TorchExact:
         with torch.no_grad():
             scores = self.matrix @ q
             if allowed is not None:
-                keep = torch.from_numpy(np.isin(self.ids, allowed)).to(self.device)
-                k = min(k, int(keep.sum()))
+                keep, n_allowed = self.mask(allowed)
+                k = min(k, n_allowed)
                 scores = scores.masked_fill(~keep, float("-inf"))
             if k <= 0:
                 return Scored(np.zeros(0, np.int64), np.zeros(0, np.float32))

@@ -203,6 +203,30 @@ def test_torch_exact_search_matches_faiss_flat(tmp_path):
         DenseIndex.create(32, "flat", device="gpu0")
 
 
+def test_torch_exact_builds_each_allowed_mask_once(monkeypatch):
+    """A user's filtered queries reuse one device mask per allowed-id array
+    (the engine passes the same cached array); another array gets its own."""
+    torch = pytest.importorskip("torch")
+    vecs = _vectors(200, dim=16, seed=4)
+    ids = np.arange(500, 700, dtype=np.int64)
+    cpu = DenseIndex.create(16, "flat", device="cpu")
+    cpu.add(ids, vecs)
+    tor = DenseIndex(cpu.index, 16, "flat", device="torch")
+    allowed = ids[::2].copy()
+    tor.search(vecs[0], 5, allowed)
+    built = []
+    real_isin = torch.isin
+    monkeypatch.setattr(torch, "isin", lambda *a: built.append(1) or real_isin(*a))
+    for q in vecs[:5]:
+        got = tor.search(q, 5, allowed)[0]
+        assert set(got.tolist()) <= set(allowed.tolist())
+    assert built == []  # reused the mask built by the first query
+    other = ids[1::2].copy()
+    got = tor.search(vecs[1], 5, other)[0]
+    assert built == [1] and set(got.tolist()) <= set(other.tolist())
+    assert cpu.search(vecs[1], 5, other)[0].tolist() == got.tolist()
+
+
 @pytest.mark.gpu
 def test_auto_device_searches_on_cuda_without_faiss_gpu():
     torch = pytest.importorskip("torch")
