@@ -85,6 +85,7 @@ class Answer:
     grounding: float  # evidence strength in [0, 1]
     latency_s: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    searched: str | None = None  # the question actually searched, when it differs from ``question`` (a follow-up)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +99,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [h.to_dict() for h in self.passages],
             "meta": self.meta,
+            "searched": self.searched,
         }
 
     def as_memo(self) -> str:

@@ -18,7 +18,7 @@ services that do the work and keeps the public API in one place:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from base.settings import Settings
 from indexer.catalog import Catalog
@@ -196,16 +196,19 @@ class Shirube:
         return self._searcher.answerer(name, **overrides)
 
     def ask(
-        self, question: str, *, access: AccessFilter = EVERYTHING, answerer: str | None = None,
-        k: int | None = None, on_token: Callable[[str], None] | None = None, user: str | None = None,
-        **answerer_overrides: Any,
+        self, question: str, *, history: Sequence[str] | None = None, access: AccessFilter = EVERYTHING,
+        answerer: str | None = None, k: int | None = None, on_token: Callable[[str], None] | None = None,
+        user: str | None = None, **answerer_overrides: Any,
     ) -> Answer:
         """Retrieve (inside the user's access filter) and answer with citations.
 
-        ``on_token`` streams the answer text as it is produced.
+        ``history``: the conversation's previous questions, oldest first; an elliptical
+        follow-up (「その場合、給与は？」) is searched with their topic and the answer's
+        ``searched`` says what was searched. ``on_token`` streams the answer text.
         """
         return self._searcher.ask(
-            question, access=access, answerer=answerer, k=k, on_token=on_token, user=user, **answerer_overrides
+            question, history=history, access=access, answerer=answerer, k=k, on_token=on_token, user=user,
+            **answerer_overrides,
         )
 
     # -- reading -------------------------------------------------------------

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from sqlalchemy import select
 
 from base.errors import RetrievalError
 from indexer.catalog import ChunkRow, Document, SectionRow
+from jtext.followup import resolve_followup
 from jtext.terms import QueryTerms, analyse_query
 from model.answerer import Passage
 from model.records import Answer, Hit
@@ -207,24 +208,28 @@ class Searcher:
         return built
 
     def ask(
-        self, question: str, *, access: AccessFilter = EVERYTHING, answerer: str | None = None,
-        k: int | None = None, on_token: Callable[[str], None] | None = None, user: str | None = None,
-        **answerer_overrides: Any,
+        self, question: str, *, history: Sequence[str] | None = None, access: AccessFilter = EVERYTHING,
+        answerer: str | None = None, k: int | None = None, on_token: Callable[[str], None] | None = None,
+        user: str | None = None, **answerer_overrides: Any,
     ) -> Answer:
         """Retrieve (inside the user's access filter) and answer with citations.
 
-        ``on_token`` streams the answer text as it is produced.
+        ``history`` (previous questions, oldest first) turns an elliptical follow-up into
+        the question searched and answered (``Answer.searched``); ``on_token`` streams
+        the answer text as it is produced.
         """
         t0 = time.perf_counter()
         generation = self.live_name()
-        found = self.find(question, k=k, access=access)
+        searched = resolve_followup(question, history) if history else question
+        found = self.find(searched, k=k, access=access)
         hits = found.hits
         ans = self.answerer(answerer, **answerer_overrides).answer(
-            question, self.passages(hits), on_token=on_token, query=found.query
+            searched, self.passages(hits), on_token=on_token, query=found.query
         )
-        ans = replace(ans, latency_s=time.perf_counter() - t0)
+        ans = replace(ans, question=question, searched=searched if searched != question else None,
+                      latency_s=time.perf_counter() - t0)
         self._home.audit(user, "ask", {
-            "question": question, "answer": ans.text, "answered": ans.answered,
+            "question": question, "searched": ans.searched, "answer": ans.text, "answered": ans.answered,
             "citations": audit.citations_detail(ans.citations, generation),
             "passages": [{"document_id": h.document_id, "chunk_id": h.chunk_id} for h in hits],
             "answerer": ans.answerer, "model_id": ans.model_id, "generation": generation,

@@ -127,3 +127,55 @@ def test_installed_entry_point_runs(home):
                          capture_output=True, text=True, timeout=120)
     report = json.loads(bad.stdout)
     assert report["files"][0]["result"] == "error" and "読めません" in report["files"][0]["reason"]
+
+
+# -- follow-up questions ---------------------------------------------------------------
+PARTIAL, PARTIAL_PAY = "部分休業は1日何時間までですか", "その場合、給与はどうなりますか"
+JUMINHYO, JUMINHYO_PROXY = "住民票の写しの交付手数料はいくらですか", "代理人が請求する場合は何が必要ですか"
+
+
+def test_follow_up_is_searched_with_the_previous_topic(sh, home):
+    alone = sh.ask(PARTIAL_PAY)  # without the conversation: the topic is lost
+    assert alone.searched is None
+    ans = sh.ask(PARTIAL_PAY, history=[PARTIAL], user="followup-test")
+    assert ans.question == PARTIAL_PAY and ans.searched == "部分休業の場合、給与はどうなりますか"
+    assert ans.answered and ans.citations[0].source == "ikuji_kyugyo_kitei.pdf"
+    assert "給与" in ans.text and "減額" in ans.text
+    assert ans.to_dict()["searched"] == ans.searched and ans.to_dict()["question"] == PARTIAL_PAY
+
+    proxy = sh.ask(JUMINHYO_PROXY, history=[JUMINHYO])
+    assert proxy.searched and "住民票の写し" in proxy.searched
+    assert proxy.answered and proxy.citations[0].source == "juminhyo_utsushi_kofu.txt"
+
+    # a self-contained question is not rewritten
+    own = sh.ask("粗大ごみとして出すのは一辺が何センチを超えるものですか", history=[PARTIAL])
+    assert own.searched is None and own.citations[0].source == "gomi_bunbetsu_sjis.txt"
+
+    row = next(e for e in sh.audit_trail.events(limit=50) if e["user"] == "followup-test" and e["action"] == "ask")
+    assert row["question"] == PARTIAL_PAY and row["detail"]["searched"] == ans.searched
+
+
+def test_cli_follow_up_and_context(home, capsys):
+    base = ["--home", str(home), "ask"]
+    assert cli_main(base + [PARTIAL]) == 0
+    capsys.readouterr()
+    assert cli_main(base + [PARTIAL_PAY, "--follow-up"]) == 0
+    out = capsys.readouterr().out
+    assert "検索した質問: 部分休業の場合、給与はどうなりますか" in out
+    assert "ikuji_kyugyo_kitei.pdf" in out.split("出典:", 1)[1].split("\n", 2)[1]
+    # a chain of follow-ups keeps the topic (the session holds the searched questions)
+    session = json.loads((home / "session" / "last_questions.json").read_text(encoding="utf-8"))
+    from shirube.cli.conversation import who
+
+    assert session["users"][who(None)][-2:] == [PARTIAL, "部分休業の場合、給与はどうなりますか"]
+    assert cli_main(base + ["期限は？", "--follow-up", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["searched"] == "部分休業の期限は？"
+    # --context gives the conversation explicitly; a plain ask starts a new one
+    assert cli_main(base + [JUMINHYO_PROXY, "--context", JUMINHYO, "--json"]) == 0
+    ans = json.loads(capsys.readouterr().out)
+    assert ans["question"] == JUMINHYO_PROXY and "住民票の写し" in ans["searched"]
+    assert ans["citations"][0]["source"] == "juminhyo_utsushi_kofu.txt"
+    assert cli_main(base + ["粗大ごみとして出すのは一辺が何センチを超えるものですか", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["searched"] is None
+    assert cli_main(base + ["費用は？", "--follow-up", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["searched"] == "粗大ごみの費用は？"

@@ -131,8 +131,12 @@ def format_answer(ans) -> str:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from . import conversation
+
     sh = _engine(args)
     access = _access(args, sh)
+    home, who = sh.settings.home, conversation.who(_acting_user(args))
+    history = [*(conversation.last_questions(home, who) if args.follow_up else []), *(args.context or [])]
     stream = not args.json and sys.stdout.isatty()
     if stream:
         print(f"質問: {args.question}", flush=True)
@@ -140,14 +144,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     def on_token(piece: str) -> None:
         print(piece, end="", flush=True)
 
-    ans = sh.ask(args.question, access=access, answerer=args.answerer, k=args.k,
+    ans = sh.ask(args.question, history=history or None, access=access, answerer=args.answerer, k=args.k,
                  on_token=on_token if stream else None, user=_acting_user(args))
+    conversation.remember(home, who, ans.searched or args.question, history=history if args.follow_up else ())
+    searched = f"検索した質問: {ans.searched}\n" if ans.searched else ""
     if stream:
         print("\n")
         body = format_answer(ans).split("\n", 1)[1] if ans.answered else format_answer(ans)
-        print(body)
+        print((searched + body) if searched else body)
     else:
-        _print(ans.to_dict(), args.json, f"質問: {args.question}\n{format_answer(ans)}")
+        _print(ans.to_dict(), args.json, f"質問: {args.question}\n{searched}{format_answer(ans)}")
     return 0
 
 
@@ -296,6 +302,10 @@ def build_parser() -> argparse.ArgumentParser:
             sp.add_argument("--answerer", default=None, choices=ANSWERERS)
             sp.add_argument("--model", help="model file/directory for gguf or transformers answerers")
             sp.add_argument("--adapter", help="LoRA adapter directory for the transformers answerer")
+            sp.add_argument("--follow-up", action="store_true",
+                            help="a follow-up to the last question asked in this home (per --as / OS user)")
+            sp.add_argument("--context", action="append", metavar="QUESTION",
+                            help="an earlier question of the conversation, oldest first (repeatable)")
 
     add("status", cmd_status, "documents, chunks, index generation, models, disk")
     sp = add("reindex", cmd_reindex, "bring the index up to date (--full: new generation from scratch)")

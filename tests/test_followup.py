@@ -1,0 +1,100 @@
+"""Follow-up questions (jtext/followup.py): which questions depend on the previous
+ones, and the question searched for them — real Japanese examples, exact output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jtext.followup import resolve_followup, topic
+from shirube.evaluate import load_qa
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PARTIAL = "部分休業は1日何時間までですか"
+JUMINHYO = "住民票の写しの交付手数料はいくらですか"
+JOHO = "情報公開請求はどこに提出しますか"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    (PARTIAL, "部分休業"),
+    (JUMINHYO, "住民票の写し"),  # the aspect asked (交付手数料) is not the topic
+    (JOHO, "情報公開請求"),
+    ("職員が部分休業を取る場合、1日に最大で何時間まで認められますか", "部分休業"),
+    ("固定資産税の納税義務者は誰ですか", "固定資産税"),
+    ("マイナンバーカードの受け取りに必要なものは何ですか", "マイナンバーカード"),
+    ("育児休業は最長でいつまで延長できますか", "育児休業"),
+    ("期限は？", None),
+    ("代理人が請求する場合は何が必要ですか", None),
+    ("それはいつまでですか", None),
+])
+def test_topic(question, expected):
+    assert topic(question) == expected
+
+
+@pytest.mark.parametrize(("previous", "question", "searched"), [
+    # anaphora: その/この/上記の + noun, それ, 同じ — replaced by the topic
+    (PARTIAL, "その場合、給与はどうなりますか", "部分休業の場合、給与はどうなりますか"),
+    ("職員が部分休業を取る場合、1日に最大で何時間まで認められますか", "上記の場合、給与は減額されますか",
+     "部分休業の場合、給与は減額されますか"),
+    (JOHO, "それはいつまでに決定されますか", "情報公開請求はいつまでに決定されますか"),
+    (JUMINHYO, "同じ手続きで代理人も申請できますか", "住民票の写しと同じ手続きで代理人も申請できますか"),
+    (JOHO, "その決定に不服がある場合は？", "情報公開請求の決定に不服がある場合は？"),
+    # no topic of its own: the previous topic is added
+    (JUMINHYO, "代理人が請求する場合は？", "住民票の写しについて、代理人が請求する場合は？"),
+    (JUMINHYO, "代理人が請求する場合は何が必要ですか", "住民票の写しについて、代理人が請求する場合は何が必要ですか"),
+    (JOHO, "郵送でもできますか", "情報公開請求について、郵送でもできますか"),
+    ("育児休業は最長でいつまで延長できますか", "延長するにはどうすればいいですか",
+     "育児休業について、延長するにはどうすればいいですか"),
+    # very short 「…は？」 questions: the aspect of the topic
+    (JUMINHYO, "期限は？", "住民票の写しの期限は？"),
+    (PARTIAL, "給与はどうなりますか", "部分休業の給与はどうなりますか"),
+    (JUMINHYO, "じゃあ費用は?", "住民票の写しの費用は?"),
+    ("固定資産税の納税義務者は誰ですか", "じゃあ納期限は?", "固定資産税の納期限は?"),
+    # 「では、Xは？」: the same question about another topic
+    (JUMINHYO, "では、印鑑登録証明書は？", "印鑑登録証明書の交付手数料はいくらですか"),
+    (PARTIAL, "では育児短時間勤務はどうですか", "育児短時間勤務は1日何時間までですか"),
+    (PARTIAL, "それから、期限は？", "部分休業の期限は？"),
+    # self-contained: left as asked
+    (PARTIAL, "粗大ごみの大きさの基準は？", "粗大ごみの大きさの基準は？"),
+    ("本庁舎の市民課の休日窓口は何時まで受け付けていますか", "期限は？", "本庁舎の市民課の休日窓口の期限は？"),
+    (JUMINHYO, "マイナンバーカードの受け取りに必要なものは何ですか", "マイナンバーカードの受け取りに必要なものは何ですか"),
+    (PARTIAL, "育児休業は最長でいつまで延長できますか", "育児休業は最長でいつまで延長できますか"),
+    (JOHO, "では、情報公開請求の手数料はいくらですか", "では、情報公開請求の手数料はいくらですか"),
+    (JOHO, "本庁舎の市民課の窓口は何時までですか", "本庁舎の市民課の窓口は何時までですか"),
+    (PARTIAL, "その他の休暇は？", "その他の休暇は？"),  # その他 is not anaphora
+    (JUMINHYO, "偽りその他不正な手段で手数料の徴収を免れた者には、免れた額の何倍以下の過料が科されますか",
+     "偽りその他不正な手段で手数料の徴収を免れた者には、免れた額の何倍以下の過料が科されますか"),
+    (JUMINHYO, "65歳以上の方の第9期介護保険料の基準額は月額いくらですか",
+     "65歳以上の方の第9期介護保険料の基準額は月額いくらですか"),
+    # the previous question has no topic: nothing to add
+    ("それはいつまでですか", "費用は？", "費用は？"),
+])
+def test_followup_rewrite(previous, question, searched):
+    assert resolve_followup(question, [previous]) == searched
+
+
+def test_no_history_leaves_the_question_alone():
+    assert resolve_followup("その場合、給与はどうなりますか", []) == "その場合、給与はどうなりますか"
+    assert resolve_followup("その場合、給与はどうなりますか", None) == "その場合、給与はどうなりますか"
+    assert resolve_followup("その場合、給与はどうなりますか", ["", "  "]) == "その場合、給与はどうなりますか"
+
+
+def test_a_chain_of_follow_ups_keeps_the_original_topic():
+    history = [JUMINHYO, "代理人が請求する場合は？"]
+    assert resolve_followup("費用は？", history) == "住民票の写しの費用は？"
+    assert resolve_followup("その場合、給与はどうなりますか", [PARTIAL, "期限は？", "それは延長できますか"]) \
+        == "部分休業の場合、給与はどうなりますか"
+    # a new topic in the chain is the one that counts from then on
+    assert resolve_followup("その場合、給与はどうなりますか", [PARTIAL, "では、育児休業は？"]) \
+        == "育児休業の場合、給与はどうなりますか"
+    assert resolve_followup("期限は？", [PARTIAL, "粗大ごみの大きさの基準は？"]) == "粗大ごみの期限は？"
+
+
+def test_sample_questions_stand_on_their_own():
+    """Every question of samples/qa.jsonl has its own topic: asked after another one, none is rewritten."""
+    questions = [q.question for q in load_qa(ROOT / "samples" / "qa.jsonl")]
+    for previous in (JUMINHYO, PARTIAL, questions[0]):
+        rewritten = {q: resolve_followup(q, [previous]) for q in questions if q != previous}
+        assert {q: r for q, r in rewritten.items() if r != q} == {}
