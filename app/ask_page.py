@@ -12,7 +12,7 @@ from base.errors import AnswerError, ConfigError, MissingExtra, ShirubeError
 from shirube.api import ANSWERERS, AccessFilter, Answer, Citation, Hit, Shirube
 
 from . import source_file
-from .render import highlight_html, pdf_page_png
+from .render import highlight_html, highlight_window, pdf_page_png
 from .session import Context, context
 from .ui import esc, guard, message
 
@@ -76,16 +76,24 @@ def render_source(ctx: Context, section_id: int, start: int, end: int, quote: st
                         st.caption("ページ画像上では該当箇所を特定できませんでした。下の本文で確認してください。")
                 except Exception as exc:  # a PDF PDFium cannot render: fall back to the text
                     st.caption(f"ページ画像を作成できませんでした（{type(exc).__name__}）。本文を表示します。")
-        # Around the span only when the page image is shown; the whole section otherwise.
-        context = 300 if sec["kind"] == "pdf" and sec["page"] else None
+        # Around the span only when the page image is shown; otherwise the box opens at the span
+        # (a little before it, then to the end) and the whole section is one click away.
         heading = " > ".join(p for p in (sec["heading"], sec["article"]) if p)
         if heading:
             st.markdown(f"**{esc(heading)}**")
+        if sec["kind"] == "pdf" and sec["page"]:
+            body, cut = highlight_html(sec["text"], start, end, 300), False
+        else:
+            body, cut = highlight_window(sec["text"], start, end)
         st.markdown(
             f'<div class="shirube-source" style="max-height:420px;overflow:auto;border:1px solid #ddd;'
-            f'padding:8px;border-radius:6px;line-height:1.7">{highlight_html(sec["text"], start, end, context)}</div>',
+            f'padding:8px;border-radius:6px;line-height:1.7">{body}</div>',
             unsafe_allow_html=True,
         )
+        if cut:
+            with st.expander(f"全文を表示（{len(sec['text']):,}文字）"):
+                st.markdown(f'<div class="shirube-source-full" style="line-height:1.7">'
+                            f'{highlight_html(sec["text"], start, end)}</div>', unsafe_allow_html=True)
 
 
 def _toggle(key: str) -> None:
@@ -131,6 +139,7 @@ def render_answer(ctx: Context, turn: Turn, i: int) -> None:
     assert ans is not None
     if ans.answered:
         st.markdown(answer_markdown(ans.text), unsafe_allow_html=True)
+        _searched_caption(ans)
         st.caption(f"回答方式: {ans.answerer}　根拠の強さ: {ans.grounding:.2f}　応答時間: {ans.latency_s:.2f}秒")
         st.markdown("**出典**")
         for c in ans.citations:
@@ -138,6 +147,7 @@ def render_answer(ctx: Context, turn: Turn, i: int) -> None:
                 render_citation(ctx, turn, i, c)
     else:
         st.warning(f"資料にない: {ans.text}", icon=":material/search_off:")
+        _searched_caption(ans)
         if ans.passages:
             st.markdown("**関連する可能性のある箇所**")
             for j, h in enumerate(ans.passages[:3], 1):
@@ -150,17 +160,31 @@ def render_answer(ctx: Context, turn: Turn, i: int) -> None:
                            mime="text/plain", key=f"dl-{i}")
 
 
+def _searched_caption(ans: Answer) -> None:
+    """A follow-up was searched with the conversation's topic: say what was searched."""
+    if ans.searched:
+        st.caption(f"検索した質問: {ans.searched}")
+
+
 def _memo_not_found(ans: Answer) -> str:
     lines = [f"質問: {ans.question}", ans.text, "", "関連する可能性のある箇所:"]
     lines += [f"- {h.title} {h.locator}" for h in ans.passages[:3]]
     return "\n".join(lines)
 
 
-def ask(ctx: Context, question: str, answerer: str, on_token=None) -> Turn:
-    """Ask through the library with the user's access filter; errors become a Japanese message."""
+def previous_questions(turns: list[Turn]) -> list[str]:
+    """The conversation so far, oldest first, as searched (a follow-up with its topic filled in)."""
+    return [t.answer.searched or t.question if t.answer is not None else t.question for t in turns]
+
+
+def ask(ctx: Context, question: str, answerer: str, on_token=None, history: list[str] | None = None) -> Turn:
+    """Ask through the library with the user's access filter; errors become a Japanese message.
+
+    ``history``: the conversation's previous questions, so a follow-up (「その場合は？」) keeps its topic."""
     turn = Turn(question, answerer=answerer)
     try:
-        turn.answer = ctx.sh.ask(question, access=ctx.access, answerer=answerer, on_token=on_token, user=ctx.user.name)
+        turn.answer = ctx.sh.ask(question, history=history or None, access=ctx.access, answerer=answerer,
+                                 on_token=on_token, user=ctx.user.name)
     except ShirubeError as exc:
         model_problem = isinstance(exc, (ConfigError, AnswerError, MissingExtra))
         turn.error = (f"回答方式「{answerer}」を使えません。" if model_problem else "") + message(exc)
@@ -204,7 +228,7 @@ def render() -> None:
                 box.markdown(answer_markdown("".join(pieces)) + " ▌", unsafe_allow_html=True)
 
             with st.spinner("資料を検索しています…"):
-                turn = ask(ctx, question.strip(), answerer, on_token)
+                turn = ask(ctx, question.strip(), answerer, on_token, history=previous_questions(history))
             box.empty()
             history.append(turn)
             render_answer(ctx, turn, len(history) - 1)

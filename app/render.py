@@ -31,6 +31,25 @@ def highlight_html(text: str, start: int, end: int, context: int | None = None) 
     )
 
 
+def highlight_window(text: str, start: int, end: int, before: int = 200, lines: int = 4) -> tuple[str, bool]:
+    """``text`` highlighted for a scrolling box that opens at the span, and whether the head was cut.
+
+    The box shows the text from a line start at most ``before`` characters and ``lines`` lines
+    ahead of the span to the end, so the ``<mark>`` is in view without scripts (Streamlit's
+    Markdown runs none) wherever it lies in a 4,000-character section; 「…」 marks the cut.
+    """
+    start, end = max(0, min(start, len(text))), min(len(text), max(start, end))
+    lo = max(0, start - before)
+    newline = text.find("\n", lo, start) if lo else -1
+    a = newline + 1 if newline >= 0 else lo
+    breaks = [i for i in range(a, start) if text[i] == "\n"]
+    if len(breaks) >= lines:
+        a = breaks[-lines] + 1
+    if a == 0:
+        return highlight_html(text, start, end), False
+    return "…" + highlight_html(text[a:], start - a, end - a), True
+
+
 def _segments(quote: str, min_len: int = 2) -> list[str]:
     """Pieces of the quote split at line breaks/spaces (layout differs between extractors)."""
     return [s for s in re.split(r"\s+", quote) if len(s) >= min_len]

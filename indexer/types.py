@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 class Section:
     """One citable unit of a source document, as extracted (not normalised).
 
-    A PDF gives one section per page; a law one per paragraph/item (article
-    label like ``第十二条第二項``); text/Markdown/HTML one per heading block.
+    A PDF gives one section per page; a law one per paragraph (article label
+    like ``第十二条第二項``), from e-Gov XML or a statute given as HTML, text or
+    PDF (``indexer/loaders/law_text.py``); text/Markdown/HTML one per heading block.
     """
 
     text: str

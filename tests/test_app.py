@@ -134,6 +134,46 @@ def test_answer_markdown_escapes_markup_and_bolds_markers():
     assert answer_markdown("[参考](javascript:x)") == "\\[参考\\]\\(javascript:x\\)"
 
 
+def _viewer_script(text: str, start: int, end: int) -> None:
+    """The source viewer alone, over a library that holds one long law section."""
+    from types import SimpleNamespace
+
+    from app.ask_page import render_source
+
+    class Library:
+        def section(self, section_id, access):
+            return {"section_id": section_id, "document_id": 1, "title": "架空手続法", "source": "kakuu.html",
+                    "kind": "html", "page": None, "article": "第二十条第三項", "heading": "第二十条（審理）", "text": text}
+
+    render_source(SimpleNamespace(sh=Library(), access=None, cfg=None), 1, start, end, text[start:end], "t")
+
+
+def test_source_view_opens_at_the_cited_span_of_a_long_section():
+    import re
+
+    filler = "".join(f"{i}　この号は、審理の手続について定めるものとする。\n" for i in range(1, 80))
+    quote = "主宰者は、聴聞の期日に審理を行う。"
+    text = filler + quote + "\n" + filler
+    start = len(filler)
+    assert len(text) > 3000
+    at = AppTest.from_function(_viewer_script, args=(text, start, start + len(quote)), default_timeout=30).run()
+    assert not at.exception
+    box = next(m.value for m in at.markdown if 'class="shirube-source"' in m.value)
+    head, _, rest = box.partition("<mark")
+    shown_before = re.sub(r"<[^>]+>", "", head.replace("<br>", "\n"))
+    # The box (420px, about 15 lines) opens with the span in its first lines, the cut head marked 「…」.
+    assert shown_before.startswith("…") and shown_before.count("\n") <= 4 and len(shown_before) <= 201
+    assert rest.split("</mark>")[0].endswith(quote)
+    assert rest.count("この号は") == 79  # everything after the span stays in the box
+    assert [e.label for e in at.expander] == [f"全文を表示（{len(text):,}文字）"]
+    full = at.expander[0].markdown[0].value
+    assert full.count("この号は") == 158 and f">{quote}</mark>" in full
+    # A short section is shown whole, with no expander.
+    at = AppTest.from_function(_viewer_script, args=(quote, 0, 5), default_timeout=30).run()
+    box = next(m.value for m in at.markdown if 'class="shirube-source"' in m.value)
+    assert "…" not in box and ">主宰者は、</mark>聴聞の期日に審理を行う。" in box and not at.expander
+
+
 def test_ask_pdf_citation_renders_page_image(corpus):
     at = app("etsuran")
     at.chat_input[0].set_value(Q_IKUJI).run()
@@ -164,6 +204,18 @@ def test_history_is_kept_per_session(corpus):
     assert [m.value for m in at.chat_message[0].markdown][:1] == [Q_GOMI]
     assert len(at.chat_message) == 4
     assert len(app("etsuran").chat_message) == 0  # a new session starts empty
+
+
+def test_follow_up_is_asked_with_the_conversation(corpus):
+    at = app("etsuran")
+    at.chat_input[0].set_value(Q_IKUJI).run()
+    assert "検索した質問" not in texts(at)  # the first question is searched as asked
+    at.chat_input[0].set_value("その場合、給与はどうなりますか").run()
+    assert not at.exception
+    follow = at.chat_message[3]
+    shown = "\n".join(str(c.value) for c in follow.caption) + "\n" + "\n".join(m.value for m in follow.markdown)
+    assert "検索した質問: 部分休業の場合、給与はどうなりますか" in shown
+    assert "減額" in shown and "ikuji_kyugyo_kitei.pdf" in shown
 
 
 def test_viewer_never_sees_documents_above_clearance(corpus):

@@ -1,4 +1,8 @@
-"""HTML loader: visible text, sections per h1–h3.
+"""HTML loader: visible text, sections per h1–h3; statute pages by article.
+
+Law pages (e-Gov 法令検索, 例規集, any page shaped like a statute) get one
+section per paragraph labelled 第○条第○項, as the e-Gov XML does
+(:mod:`indexer.loaders.law_text`).
 
 The tree is walked iteratively (not recursively) so a page with thousands of
 nested tags cannot exhaust the Python stack.
@@ -7,6 +11,7 @@ nested tags cannot exhaust the Python stack.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from indexer.loaders._common import (
@@ -19,10 +24,14 @@ from indexer.loaders._common import (
     total_chars,
 )
 from indexer.loaders.encoding import decode_declared
+from indexer.loaders.law_text import law_sections, looks_like_law
 from indexer.types import LoadedDocument, Section
 from base.errors import LoaderError
 
-_DROP = frozenset({"script", "style", "noscript", "template", "nav", "iframe", "svg", "head", "object", "embed", "button", "select", "canvas"})
+_DROP = frozenset(
+    {"script", "style", "noscript", "template", "nav", "iframe", "svg", "head", "object", "embed", "button", "select",
+     "canvas", "rt", "rp"}  # ruby readings: 定<rt>さだ</rt>める is 定める
+)
 # Page-level header/footer is site chrome; inside <article>/<main> a header
 # usually holds the document's own title, so it is kept there.
 _CHROME = frozenset({"header", "footer"})
@@ -38,6 +47,7 @@ _BLOCK = frozenset(
 _CELLS = frozenset({"td", "th"})
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _SPACES_RE = re.compile(r"[ \t\n\r\f]+")
+_ARTICLE_MENTION_RE = re.compile(r"第[0-9０-９一二三四五六七八九十百千]+条")
 # Markers in the flattened stream; NUL cannot occur in sniffed text.
 _NL = "\x00n"
 _CELL = "\x00c"
@@ -50,7 +60,13 @@ def load_html(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
     soup = _parse(text, source)
     title_tag = soup.find("title")
     title = _SPACES_RE.sub(" ", title_tag.get_text()).strip() if title_tag is not None else ""
-    sections, first_h1 = html_sections(soup)
+    law = law_page(soup, text)
+    meta: dict[str, str] = {}
+    if law is not None:
+        sections, law_title, meta = law
+        title, first_h1 = law_title or title.lstrip("○"), ""
+    else:
+        sections, first_h1 = html_sections(soup)
     if not sections:
         raise LoaderError(source, "テキストなし（本文が見つかりません）")
     check_chars(source, total_chars(sections), limits)
@@ -60,7 +76,48 @@ def load_html(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
         title=(title or first_h1 or first_line(sections[0].text) or stem(source))[:80],
         sections=tuple(sections),
         encoding=encoding,
+        meta=meta,
     )
+
+
+def law_page(soup: Any, text: str) -> tuple[list[Section], str, dict[str, str]] | None:
+    """Article sections of a statute page, with the law's name and number; None for other pages.
+
+    e-Gov 法令検索 pages are known by their markup (``#lawTitle``, ``_div_ArticleTitle``),
+    例規集 pages by their ``eline`` rows; any other page by its text shape
+    (:func:`~indexer.loaders.law_text.looks_like_law`).
+    """
+    name, meta = "", {}
+    if soup.find(id="lawTitle") is not None or soup.find(class_="_div_ArticleTitle") is not None:
+        root = soup.find(id="contentsLaw") or soup.body or soup
+        for tag_id, key in (("lawTitle", "name"), ("lawTitleNo", "law_num")):
+            tag = soup.find(id=tag_id)
+            if tag is not None:
+                value = _SPACES_RE.sub(" ", tag.get_text()).strip()
+                if key == "name":
+                    name = value
+                elif value:
+                    meta[key] = value
+                tag.decompose()
+        for toc in soup.find_all(class_="TOC"):
+            toc.decompose()
+        marked = True
+    elif soup.find(class_="eline") is not None:
+        root = soup.find(id="primary") or soup.body or soup  # not the side bar's 目次 and 沿革
+        title = soup.find(class_="title-irregular")
+        name = _SPACES_RE.sub(" ", title.get_text()).strip().lstrip("○") if title is not None else ""
+        marked = True
+    elif len(_ARTICLE_MENTION_RE.findall(text)) >= 3:
+        root, marked = soup.body or soup, False
+    else:
+        return None
+    lines = html_lines(root)
+    if not marked and not looks_like_law(lines):
+        return None
+    sections = law_sections(lines)
+    if not any(s.article for s in sections):
+        return None
+    return sections, name, meta
 
 
 def _parse(text: str, source: str) -> Any:
@@ -77,9 +134,6 @@ def _parse(text: str, source: str) -> Any:
 
 def html_sections(soup: Any) -> tuple[list[Section], str]:
     """Return (sections, first h1 text) for a parsed document."""
-    from bs4 import NavigableString, Tag
-    from bs4.element import PreformattedString
-
     path: list[str | None] = [None, None, None]
     parts: list[str] = []
     sections: list[Section] = []
@@ -90,7 +144,33 @@ def html_sections(soup: Any) -> tuple[list[Section], str]:
         sections.extend(sections_for_blocks(split_blocks(_finish("".join(parts))), heading))
         parts.clear()
 
-    root = soup.body or soup
+    def on_heading(level: int, heading: str) -> None:
+        nonlocal first_h1
+        flush()
+        path[level - 1] = heading or None
+        for deeper in range(level, 3):
+            path[deeper] = None
+        if level == 1 and not first_h1:
+            first_h1 = heading[:80]
+
+    _walk(soup.body or soup, parts, on_heading)
+    flush()
+    return sections, first_h1
+
+
+def html_lines(root: Any) -> list[str]:
+    """The visible text of ``root`` as lines, one per block; headings are lines too."""
+    parts: list[str] = []
+    _walk(root, parts, None)
+    # Table cells joined by a full-width space, as the law text (and the XML loader) separates columns.
+    return _finish("".join(parts), "\u3000").split("\n")
+
+
+def _walk(root: Any, parts: list[str], on_heading: Callable[[int, str], None] | None) -> None:
+    """Flatten ``root`` into ``parts`` (text and block markers); h1–h3 go to ``on_heading`` if given."""
+    from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString
+
     # Stack of (node, in_content_root, in_pre); None entries close a block.
     stack: list[Any] = [(root, False, False)]
     while stack:
@@ -112,15 +192,8 @@ def html_sections(soup: Any) -> tuple[list[Section], str]:
         name = node.name.lower()
         if name in _DROP or (name in _CHROME and not in_content):
             continue
-        if name in _SECTION_TAGS:
-            flush()
-            heading = _SPACES_RE.sub(" ", node.get_text()).strip()
-            level = _SECTION_TAGS[name]
-            path[level - 1] = heading or None
-            for deeper in range(level, 3):
-                path[deeper] = None
-            if level == 1 and not first_h1:
-                first_h1 = heading[:80]
+        if name in _SECTION_TAGS and on_heading is not None:
+            on_heading(_SECTION_TAGS[name], _SPACES_RE.sub(" ", node.get_text()).strip())
             continue
         if name == "br":
             parts.append(_NL)
@@ -128,7 +201,7 @@ def html_sections(soup: Any) -> tuple[list[Section], str]:
         if name == "img":
             continue
         child_state = (in_content or name in _CONTENT_ROOTS, in_pre or name == "pre")
-        block = name in _BLOCK
+        block = name in _BLOCK or name in _SECTION_TAGS
         children = list(node.children)
         if block:
             stack.append(None)
@@ -140,8 +213,6 @@ def html_sections(soup: Any) -> tuple[list[Section], str]:
             parts.append(_NL)
             if name == "li":
                 parts.append(_list_marker(node))
-    flush()
-    return sections, first_h1
 
 
 def _list_marker(li: Any) -> str:
@@ -155,14 +226,14 @@ def _list_marker(li: Any) -> str:
     return "・"
 
 
-def _finish(raw: str) -> str:
+def _finish(raw: str, cell_sep: str = " ") -> str:
     """Turn the marker stream into lines; a run of block breaks is one newline.
 
     Paragraph-ish blocks (<p>, <div>) do not produce blank lines: sections
     already follow the headings, and pages nest divs so deep that blank lines
     per block would shred them into fragments.
     """
-    raw = raw.replace(_CELL, " ")
+    raw = raw.replace(_CELL, cell_sep)
     lines = []
     for line in raw.split(_NL):
         line = line.strip(" ")

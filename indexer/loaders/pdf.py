@@ -1,5 +1,8 @@
 """PDF loader: one section per page with text, via pypdf's plain extraction.
 
+A statute (第○条 lines with 項 and 号) gets one section per paragraph and page
+instead, labelled 第○条第○項 as the e-Gov XML is (:mod:`indexer.loaders.law_text`).
+
 Errors (LoaderError reasons): 「パスワード保護されたPDF」 when the empty user
 password does not open it, 「テキストなし（スキャン画像の可能性）」 when no
 page has text, 「PDFを読み取れません（…）: <exception class>」 for anything
@@ -24,6 +27,7 @@ from indexer.loaders._common import (
     first_line,
     stem,
 )
+from indexer.loaders.law_text import law_sections, looks_like_law
 from indexer.types import LoadedDocument, Section
 from base.errors import LoaderError
 
@@ -105,6 +109,7 @@ def _load(pypdf: Any, data: bytes, source: str, limits: LoadLimits) -> LoadedDoc
         sections.append(Section(text=text, page=index + 1))
     if not sections:
         raise LoaderError(source, "テキストなし（スキャン画像の可能性）")
+    sections = _law_sections(sections)
     return LoadedDocument(
         source=source,
         kind="pdf",
@@ -112,6 +117,20 @@ def _load(pypdf: Any, data: bytes, source: str, limits: LoadLimits) -> LoadedDoc
         sections=tuple(sections),
         pages=page_count,
     )
+
+
+def _law_sections(pages: list[Section]) -> list[Section]:
+    """A statute's pages as paragraph sections (第○条第○項, page kept); other PDFs unchanged."""
+    lines: list[str] = []
+    numbers: list[int] = []
+    for section in pages:
+        for line in section.text.split("\n"):
+            lines.append(line)
+            numbers.append(section.page or 0)
+    if not looks_like_law(lines):
+        return pages
+    sections = law_sections(lines, numbers)
+    return sections if any(s.article for s in sections) else pages
 
 
 def _decrypt(pypdf: Any, reader: Any, source: str) -> None:

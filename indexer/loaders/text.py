@@ -5,6 +5,9 @@ Japanese office texts mark headings by convention, not syntax: 「第1　目的�
 heading when it is short, does not end a sentence (。), and is not one of a
 run of same-style lines (that is a list). Heading levels follow the order in
 which the styles first appear, as reStructuredText does for underlines.
+
+A text shaped like a statute (第○条 lines with 項 numbers and 号 items) is read
+by article instead, as e-Gov XML is (:mod:`indexer.loaders.law_text`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from indexer.loaders._common import (
     total_chars,
 )
 from indexer.loaders.encoding import decode_text
+from indexer.loaders.law_text import law_sections, law_title, looks_like_law
 from indexer.types import LoadedDocument, Section
 
 _NUM = r"[0-9０-９一二三四五六七八九十百千〇]+"
@@ -50,12 +54,14 @@ def load_text(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
     text, encoding = decode_text(data, source)
     text = normalize_newlines(text.lstrip("\ufeff"))
     check_chars(source, len(text), limits)
-    sections = split_text_sections(text)
+    lines = text.split("\n")
+    law = looks_like_law(lines)
+    sections = law_sections(lines) if law else split_text_sections(text)
     check_chars(source, total_chars(sections), limits)
     return LoadedDocument(
         source=source,
         kind="text",
-        title=first_line(text) or stem(source),
+        title=(law_title(lines) if law else first_line(text)) or stem(source),
         sections=tuple(sections),
         encoding=encoding,
     )
