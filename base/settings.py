@@ -21,6 +21,8 @@ from typing import Any, get_type_hints
 from .errors import ConfigError
 
 ENV_PREFIX = "SHIRUBE_"
+# The most passages one search or answer may ask for (top_k, search(k=…), -k).
+MAX_TOP_K = 100
 # The choices of the enumerated settings, in one place (the CLI, the answerer
 # registry and the dense index read them from here).
 ANSWERERS = ("extractive", "gguf", "transformers", "openai")
@@ -73,8 +75,22 @@ class Settings:
     # under which it says the documents do not answer.
     answer_sentences: int = 3
     min_evidence: float = 0.35
+    # Refusal at corpus scale (model/qtype.py): the share of the question's key
+    # compounds (市長 in 市長の任期) the quote and its context must cover, and
+    # whether a quantity question (いくら, 何日, いつ…) needs its answer form in
+    # the quote. Chosen on JSQuAD valid + bench/gov_qa (README: the trade-off).
+    answer_min_key: float = 0.6
+    answer_require_form: bool = True
     answerer: str = "extractive"
     keep_generations: int = 2
+    # A question longer than this is refused (RetrievalError): a pasted document
+    # is not a question, and would cost seconds of analysis per request.
+    max_question_chars: int = 1000
+    # How long a question (search, ask, their audit row, read commands) waits for
+    # a catalog lock held by ingest, re-index or another process before it is
+    # refused with CatalogBusy (SQLite busy_timeout, PostgreSQL lock_timeout).
+    # Writers (ingest, reindex, delete) keep waiting up to 30 s.
+    db_busy_timeout_s: float = 5.0
 
     # -- LLM answerers (model/): extractive | gguf | transformers | openai ----
     # gguf: path of a .gguf file; transformers: a local HF model directory.
@@ -100,11 +116,13 @@ class Settings:
     max_decompressed_mb: float = 200.0
     # A stream may inflate to at most this many times the file's size (floor 20 MB).
     max_decompression_ratio: int = 500
+    # Per file, for the whole processing in the worker (parse, normalise,
+    # morphology, chunk): wall-clock and CPU seconds, and address space.
     parse_timeout_s: float = 60.0
     parse_memory_mb: int = 1024
     # Keep each ingested file's bytes under <home>/originals (source viewer, audits).
     keep_originals: bool = True
-    # Parse in a separate process (off only for debugging).
+    # Process files in a separate worker process (off only for debugging and tests).
     parse_in_subprocess: bool = True
 
     @property
@@ -131,9 +149,17 @@ class Settings:
         _check_range("chunk_tokens", self.chunk_tokens, 32, 2048)
         _check_range("chunk_overlap", self.chunk_overlap, 0, self.chunk_tokens // 2)
         _check_range("embed_batch", self.embed_batch, 1, 4096)
-        _check_range("top_k", self.top_k, 1, 100)
+        _check_range("top_k", self.top_k, 1, MAX_TOP_K)
+        _check_range("max_question_chars", self.max_question_chars, 10, 100_000)
+        if not 0.1 <= self.db_busy_timeout_s <= 120:
+            raise ConfigError(f"db_busy_timeout_s must be between 0.1 and 120 seconds (got {self.db_busy_timeout_s})")
         _check_range("candidates", self.candidates, self.top_k, 10000)
         _check_range("answer_sentences", self.answer_sentences, 1, 20)
+        if not 0.0 <= self.answer_min_key <= 1.0 or not 0.0 <= self.min_evidence <= 1.0:
+            raise ConfigError(
+                f"min_evidence and answer_min_key must be between 0 and 1 "
+                f"(got {self.min_evidence}, {self.answer_min_key})"
+            )
         _check_range("keep_generations", self.keep_generations, 1, 100)
         if self.index_type not in ("flat", "hnsw", "ivf"):
             raise ConfigError(

@@ -6,7 +6,7 @@
 ``overrides`` replace the matching settings for this answerer only
 (``model_path``, ``adapter_path``, ``openai_base_url``, ``openai_model``,
 ``max_new_tokens``, ``temperature``, ``answer_timeout_s``, ``verify_mode``,
-``verify_threshold``) and pass backend options through (``n_ctx``,
+``verify_threshold``, ``min_evidence``, ``answer_min_key``, ``answer_require_form``) and pass backend options through (``n_ctx``,
 ``threads``, ``device``, ``max_passage_chars``). Heavy backends are imported lazily.
 """
 
@@ -44,7 +44,10 @@ def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any)
     if bad:
         raise ConfigError(f"unknown option(s) for the {name} answerer: {', '.join(sorted(bad))}")
     s = settings.replace(**setting_over) if setting_over else settings
-    extractive = ExtractiveAnswerer(idf, max_sentences=s.answer_sentences, min_evidence=s.min_evidence)
+    extractive = ExtractiveAnswerer(
+        idf, max_sentences=s.answer_sentences, min_evidence=s.min_evidence,
+        min_key=s.answer_min_key, require_form=s.answer_require_form,
+    )
     if name == "extractive":
         return extractive
     common: dict[str, Any] = dict(

@@ -1,0 +1,160 @@
+"""What a question asks for: its type, the answer form it expects, its key terms.
+
+Generic Japanese question patterns, not tuned to one corpus. ``analyse``
+reads a (normalised) question once and returns a :class:`QuestionType`:
+
+* ``kind``: ``amount`` (いくら), ``date`` (いつ), ``count`` (何日, 何回 …),
+  ``age``, ``place`` (どこ), ``person`` (誰), ``documents`` (何が必要),
+  ``yesno`` (できますか), ``how`` (どのように), or ``what`` (anything else);
+* ``forms``: patterns a sentence that answers it contains (``2,400円``,
+  ``令和7年2月14日``, ``委任状`` …); empty when no form can be expected;
+* ``key``: the question's key content terms — the nouns that say *which*
+  thing is asked about (市長 in 市長の任期, 下水道 in 下水道使用料), not the
+  interrogative or generic words (何, 場合, 方法, 教える).
+
+>>> analyse("市長の任期は何年ですか").kind
+'count'
+>>> [''.join(s for _, s in c) for c in analyse("市長の任期は何年ですか").key]
+['市長', '任期']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+from jtext.morph import tokenize
+
+_NUM = r"[0-9〇一二三四五六七八九十百千万,.]+"
+_DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
+              r"|正午|午前|午後|時代|初旬|中旬|下旬|毎年|毎月|翌")
+
+# (kind, question cue, answer form), the most specific cue first (何を提出 is
+# asked of a 手数料 too). The first matching kind names the
+# question; every matching form is expected (a question can ask 何日以内 and いつまで).
+_TYPES: tuple[tuple[str, str, str], ...] = (
+    ("documents", r"何が必要|何を提出|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意",
+     r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"),
+    ("amount", r"いくら|何円|金額|手数料|料金|費用|額は|税率|幾ら", rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)"),
+    ("age", r"何歳|何才", rf"{_NUM}\s*(?:歳|才)"),
+    ("count", r"何年(?!度)", rf"{_NUM}\s*年"),
+    ("count", r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日"),
+    ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
+    ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
+    ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名)"),
+    ("count", r"何%|何パーセント|何割|割合", rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
+    ("count", r"何件|何回|何部|何通|何枚|何台|何点|何キロ|何メートル|何センチ|何平方|何倍|何個|何種類|何社|何校|何か国|何カ国",
+     rf"{_NUM}\s*\S"),
+    ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期|何年度|何世紀|何時代", _DATE_FORM),
+    ("count", r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限", rf"{_NUM}\s*\S|まで|以内|以下|以上"),
+    ("place", r"どこ|場所|窓口|どの課|担当課|提出先|問い合わせ先|移管先|送付先|どの国|どの都市|どの地域",
+     r"課|係|窓口|センター|庁舎|事務所|支所|室|所|館|局|省|庁|県|市|町|村|国|州|島|駅|場"),
+    ("person", r"誰|だれ|どなた|どの者|何者", r"者|長|人|職員|委員|員|氏|さん|王|家|手"),
+    ("yesno", r"できますか|可能ですか|できるか|できるの|してもよい|してもいい|認められますか|必要ですか|ありますか|なりますか",
+     r"できる|できない|できず|ならない|ものとする|限り|限る|場合|要する|必要|不要|認め|可能"),
+    ("how", r"どのように|どうやって|方法|手順|やり方|どうすれば|どうしたら|流れ|手続", ""),
+)
+_QUANTITIES = frozenset({"amount", "age", "count", "date"})
+_COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a in _TYPES)
+
+# Words that frame the question rather than name its subject.
+_GENERIC = frozenset(
+    ["何", "何時", "何処", "誰", "いくら", "幾ら", "如何", "何故", "どう", "どの", "どれ", "どちら", "此れ", "其れ", "彼れ", "場合", "方法", "教える", "知る", "分かる", "出来る", "可能", "第", "以降", "以前", "以後", "必要", "最長", "最大", "最短", "最低", "上限", "下限", "程度", "くらい", "位", "以内", "以上", "以下", "期間", "時期", "期限", "目安", "際", "時", "後", "前", "中", "上", "下", "為る", "居る", "有る", "成る", "言う", "行う", "思う", "考える", "関する", "対する", "於く", "付く", "付ける", "何れ", "全て", "ため", "方", "人", "もの", "所", "ところ", "等", "など", "今", "ご", "御", "お", "様", "ください", "下さる", "呉れる", "貰う", "頂く", "いる", "ある", "なる", "できる", "良い", "よい", "宜しい"]
+)
+# Lemmas of interrogatives: they name what is asked, never what answers it.
+INTERROGATIVES = frozenset(["何", "何時", "何処", "誰", "幾ら", "如何", "何故", "何れ", "幾つ", "どう", "どの", "どれ", "どちら", "どんな", "孰れ"])
+_QUESTION_FORM = re.compile(r"(?:ですか|ますか|でしょうか|のか|教えてください|教えて下さい)\s*[。？?]?\s*$|[？?]\s*$")
+
+
+Compound = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    kind: str
+    forms: tuple[re.Pattern[str], ...]
+    key: tuple[Compound, ...]  # key noun compounds, in question order
+    key_words: tuple[str, ...] = ()  # the same, as written
+
+    def form_in(self, text: str) -> bool:
+        """Whether ``text`` holds the answer form the question expects (True
+        when none is expected), outside the question's own words: 住民票の写し
+        is not the document a 何が必要 question asks for."""
+        if not self.forms:
+            return True
+        for word in self.key_words:
+            text = text.replace(word, "　")
+        return any(f.search(text) for f in self.forms)
+
+
+def analyse(question: str) -> QuestionType:
+    kind, forms = "what", []
+    for k, q, a in _COMPILED:
+        if q.search(question):
+            if kind == "what":
+                kind = k
+            # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule
+            if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES):
+                forms.append(a)
+    key = key_terms(question)
+    return QuestionType(kind, tuple(forms), key, tuple("".join(s for _, s in c) for c in key))
+
+
+def key_terms(question: str) -> tuple[Compound, ...]:
+    """The noun compounds that name what the question is about, each as its
+    parts' (lemma, surface) pairs: 下水道使用料 → (下水, 道, 使用, 料)."""
+    out: list[Compound] = []
+    run: list[tuple[str, str]] = []
+    prev_interrogative = False
+
+    def close() -> None:
+        if run and any(len(s) >= 2 or _is_kanji(s) for _, s in run):
+            c = tuple(run)
+            if c not in out:
+                out.append(c)
+        run.clear()
+
+    for tok in tokenize(question):
+        lemma = unicodedata.normalize("NFKC", tok.lemma).lower()
+        counter = prev_interrogative and tok.pos1 in ("名詞", "接尾辞")
+        prev_interrogative = tok.surface in ("何", "幾")
+        keep = (tok.pos1 in ("名詞", "接頭辞", "接尾辞") and tok.pos2 not in ("数詞", "代名詞")
+                and lemma not in _GENERIC and tok.surface not in _GENERIC and not counter)
+        if keep and not (tok.pos1 == "接尾辞" and not run):
+            run.append((lemma, tok.surface))
+        else:
+            close()
+    close()
+    return tuple(out)
+
+
+def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) -> list[float]:
+    """For each key compound, the share of its parts that ``terms`` (lemmas)
+    or ``text`` (as a substring) hold; a compound found whole counts 1, one
+    whose longest part is missing at most 0.25."""
+    out = []
+    for comp in key:
+        if "".join(s for _, s in comp) in text:
+            out.append(1.0)
+            continue
+        found = [lemma in terms or surface in text for lemma, surface in comp]
+        # the longest part names the thing (下水 of 下水道使用料; 道 and 料 are everywhere)
+        head = max(range(len(comp)), key=lambda i: len(comp[i][1]))
+        out.append(sum(found) / len(comp) if found[head] else min(sum(found) / len(comp), 0.25))
+    return out
+
+
+def _is_kanji(s: str) -> bool:
+    return bool(s) and all("\u4e00" <= ch <= "\u9fff" for ch in s)
+
+
+_TOC_LINE = re.compile(r"^\s*(?:[・\-*#]+\s*)?\d+(?:\.\d+)+\.?\s")
+
+
+def is_question(sentence: str) -> bool:
+    """A sentence that itself asks (a FAQ heading) or a numbered table-of-contents
+    line (・2.1. …) answers nothing."""
+    s = sentence.strip().rstrip("）)]」』")
+    return bool(_QUESTION_FORM.search(s) or _TOC_LINE.match(s))

@@ -1,0 +1,160 @@
+"""Sentence scoring, quote structure and the key-term check of the extractive answerer.
+
+A sentence scores by the share of the question's (IDF-weighted) lemmas and
+bigrams it covers, alone and with its context (the heading and article of
+its passage, the sentence before it, the lead-in of a list it is an item
+of), by whether it holds the answer form the question expects, and by its
+passage's retrieval rank. A sentence that is itself a question is never
+quoted: a FAQ heading or a table-of-contents line repeats the question's
+words and answers nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+from jtext.sentences import split_sentences
+from jtext.terms import gram_terms, lemma_terms
+
+from .answerer import Passage
+from .qtype import INTERROGATIVES, QuestionType, is_question, key_coverage
+from .rerank_weights import WEIGHTS
+
+# The question kinds whose answer form is specific enough that a quote without
+# it does not answer (an amount, a date, a count, an age).
+FORM_KINDS = frozenset({"amount", "date", "count", "age"})
+# This share of the question's key compounds must be covered by the quote and
+# its context: both of 市長 and 任期 in 市長の任期, four of 宇宙開発関連事業の予算額's six.
+MIN_KEY = 0.6
+
+_LIST_ITEM = re.compile(r"^\s*(?:[・･\-–—*●○◯■□◆◇※]|[(（][0-9０-９一二三四五六七八九十]+[)）])")
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: float
+    p_index: int
+    start: int
+    end: int
+    text: str
+    key: float = 1.0  # share of the question's key compounds the sentence and its context cover
+
+
+def coverage(q_terms: dict[str, float], terms: AbstractSet[str]) -> float:
+    total = sum(q_terms.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in q_terms.items() if t in terms) / total
+
+
+def _context_lines(p: Passage) -> str:
+    h = p.hit
+    return "\n".join(x for x in (h.title, h.heading, h.article) if x)
+
+
+FEATURES = (
+    "cov", "cov_ctx", "gram", "form", "key_mean", "key_min", "key_sent", "focus_sent",
+    "rank_prior", "first_in_passage", "log_len", "item", "cov_count", "top_passage",
+)
+
+
+def sentence_features(
+    q_terms: dict[str, float], q_grams: set[str], qt: QuestionType, passages: list[Passage],
+) -> tuple[list[Scored], list[list[float]]]:
+    """Every quotable sentence of ``passages`` (score 0) and its feature row (:data:`FEATURES`)."""
+    out: list[Scored] = []
+    rows: list[list[float]] = []
+    # the interrogative (何時 for いつ) has a high IDF and no sentence holds it
+    q_terms = {t: w for t, w in q_terms.items() if t not in INTERROGATIVES}
+    q_set = set(q_terms)
+    for pi, p in enumerate(passages):
+        prior = 1.0 / (1.0 + 0.5 * pi)  # the retriever's order
+        # A list item or table cell rarely repeats its topic: the title and
+        # heading, the sentence before it and the list's lead-in lend context.
+        ctx_text = _context_lines(p)
+        headings = {p.hit.title.strip(), *(x.strip() for x in (p.hit.heading or "").split(" > "))}
+        heading_terms = set(lemma_terms(ctx_text))
+        prev_terms: set[str] = set()
+        lead_terms: set[str] = set()
+        prev_text = lead_text = ""
+        n = 0
+        for s in split_sentences(p.hit.text):
+            terms = set(lemma_terms(s.text))
+            item = bool(_LIST_ITEM.match(s.text))
+            context = terms | heading_terms | prev_terms | (lead_terms if item else set())
+            context_text = "\n".join((ctx_text, prev_text, lead_text if item else "", s.text))
+            prev_terms, prev_text = terms, s.text
+            if not item:
+                lead_terms, lead_text = terms, s.text
+            if len(s.text) < 4 or is_question(s.text) or (s.text in headings and len(p.hit.text) > len(s.text) + 1):
+                continue  # a title, a heading, a FAQ's question line: they answer nothing
+            if qt.key:
+                keys = key_coverage(qt.key, context, context_text)
+                own = key_coverage(qt.key, terms, s.text)
+            else:
+                keys = own = [1.0]
+            grams = set(gram_terms(s.text))
+            rows.append([
+                coverage(q_terms, terms), coverage(q_terms, context),
+                len(q_grams & grams) / max(1, len(q_grams)),
+                1.0 if qt.forms and qt.form_in(s.text) else 0.0,
+                sum(keys) / len(keys), min(keys), sum(own) / len(own), own[-1],
+                prior, 1.0 if n == 0 else 0.0,
+                math.log(len(s.text)), 1.0 if item else 0.0,
+                len(q_set & terms) / max(1, len(q_set)), 1.0 if pi == 0 else 0.0,
+            ])
+            out.append(Scored(0.0, pi, s.start, s.end, s.text))
+            n += 1
+    return out, rows
+
+
+def score_sentences(
+    q_terms: dict[str, float], q_grams: set[str], qt: QuestionType, passages: list[Passage],
+    weights: tuple[float, ...] = WEIGHTS,
+) -> list[Scored]:
+    """Sentences scored by the fitted logistic model (:mod:`model.rerank_weights`): P(answers)."""
+    sents, rows = sentence_features(q_terms, q_grams, qt, passages)
+    bias, w = weights[0], weights[1:]
+    out = []
+    for s, row in zip(sents, rows):
+        z = bias + sum(a * b for a, b in zip(w, row))
+        out.append(Scored(1.0 / (1.0 + math.exp(-z)), s.p_index, s.start, s.end, s.text, row[4]))
+    return out
+
+
+def quote_key_coverage(qt: QuestionType, chosen: list[Scored], passages: list[Passage]) -> float:
+    """The share of the question's key compounds that the quote and its
+    context (title, heading, article, the sentence before each quoted one)
+    cover; a compound counts when at least half of its parts are found."""
+    if not qt.key:
+        return 1.0
+    pieces = []
+    for c in chosen:
+        p = passages[c.p_index]
+        text = p.hit.text
+        before = text[max(0, c.start - 200):c.start]
+        prev = split_sentences(before)[-1].text if before.strip() else ""
+        pieces += [_context_lines(p), prev, c.text]
+    evidence = "\n".join(pieces)
+    cov = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
+    return sum(1 for c in cov if c >= 0.5) / len(cov)
+
+
+def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
+    """The document holding the best sentence first (the answer first); within
+    one document, quotes in document order (第十条 before 第十一条)."""
+    best_of: dict[int, float] = {}
+    first_of: dict[int, int] = {}
+    for k, c in enumerate(chosen):
+        d = passages[c.p_index].hit.document_id
+        best_of[d] = max(best_of.get(d, 0.0), c.score)
+        first_of.setdefault(d, k)
+
+    def key(c: Scored):
+        h = passages[c.p_index].hit
+        return (-best_of[h.document_id], first_of[h.document_id], h.section_id, h.start + c.start)
+
+    return sorted(chosen, key=key)

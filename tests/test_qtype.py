@@ -1,0 +1,105 @@
+"""Question type, expected answer form, key terms and the extractive refusal
+rule, on real Japanese questions and sentences (no index, no embedder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from model.extractive import ExtractiveAnswerer
+from model.qtype import analyse, is_question
+from model.records import NOT_FOUND
+
+from .llm_helpers import passage
+
+
+@pytest.mark.parametrize(
+    "question, kind, sentence, has_form",
+    [
+        ("住民票の写しの手数料はいくらですか", "amount", "住民票の写し 1通 300円", True),
+        ("住民票の写しの手数料はいくらですか", "amount", "手数料は窓口で納付します。", False),
+        ("育児休業は最長でいつまで延長できますか", "date", "子が2歳に達する日まで再度延長することができる。", True),
+        ("育児休業は最長でいつまで延長できますか", "date", "育児休業は、子1人につき原則2回まで取得することができる。", True),
+        ("実績報告書の提出期限はいつですか", "date", "補助事業の完了の日から起算して30日を経過した日", True),
+        ("実績報告書の提出期限はいつですか", "date", "実績報告書を市長に提出しなければならない。", False),
+        ("公開決定は何日以内にしなければなりませんか", "count", "公開請求があった日から起算して十五日以内にしなければならない。", True),
+        ("委員の任期は何年ですか", "count", "委員の任期は、二年とする。", True),
+        ("委員の任期は何年ですか", "count", "委員は、学識経験を有する者のうちから市長が委嘱する。", False),
+        ("会計年度任用職員は子が何歳まで育児休業できますか", "age", "子が2歳に達する日まで", True),
+        ("歴史公文書の移管先はどこですか", "place", "標市歴史資料室に移管する。", True),
+        ("審査会の委員は誰が委嘱しますか", "person", "委員は、市長が委嘱する。", True),
+        ("住民票の写しを代理人が請求するときに必要なものは何ですか", "documents", "・代理人が請求する場合は、委任状", True),
+        ("住民票の写しを代理人が請求するときに必要なものは何ですか", "documents", "平日の午前8時30分から午後5時15分まで", False),
+        ("テレワークは自宅以外でもできますか", "yesno", "所属長が認める場合は、サテライトオフィスで実施することができる。", True),
+        ("下水道使用料の計算方法を教えてください", "how", "使用料は排除汚水量に応じて算定する。", True),
+        ("標市の木は何ですか", "what", "標市の木はクスノキです。", True),
+    ],
+)
+def test_question_kind_and_answer_form(question, kind, sentence, has_form):
+    qt = analyse(question)
+    assert qt.kind == kind
+    assert qt.form_in(sentence) is has_form
+
+
+@pytest.mark.parametrize(
+    "question, key",
+    [
+        ("市長の任期は何年ですか", ["市長", "任期"]),
+        ("下水道使用料の計算方法を教えてください", ["下水道使用料", "計算"]),
+        ("育児休業は最長でいつまで延長できますか", ["育児休業", "延長"]),
+        ("ふるさと納税の返礼品はどこで申し込めますか", ["ふるさと納税", "返礼品"]),
+    ],
+)
+def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
+    assert ["".join(s for _, s in c) for c in analyse(question).key] == key
+
+
+@pytest.mark.parametrize(
+    "sentence, asks",
+    [
+        ("・1.3. GIFの策定プロセスを教えてください。", True),
+        ("### 1.2. 今後改定の予定はありますか。", True),
+        ("データ長は規定しないのですか？", True),
+        ("必要な場合は、申請書の該当欄に記入してください。", False),
+        ("委員の任期は、二年とする。", False),
+        ("・2.1. 日付を西暦に統一してください。", True),
+        ("2.保存期間の起算日は、翌年度の4月1日とする。", False),
+    ],
+)
+def test_a_sentence_that_asks_is_recognised(sentence, asks):
+    assert is_question(sentence) is asks
+
+
+JOREI = passage(1, "第十四条 審査会は、委員五人以内で組織する。\n委員の任期は、二年とする。ただし、補欠の委員の任期は、前任者の残任期間とする。",
+                "標市情報公開条例", "第十四条")
+KITEI = passage(2, "3．前項ただし書により延長した場合において、子が2歳に達する日まで再度延長することができる。", "育児休業規程")
+FAQ = passage(3, "## 目次\n・1.3. GIFの策定プロセスを教えてください。\n・1.4. 今後改定の予定はありますか。", "GIF FAQ")
+TESU = passage(4, "住民票の写しの交付手数料は、1通につき300円とする。", "手数料条例", "第五条")
+
+
+@pytest.mark.parametrize(
+    "question, passages, answered, quoted",
+    [
+        # the quote covers every key compound and holds the form: answered
+        ("審査会の委員の任期は何年ですか", [JOREI], True, "二年"),
+        ("住民票の写しの手数料はいくらですか", [TESU], True, "300円"),
+        # near misses: the topic matches, the key term (市長, 下水道使用料) does not
+        ("市長の任期は何年ですか", [JOREI], False, None),
+        ("下水道使用料の計算方法を教えてください", [FAQ], False, None),
+        # a FAQ's table of contents only repeats questions
+        ("GIFの策定プロセスを教えてください", [FAQ], False, None),
+        # the question asks for an amount; the quote has none
+        ("審査会の委員の報酬はいくらですか", [JOREI], False, None),
+    ],
+)
+def test_refusal_rule(question, passages, answered, quoted):
+    ans = ExtractiveAnswerer(lambda t: 1.0, min_evidence=0.2).answer(question, passages)
+    assert ans.answered is answered, ans.text
+    if answered:
+        assert quoted in ans.text and ans.citations
+    else:
+        assert ans.text == NOT_FOUND and ans.citations == ()
+
+
+def test_refusal_thresholds_are_arguments():
+    lax = ExtractiveAnswerer(lambda t: 1.0, min_evidence=0.2, min_key=0.0, require_form=False)
+    assert lax.answer("市長の任期は何年ですか", [JOREI]).answered
