@@ -26,8 +26,13 @@ def start_reindex(ctx_home: str, sh: Shirube, full: bool, by: str) -> Job:
 
 def run_eval(sh: Shirube, items: list, access: AccessFilter, answerer: str | None, user: str,
              with_answers: bool = True, progress=None) -> dict[str, Any]:
-    """``evaluate`` over the library calls, plus per-question latencies and a recall@k curve."""
+    """``evaluate`` over the library calls, plus per-question latencies and a recall@k curve.
+
+    The run is audited as an ``evaluation`` by ``user``; its searches and questions under
+    ``eval:<user>/<run>``, so they never pass for staff questions in the audit log."""
     latencies: list[float] = []
+    actor = sh.audit_trail.start_evaluation(user, questions=len(items), answerer=answerer,
+                                            with_answers=with_answers, front_end="app")
 
     def timed(fn):
         def run(q: str):
@@ -40,8 +45,8 @@ def run_eval(sh: Shirube, items: list, access: AccessFilter, answerer: str | Non
 
     res = evaluate(
         items,
-        lambda q: sh.search(q, k=10, access=access, user=user),
-        timed(lambda q: sh.ask(q, access=access, answerer=answerer, user=user)) if with_answers else None,
+        lambda q: sh.search(q, k=10, access=access, user=actor),
+        timed(lambda q: sh.ask(q, access=access, answerer=answerer, user=actor)) if with_answers else None,
         progress=progress,
     )
     if not with_answers:
@@ -181,7 +186,7 @@ def tab_users(ctx: Context) -> None:
         from .upload_page import split_departments
 
         with guard("ユーザーを作成できません"):
-            accounts.add(name, password, role, int(clearance), split_departments(depts))
+            accounts.add(name, password, role, int(clearance), split_departments(depts), by=ctx.user.name)
             st.success(f"ユーザー「{name}」を作成しました")
     others = [r["name"] for r in rows if r["name"] != ctx.user.name]
     if others:
@@ -190,12 +195,35 @@ def tab_users(ctx: Context) -> None:
         c1, c2 = st.columns(2)
         if c1.button("無効化", key="user_disable"):
             with guard():
-                accounts.disable(who, True)
+                accounts.disable(who, True, by=ctx.user.name)
                 st.success(f"「{who}」を無効化しました")
         if c2.button("有効化", key="user_enable"):
             with guard():
-                accounts.disable(who, False)
+                accounts.disable(who, False, by=ctx.user.name)
                 st.success(f"「{who}」を有効化しました")
+        _user_update_form(ctx, {r["name"]: r for r in rows if r["name"] != ctx.user.name})
+
+
+def _user_update_form(ctx: Context, others: dict[str, dict[str, Any]]) -> None:
+    """役割・機密性・部署の変更 (audited as ``user_update`` with old → new)."""
+    from .upload_page import split_departments
+
+    accounts = ctx.sh.accounts
+    st.subheader("役割・機密性・部署の変更")
+    who = st.selectbox("ユーザー", list(others), key="update_pick")
+    cur = others[who]
+    with st.form("user_update"):
+        c1, c2 = st.columns(2)
+        role = c1.selectbox("役割", list(accounts.ROLES), index=list(accounts.ROLES).index(cur["role"]),
+                            format_func=accounts.ROLE_LABELS.get, key=f"update_role_{who}")
+        clearance = c2.selectbox("閲覧可能な機密性", [1, 2, 3], index=int(cur["clearance"]) - 1, key=f"update_clearance_{who}")
+        depts = st.text_input("部署（複数は「、」区切り）", value="、".join(cur["departments"]), key=f"update_departments_{who}")
+        ok = st.form_submit_button("変更")
+    if ok:
+        with guard("ユーザーを変更できません"):
+            accounts.update(who, role=role, clearance=int(clearance), departments=split_departments(depts),
+                            by=ctx.user.name)
+            st.success(f"「{who}」を変更しました")
 
 
 def tab_eval(ctx: Context) -> None:
@@ -270,10 +298,13 @@ def tab_audit(ctx: Context) -> None:
             st.error("監査ログの改ざん検査で問題が見つかりました: " + "; ".join(problems))
         else:
             st.success("監査ログの改ざん検査: 問題なし（ハッシュチェーン一致）")
-        events = trail.events(limit=200, access=ctx.access)
+        with_eval = st.checkbox("評価の実行による検索・質問も表示する", value=False, key="audit_include_eval",
+                                help="評価（QA ファイル）の検索・質問は利用者 eval:実行者/実行ID で記録され、通常は表示しません")
+        events = trail.events(limit=200, access=ctx.access, include_eval=with_eval)
         if events:
-            rows = [{k: (json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else v)
-                     for k, v in e.items()} for e in events]
+            rows = [{"操作": e["action_label"] + ("（評価）" if e["evaluation"] is not None else ""),
+                     **{k: (json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else v)
+                        for k, v in e.items() if k not in ("action_label", "evaluation")}} for e in events]
             st.caption(f"新しい順に最大200件（{len(rows)}件表示）")
             st.dataframe(rows, hide_index=True, width="stretch")
         else:

@@ -92,7 +92,7 @@ def render_source(ctx: Context, section_id: int, start: int, end: int, quote: st
         )
         if cut:
             with st.expander(f"全文を表示（{len(sec['text']):,}文字）"):
-                st.markdown(f'<div class="shirube-source-full" style="line-height:1.7">'
+                st.markdown(f'<div class="shirube-fulltext" style="line-height:1.7">'
                             f'{highlight_html(sec["text"], start, end)}</div>', unsafe_allow_html=True)
 
 

@@ -4,6 +4,9 @@ With ``--auth oidc`` (app argument) the identity provider proves *who* the user 
 (``st.user.email``); the catalog's users table still says *what* they may do
 (role, clearance, departments): an admin creates the user under the same name
 with ``shirube user add``. An IdP user without a local record gets no access.
+
+Logins, failed logins (the name tried, never the password) and logouts are audited
+through ``sh.accounts`` (``login`` / ``login_failed`` / ``logout``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,14 @@ def current_user(sh: Shirube) -> SessionUser | None:
     return _session_user(u)
 
 
-def logout() -> None:
+def logout(sh: Shirube | None = None) -> None:
+    """Forget the session's user (audited as ``logout`` with the page's engine)."""
+    ctx = st.session_state.get("_ctx")
+    name = st.session_state.get("user")
+    sh = sh if sh is not None else getattr(ctx, "sh", None)
+    if sh is not None and name:
+        with guard():
+            sh.accounts.logout(name)
     for key in ("user", "history", "open_src", "last_batch", "eval_result"):
         st.session_state.pop(key, None)
 
@@ -69,9 +79,16 @@ def oidc_login(sh: Shirube) -> SessionUser | None:
     claims = {k: st.user.get(k) for k in ("email", "preferred_username")}
     user = user_for_identity(sh, claims)
     if user is None:
+        name = identity_name(claims)
+        if st.session_state.get("_oidc_refused") != name:  # once per session, not on every rerun
+            st.session_state["_oidc_refused"] = name
+            known = sh.accounts.get(name) if name else None
+            sh.accounts.record_login_failed(name, "oidc", "disabled" if known is not None else "unknown_user")
         st.error(f"「{identity_name(claims)}」には利用権限が割り当てられていません。管理者に連絡してください。")
         st.button("ログアウト", on_click=st.logout)
         st.stop()
+    if st.session_state.get("user") != user.name:  # once per session, not on every rerun
+        sh.accounts.record_login(user.name, "oidc")
     st.session_state["user"] = user.name
     return user
 

@@ -4,7 +4,8 @@ The engine keeps every ingested file (``keep_originals``; see
 indexer/originals.py) and serves it within the user's access
 (:meth:`Shirube.original`). Documents ingested before that, or with it off,
 are found in the folders given with ``--sources`` by file name, and used only
-when their SHA-256 matches the catalog's.
+when their SHA-256 matches the catalog's. Served to a named ``user``, either
+way is audited as ``original_download``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from typing import Iterable
 from shirube.api import AccessFilter, Shirube
 
 
-def find(sh: Shirube, access: AccessFilter, document_id: int, sources: Iterable[str] = ()) -> bytes | None:
+def find(
+    sh: Shirube, access: AccessFilter, document_id: int, sources: Iterable[str] = (), user: str | None = None,
+) -> bytes | None:
     """The original bytes of a document the user may see, or None when not kept anywhere."""
-    kept = sh.original(document_id, access)
+    kept = sh.original(document_id, access, user=user)
     if kept is not None:
         return kept.data
     doc = sh.document(document_id, access)
@@ -28,5 +31,10 @@ def find(sh: Shirube, access: AccessFilter, document_id: int, sources: Iterable[
             if p.is_file():
                 data = p.read_bytes()
                 if hashlib.sha256(data).hexdigest() == doc["sha256"]:
+                    if user is not None:
+                        sh.audit(user, "original_download", {
+                            "document_id": document_id, "title": doc["title"], "source": doc["source"],
+                            "sha256": doc["sha256"], "bytes": len(data), "from": "sources",
+                        })
                     return data
     return None

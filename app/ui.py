@@ -13,7 +13,7 @@ from typing import Iterator
 import streamlit as st
 
 from base.errors import (
-    AccessDenied, AnswerError, ConfigError, SearchIndexError, IngestError, MissingExtra, RetrievalError, ShirubeError,
+    AccessDenied, AnswerError, CatalogBusy, ConfigError, SearchIndexError, IngestError, MissingExtra, RetrievalError, ShirubeError,
 )
 
 log = logging.getLogger("shirube.app")
@@ -21,6 +21,8 @@ log = logging.getLogger("shirube.app")
 
 def message(exc: BaseException) -> str:
     """One clear Japanese line for a user; details stay in the server log."""
+    if isinstance(exc, CatalogBusy):  # a lock held by ingest / re-index: refused after db_busy_timeout_s
+        return CatalogBusy.MESSAGE
     if isinstance(exc, AccessDenied):
         return f"権限がありません: {exc}"
     if isinstance(exc, MissingExtra):

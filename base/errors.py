@@ -44,6 +44,26 @@ class AccessDenied(ShirubeError):
     """The acting user may not see or do this."""
 
 
+class CatalogBusy(ShirubeError):
+    """The catalog stayed locked (ingest, re-index or another process) longer than
+    a question may wait (``db_busy_timeout_s``); the question is refused, not queued."""
+
+    MESSAGE = "データベースが使用中です。しばらくしてから再度お試しください"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(self.MESSAGE)
+        self.detail = detail  # the driver's words, for logs only
+
+
+class HomeMissing(ConfigError):
+    """A read command named a data directory that does not exist (only ingest,
+    ``user add`` and reindex create one)."""
+
+    def __init__(self, home: str) -> None:
+        super().__init__(f"データディレクトリがありません: {home}（shirube ingest で作成されます）")
+        self.home = home
+
+
 class MissingExtra(ShirubeError):
     """An optional dependency is not installed; the message names the extra."""
 

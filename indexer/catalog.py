@@ -23,9 +23,13 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from base.errors import CatalogBusy
 
 # SQLite's INTEGER PRIMARY KEY is 64-bit and autoincrements; PostgreSQL needs BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -93,6 +97,9 @@ class SectionRow(Base):
     """One citable unit (PDF page, law paragraph, heading block)."""
 
     __tablename__ = "sections"
+    # AUTOINCREMENT: an id is never reused after a purge (a reader holding an old
+    # generation must never resolve its id to another document's row); revision 0004.
+    __table_args__ = ({"sqlite_autoincrement": True},)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer)
@@ -114,6 +121,9 @@ class SectionRow(Base):
 
 class ChunkRow(Base):
     __tablename__ = "chunks"
+    # The FAISS/BM25 ids: never reused (see SectionRow), so an id a generation
+    # holds resolves to the row it indexed or to nothing.
+    __table_args__ = ({"sqlite_autoincrement": True},)
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("sections.id"), index=True)
@@ -170,22 +180,59 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+# Writers (ingest, re-index, delete) wait this long for a lock; a question waits
+# only its own bound (``Catalog.session(wait_s=…)``, the db_busy_timeout_s setting).
+WRITER_WAIT_S = 30.0
+_BOUNDED = "shirube_bounded_wait"  # connection-record flag: busy_timeout lowered for one session
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(WRITER_WAIT_S * 1000)}")
     cur.close()
+
+
+def _sqlite_checkin(dbapi_conn: Any, record: Any) -> None:
+    """A connection a bounded session lowered goes back to the pool with the writers' wait."""
+    if record is not None and record.info.pop(_BOUNDED, False) and dbapi_conn is not None:
+        dbapi_conn.execute(f"PRAGMA busy_timeout={int(WRITER_WAIT_S * 1000)}")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for "the database is locked / a lock wait or statement timed out" from either driver."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in ("55P03", "57014"):  # lock_not_available (lock_timeout), query_canceled (statement_timeout)
+        return True
+    msg = str(orig).lower()
+    return type(orig).__name__ == "OperationalError" and ("database is locked" in msg or "database table is locked" in msg)
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": WRITER_WAIT_S, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "checkin", _sqlite_checkin)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
+
+
+def _bound(s: Session, wait_s: float) -> None:
+    """Lower this transaction's lock wait: SQLite busy_timeout (reset when the
+    connection is returned), PostgreSQL lock_timeout and statement_timeout (SET LOCAL)."""
+    ms = max(1, int(wait_s * 1000))
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={ms}")
+        conn.connection.info[_BOUNDED] = True
+    elif conn.dialect.name == "postgresql":
+        # a lock waits wait_s; a statement of a question never runs past 30 s (or 2 × wait_s)
+        s.execute(text("SELECT set_config('lock_timeout', :l, true), set_config('statement_timeout', :t, true)"),
+                  {"l": f"{ms}ms", "t": f"{max(30_000, 2 * ms)}ms"})
 
 
 class Catalog:
@@ -202,14 +249,23 @@ class Catalog:
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on any error."""
+    def session(self, wait_s: float | None = None) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on any error.
+
+        ``wait_s``: the longest this transaction waits for a lock (a question's
+        bound; default :data:`WRITER_WAIT_S` on SQLite, unbounded on PostgreSQL).
+        A lock still held after that raises :class:`~base.errors.CatalogBusy`.
+        """
         with self._factory() as s:
             try:
+                if wait_s is not None:
+                    _bound(s, wait_s)
                 yield s
                 s.commit()
-            except BaseException:
+            except BaseException as exc:
                 s.rollback()
+                if isinstance(exc, DBAPIError) and is_busy(exc):
+                    raise CatalogBusy(str(exc.orig).splitlines()[0] if exc.orig else "") from exc
                 raise
 
     def find_document_by_sha(self, s: Session, sha256: str) -> Document | None:

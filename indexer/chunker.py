@@ -3,7 +3,11 @@
 Sentences come from :func:`jtext.sentences.split_sentences`. Chunks are whole sentences
 packed up to ``max_tokens`` morphemes, with the last sentences of a chunk
 repeated at the start of the next (``overlap`` morphemes at most). A sentence
-longer than the budget alone is cut at morpheme boundaries.
+longer than the budget alone is cut at morpheme boundaries. A sentence longer
+than :data:`jtext.sentences.MAX_SENTENCE_CHARS` is analysed piece by piece
+(:func:`jtext.sentences.split_long`), so a megabyte line without punctuation
+costs time in proportion to its length, never MeCab's memory or all its
+morphemes at once.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 
 from base.errors import ConfigError
 from jtext.morph import tokenize
-from jtext.sentences import split_sentences
+from jtext.sentences import Sentence, split_long, split_sentences
 
 
 @dataclass(frozen=True)
@@ -32,17 +36,7 @@ def chunk_text(text: str, max_tokens: int = 300, overlap: int = 50) -> list[Chun
         )
     units: list[tuple[int, int, int]] = []  # (start, end, n_tokens)
     for sent in split_sentences(text):
-        toks = tokenize(sent.text)
-        n = max(1, len(toks))
-        if n <= max_tokens:
-            units.append((sent.start, sent.end, n))
-            continue
-        # An over-long sentence: cut between morphemes, never inside one.
-        for i in range(0, len(toks), max_tokens):
-            piece = toks[i : i + max_tokens]
-            units.append(
-                (sent.start + piece[0].start, sent.start + piece[-1].end, len(piece))
-            )
+        units.extend(_sentence_units(sent, max_tokens))
     chunks: list[ChunkSpan] = []
     i = 0
     while i < len(units):
@@ -61,3 +55,23 @@ def chunk_text(text: str, max_tokens: int = 300, overlap: int = 50) -> list[Chun
             k -= 1
         i = k
     return chunks
+
+
+def _sentence_units(sent: Sentence, max_tokens: int) -> list[tuple[int, int, int]]:
+    """The sentence as one unit, or, over ``max_tokens`` morphemes, cut between
+    morphemes (never inside one) every ``max_tokens`` of them."""
+    units: list[tuple[int, int, int]] = []
+    first = last = count = 0
+    for a, b in split_long(sent.text):
+        for tok in tokenize(sent.text[a:b]):
+            if count == max_tokens:  # a full unit, and more follows
+                units.append((first, last, count))
+                count = 0
+            if count == 0:
+                first = sent.start + a + tok.start
+            count += 1
+            last = sent.start + a + tok.end
+    if not units:  # it fits: the whole sentence, punctuation and all
+        return [(sent.start, sent.end, max(1, count))]
+    units.append((first, last, count))
+    return units

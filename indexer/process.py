@@ -1,13 +1,20 @@
-"""Loaded document → normalised sections → chunks with index terms."""
+"""Loaded document → normalised sections → chunks with index terms.
+
+:func:`process_file` is the whole per-file pipeline (sniff, parse, normalise,
+morphology, chunk, terms) that ingest runs in the sandbox worker
+(``indexer/sandbox.py``); it returns plain picklable records, so the server
+process only writes them to the catalog.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jtext.terms import index_text, lemma_terms
 from jtext.offsets import compress_offsets
 from .chunker import chunk_text
 from jtext.normalize import normalize
+from .loaders import LoadLimits, load_bytes
 from .types import LoadedDocument, Section
 
 
@@ -65,3 +72,21 @@ def process_document(doc: LoadedDocument, chunk_tokens: int, overlap: int) -> li
         if ps.chunks:
             out.append(ps)
     return out
+
+
+@dataclass(frozen=True)
+class ProcessedFile:
+    """One file, processed: the loader's record without its sections (their
+    text is in ``sections``, as extracted and as normalised) and the chunks."""
+
+    doc: LoadedDocument  # source, kind, title, pages, encoding, meta; sections=()
+    sections: list[ProcessedSection]
+
+
+def process_loaded(doc: LoadedDocument, chunk_tokens: int, overlap: int) -> ProcessedFile:
+    return ProcessedFile(replace(doc, sections=()), process_document(doc, chunk_tokens, overlap))
+
+
+def process_file(data: bytes, name: str, limits: LoadLimits, chunk_tokens: int, overlap: int) -> ProcessedFile:
+    """Bytes of one file → :class:`ProcessedFile` (LoaderError for a bad file)."""
+    return process_loaded(load_bytes(data, name, limits), chunk_tokens, overlap)

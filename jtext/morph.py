@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .sentences import MAX_SENTENCE_CHARS, split_long
+
 _local = threading.local()
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, blanks.
@@ -48,7 +50,20 @@ def _tagger():  # -> fugashi.Tagger
 
 
 def tokenize(text: str) -> list[Token]:
-    """Morphemes of ``text`` with character offsets (whitespace skipped)."""
+    """Morphemes of ``text`` with character offsets (whitespace skipped).
+
+    A text longer than :data:`jtext.sentences.MAX_SENTENCE_CHARS` is analysed
+    in pieces (:func:`jtext.sentences.split_long`): MeCab never gets a
+    megabyte-long line, on which it runs out of memory and aborts."""
+    if len(text) <= MAX_SENTENCE_CHARS:
+        return _tokenize(text, 0)
+    tokens: list[Token] = []
+    for start, end in split_long(text):
+        tokens.extend(_tokenize(text[start:end], start))
+    return tokens
+
+
+def _tokenize(text: str, base: int) -> list[Token]:
     tokens: list[Token] = []
     pos = 0
     for word in _tagger()(text):
@@ -64,13 +79,13 @@ def tokenize(text: str) -> list[Token]:
             lemma = surface
         lemma = _LOANWORD_GLOSS.sub("", lemma) or surface
         tokens.append(
-            Token(surface, lemma, feature.pos1 or "", feature.pos2 or "", start, end)
+            Token(surface, lemma, feature.pos1 or "", feature.pos2 or "", base + start, base + end)
         )
     return tokens
 
 
 def count_morphemes(text: str) -> int:
-    return sum(1 for _ in _tagger()(text))
+    return sum(sum(1 for _ in _tagger()(text[a:b])) for a, b in split_long(text))
 
 
 def _fold(s: str) -> str:

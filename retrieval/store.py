@@ -5,21 +5,31 @@ Layout under ``<home>/index``::
     CURRENT                 # name of the live generation (one line)
     gen-000007/             # dense.faiss, bm25.*, ngram.*, manifest.json
     gen-000008.tmp-<pid>/   # being written; never pointed at
+    .questions/<pid>-<n>    # one empty file per question in flight (any process)
 
 A generation is written into a temporary directory, every file fsynced, the
 directory renamed, and only then ``CURRENT`` replaced atomically
 (:func:`base.atomic.write_text_atomic`) —
 so a reader (or a crash at any point) sees either the old or the new
 generation, never a half-written one.
+
+Questions come first: a searcher marks each question in flight
+(:meth:`IndexStore.question`), and a writer embedding a new generation waits
+between small batches while any is (:meth:`IndexStore.yield_to_questions`),
+whether the question runs in its process or in another.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import shutil
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +43,9 @@ from .dense import DenseIndex
 
 _GEN = re.compile(r"^gen-(\d{6})$")
 FORMAT = "shirube-index/1"
+QUESTIONS = ".questions"
+_STALE_S = 600.0  # a question token this old was left by a killed process
+_SEQ = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -186,6 +199,46 @@ class IndexStore:
             shutil.rmtree(self.root / g, ignore_errors=True)
             removed.append(g)
         return removed
+
+    # -- questions first ---------------------------------------------------
+    @contextmanager
+    def question(self) -> Iterator[None]:
+        """Mark a question in flight (seen by writers in every process) while the block runs."""
+        token: Path | None = self.root / QUESTIONS / f"{os.getpid()}-{next(_SEQ)}"
+        try:
+            token.parent.mkdir(exist_ok=True)  # type: ignore[union-attr]
+            token.touch()  # type: ignore[union-attr]
+        except OSError:
+            token = None  # a read-only home: questions simply do not pause writers
+        try:
+            yield
+        finally:
+            if token is not None:
+                token.unlink(missing_ok=True)
+
+    def questions_waiting(self) -> bool:
+        """True while a question (of any process) is in flight."""
+        now = time.time()
+        try:
+            with os.scandir(self.root / QUESTIONS) as entries:
+                for e in entries:
+                    try:
+                        if now - e.stat().st_mtime < _STALE_S:
+                            return True
+                        os.unlink(e.path)  # left by a killed process
+                    except OSError:
+                        continue
+        except OSError:
+            return False
+        return False
+
+    def yield_to_questions(self, max_wait_s: float = 10.0, poll_s: float = 0.02) -> float:
+        """A writer's pause between batches: wait while questions are in flight
+        (at most ``max_wait_s``, so a stream of questions cannot starve it). Seconds waited."""
+        t0 = time.monotonic()
+        while self.questions_waiting() and time.monotonic() - t0 < max_wait_s:
+            time.sleep(poll_s)
+        return time.monotonic() - t0
 
     def disk_bytes(self) -> int:
         return sum(f.stat().st_size for f in self.root.rglob("*") if f.is_file())

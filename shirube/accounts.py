@@ -8,15 +8,23 @@ or an engine first). An engine hands out one of each::
     sh.accounts.access_for("tanaka")                 # AccessFilter
     sh.audit_trail.verify()                          # [] when the hash chain is intact
     sh.audit_trail.events(limit=200, access=access)  # newest first, hidden beyond ``access``
+
+Every account event is audited here, so the CLI and the app record the same rows:
+``login`` / ``login_failed`` (the name tried and why, never the password), ``logout``,
+``user_add``, ``user_update`` (old → new role, clearance, departments), ``user_disable`` /
+``user_enable`` and ``password_change`` (never a password or its hash). ``by``: who acts
+(the CLI's ``--by`` or the OS user, the app's logged-in admin).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import IO, Any, Iterable
+import uuid
+from typing import IO, Any, Callable, Iterable
 
 from indexer.catalog import Catalog, User
+from indexer.manifest import current_user
 from retrieval.access import AccessFilter
 
 from . import audit, users
@@ -32,14 +40,19 @@ class Accounts:
     user_dict = staticmethod(user_dict)
     access_of = staticmethod(users.access_of)
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, record: Callable[[str | None, str, dict[str, Any]], None] | None = None) -> None:
         self.catalog = catalog
+        # the engine passes its audit append (which also moves the anchor); ``None`` as user: the OS user
+        self._record = record or (lambda user, action, detail: audit.record(catalog, user or current_user(), action, detail))
 
     def add(
         self, name: str, password: str, role: str = "viewer", clearance: int = 1, departments: Iterable[str] = (),
+        by: str | None = None,
     ) -> User:
         """Create a user; the password is stored only as an argon2id hash."""
-        return users.add_user(self.catalog, name, password, role, clearance, departments)
+        u = users.add_user(self.catalog, name, password, role, clearance, departments)
+        self._record(by, "user_add", {"name": u.name, **_rights(u)})
+        return u
 
     def get(self, name: str) -> User | None:
         return users.get_user(self.catalog, name)
@@ -49,25 +62,61 @@ class Accounts:
         return users.list_users(self.catalog)
 
     def authenticate(self, name: str, password: str) -> User | None:
-        """The user when the password is right and the account is enabled, else None."""
-        return users.authenticate(self.catalog, name, password)
+        """The user when the password is right and the account is enabled, else None.
 
-    def set_password(self, name: str, password: str) -> None:
+        Audited as ``login`` or ``login_failed`` (the name as typed and why; never the password).
+        """
+        u = users.authenticate(self.catalog, name, password)
+        if u is not None:
+            self._record(u.name, "login", {"method": "password"})
+            return u
+        tried = (name or "").strip()[:100]
+        known = users.get_user(self.catalog, tried) if tried else None
+        self.record_login_failed(tried, "password",
+                                 "unknown_user" if known is None else "disabled" if known.disabled else "wrong_password")
+        return None
+
+    def record_login(self, name: str, method: str) -> None:
+        """A login proved elsewhere (``oidc``: the identity provider)."""
+        self._record(name, "login", {"method": method})
+
+    def record_login_failed(self, name: str, method: str, reason: str) -> None:
+        """A refused login: the name tried (never the password) and why."""
+        self._record(name[:100] or "?", "login_failed", {"name": name[:100], "method": method, "reason": reason})
+
+    def logout(self, name: str, method: str = "password") -> None:
+        self._record(name, "logout", {"method": method})
+
+    def set_password(self, name: str, password: str, by: str | None = None) -> None:
         users.set_password(self.catalog, name, password)
+        self._record(by, "password_change", {"name": name})
 
     def update(
         self, name: str, *, role: str | None = None, clearance: int | None = None,
-        departments: Iterable[str] | None = None,
+        departments: Iterable[str] | None = None, by: str | None = None,
     ) -> User:
-        return users.update_user(self.catalog, name, role=role, clearance=clearance, departments=departments)
+        """Change a user's role, clearance and/or departments (audited when something changed)."""
+        before = users.get_user(self.catalog, name)
+        u = users.update_user(self.catalog, name, role=role, clearance=clearance, departments=departments)
+        old, new = _rights(before) if before is not None else {}, _rights(u)
+        if old != new:
+            self._record(by, "user_update", {"name": name, "old": old, "new": new})
+        return u
 
-    def disable(self, name: str, disabled: bool = True) -> None:
-        """Disable (or re-enable) an account."""
+    def disable(self, name: str, disabled: bool = True, by: str | None = None) -> None:
+        """Disable (or re-enable) an account (audited when its state changed)."""
+        before = users.get_user(self.catalog, name)
         users.disable(self.catalog, name, disabled)
+        if before is not None and bool(before.disabled) != bool(disabled):
+            self._record(by, "user_disable" if disabled else "user_enable", {"name": name})
 
     def access_for(self, name: str) -> AccessFilter:
         """The access filter of the named, enabled user (AccessDenied otherwise)."""
         return users.access_for(self.catalog, name)
+
+
+def _rights(u: User) -> dict[str, Any]:
+    return {"role": u.role, "clearance": int(u.clearance), "departments": list(u.departments or [])}
 
 
 class AuditTrail:
@@ -75,6 +124,7 @@ class AuditTrail:
 
     HIDDEN = audit.HIDDEN
     CSV_FIELDS = audit.CSV_FIELDS
+    ACTION_LABELS = audit.ACTION_LABELS
     cited_documents = staticmethod(audit.cited_documents)
 
     def __init__(self, catalog: Catalog, anchor: str | Path | None) -> None:
@@ -85,16 +135,26 @@ class AuditTrail:
         """Append one event (and move the anchor)."""
         audit.record(self.catalog, user, action, detail, anchor=self.anchor)
 
+    def start_evaluation(self, who: str | None, **detail: Any) -> str:
+        """Record an ``evaluation`` run by ``who`` (default: the OS user) and return the actor its
+        searches and questions must be recorded under (``eval:<who>/<run id>``), so they are kept
+        apart from staff questions (:meth:`events` with ``include_eval=False``)."""
+        who = who or current_user()
+        run_id = uuid.uuid4().hex[:12]
+        self.record(who, "evaluation", {"run_id": run_id, **detail})
+        return audit.evaluation_actor(who, run_id)
+
     def verify(self) -> list[str]:
         """Problems found in the chain and against the anchor (empty list: intact)."""
         return audit.verify(self.catalog, anchor=self.anchor)
 
     def events(
         self, since: str | dt.date | dt.datetime | None = None, limit: int | None = 200,
-        access: AccessFilter | None = None,
+        access: AccessFilter | None = None, include_eval: bool = True,
     ) -> list[dict[str, Any]]:
-        """Newest events first; ``access``: the viewer (admins only; rows beyond their access hidden)."""
-        return audit.events(self.catalog, since=since, limit=limit, access=access)
+        """Newest events first; ``access``: the viewer (admins only; rows beyond their access hidden);
+        ``include_eval=False``: without the searches and questions of evaluation runs."""
+        return audit.events(self.catalog, since=since, limit=limit, access=access, include_eval=include_eval)
 
     def export_csv(
         self, path_or_file: str | Path | IO[str], since: str | dt.date | dt.datetime | None = None,

@@ -30,15 +30,26 @@ from typing import IO, Any, Iterable, NamedTuple
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from indexer.catalog import AuditEvent, Catalog, Document
+from indexer.catalog import WRITER_WAIT_S, AuditEvent, Catalog, Document
 from retrieval.access import AccessFilter
 
 from base.atomic import write_text_atomic
-from base.errors import AccessDenied
+from base.errors import AccessDenied, CatalogBusy
 
 GENESIS = "0" * 64
 _PG_LOCK = 0x5348_4155  # "SHAU": pg_advisory_xact_lock key for audit appends
-ACTIONS = ("ask", "search", "ingest", "delete", "relabel", "reindex", "login", "user")
+# Every action the engine and the front ends record, with the label the admin view shows.
+ACTION_LABELS = {
+    "ask": "質問", "search": "検索", "ingest": "登録", "delete": "削除", "relabel": "機密性ラベル変更",
+    "reindex": "再索引", "login": "ログイン", "login_failed": "ログイン失敗", "logout": "ログアウト",
+    "user_add": "ユーザー作成", "user_update": "ユーザー変更", "user_disable": "ユーザー無効化",
+    "user_enable": "ユーザー有効化", "password_change": "パスワード変更", "original_download": "原本の取得",
+    "evaluation": "評価の実行",
+}
+ACTIONS = tuple(ACTION_LABELS)
+# The searches and questions of an evaluation run are recorded as user "eval:<who>/<run id>"
+# (names with "/" are not valid user names), so they never pass for staff questions.
+EVAL_PREFIX = "eval:"
 CSV_FIELDS = (
     "id", "at", "user", "action", "question", "answer", "citations", "answerer", "model_id",
     "latency_s", "generation", "detail", "prev_hash", "hash",
@@ -69,28 +80,39 @@ def chain_hash(prev_hash: str, at: dt.datetime, user: str, action: str, detail: 
 
 def record(
     catalog: Catalog, user: str | None, action: str, detail: dict[str, Any] | None = None,
-    anchor: str | Path | None = None,
+    anchor: str | Path | None = None, wait_s: float | None = None,
 ) -> AuditEvent:
-    """Append one event and return it (committed). ``anchor``: head file to update."""
+    """Append one event and return it (committed). ``anchor``: head file to update.
+
+    ``wait_s``: the longest the append waits, in all, for the catalog's write
+    lock (a question's bound; default the writers' 30 s). Past it →
+    :class:`~base.errors.CatalogBusy`; a lost race (same ``prev_hash``) is retried.
+    """
     user = (user or "?")[:200]
     detail = _clean(detail or {})
-    last_exc: Exception | None = None
+    deadline = time.monotonic() + (WRITER_WAIT_S if wait_s is None else wait_s)
     for attempt in range(20):
+        left = deadline - time.monotonic()
         try:
-            ev = _append(catalog, user, action[:40], detail)
+            ev = _append(catalog, user, action[:40], detail, None if wait_s is None else max(left, 0.05))
             break
-        except (IntegrityError, OperationalError, DBAPIError) as exc:  # lost a race / busy: try again
-            last_exc = exc
+        except CatalogBusy:  # the lock wait (busy_timeout / lock_timeout) is already spent
+            if deadline - time.monotonic() < 0.1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+        except (IntegrityError, OperationalError, DBAPIError) as exc:  # lost a race: try again
+            if time.monotonic() > deadline:
+                raise CatalogBusy(str(exc).splitlines()[0]) from exc
             time.sleep(0.01 * (attempt + 1))
     else:  # pragma: no cover - 20 lost races in a row
-        raise RuntimeError(f"audit append failed: {last_exc}")
+        raise CatalogBusy("audit append: 20 lost races")
     if anchor is not None:
         _write_anchor(Path(anchor), ev.id, ev.hash)
     return ev
 
 
-def _append(catalog: Catalog, user: str, action: str, detail: dict[str, Any]) -> AuditEvent:
-    with catalog.session() as s:
+def _append(catalog: Catalog, user: str, action: str, detail: dict[str, Any], wait_s: float | None) -> AuditEvent:
+    with catalog.session(wait_s=wait_s) as s:
         conn = s.connection()
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -182,8 +204,22 @@ def _since(since: str | dt.date | dt.datetime | None) -> dt.datetime | None:
     return _utc(since) if since.tzinfo else since.replace(tzinfo=dt.timezone.utc)
 
 
-def _query(s, since, limit, newest_first):
+def evaluation_actor(who: str | None, run_id: str) -> str:
+    """The audit user of an evaluation run's searches and questions."""
+    return f"{EVAL_PREFIX}{who or '?'}/{run_id}"
+
+
+def evaluation_run(user: str | None) -> str | None:
+    """The run id when ``user`` is an evaluation run's actor, else None."""
+    if not (user or "").startswith(EVAL_PREFIX):
+        return None
+    return user.rsplit("/", 1)[-1] if "/" in user else ""
+
+
+def _query(s, since, limit, newest_first, include_eval=True):
     q = select(AuditEvent)
+    if not include_eval:
+        q = q.where(~AuditEvent.user.startswith(EVAL_PREFIX, autoescape=True))
     start = _since(since)
     if start is not None:
         # SQLite compares the stored (naive UTC) text; PostgreSQL aware timestamps.
@@ -217,14 +253,15 @@ def _row(ev: AuditEvent) -> dict[str, Any]:
         "citations": d.get("citations") or d.get("hits") or [], "answerer": d.get("answerer"),
         "model_id": d.get("model_id"), "latency_s": d.get("latency_s"), "generation": d.get("generation"),
         "detail": d, "prev_hash": ev.prev_hash, "hash": ev.hash,
+        "action_label": ACTION_LABELS.get(ev.action, ev.action), "evaluation": evaluation_run(ev.user),
     }
 
 
 def events(
     catalog: Catalog, since: str | dt.date | dt.datetime | None = None, limit: int | None = 200,
-    access: AccessFilter | None = None,
+    access: AccessFilter | None = None, include_eval: bool = True,
 ) -> list[dict[str, Any]]:
-    """Newest events first, for the admin view.
+    """Newest events first, for the admin view (``include_eval=False``: without evaluation runs' rows).
 
     ``access``: the viewer. Only admins may read the log (it holds answer
     text); an admin still does not see the question, answer or citations of
@@ -233,7 +270,7 @@ def events(
     if access is not None and not access.admin:
         raise AccessDenied("監査ログは管理者のみ閲覧できます")
     with catalog.session() as s:
-        rows = [_row(ev) for ev in _query(s, since, limit, newest_first=True)]
+        rows = [_row(ev) for ev in _query(s, since, limit, newest_first=True, include_eval=include_eval)]
         if access is not None and not access.unrestricted:
             wanted = set().union(*(cited_documents(r["detail"]) for r in rows)) if rows else set()
             docs = {
@@ -281,4 +318,7 @@ def citations_detail(citations: Iterable[Any], generation: str | None) -> list[d
     return out
 
 
-__all__ = ["record", "verify", "events", "export_csv", "Anchor", "read_anchor", "chain_hash", "GENESIS", "citations_detail"]
+__all__ = [
+    "record", "verify", "events", "export_csv", "Anchor", "read_anchor", "chain_hash", "GENESIS", "citations_detail",
+    "ACTION_LABELS", "EVAL_PREFIX", "evaluation_actor", "evaluation_run",
+]

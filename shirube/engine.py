@@ -41,8 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["BatchReport", "FileResult", "Original", "Progress", "Shirube", "iter_files"]
 
 class Shirube:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
-        self._home = Home(settings, embedder)
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, *, create: bool = True) -> None:
+        self._home = Home(settings, embedder, create=create)
         self._searcher = Searcher(self._home)
         # A new generation or a relabel makes cached allowed-id sets stale.
         self._indexer = IndexBuilder(self._home, on_switch=self._searcher.forget_allowed)
@@ -52,9 +52,12 @@ class Shirube:
         self._audit_trail: AuditTrail | None = None
 
     @classmethod
-    def open(cls, home: str | Path | None = None, **overrides: Any) -> "Shirube":
-        """Settings from ``home`` (config.toml, SHIRUBE_* env) plus ``overrides``."""
-        return cls(Settings.load(home=home, **overrides))
+    def open(cls, home: str | Path | None = None, *, create: bool = True, **overrides: Any) -> "Shirube":
+        """Settings from ``home`` (config.toml, SHIRUBE_* env) plus ``overrides``.
+
+        ``create=False``: a data directory that does not exist raises HomeMissing
+        (read commands must not make an empty one)."""
+        return cls(Settings.load(home=home, **overrides), create=create)
 
     def close(self) -> None:
         self._home.close()
@@ -96,7 +99,7 @@ class Shirube:
         from .accounts import Accounts
 
         if self._accounts is None:
-            self._accounts = Accounts(self.catalog)
+            self._accounts = Accounts(self.catalog, record=self._home.audit)
         return self._accounts
 
     @property
@@ -230,6 +233,10 @@ class Shirube:
         """Trace a chunk back to its document, batch and manifest entry."""
         return self._library.chunk_provenance(chunk_id, access)
 
-    def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> Original | None:
-        """The file name and original bytes of a document the user may see; None when not kept."""
-        return self._library.original(document_id, access)
+    def original(
+        self, document_id: int, access: AccessFilter = EVERYTHING, user: str | None = None,
+    ) -> Original | None:
+        """The file name and original bytes of a document the user may see; None when not kept.
+
+        ``user``: who gets the file; serving it to a user is audited (``original_download``)."""
+        return self._library.original(document_id, access, user=user)

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from base.atomic import write_text_atomic
+from base.errors import HomeMissing
 from base.settings import Settings
 from indexer.catalog import Catalog
-from indexer.loaders import LoadLimits, load_bytes
+from indexer.loaders import LoadLimits
 from indexer.manifest import current_user
+from indexer.process import ProcessedFile, process_file, process_loaded
 from indexer.sandbox import ParseSandbox
 from indexer.types import LoadedDocument
 from model.embedders import Embedder, make_embedder
@@ -27,9 +29,11 @@ from retrieval.store import IndexStore
 
 from . import audit
 
-# One whole file, limits already bound: (bytes, the user's file name) -> LoadedDocument.
-# load_bytes in this process, or the same in the ParseSandbox worker.
+# A caller's own parser (benchmarks with pre-parsed corpora): (bytes, name) -> LoadedDocument.
 FileLoader = Callable[[bytes, str], LoadedDocument]
+# One whole file, limits and chunk settings bound: (bytes, the user's file name) ->
+# ProcessedFile. indexer.process.process_file in the ParseSandbox worker (or here).
+FileProcessor = Callable[[bytes, str], ProcessedFile]
 
 ACL_VERSION = "acl.version"  # its stat changes whenever labels/departments change
 AUDIT_HEAD = "audit.head"
@@ -39,8 +43,11 @@ AclToken = tuple[int, int, int]
 
 
 class Home:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, create: bool = True) -> None:
+        """``create=False`` (read commands): a missing data directory is an error, not made."""
         self.settings = settings
+        if not create and not settings.home.is_dir():
+            raise HomeMissing(str(settings.home))
         settings.home.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(settings.database_url)
         self.store = IndexStore(settings.index_dir, settings.dense_device)
@@ -77,14 +84,19 @@ class Home:
         return self._embedder is not None
 
     # -- trust: parsing sandbox, write lock, audit log, access-control version
-    def loader(self, limits: LoadLimits) -> FileLoader:
-        """Parse in the worker process (time/memory limits) unless switched off."""
-        if not self.settings.parse_in_subprocess:
-            return lambda data, name: load_bytes(data, name, limits)
+    def processor(self, limits: LoadLimits, loader: FileLoader | None = None) -> FileProcessor:
+        """Parse, normalise and chunk in the worker process (CPU, wall-time and
+        memory limits) unless switched off; a caller's own ``loader`` (trusted,
+        pre-parsed input) runs here."""
+        st = self.settings
+        if loader is not None:
+            return lambda data, name: process_loaded(loader(data, name), st.chunk_tokens, st.chunk_overlap)
+        if not st.parse_in_subprocess:
+            return lambda data, name: process_file(data, name, limits, st.chunk_tokens, st.chunk_overlap)
         if self.sandbox is None:
-            self.sandbox = ParseSandbox(self.settings.parse_timeout_s, self.settings.parse_memory_mb)
+            self.sandbox = ParseSandbox(st.parse_timeout_s, st.parse_memory_mb)
         box = self.sandbox
-        return lambda data, name: box.load(data, name, limits)
+        return lambda data, name: box.process(data, name, limits, st.chunk_tokens, st.chunk_overlap)
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -101,9 +113,17 @@ class Home:
     def audit_anchor(self) -> Path:
         return self.settings.home / AUDIT_HEAD
 
-    def audit(self, user: str | None, action: str, detail: dict[str, Any]) -> None:
-        """Append to the hash-chained audit log (see shirube/audit.py)."""
-        audit.record(self.catalog, user or current_user(), action, detail, anchor=self.audit_anchor)
+    def audit(self, user: str | None, action: str, detail: dict[str, Any], *, question: bool = False) -> None:
+        """Append to the hash-chained audit log (see shirube/audit.py).
+
+        ``question``: a search or ask, which waits at most ``db_busy_timeout_s``
+        for the write lock (then CatalogBusy); writers keep the long wait."""
+        audit.record(self.catalog, user or current_user(), action, detail, anchor=self.audit_anchor,
+                     wait_s=self.settings.db_busy_timeout_s if question else None)
+
+    def question_session(self) -> Any:
+        """A catalog transaction of a question: lock waits bounded by ``db_busy_timeout_s``."""
+        return self.catalog.session(wait_s=self.settings.db_busy_timeout_s)
 
     def acl_token(self) -> AclToken:
         """Changes whenever labels/departments change (in any process): part of the cache key."""

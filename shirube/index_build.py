@@ -9,6 +9,7 @@ catalog rows the old generation still cited.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from typing import Any, Callable, Sequence
 
@@ -17,7 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Row
 
 from base.errors import SearchIndexError
-from indexer.catalog import ChunkRow, Document, Generation, SectionRow
+from indexer.catalog import BatchFile, ChunkRow, Document, Generation, SectionRow
 from indexer.manifest import tool_versions
 from indexer.process import process_document
 from indexer.types import LoadedDocument, Section
@@ -31,6 +32,7 @@ from .home import Home
 from .rows import add_sections
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+_SLICE_PER_CORE = 4  # texts embedded between two pauses for questions, per CPU core
 
 
 def no_progress(stage: str, done: int, total: int) -> None:
@@ -67,6 +69,7 @@ class IndexBuilder:
             doc_ids = s.scalars(select(Document.id).where(Document.status != "deleted").order_by(Document.id)).all()
         for i, did in enumerate(doc_ids):
             progress("rechunk", i, len(doc_ids))
+            self._home.store.yield_to_questions()  # questions first: wait while any is in flight
             with catalog.session() as s:
                 row = s.get(Document, did)
                 current = list(row.sections)
@@ -89,7 +92,11 @@ class IndexBuilder:
         progress("rechunk", len(doc_ids), len(doc_ids))
 
     # -- one sync: catalog → new generation ----------------------------------
-    def sync_index(self, full: bool = False, progress: Progress = no_progress) -> str | None:
+    def sync_index(
+        self, full: bool = False, progress: Progress = no_progress, failed: dict[int, str] | None = None,
+    ) -> str | None:
+        """``failed`` gets the pending documents whose text the embedder refused
+        (id -> reason); their rows are removed, the rest of the batch goes live."""
         snap = self._home.store.load()
         emb = self._home.embedder
         if snap is not None and not full and snap.manifest.get("embedder") != emb.model_id:
@@ -109,9 +116,16 @@ class IndexBuilder:
         to_remove = np.setdiff1d(live, want_ids)
         add_mask = ~np.isin(want_ids, live)
         dense.remove(to_remove)
-        texts = [_chunk_text(r) for r, m in zip(rows, add_mask) if m]
+        added = [r for r, m in zip(rows, add_mask) if m]
+        texts = [_chunk_text(r) for r in added]
         if texts:
-            _embed_into(dense, emb, texts, want_ids[add_mask], progress)
+            bad = self._embed_new(dense, emb, added, texts, progress)
+            if bad:  # those documents are gone from the catalog: leave them out of this generation
+                if failed is not None:
+                    failed.update(bad)
+                texts = [t for t, r in zip(texts, added) if r.document_id not in bad]
+                keep = np.asarray([r.document_id not in bad for r in rows], bool)
+                rows, want_ids = [r for r, k in zip(rows, keep) if k], want_ids[keep]
         lexical = {"k1": self._home.settings.bm25_k1, "b": self._home.settings.bm25_b}
         if not texts and len(to_remove) == 0 and snap is not None and not full and snap.manifest.get("bm25") == lexical:
             # Nothing to change: the live generation stays, pending documents become active.
@@ -125,12 +139,57 @@ class IndexBuilder:
         """(id, terms, text, title, heading, article) of every chunk the new generation holds."""
         with self._home.catalog.session() as s:
             return s.execute(
-                select(ChunkRow.id, ChunkRow.terms, ChunkRow.text, Document.title, SectionRow.heading, SectionRow.article)
+                select(ChunkRow.id, ChunkRow.terms, ChunkRow.text, Document.title, SectionRow.heading, SectionRow.article,
+                       ChunkRow.document_id)
                 .join(Document, Document.id == ChunkRow.document_id)
                 .join(SectionRow, SectionRow.id == ChunkRow.section_id)
                 .where(Document.status.in_(("pending", "active")), SectionRow.superseded == 0)
                 .order_by(ChunkRow.id)
             ).all()
+
+    def _embed_new(
+        self, dense: DenseIndex, emb: Embedder, rows: Sequence[Row[Any]], texts: list[str], progress: Progress,
+    ) -> dict[int, str]:
+        """Embed the new chunks into ``dense``. When the embedder fails, embed document by
+        document: those it still refuses are dropped (:meth:`drop_failed`) and returned."""
+        ids = np.asarray([r.id for r in rows], np.int64)
+        try:
+            vecs = _embed(emb, texts, progress, pause=self._home.store.yield_to_questions)
+        except Exception as exc:  # noqa: BLE001 - find the documents concerned
+            first = exc
+        else:
+            dense.add(ids, vecs)
+            return {}
+        by_doc: dict[int, list[int]] = {}
+        for i, r in enumerate(rows):
+            by_doc.setdefault(r.document_id, []).append(i)
+        bad: dict[int, str] = {}
+        for n, (doc_id, idx) in enumerate(by_doc.items()):
+            progress("embed", n, len(by_doc))
+            try:
+                vecs = emb.embed_passages([texts[i] for i in idx])
+            except Exception as exc:  # noqa: BLE001 - this document alone
+                bad[doc_id] = f"埋め込みに失敗しました: {type(exc).__name__}: {str(exc)[:200]}"
+                continue
+            dense.add(ids[idx], vecs)
+        progress("embed", len(by_doc), len(by_doc))
+        if bad:
+            self.drop_failed(bad, first)
+        return bad
+
+    def drop_failed(self, bad: dict[int, str], cause: Exception) -> None:
+        """Remove pending documents that could not be embedded (never in a generation);
+        their batch-file rows become errors. An active one cannot go: SearchIndexError."""
+        with self._home.catalog.session() as s:
+            active = s.scalars(select(Document.id).where(Document.id.in_(list(bad)), Document.status != "pending")).all()
+            if active:
+                raise SearchIndexError(f"登録済みの文書 {sorted(active)} の{bad[active[0]]}") from cause
+            for doc_id, reason in bad.items():
+                s.execute(update(BatchFile).where(BatchFile.document_id == doc_id)
+                          .values(result="error", reason=reason, document_id=None))
+            s.execute(delete(ChunkRow).where(ChunkRow.document_id.in_(list(bad))))
+            s.execute(delete(SectionRow).where(SectionRow.document_id.in_(list(bad))))
+            s.execute(delete(Document).where(Document.id.in_(list(bad))))
 
     def _lexical(self, rows: Sequence[Row[Any]], want_ids: np.ndarray, progress: Progress) -> tuple[BM25Index, BM25Index]:
         """The word BM25 (morphological terms) and the character n-gram BM25."""
@@ -240,13 +299,19 @@ def _chunk_text(r: Row[Any]) -> str:
     return index_text(r.title, " > ".join(p for p in (r.heading, r.article) if p) or None, r.text)
 
 
-def _embed_into(dense: DenseIndex, emb: Embedder, texts: list[str], ids: np.ndarray, progress: Progress) -> None:
-    done = [0]
-
-    def tick(n: int) -> None:
-        done[0] += n
-        progress("embed", done[0], len(texts))
-
+def _embed(
+    emb: Embedder, texts: list[str], progress: Progress, pause: Callable[[], object] = lambda: None,
+) -> np.ndarray:
+    """Vectors of ``texts``, embedded in small length-sorted slices with ``pause``
+    before each: a writer yields to questions in flight between slices (a question's
+    query embedding waits for one slice at most, not for a whole batch)."""
+    out = np.zeros((len(texts), emb.dim), np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    step = max(1, min(int(getattr(emb, "batch_size", 32) or 32), _SLICE_PER_CORE * (os.cpu_count() or 1)))
     progress("embed", 0, len(texts))
-    vecs = emb.embed_passages(texts, progress=tick)
-    dense.add(ids, vecs)
+    for lo in range(0, len(order), step):
+        pause()
+        idx = order[lo:lo + step]
+        out[idx] = emb.embed_passages([texts[i] for i in idx])
+        progress("embed", lo + len(idx), len(texts))
+    return out

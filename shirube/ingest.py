@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -21,12 +22,12 @@ from indexer import originals
 from indexer.catalog import Batch, BatchFile, Document
 from indexer.loaders import LoadLimits, sanitize_name
 from indexer.manifest import current_user, tool_versions
-from indexer.process import ProcessedSection, process_document
+from indexer.process import ProcessedSection
 from indexer.sandbox import limits_from_settings
 from indexer.types import LoadedDocument
 from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 
-from .home import FileLoader, Home
+from .home import FileLoader, FileProcessor, Home
 from .index_build import IndexBuilder, Progress, no_progress
 from .rows import add_sections
 
@@ -36,7 +37,7 @@ Item = tuple[str, Callable[[], bytes], int | None]  # (source name, read the byt
 @dataclass
 class FileResult:
     source: str
-    result: str  # ok | duplicate | error
+    result: str  # ok | duplicate | error | skipped (hidden, .shirubeignore: not ingested)
     reason: str | None = None
     sha256: str | None = None
     size: int | None = None
@@ -64,6 +65,15 @@ class BatchReport:
     def duplicates(self) -> list[FileResult]:
         return [f for f in self.files if f.result == "duplicate"]
 
+    @property
+    def skipped(self) -> list[FileResult]:
+        return [f for f in self.files if f.result == "skipped"]
+
+    @property
+    def path_errors(self) -> list[FileResult]:
+        """A missing path or an unreadable folder (the CLI exits 1)."""
+        return [f for f in self.errors if (f.reason or "").startswith((MISSING, UNREADABLE))]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "batch_id": self.batch_id,
@@ -82,26 +92,56 @@ class BatchTerms:
     departments: list[str]
     license: str
     by: str
-    load: FileLoader
+    process: FileProcessor  # the whole file → chunks, in the sandbox worker
     limits: LoadLimits
     access: AccessFilter
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Files under the given paths, sorted; hidden files and the glob patterns
-    listed in a folder's ``.shirubeignore`` (e.g. a QA file beside a corpus) are skipped."""
-    for p in paths:
-        p = Path(p)
+# Why a path under a given folder was not ingested, or why a given path could not be read.
+HIDDEN_FILE, HIDDEN_DIR, IGNORED = "スキップ（隠しファイル）", "スキップ（隠しフォルダ）", "スキップ（.shirubeignore）"
+NOT_FILE = "スキップ（通常のファイルではありません）"
+MISSING, UNREADABLE = "ファイルまたはフォルダがありません", "フォルダを読めません"
+IGNORE_FILE = ".shirubeignore"
+
+
+class Entry(NamedTuple):
+    """One path of an ingest: to load, or skipped (``skip``), or unusable (``error``)."""
+
+    path: Path
+    skip: str | None = None
+    error: str | None = None
+
+
+def walk(paths: Iterable[str | Path]) -> Iterator[Entry]:
+    """Every path of an ingest, each folder's files sorted: hidden files and folders and the
+    glob patterns of a folder's ``.shirubeignore`` are *skipped* entries (named, never silent);
+    a missing path or an unreadable folder is an *error* entry. A file named explicitly is
+    loaded even when its name starts with 「.」."""
+    for p in map(Path, paths):
         if not p.is_dir():
-            yield p
+            yield Entry(p, error=None if os.path.lexists(p) else MISSING)
             continue
-        for f in sorted(p.rglob("*")):
-            rel = f.relative_to(p)
-            if not f.is_file() or any(part.startswith(".") for part in rel.parts):
-                continue
-            if _ignored(f, p):
-                continue
-            yield f
+        errors: list[OSError] = []
+        found: list[Entry] = []
+        for d, dirs, files in os.walk(p, onerror=errors.append):
+            here = Path(d)
+            # hidden folders, and links to folders (never followed), are named once, not entered
+            out = [n for n in dirs if n.startswith(".") or (here / n).is_symlink()]
+            found += [Entry(here / n, skip=HIDDEN_DIR if n.startswith(".") else NOT_FILE) for n in out]
+            dirs[:] = sorted(n for n in dirs if n not in out)
+            for n in files:
+                f = here / n
+                if n == IGNORE_FILE:
+                    continue
+                skip = HIDDEN_FILE if n.startswith(".") else NOT_FILE if not f.is_file() else IGNORED if _ignored(f, p) else None
+                found.append(Entry(f, skip=skip))
+        found += [Entry(Path(e.filename or p), error=f"{UNREADABLE}: {e.strerror or e}") for e in errors]
+        yield from sorted(found, key=lambda e: e.path)
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """The files :func:`walk` would load (no skipped or unusable entries)."""
+    return (e.path for e in walk(paths) if e.skip is None and e.error is None)
 
 
 def _ignored(f: Path, root: Path) -> bool:
@@ -126,12 +166,28 @@ class Ingester:
         self._index = index
 
     def ingest(self, paths: Iterable[str | Path], **kwargs: Any) -> BatchReport:
-        """Ingest files and folders as one batch; bad files are reported, not fatal."""
+        """Ingest files and folders as one batch; bad files are reported, not fatal.
+
+        Every path gets a line: skipped ones (hidden, .shirubeignore) as ``skipped``, a
+        missing path or unreadable folder as an ``error``; when every given path is
+        missing or unreadable, IngestError and no batch at all."""
+        given = [Path(p) for p in paths]
+        entries = list(walk(given))
+        unusable = [e for e in entries if e.error and e.path in given]
+        if given and len({e.path for e in unusable}) == len(set(given)):
+            raise IngestError("、".join(str(e.path) for e in unusable), "、".join(dict.fromkeys(e.error for e in unusable)))
         items: list[Item] = []
-        for f in iter_files(paths):  # read only when its turn comes
-            size = f.stat().st_size if f.exists() else None
-            items.append((str(f), (lambda f=f: f.read_bytes()), size))
-        return self.ingest_items(items, **kwargs)
+        for e in entries:  # read only when its turn comes
+            if e.error:
+                items.append((str(e.path), (lambda e=e: _fail(e)), None))
+            elif e.skip is None:
+                size = e.path.stat().st_size if e.path.exists() else None  # a broken link: "読めません" below
+                items.append((str(e.path), (lambda f=e.path: f.read_bytes()), size))
+        report = self.ingest_items(items, **kwargs)
+        order = {str(e.path): i for i, e in enumerate(entries)}
+        report.files += [FileResult(str(e.path), "skipped", reason=e.skip) for e in entries if e.skip]
+        report.files.sort(key=lambda f: order.get(f.source, len(order)))
+        return report
 
     def ingest_bytes(self, files: Iterable[tuple[str, bytes]], **kwargs: Any) -> BatchReport:
         """Same as :meth:`ingest` for uploaded (name, bytes) pairs."""
@@ -160,7 +216,7 @@ class Ingester:
         departments = clean_departments(departments)
         by = by or current_user()
         limits = limits_from_settings(self._home.settings)
-        load = loader or self._home.loader(limits)
+        load = self._home.processor(limits, loader)
         with self._home.write_lock():
             self._index.recover()
             with self._home.catalog.session() as s:
@@ -174,8 +230,12 @@ class Ingester:
                 progress("load", i, len(items))
                 report.files.append(self._ingest_one(terms, source, read, size))
             progress("load", len(items), len(items))
+            failed: dict[int, str] = {}  # document id -> why embedding it failed (its rows are gone)
             if report.ok or self._index.has_pending():
-                report.generation = self._index.sync_index(progress=progress)
+                report.generation = self._index.sync_index(progress=progress, failed=failed)
+            for f in report.ok:
+                if f.document_id in failed:
+                    f.result, f.reason, f.document_id, f.chunks = "error", failed[f.document_id], None, 0
             report.manifest_path = str(self._write_batch_manifest(terms, report))
             self._home.audit(by, "ingest", {
                 "batch_id": batch_id, "manifest": report.manifest_path, "generation": report.generation,
@@ -222,10 +282,10 @@ class Ingester:
             return True
 
     def _record_new(self, terms: BatchTerms, res: FileResult, name: str, data: bytes) -> None:
-        """Parse, chunk and record a new document (status 'pending' until indexed)."""
+        """Parse and chunk (in the worker), record a new document (status 'pending' until indexed)."""
         st = self._home.settings
-        doc = terms.load(data, name)
-        sections = process_document(doc, st.chunk_tokens, st.chunk_overlap)
+        done = terms.process(data, name)
+        doc, sections = done.doc, done.sections
         if not sections:
             raise LoaderError(name, "テキストなし（抽出できる本文がありません）")
         if st.keep_originals:  # before the catalog row: a crash leaves at most a spare file
@@ -258,6 +318,10 @@ class Ingester:
                 b.manifest_path = path.name  # relative to manifest_dir: the home may move
                 b.n_ok, b.n_duplicate, b.n_error = len(report.ok), len(report.duplicates), len(report.errors)
         return path
+
+
+def _fail(e: Entry) -> bytes:
+    raise LoaderError(str(e.path), e.error or MISSING)
 
 
 def _read(name: str, read: Callable[[], bytes], size: int | None, limits: LoadLimits) -> bytes:

@@ -37,7 +37,7 @@ class Library:
     def status(self) -> dict[str, Any]:
         settings, store = self._home.settings, self._home.store
         snap = store.load()
-        with self._home.catalog.session() as s:
+        with self._home.question_session() as s:
             docs = s.execute(select(Document.status, Document.kind)).all()
             n_chunks = s.query(ChunkRow).count()
         by_status: dict[str, int] = {}
@@ -66,13 +66,13 @@ class Library:
         }
 
     def documents(self, access: AccessFilter = EVERYTHING) -> list[dict[str, Any]]:
-        with self._home.catalog.session() as s:
+        with self._home.question_session() as s:
             rows = s.scalars(select(Document).where(Document.status != "deleted").order_by(Document.id)).all()
             return [document_dict(d) for d in rows if access.allows_document(d)]
 
     def document(self, document_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """One document's record (as in :meth:`documents`) if the user may see it."""
-        with self._home.catalog.session() as s:
+        with self._home.question_session() as s:
             d = s.get(Document, document_id)
             if not visible(d, access):
                 raise RetrievalError(f"文書ID {document_id} は存在しません")
@@ -80,7 +80,7 @@ class Library:
 
     def section(self, section_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """A section's original text and metadata, for the source viewer."""
-        with self._home.catalog.session() as s:
+        with self._home.question_session() as s:
             sec = s.get(SectionRow, section_id)
             if sec is None:
                 raise RetrievalError(f"section {section_id} not found")
@@ -94,7 +94,7 @@ class Library:
 
     def chunk_provenance(self, chunk_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """Trace a chunk back to its document, batch and manifest entry."""
-        with self._home.catalog.session() as s:
+        with self._home.question_session() as s:
             c = s.get(ChunkRow, chunk_id)
             if c is None:
                 raise RetrievalError(f"chunk {chunk_id} not found")
@@ -111,11 +111,23 @@ class Library:
                     "batch_id": d.batch_id, "manifest": manifest,
                     "page": c.section.page, "article": c.section.article, "start": c.start, "end": c.end}
 
-    def original(self, document_id: int, access: AccessFilter = EVERYTHING) -> Original | None:
-        """The file name and original bytes of a document the user may see; None when not kept."""
+    def original(
+        self, document_id: int, access: AccessFilter = EVERYTHING, user: str | None = None,
+    ) -> Original | None:
+        """The file name and original bytes of a document the user may see; None when not kept.
+
+        Served to a ``user``, it is audited as ``original_download``."""
         doc = self.document(document_id, access)
         path = originals.find(self._home.originals_dir, doc["sha256"])
-        return Original(doc["source"], path.read_bytes()) if path is not None else None
+        if path is None:
+            return None
+        data = path.read_bytes()
+        if user is not None:
+            self._home.audit(user, "original_download", {
+                "document_id": document_id, "title": doc["title"], "source": doc["source"],
+                "sha256": doc["sha256"], "bytes": len(data),
+            })
+        return Original(doc["source"], data)
 
     # -- administration ------------------------------------------------------------
     def relabel_document(

@@ -16,6 +16,7 @@ import numpy as np
 from sqlalchemy import select
 
 from base.errors import RetrievalError
+from base.settings import MAX_TOP_K
 from indexer.catalog import ChunkRow, Document, SectionRow
 from jtext.followup import resolve_followup
 from jtext.terms import QueryTerms, analyse_query
@@ -31,6 +32,7 @@ from .rows import visible
 
 AllowedKey = tuple[str, AclToken, Any]  # (generation, acl token, access key)
 _ALLOWED_CACHE_MAX = 256
+_ATTEMPTS = 5  # a query that raced this many generation switches returns what resolved
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class SearchResult:
 
     query: QueryTerms
     hits: list[Hit]
+    # The generation searched: every hit was resolved against its ids, and the
+    # passages were read in the same catalog query as the hits (one generation).
+    generation: str | None = None
+    passages: tuple[Passage, ...] = ()
 
 
 class Searcher:
@@ -70,7 +76,7 @@ class Searcher:
         cached = self._allowed_cache.get(key)
         if cached is not None:
             return cached
-        with self._home.catalog.session() as s:
+        with self._home.question_session() as s:
             docs = s.execute(
                 select(Document.id, Document.label, Document.departments).where(Document.status == "active")
             ).all()
@@ -89,35 +95,53 @@ class Searcher:
     ) -> list[Hit]:
         """Hybrid search inside ``access``; ``user`` names who asks (for the audit log)."""
         t0 = time.perf_counter()
-        hits = self.find(query, k, access=access, mode=mode, timings=timings).hits
+        self.check_question(query)
+        found = self.find(query, k, access=access, mode=mode, timings=timings)
+        hits = found.hits
         self._home.audit(user, "search", {
-            "query": query, "mode": mode, "k": k, "generation": self.live_name(),
+            "query": query, "mode": mode, "k": k, "generation": found.generation,
             "hits": [{"document_id": h.document_id, "chunk_id": h.chunk_id, "page": h.page, "article": h.article}
                      for h in hits],
             "latency_s": round(time.perf_counter() - t0, 4),
-        })
+        }, question=True)
         return hits
+
+    def check_question(self, text: str) -> None:
+        """A question longer than ``max_question_chars`` is refused before any work."""
+        limit = self._home.settings.max_question_chars
+        if text and len(text) > limit:
+            raise RetrievalError(f"質問が長すぎます（{len(text)}文字、上限{limit}文字）。要点を短くして再度お試しください。")
 
     def find(
         self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
         timings: dict[str, float] | None = None,
     ) -> SearchResult:
         """The top ``k`` hits, unaudited (``search`` and ``ask`` audit them)."""
+        with self._home.store.question():  # questions first: writers pause between batches meanwhile
+            return self._find(query, k, access=access, mode=mode, timings=timings)
+
+    def _find(
+        self, query: str, k: int | None, *, access: AccessFilter, mode: str, timings: dict[str, float] | None,
+    ) -> SearchResult:
         if not query or not query.strip():
             raise RetrievalError("検索語が空です")
         terms = analyse_query(query)
         snap = self.snapshot()
         if mode in ("hybrid", "dense"):
             self.check_embedder(snap)
-        k = k or self._home.settings.top_k
-        for _attempt in range(2):
+        if k is None:
+            k = self._home.settings.top_k
+        elif isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_TOP_K:
+            raise RetrievalError(f"件数 k は 1〜{MAX_TOP_K} の整数で指定してください（指定値: {k!r}）")
+        for _attempt in range(_ATTEMPTS):
             ranked = self._rank(snap, terms, k * 2, mode=mode, access=access, timings=timings)
-            hits = self.resolve(ranked, access)
+            found = self._resolve(ranked, access)
             # A writer switched generations and purged rows mid-query: ask the new one.
-            if len(hits) == len(ranked) or self._home.store.current_name() in (None, snap.name):
+            # (Ids are never reused, so a row that resolved is the one this generation indexed.)
+            if len(found) == len(ranked) or self._home.store.current_name() in (None, snap.name):
                 break
             snap = self.snapshot()
-        return SearchResult(terms, hits[:k])
+        return SearchResult(terms, [p.hit for p in found[:k]], snap.name, tuple(found[:k]))
 
     def _rank(
         self, snap: Snapshot, query: QueryTerms, n: int, *, mode: str, access: AccessFilter,
@@ -142,10 +166,14 @@ class Searcher:
 
     def resolve(self, ranked: Ranking, access: AccessFilter) -> list[Hit]:
         """Ranked chunk ids → hits, in rank order, dropping what the user may not see."""
+        return [p.hit for p in self._resolve(ranked, access)]
+
+    def _resolve(self, ranked: Ranking, access: AccessFilter) -> list[Passage]:
+        """Hits and their passages from one catalog read (a later purge cannot split them)."""
         if not ranked:
             return []
         ids = [r.chunk_id for r in ranked]
-        with self._home.catalog.session() as s:
+        with self._home.question_session() as s:
             rows = s.execute(
                 select(ChunkRow, SectionRow, Document)
                 .join(SectionRow, SectionRow.id == ChunkRow.section_id)
@@ -153,7 +181,7 @@ class Searcher:
                 .where(ChunkRow.id.in_(ids))
             ).all()
         by_id = {c.id: (c, sec, d) for c, sec, d in rows}
-        hits = []
+        out = []
         for r in ranked:
             found = by_id.get(r.chunk_id)
             if found is None:
@@ -162,11 +190,12 @@ class Searcher:
             # Second line of defence: never return what the user may not see.
             if not visible(d, access):
                 continue
-            hits.append(Hit(
+            hit = Hit(
                 c.id, d.id, sec.id, d.title, d.source, d.kind, d.label, sec.page, sec.article, sec.heading,
                 c.text, c.start, c.end, r.score, r.scores,
-            ))
-        return hits
+            )
+            out.append(Passage(hit, sec.text_original, sec.offset_map, frozenset(c.terms.split())))
+        return out
 
     # -- answering ---------------------------------------------------------------
     def passages(self, hits: list[Hit]) -> list[Passage]:
@@ -175,7 +204,7 @@ class Searcher:
         never re-runs fugashi over a whole passage)."""
         if not hits:
             return []
-        with self._home.catalog.session() as s:
+        with self._home.question_session() as s:
             secs = {
                 sec.id: sec
                 for sec in s.scalars(select(SectionRow).where(SectionRow.id.in_({h.section_id for h in hits})))
@@ -186,7 +215,8 @@ class Searcher:
         return [
             Passage(h, secs[h.section_id].text_original, secs[h.section_id].offset_map,
                     frozenset(terms[h.chunk_id].split()) if h.chunk_id in terms else None)
-            for h in hits if h.section_id in secs
+            # a purge between the search and now may hand a section id to another document
+            for h in hits if h.section_id in secs and secs[h.section_id].document_id == h.document_id
         ]
 
     def answerer(self, name: str | None = None, **overrides: Any) -> Any:
@@ -219,13 +249,14 @@ class Searcher:
         the answer text as it is produced.
         """
         t0 = time.perf_counter()
-        generation = self.live_name()
+        self.check_question(question)
         searched = resolve_followup(question, history) if history else question
         found = self.find(searched, k=k, access=access)
-        hits = found.hits
-        ans = self.answerer(answerer, **answerer_overrides).answer(
-            searched, self.passages(hits), on_token=on_token, query=found.query
-        )
+        hits, generation = found.hits, found.generation
+        with self._home.store.question():
+            ans = self.answerer(answerer, **answerer_overrides).answer(
+                searched, list(found.passages), on_token=on_token, query=found.query
+            )
         ans = replace(ans, question=question, searched=searched if searched != question else None,
                       latency_s=time.perf_counter() - t0)
         self._home.audit(user, "ask", {
@@ -234,5 +265,5 @@ class Searcher:
             "passages": [{"document_id": h.document_id, "chunk_id": h.chunk_id} for h in hits],
             "answerer": ans.answerer, "model_id": ans.model_id, "generation": generation,
             "latency_s": round(ans.latency_s, 4),
-        })
+        }, question=True)
         return ans

@@ -27,6 +27,12 @@ SECRET_TEXT = (
 )
 
 
+class SimulatedCrash(BaseException):
+    """The process dying mid-embedding (kill -9, power cut): nothing in the engine
+    catches it, so the batch's documents stay pending for the next re-index.
+    (An ordinary embedding *error* only costs the documents concerned.)"""
+
+
 class GatedEmbedder(FakeEmbedder):
     """The fake embedder, but ``embed_passages`` can be held at a gate (to overlap a re-index with questions)."""
 
@@ -39,7 +45,7 @@ class GatedEmbedder(FakeEmbedder):
 
     def embed_passages(self, texts, progress=None):
         if self.fail:
-            raise RuntimeError("embedding backend crashed (test)")
+            raise SimulatedCrash("embedding process died (test)")
         if self.hold:
             self.entered.set()
             self.gate.wait(60)

@@ -203,3 +203,20 @@ def echo(value):
 
 def worker_pid(*_args):
     return os.getpid()
+
+
+def process_or_misbehave(data, name, limits, chunk_tokens, overlap):
+    """``indexer.process.process_file`` as ingest runs it in the worker, except for
+    files whose name asks for a failure no real file can be relied on to give:
+    ``mecab_bomb*`` hands MeCab a 5,000,000-character line in one call (what the
+    chunker did before it cut long sentences: under the worker's memory limit
+    MeCab aborts on a failed allocation), ``killed*`` dies by SIGKILL mid-file."""
+    from indexer.process import process_file
+
+    if name.startswith("mecab_bomb"):
+        import fugashi
+
+        fugashi.Tagger()("あ" * 5_000_000)
+    if name.startswith("killed"):
+        os.kill(os.getpid(), 9)
+    return process_file(data, name, limits, chunk_tokens, overlap)

@@ -13,7 +13,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from app import state  # noqa: E402
-from tests.app_fixtures import PASSWORD, SAMPLES, build_home  # noqa: E402
+from tests.app_fixtures import PASSWORD, SAMPLES, SimulatedCrash, build_home  # noqa: E402
 
 MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
 Q_GOMI = "粗大ごみとして申し込む必要があるのは、一辺がどのくらいの長さを超えるものですか"
@@ -350,9 +350,9 @@ def test_admin_deletes_a_document_and_it_is_no_longer_cited(corpus):
 
 def test_admin_incremental_reindex_keeps_questions_answered(corpus):
     emb = corpus.embedder
-    # An ingest whose embedding crashed leaves documents pending: the incremental re-index picks them up.
+    # An ingest whose process died while embedding leaves documents pending: the incremental re-index picks them up.
     emb.fail = True
-    with pytest.raises(RuntimeError):
+    with pytest.raises(SimulatedCrash):
         corpus.ingest_bytes([("hoikuen.txt", "標市保育園の入園申込\n\n入園の申込みは、毎月十日までに子ども課へ提出する。\n".encode())])
     emb.fail = False
     gen_before = corpus.status()["generation"]

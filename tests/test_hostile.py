@@ -95,7 +95,7 @@ def test_sandbox_time_limit_kills_a_hanging_parser():
         t0 = time.perf_counter()
         with pytest.raises(LoaderError) as exc:
             box.call(hostile.sleep_forever, source="hang.pdf")
-        assert "制限時間（1.5秒）" in exc.value.reason
+        assert "処理時間の上限を超えました（1.5秒）" in exc.value.reason
         assert time.perf_counter() - t0 < 6
         with pytest.raises(ProcessLookupError):  # the hung worker is gone …
             os.kill(pid, 0)
@@ -106,7 +106,7 @@ def test_sandbox_memory_limit():
     with ParseSandbox(timeout_s=30, memory_mb=400) as box:
         with pytest.raises(LoaderError) as exc:
             box.call(hostile.eat_memory, source="bomb.pdf")
-        assert "メモリ上限（400MB）" in exc.value.reason
+        assert "メモリ上限を超えました（400MB）" in exc.value.reason
         assert box.call(hostile.echo, "ok") == "ok"
 
 
@@ -114,7 +114,7 @@ def test_sandbox_survives_a_crashing_parser():
     with ParseSandbox(timeout_s=30, memory_mb=512) as box:
         with pytest.raises(LoaderError) as exc:
             box.call(hostile.crash_interpreter, source="evil.pdf")
-        assert "異常終了" in exc.value.reason
+        assert "処理中に異常終了しました" in exc.value.reason
         assert box.call(hostile.echo, "ok") == "ok"
         assert box.restarts >= 1
 

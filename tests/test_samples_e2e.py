@@ -125,8 +125,9 @@ def test_installed_entry_point_runs(home):
     assert json.loads(out.stdout)["generation"].startswith("gen-")
     bad = subprocess.run(cmd + ["--home", str(home), "ingest", "/nonexistent/file.pdf", "--json"],
                          capture_output=True, text=True, timeout=120)
-    report = json.loads(bad.stdout)
-    assert report["files"][0]["result"] == "error" and "読めません" in report["files"][0]["reason"]
+    # a missing path is an error, exit 1, one line, and no (empty) batch
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert bad.stderr == "エラー: /nonexistent/file.pdf: ファイルまたはフォルダがありません\n"
 
 
 # -- follow-up questions ---------------------------------------------------------------

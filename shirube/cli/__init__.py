@@ -12,8 +12,8 @@ import os
 import sys
 from typing import Any, Sequence
 
-from base.settings import ANSWERERS
-from base.errors import ShirubeError
+from base.settings import ANSWERERS, MAX_TOP_K
+from base.errors import CatalogBusy, ShirubeError
 
 
 def _progress_bar(enabled: bool):
@@ -45,7 +45,26 @@ def _print(obj: Any, as_json: bool, text: str) -> None:
         print(text)
 
 
-def _engine(args: argparse.Namespace):
+def int_in(lo: int, hi: int):
+    """An argparse ``type``: an integer from ``lo`` to ``hi``, else a Japanese message (exit 2)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"整数で指定してください（指定値: {text}）") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{lo}〜{hi} の整数で指定してください（指定値: {value}）")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+DOC_ID = int_in(1, 2**63 - 1)
+
+
+def _engine(args: argparse.Namespace, create: bool = False):
+    """The engine of ``--home``; only ingest, reindex and ``user add`` may create the home."""
     from ..api import Shirube
 
     overrides = {}
@@ -55,7 +74,7 @@ def _engine(args: argparse.Namespace):
         overrides["model_path"] = args.model
     if getattr(args, "adapter", None):
         overrides["adapter_path"] = args.adapter
-    return Shirube.open(home=args.home, **overrides)
+    return Shirube.open(home=args.home, create=create, **overrides)
 
 
 def _access(args: argparse.Namespace, sh=None):
@@ -78,20 +97,23 @@ def _acting_user(args: argparse.Namespace) -> str | None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    sh = _engine(args)
+    sh = _engine(args, create=True)
     report = sh.ingest(
         args.paths, label=args.label, departments=args.department or [], license=args.license or "",
         by=args.by, progress=_progress_bar(not args.json and sys.stderr.isatty()),
     )
-    marks = {"ok": "取込", "duplicate": "重複", "error": "エラー"}
-    lines = [f"バッチ {report.batch_id}: 取り込み {len(report.ok)} / 重複 {len(report.duplicates)} / エラー {len(report.errors)}"]
+    marks = {"ok": "取込", "duplicate": "重複", "error": "エラー", "skipped": "スキップ"}
+    skipped = f" / スキップ {len(report.skipped)}" if report.skipped else ""
+    lines = [f"バッチ {report.batch_id}: 取り込み {len(report.ok)} / 重複 {len(report.duplicates)} / エラー {len(report.errors)}{skipped}"]
     for f in report.files:
         extra = f"（{f.chunks}チャンク）" if f.result == "ok" else f" — {f.reason}"
         lines.append(f"  [{marks[f.result]}] {f.source}{extra}")
     lines.append(f"マニフェスト: {report.manifest_path}")
     lines.append(f"索引世代: {report.generation}")
     _print(report.to_dict(), args.json, "\n".join(lines))
-    return 0
+    for f in report.path_errors:  # a missing path or unreadable folder: the batch ran, the command failed
+        print(f"エラー: {f.source}: {f.reason}", file=sys.stderr)
+    return 1 if report.path_errors else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -179,7 +201,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    sh = _engine(args)
+    sh = _engine(args, create=True)
     name = sh.reindex(full=args.full, progress=_progress_bar(not args.json and sys.stderr.isatty()))
     _print({"generation": name, "full": args.full}, args.json, f"索引世代 {name} に切り替えました")
     return 0
@@ -192,12 +214,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     items = load_qa(args.qa)
     access = _access(args, sh)
     bar = _progress_bar(not args.json and sys.stderr.isatty())
+    actor = sh.audit_trail.start_evaluation(_acting_user(args), qa=str(args.qa), questions=len(items))  # eval:<who>/<run>
     if getattr(args, "answerers", None) and not args.no_answer:
-        return _eval_answerers(args, sh, items, access, bar)
+        return _eval_answerers(args, sh, items, access, bar, actor)
     res = evaluate(
         items,
-        lambda q: sh.search(q, k=10, access=access),
-        None if args.no_answer else (lambda q: sh.ask(q, access=access, answerer=args.answerer)),
+        lambda q: sh.search(q, k=10, access=access, user=actor),
+        None if args.no_answer else (lambda q: sh.ask(q, access=access, answerer=args.answerer, user=actor)),
         progress=lambda d, t: bar("eval", d, t),
     )
     if not args.items:
@@ -230,7 +253,7 @@ def _grounding_line(a: dict) -> str:
             f"  tokens {a.get('completion_tokens', 0)}  tokens/s {f(a.get('tokens_per_s'))}")
 
 
-def _eval_answerers(args: argparse.Namespace, sh, items, access, bar) -> int:
+def _eval_answerers(args: argparse.Namespace, sh, items, access, bar, actor: str) -> int:
     """``eval --answerers extractive,gguf``: the answer metrics of each answerer, side by side."""
     from ..api import evaluate_answerers
 
@@ -239,8 +262,8 @@ def _eval_answerers(args: argparse.Namespace, sh, items, access, bar) -> int:
     if bad:
         raise ShirubeError(f"unknown answerer(s): {', '.join(bad)}")
     res = evaluate_answerers(
-        items, lambda q: sh.search(q, k=10, access=access),
-        {n: (lambda q, n=n: sh.ask(q, access=access, answerer=n)) for n in names},
+        items, lambda q: sh.search(q, k=10, access=access, user=actor),
+        {n: (lambda q, n=n: sh.ask(q, access=access, answerer=n, user=actor)) for n in names},
         progress=lambda d, t: bar("eval", d, t),
     )
     lines = [f"質問数: {res['questions']}"]
@@ -293,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, fn, hlp in (("search", cmd_search, "ranked passages"), ("ask", cmd_ask, "answer with citations")):
         sp = add(name, fn, hlp)
         sp.add_argument("query" if name == "search" else "question")
-        sp.add_argument("-k", type=int, default=None, help="number of passages")
+        sp.add_argument("-k", type=int_in(1, MAX_TOP_K), default=None, help=f"number of passages (1–{MAX_TOP_K})")
         sp.add_argument("--max-label", type=int, choices=(1, 2, 3), help="only documents up to this label")
         sp.add_argument("--as", dest="as_user", metavar="USER", help="act as this user (clearance, departments)")
         if name == "search":
@@ -320,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--items", action="store_true", help="include per-question rows in --json")
     sp.add_argument("--max-label", type=int, choices=(1, 2, 3))
     sp = add("delete", cmd_delete, "delete a document (and drop it from the index)")
-    sp.add_argument("document_id", type=int)
+    sp.add_argument("document_id", type=DOC_ID)
     add("documents", cmd_documents, "list documents")
     # Subcommands of other areas live in their own modules (users, models, audit…):
     # each exposes register(add) and is skipped when absent.
@@ -340,12 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
 PLUGINS = ("shirube.cli.users", "shirube.cli.models", "shirube.cli.audit")
 
 
+def _line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every error is one line on stderr, exit 1 — never a traceback
+    (usage errors: argparse's usage line and message, exit 2)."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.fn(args) or 0)
     except ShirubeError as exc:
-        print(f"エラー: {exc}", file=sys.stderr)
+        print(f"エラー: {_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("中断しました", file=sys.stderr)
@@ -353,6 +382,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `shirube ask … | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as exc:  # last resort: a bug or an unexpected database error, still one line
+        from indexer.catalog import is_busy
+
+        if is_busy(exc):
+            print(f"エラー: {_line(CatalogBusy.MESSAGE)}", file=sys.stderr)
+        else:
+            first = (str(exc).strip().splitlines() or [""])[0]
+            print(f"予期しないエラー: {type(exc).__name__}: {_line(first)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

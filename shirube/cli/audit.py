@@ -37,11 +37,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print(f"{n} 件を書き出しました: {args.out}", file=sys.stderr)
         return 0
     # list
-    rows = trail.events(since=args.since, limit=args.limit)
+    rows = trail.events(since=args.since, limit=args.limit, include_eval=args.include_eval)
+    keys = ("document_id", "batch_id", "generation", "label", "name", "method", "reason", "run_id", "old", "new")
     lines = []
     for r in rows:
-        what = r["question"] or ", ".join(f"{k}={v}" for k, v in r["detail"].items() if k in ("document_id", "batch_id", "generation", "label"))
-        lines.append(f"{r['id']:>6}  {r['at']}  {r['user']:<12} {r['action']:<8} {what or ''}")
+        what = r["question"] or ", ".join(f"{k}={v}" for k, v in r["detail"].items() if k in keys)
+        mark = "（評価）" if r["evaluation"] is not None else ""
+        lines.append(f"{r['id']:>6}  {r['at']}  {r['user']:<12} {r['action']:<8} {r['action_label']}{mark}  {what or ''}")
     _print(rows, args.json, "\n".join(lines) or "監査ログは空です")
     return 0
 
@@ -66,6 +68,8 @@ def cmd_relabel(args: argparse.Namespace) -> int:
 
 
 def register(add) -> None:
+    from . import DOC_ID, int_in  # the package registering this module: loaded by now
+
     sp = add("audit", cmd_audit, "audit log: verify the hash chain, export CSV, list", json_flag=True)
     sub = sp.add_subparsers(dest="audit_command", required=True)
     v = sub.add_parser("verify", help="check the hash chain (exit 2 when edited or deleted rows are found)")
@@ -75,12 +79,14 @@ def register(add) -> None:
     e.add_argument("--out", help="CSV file (default: stdout)")
     ls = sub.add_parser("list", help="newest events")
     ls.add_argument("--since")
-    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--limit", type=int_in(1, 100_000), default=50, help="at most this many events (1–100000)")
+    ls.add_argument("--include-eval", action="store_true",
+                    help="also the searches and questions of evaluation runs (user eval:WHO/RUN)")
     ls.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
-    sp.set_defaults(since=None, limit=None, out=None)
+    sp.set_defaults(since=None, limit=None, out=None, include_eval=False)
 
     sp = add("relabel", cmd_relabel, "change a document's 機密性 label and/or departments (admins)")
-    sp.add_argument("document_id", type=int)
+    sp.add_argument("document_id", type=DOC_ID)
     sp.add_argument("--label", type=int, choices=(1, 2, 3))
     sp.add_argument("--department", action="append", help="department (repeatable; replaces the list)")
     sp.add_argument("--no-department", dest="department", action="store_const", const=[],

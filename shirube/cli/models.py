@@ -155,16 +155,18 @@ def cmd_serve_llm(args: argparse.Namespace) -> int:
 
 
 def register(add) -> None:
+    from . import MAX_TOP_K, int_in  # the package registering this module: loaded by now
+
     sp = add("sft-data", cmd_sft_data, "build fine-tuning examples (question, numbered passages, cited answer)")
     sp.add_argument("--qa", action="append", help="QA JSONL file (samples/qa.jsonl format); repeatable")
     sp.add_argument("--no-generate", action="store_true", help="only the QA files, no generated examples")
     sp.add_argument("--out", help="directory for train.jsonl / heldout.jsonl (default <home>/sft/NAME)")
     sp.add_argument("--manifest-dir", help="where the manifest goes (default <home>/manifests)")
     sp.add_argument("--name", help="data set name (default sft-<UTC time>)")
-    sp.add_argument("-k", type=int, default=4, help="passages per example")
+    sp.add_argument("-k", type=int_in(1, MAX_TOP_K // 4), default=4, help=f"passages per example (1–{MAX_TOP_K // 4})")
     sp.add_argument("--heldout", type=float, default=0.2, help="share of documents held out")
     sp.add_argument("--seed", type=int, default=13)
-    sp.add_argument("--max-generated", type=int, default=300)
+    sp.add_argument("--max-generated", type=int_in(0, 1_000_000), default=300)
 
     sp = add("finetune", cmd_finetune, "train a LoRA adapter on an sft-data manifest")
     sp.add_argument("--base", required=True, help="local Hugging Face model directory")
@@ -176,8 +178,8 @@ def register(add) -> None:
     sp.add_argument("--r", type=int, default=16, help="LoRA rank")
     sp.add_argument("--alpha", type=int, default=32)
     sp.add_argument("--target-modules", default="all-linear")
-    sp.add_argument("--batch-size", type=int, default=1)
-    sp.add_argument("--grad-accum", type=int, default=4)
+    sp.add_argument("--batch-size", type=int_in(1, 4096), default=1)
+    sp.add_argument("--grad-accum", type=int_in(1, 4096), default=4)
     sp.add_argument("--max-len", type=int, default=2048)
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--eval-limit", type=int, default=20, help="held-out examples generated for metrics")
@@ -190,9 +192,9 @@ def register(add) -> None:
     sp = add("serve-llm", cmd_serve_llm, "serve a GGUF model over an OpenAI-compatible API", json_flag=False)
     sp.add_argument("--model", required=True, help="a .gguf file, or 'bundled'")
     sp.add_argument("--host", default="127.0.0.1")
-    sp.add_argument("--port", type=int, default=8080)
-    sp.add_argument("--n-ctx", type=int, default=4096)
-    sp.add_argument("--threads", type=int, default=None)
-    sp.add_argument("--parallel", type=int, default=1, help="concurrent requests (slots)")
+    sp.add_argument("--port", type=int_in(1, 65535), default=8080)
+    sp.add_argument("--n-ctx", type=int_in(256, 1_048_576), default=4096)
+    sp.add_argument("--threads", type=int_in(1, 1024), default=None)
+    sp.add_argument("--parallel", type=int_in(1, 256), default=1, help="concurrent requests (slots)")
     sp.add_argument("--api-key-env", help="env var holding the API key clients must send")
     sp.add_argument("--alias", help="model name the server reports (default: file stem)")

@@ -1,7 +1,11 @@
-"""``shirube user add|list|passwd|disable|enable``: local users (see shirube/accounts.py, shirube/users.py).
+"""``shirube user add|list|update|passwd|disable|enable``: local users (see shirube/accounts.py, shirube/users.py).
 
     shirube user add tanaka --role clerk --clearance 2 --department 総務課 --password '…'
+    shirube user update tanaka --clearance 3 --by yamada
     shirube user list --json
+
+Every change is audited (``user_add``, ``user_update``, ``password_change``, ``user_disable`` /
+``user_enable``) under ``--by`` (default: the OS user); no password or hash is recorded.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ def _engine(args: argparse.Namespace):
     """The engine of ``--home`` (settings only from the home and the environment: no overrides)."""
     from ..api import Shirube
 
-    return Shirube.open(home=args.home)
+    return Shirube.open(home=args.home, create=args.user_command == "add")  # only add may create the home
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -46,7 +50,7 @@ def cmd_user(args: argparse.Namespace) -> int:
     try:
         sub = args.user_command
         if sub == "add":
-            u = accounts.add(args.name, _password(args), args.role, args.clearance, args.department or [])
+            u = accounts.add(args.name, _password(args), args.role, args.clearance, args.department or [], by=args.by)
             d = accounts.user_dict(u)
             _out(d, args, f"ユーザー「{u.name}」を作成しました（{d['role_label']}・機密性{u.clearance}まで・"
                           f"所属 {'、'.join(d['departments']) or 'なし'}）")
@@ -58,11 +62,18 @@ def cmd_user(args: argparse.Namespace) -> int:
                 for r in rows
             ]
             _out(rows, args, "\n".join(lines) or "ユーザーはいません")
+        elif sub == "update":
+            if args.role is None and args.clearance is None and args.department is None:
+                raise ConfigError("--role / --clearance / --department / --no-department のいずれかを指定してください")
+            d = accounts.user_dict(accounts.update(args.name, role=args.role, clearance=args.clearance,
+                                                   departments=args.department, by=args.by))
+            _out(d, args, f"ユーザー「{d['name']}」を変更しました（{d['role_label']}・機密性{d['clearance']}まで・"
+                          f"所属 {'、'.join(d['departments']) or 'なし'}）")
         elif sub == "passwd":
-            accounts.set_password(args.name, _password(args))
+            accounts.set_password(args.name, _password(args), by=args.by)
             _out({"name": args.name, "password": "changed"}, args, f"ユーザー「{args.name}」のパスワードを変更しました")
         elif sub in ("disable", "enable"):
-            accounts.disable(args.name, disabled=sub == "disable")
+            accounts.disable(args.name, disabled=sub == "disable", by=args.by)
             word = "無効化" if sub == "disable" else "有効化"
             _out({"name": args.name, "disabled": sub == "disable"}, args, f"ユーザー「{args.name}」を{word}しました")
     finally:
@@ -79,7 +90,7 @@ def _out(obj: Any, args: argparse.Namespace, text: str) -> None:
 
 def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     """Called by :func:`shirube.cli.build_parser` with its subcommand factory."""
-    sp = add("user", cmd_user, "local users: add, list, passwd, disable, enable", json_flag=False)
+    sp = add("user", cmd_user, "local users: add, list, update, passwd, disable, enable", json_flag=False)
     sub = sp.add_subparsers(dest="user_command", required=True)
     a = sub.add_parser("add", help="create a user")
     a.add_argument("name")
@@ -91,6 +102,14 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
     a.add_argument("--json", action="store_true")
     lst = sub.add_parser("list", help="list users")
     lst.add_argument("--json", action="store_true")
+    u = sub.add_parser("update", help="change a user's role, clearance or departments")
+    u.add_argument("name")
+    u.add_argument("--role", choices=("viewer", "clerk", "admin"))
+    u.add_argument("--clearance", type=int, choices=(1, 2, 3))
+    u.add_argument("--department", action="append", help="department (repeatable; replaces the list)")
+    u.add_argument("--no-department", dest="department", action="store_const", const=[],
+                   help="remove every department")
+    u.add_argument("--json", action="store_true")
     p = sub.add_parser("passwd", help="change a password")
     p.add_argument("name")
     p.add_argument("--password")
@@ -99,3 +118,5 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
         d = sub.add_parser(name, help=f"{name} an account")
         d.add_argument("name")
         d.add_argument("--json", action="store_true")
+    for parser in (a, u, p, *(sub.choices[n] for n in ("disable", "enable"))):
+        parser.add_argument("--by", help="who makes the change, for the audit log (default: OS user)")
