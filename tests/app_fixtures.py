@@ -62,3 +62,30 @@ def build_home(home: Path) -> Shirube:
     for name, role, clearance, depts in USERS:
         add_user(sh, name, PASSWORD, role, clearance, depts)
     return sh
+
+
+MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
+
+
+def serve_home(home: Path):
+    """Build :func:`build_home` at ``home`` and point the app at it (for a module
+    fixture: ``yield from serve_home(...)``); the app's settings are put back after."""
+    from app import state  # streamlit: only for the app tests
+
+    sh = build_home(home)
+    state.config_override = state.AppConfig(home=str(home), sources=(str(home.parent / "corpus"),))
+    prev_factory = state.engine_factory
+    state.engine_factory = lambda h: sh if Path(h) == home else prev_factory(h)
+    yield sh
+    state.engine_factory = prev_factory
+    state.config_override = None
+
+
+def open_app(user: str | None = None):
+    """The app as ``user`` (already logged in), run once."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    if user:
+        at.session_state["user"] = user
+    return at.run()

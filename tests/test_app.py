@@ -13,9 +13,8 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from app import state  # noqa: E402
-from tests.app_fixtures import PASSWORD, SAMPLES, SimulatedCrash, build_home  # noqa: E402
+from tests.app_fixtures import PASSWORD, SAMPLES, SimulatedCrash, open_app, serve_home  # noqa: E402
 
-MAIN = str(Path(__file__).resolve().parents[1] / "app" / "main.py")
 Q_GOMI = "粗大ごみとして申し込む必要があるのは、一辺がどのくらいの長さを超えるものですか"
 Q_IKUJI = "職員が部分休業を取る場合、1日に最大で何時間まで認められますか"
 Q_SECRET = "新庁舎の移転候補地はどこですか"
@@ -23,21 +22,11 @@ Q_SECRET = "新庁舎の移転候補地はどこですか"
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    home = tmp_path_factory.mktemp("app") / "home"
-    sh = build_home(home)
-    state.config_override = state.AppConfig(home=str(home), sources=(str(home.parent / "corpus"),))
-    prev_factory = state.engine_factory
-    state.engine_factory = lambda h: sh if Path(h) == home else prev_factory(h)
-    yield sh
-    state.engine_factory = prev_factory
-    state.config_override = None
+    yield from serve_home(tmp_path_factory.mktemp("app") / "home")
 
 
 def app(user: str | None = None) -> AppTest:
-    at = AppTest.from_file(MAIN, default_timeout=60)
-    if user:
-        at.session_state["user"] = user
-    return at.run()
+    return open_app(user)
 
 
 def texts(at: AppTest) -> str:
