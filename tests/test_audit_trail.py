@@ -22,9 +22,11 @@ from shirube.engine import Shirube
 PW = "hitsuji-to-yagi-2026"
 PW2 = "atarashii-aikotoba-77"
 
+
 def _rows(sh) -> list[AuditEvent]:
     with sh.catalog.session() as s:
         return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all())
+
 
 def _assert_no_secret(sh, *passwords: str) -> None:
     """No password, no stored hash and no argon2 string anywhere in the audit table."""
@@ -35,11 +37,13 @@ def _assert_no_secret(sh, *passwords: str) -> None:
         assert secret not in dump, secret
     assert audit.verify(sh.catalog, anchor=sh.audit_anchor) == []
 
+
 @pytest.fixture
 def engine(db_url, tmp_path):
     sh = Shirube.open(home=tmp_path / "home", embedder="fake", db_url=db_url, parse_in_subprocess=False)
     yield sh
     sh.close()
+
 
 def test_account_events_are_audited_without_secrets(engine):
     sh, acc = engine, engine.accounts
@@ -76,6 +80,7 @@ def test_account_events_are_audited_without_secrets(engine):
     assert labels["login_failed"] == "ログイン失敗" and labels["user_update"] == "ユーザー変更"
     _assert_no_secret(sh, PW, PW2, "machigai-" + PW)
 
+
 def test_original_download_is_audited(engine, tmp_path):
     sh = engine
     f = tmp_path / "jorei.txt"
@@ -90,6 +95,7 @@ def test_original_download_is_audited(engine, tmp_path):
     assert ev.detail["document_id"] == doc_id and ev.detail["bytes"] == len(f.read_bytes())
     assert audit.verify(sh.catalog, anchor=sh.audit_anchor) == []
 
+
 # -- CLI -------------------------------------------------------------------------------
 @pytest.fixture
 def cli_home(db_url, tmp_path, monkeypatch):
@@ -98,8 +104,10 @@ def cli_home(db_url, tmp_path, monkeypatch):
     home = tmp_path / "home"
     return home
 
+
 def _cli(home: Path, *argv: str) -> int:
     return cli_main(["--home", str(home), *argv])
+
 
 def test_cli_user_commands_are_audited(cli_home, capsys, monkeypatch):
     import getpass
@@ -128,6 +136,7 @@ def test_cli_user_commands_are_audited(cli_home, capsys, monkeypatch):
     finally:
         sh.close()
     assert _cli(h, "audit", "verify") == 0
+
 
 def test_cli_eval_rows_are_marked_and_kept_out_of_the_list(cli_home, tmp_path, capsys):
     h = cli_home
@@ -158,18 +167,22 @@ def test_cli_eval_rows_are_marked_and_kept_out_of_the_list(cli_home, tmp_path, c
     assert any(r["action"] == "evaluation" for r in default)  # that a run happened stays visible
     assert _cli(h, "audit", "verify") == 0
 
+
 # -- app --------------------------------------------------------------------------------
 st = pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from tests.app_fixtures import PASSWORD, SAMPLES, open_app, serve_home  # noqa: E402
 
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     yield from serve_home(tmp_path_factory.mktemp("trail") / "home")
 
+
 def _app(user: str | None = None) -> AppTest:
     return open_app(user)
+
 
 def _login(name: str, password: str) -> AppTest:
     at = _app()
@@ -178,8 +191,10 @@ def _login(name: str, password: str) -> AppTest:
     at.button[0].click()
     return at.run()
 
+
 def _since(sh, n: int) -> list[tuple[str, str, dict]]:
     return [(e.user, e.action, e.detail) for e in _rows(sh)[n:]]
+
 
 def test_app_login_failed_login_and_logout_are_audited(corpus):
     n = len(_rows(corpus))
@@ -196,6 +211,7 @@ def test_app_login_failed_login_and_logout_are_audited(corpus):
         ("etsuran", "logout", {"method": "password"}),
     ]
     _assert_no_secret(corpus, PASSWORD, "machigai-password")
+
 
 def test_app_user_changes_are_audited_as_the_admin(corpus):
     at = _app("kanri")
@@ -225,6 +241,7 @@ def test_app_user_changes_are_audited_as_the_admin(corpus):
     ]
     _assert_no_secret(corpus, PASSWORD, "kansa-no-pass-1")
 
+
 def test_app_source_file_download_is_audited(corpus):
     from app import source_file
 
@@ -234,6 +251,7 @@ def test_app_source_file_download_is_audited(corpus):
     assert source_file.find(corpus, access, doc["id"], user="etsuran")
     (user, action, detail), = _since(corpus, n)
     assert (user, action, detail["document_id"]) == ("etsuran", "original_download", doc["id"])
+
 
 def test_app_eval_rows_are_marked_and_hidden_in_the_audit_tab(corpus):
     at = _app("kanri")
