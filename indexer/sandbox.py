@@ -151,6 +151,7 @@ class ParseSandbox:
         self._proc: Any = None
         self._conn: Any = None
         self._served = 0
+        self._peak_kb = 0  # the current file's peak, sampled by _wait_reply
         self._err: Any = None  # the worker's stderr, relayed to ours after each file
         self._err_pos = 0
         self.restarts = 0
@@ -285,8 +286,7 @@ class ParseSandbox:
 
     def _death_reason(self) -> str:
         """Why the worker died: its exit status, peak memory (sampled) and last words."""
-        code, _ = _reap(self._proc)
-        peak_kb = getattr(self, "_peak_kb", 0)
+        code, peak_kb = _exit_code(self._proc), self._peak_kb
         last_words = self._relay_stderr()
         if code == -signal.SIGXCPU:
             return time_reason(self.timeout_s)
@@ -327,22 +327,14 @@ def _vm_hwm_kb(proc: Any) -> int:
     return 0
 
 
-def _reap(proc: Any) -> tuple[int | None, int]:
-    """(exit code as Popen gives it, peak RSS in KB) of a worker that is exiting."""
+def _exit_code(proc: Any) -> int | None:
+    """Exit code (as Popen gives it) of a worker that is exiting; None if it does not within 2 s."""
     if proc is None:
-        return None, 0
-    deadline = time.monotonic() + 2
-    while True:
-        try:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        except ChildProcessError:  # already reaped
-            return proc.returncode, 0
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            return proc.returncode, int(usage.ru_maxrss)
-        if time.monotonic() > deadline:
-            return None, 0
-        time.sleep(0.01)
+        return None
+    try:
+        return proc.wait(2)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 @atexit.register
