@@ -135,7 +135,7 @@ class Searcher:
             raise RetrievalError(f"件数 k は 1〜{MAX_TOP_K} の整数で指定してください（指定値: {k!r}）")
         for _attempt in range(_ATTEMPTS):
             ranked = self._rank(snap, terms, k * 2, mode=mode, access=access, timings=timings)
-            found = self._resolve(ranked, access)
+            found = self.resolve(ranked, access)
             # A writer switched generations and purged rows mid-query: ask the new one.
             # (Ids are never reused, so a row that resolved is the one this generation indexed.)
             if len(found) == len(ranked) or self._home.store.current_name() in (None, snap.name):
@@ -164,12 +164,9 @@ class Searcher:
                 "設定を戻すか `shirube reindex --full` で索引を作り直してください。"
             )
 
-    def resolve(self, ranked: Ranking, access: AccessFilter) -> list[Hit]:
-        """Ranked chunk ids → hits, in rank order, dropping what the user may not see."""
-        return [p.hit for p in self._resolve(ranked, access)]
-
-    def _resolve(self, ranked: Ranking, access: AccessFilter) -> list[Passage]:
-        """Hits and their passages from one catalog read (a later purge cannot split them)."""
+    def resolve(self, ranked: Ranking, access: AccessFilter) -> list[Passage]:
+        """Ranked chunk ids → hits with their passages, in rank order, dropping what the
+        user may not see; one catalog read, so a later purge cannot split them."""
         if not ranked:
             return []
         ids = [r.chunk_id for r in ranked]
