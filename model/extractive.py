@@ -14,7 +14,8 @@ one after it that refers back to it (前項…), an article's paragraphs in orde
 It refuses — says the documents do not answer and lists the closest passages
 instead — when even the best passage covers too little of the question
 (``min_evidence``), when the quote does not cover the question's key terms
-(市長 in 市長の任期: ``min_key``), or when the question asks for a form (an
+(市長 in 市長の任期: ``min_key``), when it lacks a numbered designation
+the question names (第八期, 第二十条), or when the question asks for a form (an
 amount, a date, a count) that the quote does not hold (``require_form``).
 """
 
@@ -28,12 +29,15 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 
 from .answerer import IdfFn, Passage, TokenCallback
 from .qtype import analyse as analyse_question
+from .qtype import designations
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
 from .sentence_score import (
     FORM_KINDS,
     MIN_KEY,
     in_document_order,
+    beyond_title,
+    quote_evidence,
     quote_key_coverage,
     score_sentences,
 )
@@ -58,6 +62,14 @@ def _evidence(q_terms: dict[str, float], q_grams: set[str], passages: list[Passa
         gram = len(q_grams & set(gram_terms(text))) / max(1, len(q_grams))
         best = max(best, 0.7 * cov + 0.3 * gram)
     return best
+
+
+def _designations_wanted(question: str) -> frozenset[str]:
+    """The numbered designations the question names (第八期, 第二十条), which the
+    quote (with its context) must hold: 第八期の保険料 is not answered from
+    第九期, 国家賠償法第八条 not from 第五条. Paragraphs and items (第○項,
+    第○号) are often unlabelled inside an article's text: not required."""
+    return frozenset(d for d in designations(question) if not d.endswith(("項", "号")))
 
 
 # A proviso (但書) or a follow-on sentence qualifies the sentence before it:
@@ -153,6 +165,13 @@ class ExtractiveAnswerer:
         scored = score_sentences(q_terms, q_grams, qt, passages, self.weights)
         if not scored:
             return self._refuse(question, passages, 0.0, t0)
+        wanted = _designations_wanted(query.normalized)
+        if wanted:
+            # 国家賠償法第二条は…: only sentences of (or citing) that article answer
+            scored = [x for x in scored
+                      if wanted <= designations(quote_evidence([x], passages))]
+            if not scored:
+                return self._refuse(question, passages, grounding, t0)
         scored.sort(key=lambda x: -x.score)
         if qt.kind in PREFER_FORM:
             # the answer holds the form asked for: the best such sentence leads
@@ -178,7 +197,8 @@ class ExtractiveAnswerer:
             chosen.append(cand)
         chosen = _with_provisos(chosen, passages)
         # Refuse when the quote misses what the question is about or the form it asks for.
-        if self.min_key > 0 and quote_key_coverage(qt, chosen, passages) < self.min_key:
+        if self.min_key > 0 and (quote_key_coverage(qt, chosen, passages) < self.min_key
+                                 or not beyond_title(qt, chosen, passages)):
             return self._refuse(question, passages, grounding, t0)
         if self.require_form and qt.kind in FORM_KINDS and not any(qt.form_in(c.text) for c in chosen):
             return self._refuse(question, passages, grounding, t0)

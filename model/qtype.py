@@ -26,10 +26,15 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from jtext.morph import tokenize
+from jtext.numerals import kanji_to_int
 
 _NUM = r"[0-9〇一二三四五六七八九十百千万,.]+"
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
               r"|正午|午前|午後|時代|初旬|中旬|下旬|毎年|毎月|翌")
+
+# A number of years, not a year: 昭和43年 and 2023年4月 are dates.
+_YEARS = (rf"(?<![0-9〇一二三四五六七八九十百千万,.])(?<!令和)(?<!平成)(?<!昭和)(?<!大正)(?<!明治)(?<!西暦)"
+          rf"{_NUM}\s*年(?!\s*{_NUM}\s*月)(?!度)")
 
 # (kind, question cue, answer form), the most specific cue first (何を提出 is
 # asked of a 手数料 too). The first matching kind names the
@@ -39,7 +44,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"),
     ("amount", r"いくら|何円|金額|手数料|料金|費用|額は|税率|幾ら", rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)"),
     ("age", r"何歳|何才", rf"{_NUM}\s*(?:歳|才)"),
-    ("count", r"何年(?!度)", rf"{_NUM}\s*年"),
+    ("count", r"何年(?!度)", _YEARS),
     ("count", r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日"),
     ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
     ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
@@ -61,7 +66,7 @@ _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a i
 
 # Words that frame the question rather than name its subject.
 _GENERIC = frozenset(
-    ["何", "何時", "何処", "誰", "いくら", "幾ら", "如何", "何故", "どう", "どの", "どれ", "どちら", "此れ", "其れ", "彼れ", "場合", "方法", "教える", "知る", "分かる", "出来る", "可能", "第", "以降", "以前", "以後", "必要", "最長", "最大", "最短", "最低", "上限", "下限", "程度", "くらい", "位", "以内", "以上", "以下", "期間", "時期", "期限", "目安", "際", "時", "後", "前", "中", "上", "下", "為る", "居る", "有る", "成る", "言う", "行う", "思う", "考える", "関する", "対する", "於く", "付く", "付ける", "何れ", "全て", "ため", "方", "人", "もの", "所", "ところ", "等", "など", "今", "ご", "御", "お", "様", "ください", "下さる", "呉れる", "貰う", "頂く", "いる", "ある", "なる", "できる", "良い", "よい", "宜しい"]
+    ["何", "何時", "何処", "誰", "いくら", "幾ら", "如何", "何故", "どう", "どの", "どれ", "どちら", "此れ", "其れ", "彼れ", "場合", "方法", "教える", "知る", "分かる", "出来る", "可能", "第", "以降", "以前", "以後", "必要", "最長", "最大", "最短", "最低", "上限", "下限", "程度", "くらい", "位", "原則", "形", "以内", "以上", "以下", "期間", "時期", "期限", "目安", "際", "時", "後", "前", "中", "上", "下", "為る", "居る", "有る", "成る", "言う", "行う", "思う", "考える", "関する", "対する", "於く", "付く", "付ける", "何れ", "全て", "ため", "方", "人", "もの", "所", "ところ", "等", "など", "今", "ご", "御", "お", "様", "ください", "下さる", "呉れる", "貰う", "頂く", "いる", "ある", "なる", "できる", "良い", "よい", "宜しい"]
 )
 # Lemmas of interrogatives: they name what is asked, never what answers it.
 INTERROGATIVES = frozenset(["何", "何時", "何処", "誰", "幾ら", "如何", "何故", "何れ", "幾つ", "どう", "どの", "どれ", "どちら", "どんな", "孰れ"])
@@ -85,7 +90,8 @@ class QuestionType:
         if not self.forms:
             return True
         for word in self.key_words:
-            text = text.replace(word, "　")
+            if len(word) > 1:  # a one-character key (日 of 使い始める日) is also the answer's counter
+                text = text.replace(word, "　")
         return any(f.search(text) for f in self.forms)
 
 
@@ -100,6 +106,29 @@ def analyse(question: str) -> QuestionType:
                 forms.append(a)
     key = key_terms(question)
     return QuestionType(kind, tuple(forms), key, tuple("".join(s for _, s in c) for c in key))
+
+
+# A numbered designation names one thing among its siblings: 第八期 is not
+# 第九期, 第二十条 not 第十二条, 第2種電柱 not 第1種. Kanji or arabic digits.
+_DESIGNATION = re.compile(r"第\s*([0-9〇一二三四五六七八九十百千]+)\s*([条項号章節款編期種次回類級])((?:の[0-9〇一二三四五六七八九十]+)*)")
+
+
+def designations(text: str) -> frozenset[str]:
+    """The numbered designations of ``text`` (第○条, 第○期, 第○種 …), in one
+    written form (arabic digits): ``designations("第八期")`` == ``{"第8期"}``."""
+    out = set()
+    for m in _DESIGNATION.finditer(unicodedata.normalize("NFKC", text)):
+        try:
+            n = _to_int(m.group(1))
+            branches = "".join(f"の{_to_int(b)}" for b in m.group(3).split("の")[1:])
+        except ValueError:
+            continue
+        out.add(f"第{n}{m.group(2)}{branches}")
+    return frozenset(out)
+
+
+def _to_int(numeral: str) -> int:
+    return int(numeral) if numeral.isdigit() else kanji_to_int(numeral)
 
 
 def key_terms(question: str) -> tuple[Compound, ...]:

@@ -50,6 +50,16 @@ def coverage(q_terms: dict[str, float], terms: AbstractSet[str]) -> float:
     return sum(w for t, w in q_terms.items() if t in terms) / total
 
 
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+
+
+def _title_line(sentence: str, title: str) -> bool:
+    """The document's title line (○…規程 昭和43年9月10日 規程第9号): it holds the
+    title and, besides it, no word of running text (no hiragana)."""
+    title = title.strip().lstrip("○◯●")
+    return len(title) >= 4 and title in sentence and not _HIRAGANA.search(sentence.replace(title, ""))
+
+
 def _context_lines(p: Passage) -> str:
     h = p.hit
     return "\n".join(x for x in (h.title, h.heading, h.article) if x)
@@ -89,7 +99,8 @@ def sentence_features(
             prev_terms, prev_text = terms, s.text
             if not item:
                 lead_terms, lead_text = terms, s.text
-            if len(s.text) < 4 or is_question(s.text) or (s.text in headings and len(p.hit.text) > len(s.text) + 1):
+            if (len(s.text) < 4 or is_question(s.text) or (s.text in headings and len(p.hit.text) > len(s.text) + 1)
+                    or _title_line(s.text, p.hit.title)):
                 continue  # a title, a heading, a FAQ's question line: they answer nothing
             if qt.key:
                 keys = key_coverage(qt.key, context, context_text)
@@ -125,12 +136,9 @@ def score_sentences(
     return out
 
 
-def quote_key_coverage(qt: QuestionType, chosen: list[Scored], passages: list[Passage]) -> float:
-    """The share of the question's key compounds that the quote and its
-    context (title, heading, article, the sentence before each quoted one)
-    cover; a compound counts when at least half of its parts are found."""
-    if not qt.key:
-        return 1.0
+def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
+    """The quote with its context: each quoted passage's title, heading and
+    article, and the sentence before each quoted one."""
     pieces = []
     for c in chosen:
         p = passages[c.p_index]
@@ -138,9 +146,31 @@ def quote_key_coverage(qt: QuestionType, chosen: list[Scored], passages: list[Pa
         before = text[max(0, c.start - 200):c.start]
         prev = split_sentences(before)[-1].text if before.strip() else ""
         pieces += [_context_lines(p), prev, c.text]
-    evidence = "\n".join(pieces)
+    return "\n".join(pieces)
+
+
+def quote_key_coverage(qt: QuestionType, chosen: list[Scored], passages: list[Passage]) -> float:
+    """The share of the question's key compounds that the quote and its
+    context (:func:`quote_evidence`) cover; a compound counts when at least
+    half of its parts are found."""
+    if not qt.key:
+        return 1.0
+    evidence = quote_evidence(chosen, passages)
     cov = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
     return sum(1 for c in cov if c >= 0.5) / len(cov)
+
+
+def beyond_title(qt: QuestionType, chosen: list[Scored], passages: list[Passage]) -> bool:
+    """Whether the quote covers at least one key the document's title does not
+    hold. A key in the title (かつらぎ町表彰規程, 表彰) picked the document; it
+    says nothing of whether the quote holds the fact asked for (在住年数)."""
+    titles = "\n".join(dict.fromkeys(passages[c.p_index].hit.title for c in chosen))
+    in_title = key_coverage(qt.key, set(lemma_terms(titles)), titles)
+    rest = tuple(k for k, t in zip(qt.key, in_title) if t < 0.5)
+    if not rest:
+        return True
+    evidence = quote_evidence(chosen, passages)
+    return any(c >= 0.5 for c in key_coverage(rest, set(lemma_terms(evidence)), evidence))
 
 
 def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from model.extractive import ExtractiveAnswerer
-from model.qtype import analyse, is_question
+from model.qtype import analyse, designations, is_question
 from model.records import NOT_FOUND
 
 from .llm_helpers import passage
@@ -32,6 +32,11 @@ from .llm_helpers import passage
         ("テレワークは自宅以外でもできますか", "yesno", "所属長が認める場合は、サテライトオフィスで実施することができる。", True),
         ("下水道使用料の計算方法を教えてください", "how", "使用料は排除汚水量に応じて算定する。", True),
         ("標市の木は何ですか", "what", "標市の木はクスノキです。", True),
+        # a number of years, not a year (昭和43年, 2023年4月 are dates)
+        ("表彰を受けるのに必要な在住年数は何年以上ですか", "count", "この規程は、昭和43年10月10日から施行する。", False),
+        ("表彰を受けるのに必要な在住年数は何年以上ですか", "count", "引き続き10年以上在住する者", True),
+        # a one-character key (日 of 使い始める日) is also the counter of the answer
+        ("使い始める日の何日前までに申請しますか", "count", "占用を開始しようとする日の14日前までに申請する。", True),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):
@@ -74,6 +79,13 @@ JOREI = passage(1, "第十四条 審査会は、委員五人以内で組織す�
 KITEI = passage(2, "3．前項ただし書により延長した場合において、子が2歳に達する日まで再度延長することができる。", "育児休業規程")
 FAQ = passage(3, "## 目次\n・1.3. GIFの策定プロセスを教えてください。\n・1.4. 今後改定の予定はありますか。", "GIF FAQ")
 TESU = passage(4, "住民票の写しの交付手数料は、1通につき300円とする。", "手数料条例", "第五条")
+KAIGO = passage(5, "第9期(令和6年度から令和8年度まで)の保険料基準額は、月額6,100円です。", "介護保険料のご案内")
+HYOSHO_TITLE = passage(6, "○かつらぎ町表彰規程\n昭和43年9月10日\n規程第9号", "かつらぎ町表彰規程")
+HYOSHO_FUSOKU = passage(7, "この規程は、昭和43年10月10日から施行する。", "かつらぎ町表彰規程", "附則")
+KOKUBAI_3 = passage(8, "前項の場合において、損害を賠償した者は、内部関係でその損害を賠償する責任ある者に対して求償権を有する。",
+                    "国家賠償法", "第三条第二項")
+KOKUBAI_2 = passage(9, "道路、河川その他の公の営造物の設置又は管理に瑕疵があつたために他人に損害を生じたときは、"
+                    "国又は公共団体は、これを賠償する責に任ずる。", "国家賠償法", "第二条")
 
 
 @pytest.mark.parametrize(
@@ -89,6 +101,17 @@ TESU = passage(4, "住民票の写しの交付手数料は、1通につき300円
         ("GIFの策定プロセスを教えてください", [FAQ], False, None),
         # the question asks for an amount; the quote has none
         ("審査会の委員の報酬はいくらですか", [JOREI], False, None),
+        # a numbered designation the quote lacks: 第8期 is not 第9期
+        ("第8期の介護保険料の基準額は月額いくらでしたか", [KAIGO], False, None),
+        ("第9期の介護保険料の基準額は月額いくらですか", [KAIGO], True, "6,100円"),
+        # the article the question names is quoted, though another ranks first
+        ("国家賠償法第二条は、どのような損害についての責任を定めていますか", [KOKUBAI_3, KOKUBAI_2], True, "営造物"),
+        ("国家賠償法第八条には何が規定されていますか", [KOKUBAI_3, KOKUBAI_2], False, None),
+        # the title line answers nothing; a date is not a number of years; and
+        # keys held only by the title (表彰規程, 表彰) do not make 在住年数 covered
+        ("かつらぎ町表彰規程では、表彰を受けるために必要な在住年数は何年以上ですか", [HYOSHO_TITLE, HYOSHO_FUSOKU],
+         False, None),
+        ("かつらぎ町表彰規程はいつから施行されましたか", [HYOSHO_TITLE, HYOSHO_FUSOKU], True, "昭和43年10月10日"),
     ],
 )
 def test_refusal_rule(question, passages, answered, quoted):
@@ -103,3 +126,17 @@ def test_refusal_rule(question, passages, answered, quoted):
 def test_refusal_thresholds_are_arguments():
     lax = ExtractiveAnswerer(lambda t: 1.0, min_evidence=0.2, min_key=0.0, require_form=False)
     assert lax.answer("市長の任期は何年ですか", [JOREI]).answered
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("第8期の介護保険料", {"第8期"}),
+        ("第八期計画と第２種電柱", {"第8期", "第2種"}),
+        ("第二十条の二第一項", {"第20条の2", "第1項"}),
+        ("附則第三条", {"第3条"}),
+        ("第3子以降", set()),  # 子 is not a designation unit
+    ],
+)
+def test_numbered_designations_in_one_written_form(text, found):
+    assert designations(text) == found
