@@ -173,18 +173,27 @@ def beyond_title(qt: QuestionType, chosen: list[Scored], passages: list[Passage]
     return any(c >= 0.5 for c in key_coverage(rest, set(lemma_terms(evidence)), evidence))
 
 
+_SUB_ARTICLE = re.compile(r"第[0-9〇一二三四五六七八九十百千]+[項号].*$")
+
+
 def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
-    """The document holding the best sentence first (the answer first); within
-    one document, quotes in document order (第十条 before 第十一条)."""
-    best_of: dict[int, float] = {}
+    """The answer first, the document's structure kept: the document holding
+    the best sentence first; within a document, the article holding the best
+    sentence first; within one article (or a document without articles),
+    quotes in document order (第一項 before 第二項, page 2 before page 3)."""
+    best_doc: dict[int, float] = {}
+    best_art: dict[tuple[int, str], float] = {}
     first_of: dict[int, int] = {}
     for k, c in enumerate(chosen):
-        d = passages[c.p_index].hit.document_id
-        best_of[d] = max(best_of.get(d, 0.0), c.score)
-        first_of.setdefault(d, k)
+        h = passages[c.p_index].hit
+        art = (h.document_id, _SUB_ARTICLE.sub("", h.article or ""))
+        best_doc[h.document_id] = max(best_doc.get(h.document_id, 0.0), c.score)
+        best_art[art] = max(best_art.get(art, 0.0), c.score)
+        first_of.setdefault(h.document_id, k)
 
     def key(c: Scored):
         h = passages[c.p_index].hit
-        return (-best_of[h.document_id], first_of[h.document_id], h.section_id, h.start + c.start)
+        art = (h.document_id, _SUB_ARTICLE.sub("", h.article or ""))
+        return (-best_doc[h.document_id], first_of[h.document_id], -best_art[art], art[1], h.section_id, h.start + c.start)
 
     return sorted(chosen, key=key)
