@@ -57,7 +57,10 @@ def _title_line(sentence: str, title: str) -> bool:
     """The document's title line (○…規程 昭和43年9月10日 規程第9号): it holds the
     title and, besides it, no word of running text (no hiragana)."""
     title = title.strip().lstrip("○◯●")
-    return len(title) >= 4 and title in sentence and not _HIRAGANA.search(sentence.replace(title, ""))
+    if len(title) < 4 or "。" in title or title not in sentence:
+        return False  # (a title taken from a first sentence is that sentence: it may answer)
+    rest = sentence.replace(title, "").strip(" 　○◯●")
+    return bool(rest) and not _HIRAGANA.search(rest)
 
 
 def _context_lines(p: Passage) -> str:
