@@ -18,11 +18,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
+# The demo admin is made first: once a home has accounts, the CLI acts only as one (--as).
 demo: setup
-	$(SHIRUBE) --home $(DEMO_HOME) ingest samples/ --label 1 --department 総務課 --license "標市サンプル文書（プロジェクト作成・MIT）"
-	$(SHIRUBE) --home $(DEMO_HOME) status
-	$(PY) -m shirube.demo --home $(DEMO_HOME) --qa samples/qa.jsonl --n 3
 	@printf '%s\n' '$(SHIRUBE_DEMO_PASSWORD)' | $(PY) -m app.demo_admin --home $(DEMO_HOME)
+	$(SHIRUBE) --home $(DEMO_HOME) ingest samples/ --label 1 --department 総務課 --license "標市サンプル文書（プロジェクト作成・MIT）" --as demo-admin
+	$(SHIRUBE) --home $(DEMO_HOME) status --as demo-admin
+	$(PY) -m shirube.demo --home $(DEMO_HOME) --qa samples/qa.jsonl --n 3 --as demo-admin
 	@echo "標 Shirube を起動します → http://localhost:$(DEMO_PORT)   （停止: Ctrl+C）"
 	$(VENV)/bin/streamlit run app/main.py --server.port $(DEMO_PORT) --server.headless true \
 		--browser.gatherUsageStats false --client.showErrorDetails none --client.toolbarMode viewer \

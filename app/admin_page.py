@@ -64,7 +64,7 @@ def _fmt_bytes(n: int) -> str:
 
 # -- tabs ---------------------------------------------------------------------------
 def tab_index(ctx: Context) -> None:
-    st_ = ctx.sh.status()
+    st_ = ctx.sh.status(ctx.access)
     docs = st_["documents"]
     c = st.columns(4)
     c[0].metric("文書数（有効）", docs.get("active", 0), help=f"保留 {docs.get('pending', 0)}・削除 {docs.get('deleted', 0)}")
@@ -76,6 +76,7 @@ def tab_index(ctx: Context) -> None:
         f"カタログ: `{st_['database']}`"
     )
     st.caption("種類別: " + "、".join(f"{k} {v}" for k, v in st_["documents_by_kind"].items()))
+    show_pending(ctx)
     if st_["index_problems"]:
         st.error("索引の検査で問題が見つかりました: " + "; ".join(st_["index_problems"]))
     else:
@@ -90,6 +91,21 @@ def tab_index(ctx: Context) -> None:
         with guard("再索引を開始できません"):
             start_reindex(ctx.cfg.home, ctx.sh, full=True, by=ctx.user.name)
     job_status(ctx.cfg.home)
+
+
+def show_pending(ctx: Context) -> None:
+    """Pending documents said plainly: recorded but not searchable until their batch is closed
+    (indexed, manifest and audit row written); unfinished ingest jobs with them."""
+    pending = [d for d in ctx.sh.documents(ctx.access) if d["status"] == "pending"]
+    active_jobs = [j for j in ctx.sh.jobs.jobs(limit=200) if j["state"] in ("queued", "running")]
+    if active_jobs:
+        st.info(f"実行中・待機中の取り込みジョブ: {len(active_jobs)} 件（ジョブ "
+                + "、".join(str(j["id"]) for j in active_jobs) + "）")
+    if pending:
+        st.warning(f"保留中の文書が {len(pending)} 件あります。索引・マニフェスト・監査記録がそろうまで検索には出ません"
+                   "（取り込みジョブの再開か「差分再索引」で完了します）。")
+        st.dataframe([{"文書ID": d["id"], "タイトル": d["title"], "ファイル": d["source"], "バッチ": d["batch_id"],
+                       "登録日時": d["created_at"]} for d in pending], hide_index=True, width="stretch")
 
 
 @st.fragment(run_every=1.0)
@@ -293,11 +309,13 @@ def show_eval(res: dict[str, Any]) -> None:
 def tab_audit(ctx: Context) -> None:
     with guard("監査ログを読み込めません"):
         trail = ctx.sh.audit_trail
-        problems = trail.verify()
-        if problems:
-            st.error("監査ログの改ざん検査で問題が見つかりました: " + "; ".join(problems))
+        check = trail.check()
+        if check.problems:
+            st.error("監査ログの改ざん検査で問題が見つかりました: " + "; ".join(check.problems))
         else:
             st.success("監査ログの改ざん検査: 問題なし（ハッシュチェーン一致）")
+        for line in check.unproven:  # what this configuration cannot prove (no key, after the last checkpoint)
+            st.warning("未証明: " + line)
         with_eval = st.checkbox("評価の実行による検索・質問も表示する", value=False, key="audit_include_eval",
                                 help="評価（QA ファイル）の検索・質問は利用者 eval:実行者/実行ID で記録され、通常は表示しません")
         events = trail.events(limit=200, access=ctx.access, include_eval=with_eval)

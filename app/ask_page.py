@@ -63,7 +63,12 @@ def render_source(ctx: Context, section_id: int, start: int, end: int, quote: st
         loc = " ".join(p for p in (f"p.{sec['page']}" if sec["page"] else "", sec["article"] or "") if p)
         st.markdown(f"**{esc(sec['title'])}**　{esc(loc)}　<small>{esc(sec['source'])}</small>", unsafe_allow_html=True)
         if sec["kind"] == "pdf" and sec["page"]:
-            data = source_file.find(sh, access, sec["document_id"], ctx.cfg.sources)
+            # audited once per document page and session, not on every rerun of the page
+            seen = st.session_state.setdefault("_originals_viewed", set())
+            viewed = (sec["document_id"], int(sec["page"]))
+            data = source_file.find(sh, access, sec["document_id"], ctx.cfg.sources,
+                                    user=None if viewed in seen else ctx.user.name, page=int(sec["page"]))
+            seen.add(viewed)
             if data is None:
                 st.caption("元のPDFファイルが保管されていないため、抽出したページの本文を表示します。")
             else:

@@ -35,16 +35,23 @@ def current_user(sh: Shirube) -> SessionUser | None:
     return _session_user(u)
 
 
-def logout(sh: Shirube | None = None) -> None:
+def logout(sh: Shirube | None = None, method: str = "password") -> None:
     """Forget the session's user (audited as ``logout`` with the page's engine)."""
     ctx = st.session_state.get("_ctx")
     name = st.session_state.get("user")
     sh = sh if sh is not None else getattr(ctx, "sh", None)
     if sh is not None and name:
         with guard():
-            sh.accounts.logout(name)
-    for key in ("user", "history", "open_src", "last_batch", "eval_result"):
+            sh.accounts.logout(name, method)
+    for key in ("user", "history", "open_src", "last_batch", "eval_result", "_originals_viewed"):
         st.session_state.pop(key, None)
+
+
+def oidc_logout(sh: Shirube) -> None:
+    """The ログアウト button with ``--auth oidc``: audited (method oidc), then ``st.logout``
+    ends the identity provider's session."""
+    logout(sh, method="oidc")
+    st.logout()
 
 
 def login_form(sh: Shirube) -> None:

@@ -50,7 +50,7 @@ with st.sidebar:
     st.markdown(f"**{user.name}**（{user.role_label}）")
     st.caption(f"閲覧可能な機密性: {user.clearance}まで　所属: {'、'.join(user.departments) or 'なし'}")
     if cfg.auth == "oidc":
-        st.button("ログアウト", on_click=st.logout, key="logout")
+        st.button("ログアウト", on_click=auth.oidc_logout, args=(sh,), key="logout")
     elif st.button("ログアウト", key="logout"):
         auth.logout()
         st.rerun()

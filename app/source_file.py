@@ -5,7 +5,8 @@ indexer/originals.py) and serves it within the user's access
 (:meth:`Shirube.original`). Documents ingested before that, or with it off,
 are found in the folders given with ``--sources`` by file name, and used only
 when their SHA-256 matches the catalog's. Served to a named ``user``, either
-way is audited as ``original_download``.
+way is audited as ``original_download`` (with the ``page`` the viewer renders:
+rendering a page hands the user the original's content as surely as a download).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from shirube.api import AccessFilter, Shirube
 
 def find(
     sh: Shirube, access: AccessFilter, document_id: int, sources: Iterable[str] = (), user: str | None = None,
+    page: int | None = None,
 ) -> bytes | None:
     """The original bytes of a document the user may see, or None when not kept anywhere."""
-    kept = sh.original(document_id, access, user=user)
+    kept = sh.original(document_id, access, user=user, page=page)
     if kept is not None:
         return kept.data
     doc = sh.document(document_id, access)
@@ -35,6 +37,7 @@ def find(
                         sh.audit(user, "original_download", {
                             "document_id": document_id, "title": doc["title"], "source": doc["source"],
                             "sha256": doc["sha256"], "bytes": len(data), "from": "sources",
+                            **({"page": page} if page is not None else {}),
                         })
                     return data
     return None

@@ -66,10 +66,12 @@ engine_factory: Callable[[str], Shirube] = _open
 
 @st.cache_resource(show_spinner="索引とモデルを読み込んでいます…")
 def engine(home: str) -> Shirube:
-    """The one engine of this process for ``home``; models loaded up front."""
+    """The one engine of this process for ``home``; models loaded up front. Its ingest-job
+    worker starts here and resumes the jobs an earlier run of the app left unfinished."""
     sh = engine_factory(home)
     if sh.store.load() is not None:
         sh.embedder  # noqa: B018 - load the model now, not on the first question
+    sh.jobs.start_worker(resume=True)
     return sh
 
 

@@ -1,13 +1,22 @@
-"""アップロード page (登録担当・管理者): a batch of files with label, departments and licence."""
+"""アップロード page (登録担当・管理者): a batch of files with label, departments and licence.
+
+取り込む hands the files to a durable ingest job (``sh.jobs``, shirube/jobs.py): they are
+stored in the home and recorded in the catalog before anything else, and the engine's
+worker thread — not this browser session — runs the job. The page follows the job for up
+to :data:`WAIT_S` seconds; leaving it, refreshing or logging out loses nothing, and the
+取り込みジョブ list shows the user's running and past jobs with each file's status.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
 import streamlit as st
 
+from base.errors import ShirubeError
 from shirube.api import EVERYTHING, AccessFilter, BatchReport, Shirube
 
 from .jobs import STAGES
@@ -15,7 +24,9 @@ from .session import context
 from .ui import guard
 
 ACCEPT = ["pdf", "txt", "text", "md", "markdown", "html", "htm", "xml"]
-RESULT_LABELS = {"ok": "取り込み済み", "duplicate": "重複", "error": "エラー"}
+RESULT_LABELS = {"ok": "取り込み済み", "duplicate": "重複", "error": "エラー", "skipped": "スキップ"}
+JOB_LABELS = {"queued": "待機中", "running": "実行中", "done": "完了", "failed": "失敗"}
+WAIT_S = 600.0  # how long the page follows a job it started (tests shorten it); the job goes on regardless
 LABELS = {1: "機密性1（公開相当）", 2: "機密性2", 3: "機密性3"}
 
 
@@ -31,9 +42,44 @@ def upload_batch(
     by: str, progress: Callable[[str, int, int], None] | None = None,
     access: AccessFilter = EVERYTHING,
 ) -> BatchReport:
-    """Ingest uploaded files as one batch (the engine keeps the originals for the source viewer)."""
-    kwargs = {"progress": progress} if progress else {}
-    return sh.ingest_bytes(files, label=label, departments=departments, license=license, by=by, access=access, **kwargs)
+    """Ingest uploaded files as one durable job, run here and now (the engine keeps the originals)."""
+    job_id = sh.jobs.submit(files, label=label, departments=departments, license=license, by=by, access=access,
+                            start=False)
+    job = sh.jobs.run(job_id, progress or (lambda *_: None))
+    if job is not None and job["state"] == "failed":
+        raise ShirubeError(job["reason"] or "取り込みに失敗しました")
+    return sh.jobs.report(job_id)
+
+
+def submit_job(
+    sh: Shirube, files: Iterable[tuple[str, bytes]], *, label: int, departments: list[str], license: str,
+    by: str, access: AccessFilter = EVERYTHING,
+) -> int:
+    """Store the files and queue the job for the engine's background worker; returns the job id."""
+    return sh.jobs.submit(files, label=label, departments=departments, license=license, by=by, access=access)
+
+
+def follow(sh: Shirube, job_id: int, progress: Callable[[str, int, int], None], wait_s: float) -> dict:
+    """Show the job's progress until it ends or ``wait_s`` passes; the job itself never depends on this."""
+    end = time.monotonic() + wait_s
+    while True:
+        job = sh.jobs.job(job_id)
+        if job["progress"]:
+            progress(*job["progress"])
+        if job["state"] not in ("queued", "running") or time.monotonic() >= end:
+            return job
+        time.sleep(0.2)
+
+
+def job_rows(jobs: list[dict]) -> list[dict[str, object]]:
+    """One row per file of each job: the job's state and the file's."""
+    rows = []
+    for j in jobs:
+        for f in j["files"]:
+            state = RESULT_LABELS.get(f["state"]) or ("処理中" if j["state"] == "running" else "待機中")
+            rows.append({"ジョブ": j["id"], "受付": f"{j['created_at']:%Y-%m-%d %H:%M}", "ジョブの状態": JOB_LABELS.get(j["state"], j["state"]),
+                         "ファイル": f["name"], "結果": state, "理由": f["reason"] or j["reason"] or "", "文書ID": f["document_id"]})
+    return rows
 
 
 def result_rows(report: BatchReport) -> list[dict[str, object]]:
@@ -80,18 +126,52 @@ def render() -> None:
     depts = c2.text_input("担当部署（複数は「、」区切り）", value="、".join(ctx.user.departments), key="upload_departments")
     license = st.text_input("ライセンス・出典の注記", key="upload_license", placeholder="例: 標市例規集（2025年4月1日現在）")
     if st.button("取り込む", type="primary", key="upload_submit", disabled=not files):
-        bar = st.progress(0.0, text="開始しています…")
+        bar = st.progress(0.0, text="受け付けています…")
         with guard("取り込みに失敗しました"):
-            report = upload_batch(
+            job_id = submit_job(
                 ctx.sh, [(f.name, f.getvalue()) for f in files], label=int(label),
-                departments=split_departments(depts), license=license.strip(), by=ctx.user.name,
-                progress=_bar_progress(bar), access=ctx.access,
+                departments=split_departments(depts), license=license.strip(), by=ctx.user.name, access=ctx.access,
             )
-            bar.progress(1.0, text="完了")
-            st.session_state["last_batch"] = report
+            st.session_state.pop("last_batch", None)
+            job = follow(ctx.sh, job_id, _bar_progress(bar), WAIT_S)
+            if job["state"] == "failed":
+                bar.empty()
+                st.error(f"ジョブ {job_id} は失敗しました: {job['reason']}")
+            elif job["state"] in ("queued", "running"):
+                bar.empty()
+                st.info(f"ジョブ {job_id} を受け付けました。取り込みはサーバーで続いています（このページを離れても失われません）。")
+            else:
+                bar.progress(1.0, text="完了")
+                st.session_state["last_batch"] = ctx.sh.jobs.report(job_id)
     report = st.session_state.get("last_batch")
     if report is not None:
         show_report(report)
+    show_jobs(ctx.sh, ctx.user.name)
+
+
+def show_jobs(sh: Shirube, user: str) -> None:
+    """The user's running and past jobs, each file's status (polled while one is running)."""
+    jobs = sh.jobs.jobs(by=user, limit=10)
+    if not jobs:
+        return
+    st.subheader("取り込みジョブ")
+    st.caption("受け付けたファイルはサーバーに保存され、ページを離れても取り込みは続きます。")
+    if any(j["state"] in ("queued", "running") for j in jobs):
+        _jobs_poll(user)
+    else:
+        st.dataframe(job_rows(jobs), hide_index=True, width="stretch")
+
+
+@st.fragment(run_every=2.0)
+def _jobs_poll(user: str) -> None:
+    sh = context().sh
+    jobs = sh.jobs.jobs(by=user, limit=10)
+    for j in jobs:
+        if j["state"] == "running" and j["progress"]:
+            stage, done, total = j["progress"]
+            st.progress(min(1.0, done / total) if total else 0.0,
+                        text=f"ジョブ {j['id']}: {STAGES.get(stage, stage)} {done}/{total}")
+    st.dataframe(job_rows(jobs), hide_index=True, width="stretch")
 
 
 def show_report(report: BatchReport) -> None:

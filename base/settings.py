@@ -91,6 +91,16 @@ class Settings:
     # refused with CatalogBusy (SQLite busy_timeout, PostgreSQL lock_timeout).
     # Writers (ingest, reindex, delete) keep waiting up to 30 s.
     db_busy_timeout_s: float = 5.0
+    # Audit log secrets, kept OUTSIDE the database and the home (shirube/audit_seal.py):
+    # the HMAC key file (`shirube audit keygen --out PATH`); without it whoever can
+    # write the database can rewrite the log undetected. And an append-only file
+    # (other storage than the database) that gets one checkpoint line per append.
+    audit_key_file: str = ""
+    audit_checkpoint_file: str = ""
+    # Who the command line acts as when no --as USER is given (SHIRUBE_OPERATOR in the
+    # environment, or operator = "tanaka" in config.toml); empty: nobody. Once the home
+    # has user accounts every command needs an identity (README: the operator model).
+    operator: str = ""
 
     # -- LLM answerers (model/): extractive | gguf | transformers | openai ----
     # gguf: path of a .gguf file; transformers: a local HF model directory.
@@ -205,11 +215,15 @@ class Settings:
         home_path = Path(home or env.get(ENV_PREFIX + "HOME") or ".shirube")
         values: dict[str, Any] = {}
         toml_path = home_path / "config.toml"
-        if toml_path.exists():
+        if toml_path.exists() or toml_path.is_symlink():
             try:
-                values.update(tomllib.loads(toml_path.read_text(encoding="utf-8")))
+                values.update(tomllib.loads(toml_path.read_bytes().decode("utf-8")))
             except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(f"{toml_path}: {exc}") from exc
+                raise ConfigError(f"設定ファイル {toml_path} の書式が正しくありません（TOML: {exc}）") from None
+            except UnicodeDecodeError:
+                raise ConfigError(f"設定ファイル {toml_path} が UTF-8 ではありません") from None
+            except OSError as exc:
+                raise ConfigError(f"設定ファイル {toml_path} を読めません（{exc.strerror or exc}）") from None
             _reject_unknown(values, str(toml_path))
         for key, raw in env.items():
             if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "HOME" or key.startswith(_NOT_SETTINGS):

@@ -25,11 +25,11 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
-from base.errors import CatalogBusy
+from base.errors import CatalogBusy, ConfigError
 
 # SQLite's INTEGER PRIMARY KEY is 64-bit and autoincrements; PostgreSQL needs BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -155,6 +155,9 @@ class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # NFKC + casefold of name (shirube/users.py fold_name): yamada, Yamada and Ｙａｍａｄａ are one
+    # user (migration 0005; a clash found there keeps "<key>#<id>" and is disabled)
+    name_key: Mapped[str] = mapped_column(String(400), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(Text)  # argon2id, never the password
     role: Mapped[str] = mapped_column(String(20))  # viewer | clerk | admin
     clearance: Mapped[int] = mapped_column(Integer, default=1)  # 1–3
@@ -178,6 +181,42 @@ class AuditEvent(Base):
     # unique: two concurrent appends after the same row cannot both commit
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class IngestJob(Base):
+    """An upload or ingest, durable from the moment it is accepted (shirube/jobs.py); revision 0006."""
+
+    __tablename__ = "ingest_jobs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # upload (bytes kept under home/uploads/) | paths (CLI)
+    by: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="queued", index=True)  # queued|running|done|failed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    label: Mapped[int] = mapped_column(Integer, default=1)
+    departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    license: Mapped[str] = mapped_column(Text, default="")
+    access: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the uploader's filter (duplicates)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)  # the batch of its latest attempt
+    reason: Mapped[str | None] = mapped_column(Text)
+    files: Mapped[list["IngestJobFile"]] = relationship(order_by="IngestJobFile.ordinal")
+
+
+class IngestJobFile(Base):
+    __tablename__ = "ingest_job_files"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("ingest_jobs.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)  # as uploaded
+    stored_path: Mapped[str] = mapped_column(Text)  # relative to the home
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20), default="queued")  # queued | ok | duplicate | error | skipped
+    reason: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[int | None] = mapped_column(BigInteger)
+    batch_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # Writers (ingest, re-index, delete) wait this long for a lock; a question waits
@@ -211,13 +250,18 @@ def is_busy(exc: BaseException) -> bool:
     return type(orig).__name__ == "OperationalError" and ("database is locked" in msg or "database table is locked" in msg)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_wait_s: float | None = None) -> Engine:
+    """``connect_wait_s``: how long opening a SQLite connection waits for a lock (its WAL
+    pragma) — a catalog held exclusively by another process fails then, not after 30 s."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": WRITER_WAIT_S, "check_same_thread": False})
+        wait = WRITER_WAIT_S if connect_wait_s is None else connect_wait_s
+        engine = create_engine(url, connect_args={"timeout": wait, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "checkin", _sqlite_checkin)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        # an unreachable server fails in seconds, not after the OS's TCP timeout
+        args = {"connect_timeout": 10} if url.startswith("postgresql") else {}
+        engine = create_engine(url, pool_pre_ping=True, connect_args=args)
     return engine
 
 
@@ -235,6 +279,15 @@ def _bound(s: Session, wait_s: float) -> None:
                   {"l": f"{ms}ms", "t": f"{max(30_000, 2 * ms)}ms"})
 
 
+def _shown(url: str, exc: BaseException) -> str:
+    """The URL without its password, and the first line of why opening it failed."""
+    try:
+        url = make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all
+        url = repr(url[:60])
+    return f"{url}（{(str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]}）"
+
+
 class Catalog:
     """Thin holder of the engine and a session factory.
 
@@ -242,10 +295,20 @@ class Catalog:
     >>> with cat.session() as s: ...
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, open_wait_s: float | None = None) -> None:
+        """``open_wait_s``: the longest a new connection waits for a lock (default the writers' 30 s)."""
         self.url = url
-        self.engine = make_engine(url)
-        migrate(self.engine)
+        try:
+            self.engine = make_engine(url, open_wait_s)
+        except Exception as exc:  # ArgumentError, NoSuchModuleError, a missing driver…
+            raise ConfigError(f"db_url（SHIRUBE_DB_URL）が正しくありません: {_shown(url, exc)}") from None
+        try:
+            migrate(self.engine)
+        except DBAPIError as exc:
+            self.engine.dispose()
+            if is_busy(exc):
+                raise CatalogBusy(str(exc.orig)) from None
+            raise ConfigError(f"データベースを開けません: {_shown(url, exc.orig or exc)}") from None
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

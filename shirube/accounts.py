@@ -18,11 +18,16 @@ Every account event is audited here, so the CLI and the app record the same rows
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
+from dataclasses import replace
 from pathlib import Path
 import uuid
 from typing import IO, Any, Callable, Iterable
 
+from base.errors import AccessDenied
 from indexer.catalog import Catalog, User
 from indexer.manifest import current_user
 from retrieval.access import AccessFilter
@@ -50,6 +55,7 @@ class Accounts:
         by: str | None = None,
     ) -> User:
         """Create a user; the password is stored only as an argon2id hash."""
+        self._within(by, clearance)
         u = users.add_user(self.catalog, name, password, role, clearance, departments)
         self._record(by, "user_add", {"name": u.name, **_rights(u)})
         return u
@@ -88,27 +94,49 @@ class Accounts:
         self._record(name, "logout", {"method": method})
 
     def set_password(self, name: str, password: str, by: str | None = None) -> None:
+        self._within_target(by, name)
         users.set_password(self.catalog, name, password)
-        self._record(by, "password_change", {"name": name})
+        self._record(by, "password_change", {"name": self._canonical(name)})
 
     def update(
         self, name: str, *, role: str | None = None, clearance: int | None = None,
         departments: Iterable[str] | None = None, by: str | None = None,
     ) -> User:
         """Change a user's role, clearance and/or departments (audited when something changed)."""
-        before = users.get_user(self.catalog, name)
+        before = self._within_target(by, name)
+        if clearance is not None:
+            self._within(by, clearance)
         u = users.update_user(self.catalog, name, role=role, clearance=clearance, departments=departments)
         old, new = _rights(before) if before is not None else {}, _rights(u)
         if old != new:
-            self._record(by, "user_update", {"name": name, "old": old, "new": new})
+            self._record(by, "user_update", {"name": u.name, "old": old, "new": new})
         return u
 
     def disable(self, name: str, disabled: bool = True, by: str | None = None) -> None:
         """Disable (or re-enable) an account (audited when its state changed)."""
-        before = users.get_user(self.catalog, name)
+        before = self._within_target(by, name)
         users.disable(self.catalog, name, disabled)
         if before is not None and bool(before.disabled) != bool(disabled):
-            self._record(by, "user_disable" if disabled else "user_enable", {"name": name})
+            self._record(by, "user_disable" if disabled else "user_enable", {"name": before.name})
+
+    def _within(self, by: str | None, clearance: int) -> None:
+        """No account may be given a clearance above the acting account's own (``by``: an account;
+        None or a name without an account is a trusted caller, e.g. the built-in operator)."""
+        actor = users.get_user(self.catalog, by) if by else None
+        if actor is not None and int(clearance) > int(actor.clearance):
+            raise AccessDenied(f"ご自身の閲覧可能な機密性（{actor.clearance}）を超えるユーザーは作成・変更できません"
+                               f"（指定値: {clearance}）")
+
+    def _within_target(self, by: str | None, name: str) -> User | None:
+        """The account ``name``, once checked that ``by`` may manage it (its clearance within theirs)."""
+        target = users.get_user(self.catalog, name)
+        if target is not None:
+            self._within(by, target.clearance)
+        return target
+
+    def _canonical(self, name: str) -> str:
+        u = users.get_user(self.catalog, name)
+        return u.name if u is not None else name
 
     def access_for(self, name: str) -> AccessFilter:
         """The access filter of the named, enabled user (AccessDenied otherwise)."""
@@ -127,13 +155,14 @@ class AuditTrail:
     ACTION_LABELS = audit.ACTION_LABELS
     cited_documents = staticmethod(audit.cited_documents)
 
-    def __init__(self, catalog: Catalog, anchor: str | Path | None) -> None:
+    def __init__(self, catalog: Catalog, anchor: str | Path | None, seal: "audit.Seal | None" = None) -> None:
         self.catalog = catalog
         self.anchor = anchor
+        self.seal = seal  # the audit key and external checkpoint file (shirube/audit_seal.py)
 
     def record(self, user: str | None, action: str, detail: dict[str, Any] | None = None) -> None:
         """Append one event (and move the anchor)."""
-        audit.record(self.catalog, user, action, detail, anchor=self.anchor)
+        audit.record(self.catalog, user, action, detail, anchor=self.anchor, seal=self.seal)
 
     def start_evaluation(self, who: str | None, **detail: Any) -> str:
         """Record an ``evaluation`` run by ``who`` (default: the OS user) and return the actor its
@@ -146,7 +175,15 @@ class AuditTrail:
 
     def verify(self) -> list[str]:
         """Problems found in the chain and against the anchor (empty list: intact)."""
-        return audit.verify(self.catalog, anchor=self.anchor)
+        return audit.verify(self.catalog, anchor=self.anchor, seal=self.seal)
+
+    def check(self) -> "audit.Verification":
+        """Problems, and the rows this configuration cannot prove (no key, after the last checkpoint)."""
+        return audit.check(self.catalog, anchor=self.anchor, seal=self.seal)
+
+    def checkpoint(self) -> dict[str, Any]:
+        """A checkpoint of the newest row, appended to the external file when configured."""
+        return audit.checkpoint(self.catalog, self.seal)
 
     def events(
         self, since: str | dt.date | dt.datetime | None = None, limit: int | None = 200,
@@ -161,6 +198,57 @@ class AuditTrail:
     ) -> int:
         """The log, oldest first, as UTF-8 CSV with a BOM; returns the row count."""
         return audit.export_csv(self.catalog, path_or_file, since=since)
+
+    def visible_events(
+        self, user: str | None, access: AccessFilter, since: str | dt.date | dt.datetime | None = None,
+        limit: int | None = 200, include_eval: bool = True,
+    ) -> list[dict[str, Any]]:
+        """The rows ``user`` (with ``access``) may read, newest first: an admin every row, anyone
+        else only their own (and their evaluation runs'); either way the question, answer and
+        citations of an event naming a document beyond ``access`` are hidden."""
+        if access.admin:
+            return self.events(since=since, limit=limit, access=access, include_eval=include_eval)
+        rows = audit.events(self.catalog, since=since, limit=None, access=replace(access, admin=True),
+                            include_eval=include_eval)
+        mine = [r for r in rows if _own(r["user"], user)]
+        return mine[:limit] if limit else mine
+
+    def export_visible_csv(
+        self, path_or_file: str | Path | IO[str], user: str | None, access: AccessFilter,
+        since: str | dt.date | dt.datetime | None = None,
+    ) -> int:
+        """:meth:`export_csv` limited to :meth:`visible_events` (hidden rows keep only who, when and what)."""
+        if access.admin and access.unrestricted:
+            return self.export_csv(path_or_file, since=since)
+        shown = {r["id"]: r for r in self.visible_events(user, access, since=since, limit=None)}
+        buf = io.StringIO()
+        self.export_csv(buf, since=since)  # the full export's own cell escaping, then only the visible rows
+        buf.seek(0)
+        reader = csv.DictReader(buf)
+        own = isinstance(path_or_file, (str, Path))
+        fh: IO[str] = open(path_or_file, "w", encoding="utf-8-sig", newline="") if own else path_or_file  # type: ignore[arg-type]
+        try:
+            w = csv.DictWriter(fh, fieldnames=list(reader.fieldnames or self.CSV_FIELDS), extrasaction="ignore")
+            w.writeheader()
+            n = 0
+            for row in reader:
+                r = shown.get(int(row["id"]))
+                if r is None:
+                    continue
+                if r["detail"].get("hidden"):
+                    row.update(question=r["question"] or "", answer=r["answer"] or "", citations="[]",
+                               detail=json.dumps(r["detail"], ensure_ascii=False, sort_keys=True))
+                w.writerow(row)
+                n += 1
+            return n
+        finally:
+            if own:
+                fh.close()
+
+
+def _own(row_user: str | None, user: str | None) -> bool:
+    """A row ``user`` acted in: their own, or one of their evaluation runs' (``eval:<user>/<run>``)."""
+    return user is not None and (row_user == user or (row_user or "").startswith(f"{audit.EVAL_PREFIX}{user}/"))
 
 
 __all__ = ["Accounts", "AuditTrail", "ROLES", "ROLE_LABELS", "has_role", "user_dict"]

@@ -4,7 +4,13 @@ Every row stores the hash of the row before it; its own hash is SHA-256 over
 the canonical JSON of ``(prev_hash, at, user, action, detail)``. Editing a
 row changes its hash, deleting or reordering rows breaks the link to the next
 one, and the newest hash is also written to an *anchor* file beside the data
-(``<home>/audit.head``), so cutting rows off the end is detected too.
+(``<home>/audit.head``), so cutting rows off the end is detected too. Ids are
+assigned under the append lock (last id + 1), so a missing id is a deleted row.
+
+That chain alone stops no one who can write the database: they can recompute
+it. With a key outside the database and the home, hashes become HMACs and
+checkpoints go to an external append-only file (:mod:`shirube.audit_seal`);
+:mod:`shirube.audit_verify` checks all of it and says which rows stay unproven.
 
 Appends are serialised: SQLite takes the write lock first (``BEGIN
 IMMEDIATE``); PostgreSQL an advisory transaction lock. A unique constraint on
@@ -21,11 +27,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fcntl
-import hashlib
 import json
+import re
 import time
 from pathlib import Path
-from typing import IO, Any, Iterable, NamedTuple
+from typing import IO, Any, Iterable
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -34,9 +40,11 @@ from indexer.catalog import WRITER_WAIT_S, AuditEvent, Catalog, Document
 from retrieval.access import AccessFilter
 
 from base.atomic import write_text_atomic
-from base.errors import AccessDenied, CatalogBusy
+from base.errors import AccessDenied, CatalogBusy, ConfigError
 
-GENESIS = "0" * 64
+from .audit_seal import GENESIS, Anchor, Seal, anchor_mac, append_checkpoint, chain_hash, make_checkpoint, read_anchor
+from .audit_seal import ts as _ts, utc as _utc
+from .audit_verify import Verification, check, checkpoint, verify
 _PG_LOCK = 0x5348_4155  # "SHAU": pg_advisory_xact_lock key for audit appends
 # Every action the engine and the front ends record, with the label the admin view shows.
 ACTION_LABELS = {
@@ -44,7 +52,7 @@ ACTION_LABELS = {
     "reindex": "再索引", "login": "ログイン", "login_failed": "ログイン失敗", "logout": "ログアウト",
     "user_add": "ユーザー作成", "user_update": "ユーザー変更", "user_disable": "ユーザー無効化",
     "user_enable": "ユーザー有効化", "password_change": "パスワード変更", "original_download": "原本の取得",
-    "evaluation": "評価の実行",
+    "evaluation": "評価の実行", "declassify": "機密性の引き下げ", "ingest_job": "取り込みジョブ",
 }
 ACTIONS = tuple(ACTION_LABELS)
 # The searches and questions of an evaluation run are recorded as user "eval:<who>/<run id>"
@@ -57,32 +65,17 @@ CSV_FIELDS = (
 HIDDEN = "（閲覧権限のない文書を含むため非表示）"
 
 
-def _utc(at: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes (stored as UTC), PostgreSQL aware ones.
-    return at.replace(tzinfo=dt.timezone.utc) if at.tzinfo is None else at.astimezone(dt.timezone.utc)
-
-
-def _ts(at: dt.datetime) -> str:
-    return _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _clean(detail: dict[str, Any]) -> dict[str, Any]:
     """The detail exactly as it will read back from a JSON column."""
     return json.loads(json.dumps(detail, ensure_ascii=False, default=str, allow_nan=False))
 
 
-def chain_hash(prev_hash: str, at: dt.datetime, user: str, action: str, detail: dict[str, Any]) -> str:
-    payload = json.dumps(
-        [prev_hash, _ts(at), user, action, detail], ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
 def record(
     catalog: Catalog, user: str | None, action: str, detail: dict[str, Any] | None = None,
-    anchor: str | Path | None = None, wait_s: float | None = None,
+    anchor: str | Path | None = None, wait_s: float | None = None, seal: Seal | None = None,
 ) -> AuditEvent:
-    """Append one event and return it (committed). ``anchor``: head file to update.
+    """Append one event and return it (committed). ``anchor``: head file to update;
+    ``seal``: the key (HMAC rows, MAC'd anchor) and the external checkpoint file.
 
     ``wait_s``: the longest the append waits, in all, for the catalog's write
     lock (a question's bound; default the writers' 30 s). Past it →
@@ -94,7 +87,8 @@ def record(
     for attempt in range(20):
         left = deadline - time.monotonic()
         try:
-            ev = _append(catalog, user, action[:40], detail, None if wait_s is None else max(left, 0.05))
+            ev = _append(catalog, user, action[:40], detail, None if wait_s is None else max(left, 0.05),
+                         seal.key if seal else None)
             break
         except CatalogBusy:  # the lock wait (busy_timeout / lock_timeout) is already spent
             if deadline - time.monotonic() < 0.1:
@@ -106,31 +100,41 @@ def record(
             time.sleep(0.01 * (attempt + 1))
     else:  # pragma: no cover - 20 lost races in a row
         raise CatalogBusy("audit append: 20 lost races")
+    key = seal.key if seal else None
     if anchor is not None:
-        _write_anchor(Path(anchor), ev.id, ev.hash)
+        _write_anchor(Path(anchor), ev.id, ev.hash, anchor_mac(key, ev.id, ev.hash) if key else None)
+    if seal is not None and seal.checkpoint_file is not None:
+        try:
+            append_checkpoint(seal.checkpoint_file, make_checkpoint(key, ev.id, None, ev.hash))
+        except OSError as exc:
+            raise ConfigError(f"audit_checkpoint_file {seal.checkpoint_file} に書き込めません（{exc.strerror}）"
+                              f"。監査ログの行 {ev.id} は記録済みです") from None
     return ev
 
 
-def _append(catalog: Catalog, user: str, action: str, detail: dict[str, Any], wait_s: float | None) -> AuditEvent:
+def _append(catalog: Catalog, user: str, action: str, detail: dict[str, Any], wait_s: float | None,
+            key=None) -> AuditEvent:
     with catalog.session(wait_s=wait_s) as s:
         conn = s.connection()
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         elif conn.dialect.name == "postgresql":
             s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
-        last = s.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
-        prev = last or GENESIS
+        last = s.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+        prev = last.hash if last else GENESIS
         # microsecond precision survives both databases
         at = dt.datetime.now(dt.timezone.utc)
-        ev = AuditEvent(at=at, user=user, action=action, detail=detail, prev_hash=prev,
-                        hash=chain_hash(prev, at, user, action, detail))
+        # the id is set here, under the lock: a PostgreSQL sequence skips values after a rollback,
+        # so gapless ids make a missing id proof of a deleted row on both databases
+        ev = AuditEvent(id=(last.id if last else 0) + 1, at=at, user=user, action=action, detail=detail,
+                        prev_hash=prev, hash=chain_hash(prev, at, user, action, detail, key))
         s.add(ev)
         s.flush()
         s.expunge(ev)
     return ev
 
 
-def _write_anchor(path: Path, event_id: int, digest: str) -> None:
+def _write_anchor(path: Path, event_id: int, digest: str, mac: str | None = None) -> None:
     """Keep the newest (id, hash) in ``path``; concurrent writers never move it back."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(str(path) + ".lock", "a+") as lock:
@@ -138,67 +142,17 @@ def _write_anchor(path: Path, event_id: int, digest: str) -> None:
         current = read_anchor(path)
         if current is not None and current.event_id >= event_id:
             return
-        write_text_atomic(path, f"{event_id} {digest}\n")
-
-
-class Anchor(NamedTuple):
-    """The newest audit row written: its id and chain hash (the ``audit.head`` file)."""
-
-    event_id: int
-    digest: str
-
-
-def read_anchor(path: str | Path) -> Anchor | None:
-    """The anchor kept in ``path``; None when missing or unreadable."""
-    try:
-        raw = Path(path).read_text(encoding="utf-8").split()
-        return Anchor(int(raw[0]), raw[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def verify(catalog: Catalog, anchor: str | Path | None = None) -> list[str]:
-    """Problems found in the chain (empty list: intact)."""
-    problems: list[str] = []
-    expected = GENESIS
-    seen: dict[int, str] = {}
-    last_id = 0
-    with catalog.session() as s:
-        for ev in s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
-            if ev.prev_hash != expected:
-                problems.append(
-                    f"監査ログ {ev.id} 行目: 直前の行との連結が切れています（前の行が削除・改ざん・並べ替えされた）"
-                    f" / row {ev.id}: prev_hash does not match the previous row (row deleted, edited or reordered)"
-                )
-            if chain_hash(ev.prev_hash, ev.at, ev.user, ev.action, ev.detail or {}) != ev.hash:
-                problems.append(
-                    f"監査ログ {ev.id} 行目: 内容がハッシュと一致しません（改ざん）"
-                    f" / row {ev.id}: content does not match its hash (edited)"
-                )
-            expected = ev.hash
-            seen[ev.id] = ev.hash
-            last_id = ev.id
-    if anchor is not None:
-        head = read_anchor(anchor)
-        if head is not None:
-            hid, hhash = head
-            if hid not in seen:
-                problems.append(
-                    f"監査ログ: 記録済みの最新行 {hid} がありません（末尾の行が削除された）"
-                    f" / row {hid} named by the anchor is missing (rows cut off the end); last row is {last_id}"
-                )
-            elif seen[hid] != hhash:
-                problems.append(
-                    f"監査ログ {hid} 行目: アンカーのハッシュと一致しません / row {hid} does not match the anchor hash"
-                )
-    return problems
+        write_text_atomic(path, f"{event_id} {digest}" + (f" {mac}" if mac else "") + "\n")
 
 
 def _since(since: str | dt.date | dt.datetime | None) -> dt.datetime | None:
     if since is None or since == "":
         return None
     if isinstance(since, str):
-        since = dt.datetime.fromisoformat(since)
+        try:
+            since = dt.datetime.fromisoformat(since.strip())
+        except ValueError:
+            raise ConfigError(f"--since の日付が正しくありません: {since!r}（例: 2026-04-01 または 2026-04-01T09:00）") from None
     if not isinstance(since, dt.datetime):
         since = dt.datetime(since.year, since.month, since.day)
     return _utc(since) if since.tzinfo else since.replace(tzinfo=dt.timezone.utc)
@@ -284,10 +238,28 @@ def events(
     return rows
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a formula prefix gets a leading ``'`` and
+    control characters (escape sequences included) become ``\\xNN`` / ``\\uNNNN``. Numbers
+    and None pass unchanged; tab, CR and LF inside a cell stay (the CSV quotes them)."""
+    if not isinstance(value, str):
+        return value
+    value = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def export_csv(
     catalog: Catalog, path_or_file: str | Path | IO[str], since: str | dt.date | dt.datetime | None = None,
 ) -> int:
-    """Write the log (oldest first) as UTF-8 CSV with a BOM (opens in Excel). Returns the row count."""
+    """Write the log (oldest first) as UTF-8 CSV with a BOM (opens in Excel). Returns the row count.
+
+    Every text cell goes through :func:`csv_cell` (no formulas, no control characters)."""
+    since = _since(since)  # a bad date is refused before the file is created
     own = isinstance(path_or_file, (str, Path))
     fh: IO[str] = open(path_or_file, "w", encoding="utf-8-sig", newline="") if own else path_or_file  # type: ignore[arg-type]
     try:
@@ -299,7 +271,7 @@ def export_csv(
                 r = _row(ev)
                 r["citations"] = json.dumps(r["citations"], ensure_ascii=False)
                 r["detail"] = json.dumps(r["detail"], ensure_ascii=False, sort_keys=True)
-                w.writerow(r)
+                w.writerow({k: csv_cell(r[k]) for k in CSV_FIELDS})
                 n += 1
         return n
     finally:
@@ -319,6 +291,7 @@ def citations_detail(citations: Iterable[Any], generation: str | None) -> list[d
 
 
 __all__ = [
-    "record", "verify", "events", "export_csv", "Anchor", "read_anchor", "chain_hash", "GENESIS", "citations_detail",
+    "record", "verify", "check", "checkpoint", "Verification", "Seal", "events", "export_csv", "csv_cell", "Anchor",
+    "read_anchor", "chain_hash", "GENESIS", "citations_detail",
     "ACTION_LABELS", "EVAL_PREFIX", "evaluation_actor", "evaluation_run",
 ]

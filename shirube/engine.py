@@ -13,6 +13,7 @@ services that do the work and keeps the public API in one place:
 - ``shirube/search.py``      search, passages, answerers, ask
 - ``shirube/library.py``     status, documents, sections, provenance, originals,
                              relabel and delete
+- ``shirube/jobs.py``        durable ingest jobs (uploads kept in the home, a worker thread)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from retrieval.store import IndexStore, Snapshot
 from .home import FileLoader, Home
 from .index_build import IndexBuilder, Progress, no_progress
 from .ingest import BatchReport, FileResult, Ingester, Item, iter_files
+from .jobs import JobService
 from .library import Library, Original
 from .search import Searcher
 
@@ -48,6 +50,7 @@ class Shirube:
         self._indexer = IndexBuilder(self._home, on_switch=self._searcher.forget_allowed)
         self._ingester = Ingester(self._home, self._indexer)
         self._library = Library(self._home, self._indexer, forget_allowed=self._searcher.forget_allowed)
+        self._jobs = JobService(self._home, self._indexer, self._ingester.ingest_items)
         self._accounts: Accounts | None = None
         self._audit_trail: AuditTrail | None = None
 
@@ -94,6 +97,11 @@ class Shirube:
         self._home.audit(user, action, detail)
 
     @property
+    def jobs(self) -> JobService:
+        """Durable ingest jobs: submit uploads, run, resume, list (shirube/jobs.py)."""
+        return self._jobs
+
+    @property
     def accounts(self) -> "Accounts":
         """Users: add, authenticate, update, disable, list (shirube/accounts.py)."""
         from .accounts import Accounts
@@ -108,7 +116,7 @@ class Shirube:
         from .accounts import AuditTrail
 
         if self._audit_trail is None:
-            self._audit_trail = AuditTrail(self.catalog, self.audit_anchor)
+            self._audit_trail = AuditTrail(self.catalog, self.audit_anchor, seal=self._home.audit_seal)
         return self._audit_trail
 
     # -- writing -----------------------------------------------------------
@@ -128,8 +136,9 @@ class Shirube:
         ``access`` is the uploader's: a duplicate of a document they may not
         see is reported without its id or title.
         """
-        return self._ingester.ingest(
-            paths, label=label, departments=departments, license=license, by=by, progress=progress, access=access
+        return self._jobs.run_paths(  # a job of kind "paths" (shirube jobs lists it)
+            self._ingester.ingest, paths, label=label, departments=departments, license=license, by=by,
+            progress=progress, access=access,
         )
 
     def ingest_bytes(self, files: Iterable[tuple[str, bytes]], **kwargs: Any) -> BatchReport:
@@ -166,15 +175,17 @@ class Shirube:
 
     def relabel_document(
         self, document_id: int, label: int | None = None, departments: Iterable[str] | None = None,
-        by: str | None = None, access: AccessFilter | None = None,
+        by: str | None = None, access: AccessFilter | None = None, reason: str = "",
     ) -> dict[str, Any]:
         """Change a document's 機密性 label and/or departments (admins only).
 
-        Chunks carry no copy of the label: retrieval reads it from the
-        document, and every cached allowed-id set is invalidated, in this and
-        every other process (``acl.version``).
+        ``access``: the acting admin's — only a document they may see, never above their
+        own clearance. Widening who may see it (a lower label, departments added or
+        removed) is a ``declassify`` and needs a ``reason``. Chunks carry no copy of the
+        label: every cached allowed-id set is invalidated, in this and every other
+        process (``acl.version``).
         """
-        return self._library.relabel_document(document_id, label, departments, by=by, access=access)
+        return self._library.relabel_document(document_id, label, departments, by=by, access=access, reason=reason)
 
     def delete_document(self, document_id: int, by: str | None = None) -> str | None:
         """Mark a document deleted, re-sync the index without it, then drop its original."""
@@ -215,8 +226,13 @@ class Shirube:
         )
 
     # -- reading -------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
-        return self._library.status()
+    def status(self, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
+        """Counts of the documents ``access`` may see, the index, and the manifests it may read."""
+        from .manifests_view import manifest_visible
+
+        if access.unrestricted:
+            return self._library.status()
+        return self._library.status(access, lambda path: manifest_visible(self.catalog, access, path))
 
     def documents(self, access: AccessFilter = EVERYTHING) -> list[dict[str, Any]]:
         return self._library.documents(access)
@@ -234,9 +250,10 @@ class Shirube:
         return self._library.chunk_provenance(chunk_id, access)
 
     def original(
-        self, document_id: int, access: AccessFilter = EVERYTHING, user: str | None = None,
+        self, document_id: int, access: AccessFilter = EVERYTHING, user: str | None = None, page: int | None = None,
     ) -> Original | None:
         """The file name and original bytes of a document the user may see; None when not kept.
 
-        ``user``: who gets the file; serving it to a user is audited (``original_download``)."""
-        return self._library.original(document_id, access, user=user)
+        ``user``: who gets the file; serving it to a user is audited (``original_download``,
+        with the ``page`` the source viewer renders)."""
+        return self._library.original(document_id, access, user=user, page=page)

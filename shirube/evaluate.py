@@ -34,21 +34,42 @@ def load_qa(path: str | Path) -> list[QAItem]:
     items = []
     p = Path(path)
     if not p.exists():
-        raise ConfigError(f"QA file not found: {p}")
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        raise ConfigError(f"QA ファイルがありません: {p}")
+    try:
+        text = p.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"QA ファイル {p} が UTF-8 ではありません") from None
+    except OSError as exc:
+        raise ConfigError(f"QA ファイル {p} を読めません（{exc.strerror or exc}）") from None
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             d = json.loads(line)
-            q = d["question"]
-        except (ValueError, KeyError) as exc:
-            raise ConfigError(f"{p}:{n}: not a QA line ({exc})") from exc
-        rel = tuple(str(r) for r in d.get("relevant", []))
+            if not isinstance(d, dict) or not isinstance(d.get("question"), str) or not d["question"].strip():
+                raise ValueError("question（文字列）がありません")
+            rel = tuple(str(r) for r in _list(d.get("relevant", [])))
+            answers = tuple(str(a) for a in _list(d.get("answers", [])))
+            page = d.get("page")
+            if page is not None and (isinstance(page, bool) or not isinstance(page, int)):
+                raise ValueError(f"page は整数で指定してください（{page!r}）")
+            article = d.get("article")
+            if article is not None and not isinstance(article, str):
+                raise ValueError(f"article は文字列で指定してください（{article!r}）")
+        except ValueError as exc:
+            why = "JSON ではありません" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise ConfigError(f"QA ファイル {p} の {n} 行目が読めません: {why}") from None
         items.append(QAItem(
-            q, rel, tuple(d.get("answers", [])), d.get("page"), d.get("article"),
-            bool(d.get("answerable", bool(rel) or bool(d.get("answers")))), str(d.get("id", n)),
+            d["question"], rel, answers, page, article,
+            bool(d.get("answerable", bool(rel) or bool(answers))), str(d.get("id", n)),
         ))
     return items
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"relevant と answers はリストで指定してください（{value!r}）")
+    return value
 
 
 def nfkc(s: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from base.atomic import write_text_atomic
-from base.errors import HomeMissing
+from base.errors import ConfigError, HomeMissing
 from base.settings import Settings
 from indexer.catalog import Catalog
 from indexer.loaders import LoadLimits
@@ -28,6 +28,7 @@ from model.embedders import Embedder, make_embedder
 from retrieval.store import IndexStore
 
 from . import audit
+from .audit_seal import Seal, seal_from_settings
 
 # A caller's own parser (benchmarks with pre-parsed corpora): (bytes, name) -> LoadedDocument.
 FileLoader = Callable[[bytes, str], LoadedDocument]
@@ -46,10 +47,17 @@ class Home:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, create: bool = True) -> None:
         """``create=False`` (read commands): a missing data directory is an error, not made."""
         self.settings = settings
+        if settings.home.exists() and not settings.home.is_dir():
+            raise ConfigError(f"データディレクトリとして指定されたパスはフォルダではありません: {settings.home}")
         if not create and not settings.home.is_dir():
             raise HomeMissing(str(settings.home))
-        settings.home.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(settings.database_url)
+        # the audit key and checkpoint file: a bad one stops here, before anything is written
+        self.audit_seal: Seal = seal_from_settings(settings)
+        try:
+            settings.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"データディレクトリを作成できません: {settings.home}（{exc.strerror or exc}）") from None
+        self.catalog = Catalog(settings.database_url, open_wait_s=settings.db_busy_timeout_s)
         self.store = IndexStore(settings.index_dir, settings.dense_device)
         self._embedder = embedder
         # Guards the lazy embedder and, in search.py, the answerer cache.
@@ -119,7 +127,7 @@ class Home:
         ``question``: a search or ask, which waits at most ``db_busy_timeout_s``
         for the write lock (then CatalogBusy); writers keep the long wait."""
         audit.record(self.catalog, user or current_user(), action, detail, anchor=self.audit_anchor,
-                     wait_s=self.settings.db_busy_timeout_s if question else None)
+                     wait_s=self.settings.db_busy_timeout_s if question else None, seal=self.audit_seal)
 
     def question_session(self) -> Any:
         """A catalog transaction of a question: lock waits bounded by ``db_busy_timeout_s``."""

@@ -28,6 +28,7 @@ from retrieval.bm25 import BM25Index
 from retrieval.dense import DenseIndex
 from retrieval.store import Snapshot
 
+from . import batches
 from .home import Home
 from .rows import add_sections
 
@@ -59,6 +60,7 @@ class IndexBuilder:
             if full:
                 self.rechunk_all(progress)
             name = self.sync_index(full=full, progress=progress)
+            self.close_batches(name, by)  # pending documents of interrupted batches: manifest, audit, then live
             self._home.audit(by, "reindex", {"full": bool(full), "generation": name,
                                              "latency_s": round(time.perf_counter() - t0, 3)})
             return name
@@ -236,9 +238,26 @@ class IndexBuilder:
         return name
 
     def mark_active(self, ids: np.ndarray, generation: str) -> None:
-        with self._home.catalog.session() as s:
-            s.execute(update(Document).where(Document.status == "pending").values(status="active"))
+        """The new generation is live: purge what only the old one cited. Its pending documents
+        go active in :meth:`close_batches`, once their batch has its manifest and audit row."""
         self.purge()
+
+    def close_batches(self, generation: str | None, by: str | None = None) -> list[int]:
+        """After a sync (under the write lock): interrupted batches get their manifest and audit
+        row (shirube/batches.py), then the pending documents of closed batches go live."""
+        recovered, activated = batches.close(self._home, generation, self.embedder_identity(), by)
+        if activated:
+            self._on_switch()
+        return recovered
+
+    def repair(self, by: str | None = None) -> list[int]:
+        """Close what a killed writer left: index pending documents and write the manifests and
+        audit rows of open batches (an ingest job's resume; see :meth:`close_batches`)."""
+        with self._home.write_lock():
+            self.recover()
+            if not self.has_pending() and not batches.open_batches(self._home):
+                return []
+            return self.close_batches(self.sync_index(), by)
 
     def purge(self) -> None:
         """Drop rows no live generation needs: superseded sections, deleted documents' text."""

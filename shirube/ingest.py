@@ -27,6 +27,7 @@ from indexer.sandbox import limits_from_settings
 from indexer.types import LoadedDocument
 from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 
+from .file_guard import OUTSIDE, SPECIAL, outside, read_regular, shown, special
 from .home import FileLoader, FileProcessor, Home
 from .index_build import IndexBuilder, Progress, no_progress
 from .rows import add_sections
@@ -110,6 +111,7 @@ class Entry(NamedTuple):
     path: Path
     skip: str | None = None
     error: str | None = None
+    root: Path | None = None  # the folder it was found in: read only if it stays inside (file_guard)
 
 
 def walk(paths: Iterable[str | Path]) -> Iterator[Entry]:
@@ -119,7 +121,7 @@ def walk(paths: Iterable[str | Path]) -> Iterator[Entry]:
     loaded even when its name starts with 「.」."""
     for p in map(Path, paths):
         if not p.is_dir():
-            yield Entry(p, error=None if os.path.lexists(p) else MISSING)
+            yield Entry(p, error=SPECIAL if special(p) else None if os.path.lexists(p) else MISSING)
             continue
         errors: list[OSError] = []
         found: list[Entry] = []
@@ -133,8 +135,9 @@ def walk(paths: Iterable[str | Path]) -> Iterator[Entry]:
                 f = here / n
                 if n == IGNORE_FILE:
                     continue
-                skip = HIDDEN_FILE if n.startswith(".") else NOT_FILE if not f.is_file() else IGNORED if _ignored(f, p) else None
-                found.append(Entry(f, skip=skip))
+                skip = HIDDEN_FILE if n.startswith(".") else OUTSIDE if outside(f, p) else NOT_FILE if not f.is_file() \
+                    else IGNORED if _ignored(f, p) else None
+                found.append(Entry(f, skip=skip, root=p))
         found += [Entry(Path(e.filename or p), error=f"{UNREADABLE}: {e.strerror or e}") for e in errors]
         yield from sorted(found, key=lambda e: e.path)
 
@@ -175,17 +178,17 @@ class Ingester:
         entries = list(walk(given))
         unusable = [e for e in entries if e.error and e.path in given]
         if given and len({e.path for e in unusable}) == len(set(given)):
-            raise IngestError("、".join(str(e.path) for e in unusable), "、".join(dict.fromkeys(e.error for e in unusable)))
+            raise IngestError("、".join(shown(e.path) for e in unusable), "、".join(dict.fromkeys(e.error for e in unusable)))
         items: list[Item] = []
         for e in entries:  # read only when its turn comes
             if e.error:
-                items.append((str(e.path), (lambda e=e: _fail(e)), None))
+                items.append((shown(e.path), (lambda e=e: _fail(e)), None))
             elif e.skip is None:
                 size = e.path.stat().st_size if e.path.exists() else None  # a broken link: "読めません" below
-                items.append((str(e.path), (lambda f=e.path: f.read_bytes()), size))
-        report = self.ingest_items(items, **kwargs)
-        order = {str(e.path): i for i, e in enumerate(entries)}
-        report.files += [FileResult(str(e.path), "skipped", reason=e.skip) for e in entries if e.skip]
+                items.append((shown(e.path), (lambda f=e.path, r=e.root: read_regular(f, r)), size))
+        skipped = [FileResult(shown(e.path), "skipped", reason=e.skip) for e in entries if e.skip]
+        report = self.ingest_items(items, skipped=skipped, **kwargs)  # skipped: lines of the manifest too
+        order = {shown(e.path): i for i, e in enumerate(entries)}
         report.files.sort(key=lambda f: order.get(f.source, len(order)))
         return report
 
@@ -205,11 +208,14 @@ class Ingester:
         progress: Progress = no_progress,
         loader: FileLoader | None = None,
         access: AccessFilter = EVERYTHING,
+        skipped: Iterable[FileResult] = (),
+        on_batch: Callable[[int], None] | None = None,
     ) -> BatchReport:
         """Ingest ``items`` as one batch under the write lock, then sync the index.
 
         ``access`` is the uploader's: a duplicate of a document they may not
-        see is reported without its id or title.
+        see is reported without its id or title. ``skipped`` (not loaded) are listed
+        in the manifest; ``on_batch`` learns the batch id first (an ingest job).
         """
         if label not in (1, 2, 3):
             raise IngestError("batch", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
@@ -224,6 +230,8 @@ class Ingester:
                 s.add(batch)
                 s.flush()
                 batch_id = batch.id
+            if on_batch is not None:
+                on_batch(batch_id)
             terms = BatchTerms(batch_id, label, departments, license, by, load, limits, access)
             report = BatchReport(batch_id)
             for i, (source, read, size) in enumerate(items):
@@ -236,6 +244,7 @@ class Ingester:
             for f in report.ok:
                 if f.document_id in failed:
                     f.result, f.reason, f.document_id, f.chunks = "error", failed[f.document_id], None, 0
+            report.files += list(skipped)
             report.manifest_path = str(self._write_batch_manifest(terms, report))
             self._home.audit(by, "ingest", {
                 "batch_id": batch_id, "manifest": report.manifest_path, "generation": report.generation,
@@ -243,6 +252,7 @@ class Ingester:
                 "counts": {"ok": len(report.ok), "duplicate": len(report.duplicates), "error": len(report.errors)},
                 "documents": [f.document_id for f in report.ok],
             })
+            self._index.close_batches(report.generation, by)  # only now do its documents go live
         return report
 
     # -- one file ----------------------------------------------------------------
@@ -372,6 +382,7 @@ def _manifest_data(terms: BatchTerms, report: BatchReport, now: dt.datetime) -> 
         "generation": report.generation,
         "counts": {
             "ok": len(report.ok), "duplicate": len(report.duplicates), "error": len(report.errors),
+            "skipped": len(report.skipped),
         },
         "files": [
             {

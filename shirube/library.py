@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from base.errors import AccessDenied, IngestError, RetrievalError, ShirubeError
 from indexer import originals
@@ -34,12 +34,20 @@ class Library:
         self._forget_allowed = forget_allowed  # relabelling invalidates search's allowed-id cache
 
     # -- reading -----------------------------------------------------------------
-    def status(self) -> dict[str, Any]:
+    def status(
+        self, access: AccessFilter = EVERYTHING, manifest_visible: Callable[[str], bool] | None = None,
+    ) -> dict[str, Any]:
+        """Counts of the documents ``access`` may see (and their chunks), the index, and the
+        manifests ``manifest_visible`` allows (all when None)."""
         settings, store = self._home.settings, self._home.store
         snap = store.load()
         with self._home.question_session() as s:
-            docs = s.execute(select(Document.status, Document.kind)).all()
-            n_chunks = s.query(ChunkRow).count()
+            rows = s.execute(select(Document.id, Document.status, Document.kind, Document.label,
+                                    Document.departments)).all()
+            seen = {r.id for r in rows if access.allows(r.label, r.departments or [], r.id)}
+            docs = [(r.status, r.kind) for r in rows if r.id in seen]
+            per_doc = s.execute(select(ChunkRow.document_id, func.count()).group_by(ChunkRow.document_id)).all()
+            n_chunks = sum(n for d, n in per_doc if d in seen)
         by_status: dict[str, int] = {}
         by_kind: dict[str, int] = {}
         for st, kind in docs:
@@ -62,6 +70,7 @@ class Library:
             "manifests": [
                 {"path": m["_path"], "when": m.get("when"), "kind": m.get("kind"), "counts": m.get("counts")}
                 for m in list_manifests(settings.manifest_dir)
+                if manifest_visible is None or manifest_visible(m["_path"])
             ],
         }
 
@@ -112,11 +121,12 @@ class Library:
                     "page": c.section.page, "article": c.section.article, "start": c.start, "end": c.end}
 
     def original(
-        self, document_id: int, access: AccessFilter = EVERYTHING, user: str | None = None,
+        self, document_id: int, access: AccessFilter = EVERYTHING, user: str | None = None, page: int | None = None,
     ) -> Original | None:
         """The file name and original bytes of a document the user may see; None when not kept.
 
-        Served to a ``user``, it is audited as ``original_download``."""
+        Served to a ``user``, it is audited as ``original_download`` (``page``: the source
+        viewer renders that page of it, recorded in the row)."""
         doc = self.document(document_id, access)
         path = originals.find(self._home.originals_dir, doc["sha256"])
         if path is None:
@@ -125,41 +135,50 @@ class Library:
         if user is not None:
             self._home.audit(user, "original_download", {
                 "document_id": document_id, "title": doc["title"], "source": doc["source"],
-                "sha256": doc["sha256"], "bytes": len(data),
+                "sha256": doc["sha256"], "bytes": len(data), **({"page": page} if page is not None else {}),
             })
         return Original(doc["source"], data)
 
     # -- administration ------------------------------------------------------------
     def relabel_document(
         self, document_id: int, label: int | None = None, departments: Iterable[str] | None = None,
-        by: str | None = None, access: AccessFilter | None = None,
+        by: str | None = None, access: AccessFilter | None = None, reason: str = "",
     ) -> dict[str, Any]:
         """Change a document's 機密性 label and/or departments (admins only).
 
-        Chunks carry no copy of the label: retrieval reads it from the
-        document, and every cached allowed-id set is invalidated, in this and
-        every other process (``acl.version``).
+        ``access``: the acting admin's (None: a trusted caller). The document must be one
+        they may see, and the new label at most their clearance. A change that widens who
+        may see it (a lower label, or departments added or removed from a label-2/3
+        document) is a declassification: it needs a ``reason`` and is audited as
+        ``declassify`` (else ``relabel``). Chunks carry no copy of the label: retrieval
+        reads it from the document, and every cached allowed-id set is invalidated, in
+        this and every other process (``acl.version``).
         """
         if access is not None and not access.admin:
             raise AccessDenied("機密性ラベルの変更は管理者のみ行えます")
         if label is not None and label not in (1, 2, 3):
             raise IngestError("relabel", f"機密性ラベルは1〜3で指定してください（指定値: {label}）")
+        if access is not None and label is not None and label > access.clearance:
+            raise AccessDenied(f"ご自身の閲覧可能な機密性（{access.clearance}）より上のラベルには変更できません（指定値: {label}）")
+        reason = " ".join((reason or "").split())[:500]
         with self._home.write_lock():
             with self._home.catalog.session() as s:
                 row = s.get(Document, document_id)
-                if row is None or row.status == "deleted":
+                if not visible(row, access if access is not None else EVERYTHING):  # unseen: as if absent
                     raise ShirubeError(f"文書ID {document_id} は存在しません")
                 old = {"label": row.label, "departments": list(row.departments or [])}
-                if label is not None:
-                    row.label = label
-                if departments is not None:
-                    row.departments = clean_departments(departments)
-                new = {"label": row.label, "departments": list(row.departments or [])}
+                new = {"label": label if label is not None else row.label,
+                       "departments": clean_departments(departments) if departments is not None else old["departments"]}
+                action = "declassify" if widens(old, new) else "relabel"
+                if action == "declassify" and not reason:
+                    raise AccessDenied("機密性を下げる（閲覧できる範囲を広げる）変更には理由の指定が必要です（--reason）")
+                row.label, row.departments = new["label"], new["departments"]
                 title = row.title
             self._home.bump_acl()  # after the commit: other processes' caches go stale now
             self._forget_allowed()
-            self._home.audit(by, "relabel", {"document_id": document_id, "title": title, "old": old, "new": new})
-        return {"document_id": document_id, "old": old, "new": new}
+            detail = {"document_id": document_id, "title": title, "old": old, "new": new}
+            self._home.audit(by, action, {**detail, "reason": reason} if reason else detail)
+        return {"document_id": document_id, "old": old, "new": new, "action": action}
 
     def delete_document(self, document_id: int, by: str | None = None) -> str | None:
         """Mark a document deleted, re-sync the index without it, then drop its original."""
@@ -177,7 +196,19 @@ class Library:
             if not still_used:  # kept while another live document has the same content
                 originals.remove(self._home.originals_dir, sha)
             self._home.audit(by, "delete", {"document_id": document_id, "title": title, "sha256": sha, "generation": name})
+            self._index.close_batches(name, by)  # interrupted batches: manifest and audit before they go live
             return name
+
+
+def widens(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """True when ``new`` (label, departments) lets someone see what ``old`` did not: a lower
+    label, or — for labels 2 and 3, where departments count — departments removed (none: every
+    department) or a department added."""
+    if new["label"] < old["label"]:
+        return True
+    if old["label"] < 2 or not old["departments"]:
+        return False
+    return not new["departments"] or bool(set(new["departments"]) - set(old["departments"]))
 
 
 def _redact(url: str) -> str:

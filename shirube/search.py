@@ -109,6 +109,8 @@ class Searcher:
     def check_question(self, text: str) -> None:
         """A question longer than ``max_question_chars`` is refused before any work."""
         limit = self._home.settings.max_question_chars
+        if text and any("\ud800" <= c <= "\udfff" for c in text):  # bytes that were not UTF-8 (argv, a pipe)
+            raise RetrievalError("質問に UTF-8 として読めない文字が含まれています。文字コードを確認して再度お試しください。")
         if text and len(text) > limit:
             raise RetrievalError(f"質問が長すぎます（{len(text)}文字、上限{limit}文字）。要点を短くして再度お試しください。")
 
@@ -184,8 +186,9 @@ class Searcher:
             if found is None:
                 continue  # deleted while this generation was live
             c, sec, d = found
-            # Second line of defence: never return what the user may not see.
-            if not visible(d, access):
+            # Second line of defence: never return what the user may not see; a pending
+            # document (its batch not yet closed with manifest and audit row) is not live.
+            if not visible(d, access) or d.status != "active":
                 continue
             hit = Hit(
                 c.id, d.id, sec.id, d.title, d.source, d.kind, d.label, sec.page, sec.article, sec.heading,

@@ -11,6 +11,7 @@ AccessFilter(clearance=2, departments=frozenset({'総務課'}), ..., admin=False
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Iterable
 
 from sqlalchemy import select
@@ -44,6 +45,18 @@ def _ph():
     return _hasher
 
 
+def fold_name(name: str) -> str:
+    """The key a user name is unique and looked up by: NFKC + casefold, so ``yamada``,
+    ``Yamada`` and ``Ｙａｍａｄａ`` are one user (migration 0005 keeps a frozen copy)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name or "").strip().casefold())
+
+
+def _find(s: Any, name: str) -> User | None:
+    """The user whose folded name is ``fold_name(name)`` (at most one: a unique index)."""
+    key = fold_name(name)
+    return s.scalars(select(User).where(User.name_key == key)).first() if key else None
+
+
 def _catalog(sh_or_catalog: Any) -> Catalog:
     return sh_or_catalog if isinstance(sh_or_catalog, Catalog) else sh_or_catalog.catalog
 
@@ -54,7 +67,7 @@ def has_role(role: str, needed: str) -> bool:
 
 
 def _check(name: str, role: str, clearance: int, password: str | None) -> None:
-    if not _NAME.match(name or ""):
+    if not _NAME.match(name or "") or not name.isprintable():  # no control characters either
         raise ConfigError(f"ユーザー名が不正です（空白・スラッシュを含まない1〜100文字）: {name!r}")
     if role not in ROLES:
         raise ConfigError(f"役割は viewer / clerk / admin のいずれかです（指定値: {role!r}）")
@@ -71,20 +84,25 @@ def add_user(
     """Create a user; the password is stored only as an argon2id hash."""
     name = (name or "").strip()
     _check(name, role, int(clearance), password)
+    if len(fold_name(name)) > 300 or "#" in name:  # "#": migration 0005's suffix for clashing legacy names
+        raise ConfigError(f"ユーザー名が不正です（「#」を含まず、正規化して300文字以内）: {name!r}")
     cat = _catalog(sh_or_catalog)
     with cat.session() as s:
-        if s.scalars(select(User).where(User.name == name)).first() is not None:
-            raise ConfigError(f"ユーザー「{name}」は既に存在します")
-        u = User(name=name, password_hash=_ph().hash(password), role=role, clearance=int(clearance),
-                 departments=clean_departments(departments), disabled=0)
+        clash = _find(s, name)
+        if clash is not None:
+            same = "" if clash.name == name else f"（「{clash.name}」と大文字・小文字・全角半角の違いのみ）"
+            raise ConfigError(f"ユーザー「{name}」は既に存在します{same}")
+        u = User(name=name, name_key=fold_name(name), password_hash=_ph().hash(password), role=role,
+                 clearance=int(clearance), departments=clean_departments(departments), disabled=0)
         s.add(u)
         s.flush()
         return u
 
 
 def get_user(sh_or_catalog: Any, name: str) -> User | None:
+    """The user named ``name`` up to case and width (:func:`fold_name`), or None."""
     with _catalog(sh_or_catalog).session() as s:
-        return s.scalars(select(User).where(User.name == name)).first()
+        return _find(s, name)
 
 
 def list_users(sh_or_catalog: Any) -> list[User]:
@@ -103,7 +121,7 @@ def authenticate(sh_or_catalog: Any, name: str, password: str) -> User | None:
     ph = _ph()
     cat = _catalog(sh_or_catalog)
     with cat.session() as s:
-        u = s.scalars(select(User).where(User.name == (name or "").strip())).first()
+        u = _find(s, name)
         if u is None:
             try:
                 ph.verify(_dummy_hash(), password or "")
@@ -135,7 +153,7 @@ def set_password(sh_or_catalog: Any, name: str, password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise ConfigError(f"パスワードは{MIN_PASSWORD}文字以上にしてください")
     with _catalog(sh_or_catalog).session() as s:
-        u = s.scalars(select(User).where(User.name == name)).first()
+        u = _find(s, name)
         if u is None:
             raise AccessDenied(f"ユーザー「{name}」は登録されていません")
         u.password_hash = _ph().hash(password)
@@ -146,10 +164,10 @@ def update_user(
     departments: Iterable[str] | None = None,
 ) -> User:
     with _catalog(sh_or_catalog).session() as s:
-        u = s.scalars(select(User).where(User.name == name)).first()
+        u = _find(s, name)
         if u is None:
             raise AccessDenied(f"ユーザー「{name}」は登録されていません")
-        _check(name, role or u.role, int(clearance if clearance is not None else u.clearance), None)
+        _check(u.name, role or u.role, int(clearance if clearance is not None else u.clearance), None)
         if role is not None:
             u.role = role
         if clearance is not None:
@@ -162,7 +180,7 @@ def update_user(
 def disable(sh_or_catalog: Any, name: str, disabled: bool = True) -> None:
     """Disable (or re-enable) an account; disabled users cannot log in or act via ``--as``."""
     with _catalog(sh_or_catalog).session() as s:
-        u = s.scalars(select(User).where(User.name == name)).first()
+        u = _find(s, name)
         if u is None:
             raise AccessDenied(f"ユーザー「{name}」は登録されていません")
         u.disabled = int(bool(disabled))
@@ -197,6 +215,6 @@ def user_dict(u: User) -> dict[str, Any]:
 
 
 __all__ = [
-    "ROLES", "ROLE_LABELS", "add_user", "authenticate", "list_users", "get_user", "set_password",
+    "ROLES", "ROLE_LABELS", "add_user", "fold_name", "authenticate", "list_users", "get_user", "set_password",
     "update_user", "disable", "access_for", "access_of", "has_role", "user_dict",
 ]

@@ -114,28 +114,33 @@ def test_cli_user_commands_are_audited(cli_home, capsys, monkeypatch):
 
     monkeypatch.setattr(getpass, "getuser", lambda: "os-admin")
     h = cli_home
+    monkeypatch.delenv("SHIRUBE_OPERATOR", raising=False)
+    # the first account of a home is made by the built-in operator (the OS user); then --by / --as name an admin
+    assert _cli(h, "user", "add", "kanri", "--role", "admin", "--clearance", "3", "--password", PW) == 0
     assert _cli(h, "user", "add", "sato", "--role", "viewer", "--password", PW, "--by", "kanri") == 0
-    assert _cli(h, "user", "update", "sato", "--role", "clerk", "--clearance", "2", "--department", "市民課") == 0
+    assert _cli(h, "user", "update", "sato", "--role", "clerk", "--clearance", "2", "--department", "市民課") == 1
+    assert _cli(h, "user", "update", "sato", "--role", "clerk", "--clearance", "2", "--department", "市民課",
+                "--as", "kanri") == 0
     assert _cli(h, "user", "passwd", "sato", "--password", PW2, "--by", "kanri") == 0
     assert _cli(h, "user", "disable", "sato", "--by", "kanri") == 0
-    assert _cli(h, "user", "enable", "sato") == 0
+    assert _cli(h, "user", "enable", "sato", "--as", "Kanri") == 0
     capsys.readouterr()
-    assert _cli(h, "audit", "list", "--json") == 0
+    assert _cli(h, "audit", "list", "--json", "--as", "kanri") == 0
     rows = list(reversed(json.loads(capsys.readouterr().out)))
     assert [(r["user"], r["action"]) for r in rows] == [
-        ("kanri", "user_add"), ("os-admin", "user_update"), ("kanri", "password_change"),
-        ("kanri", "user_disable"), ("os-admin", "user_enable"),
+        ("os-admin", "user_add"), ("kanri", "user_add"), ("kanri", "user_update"), ("kanri", "password_change"),
+        ("kanri", "user_disable"), ("kanri", "user_enable"),
     ]
-    assert rows[1]["detail"]["old"]["role"] == "viewer" and rows[1]["detail"]["new"] == {
+    assert rows[2]["detail"]["old"]["role"] == "viewer" and rows[2]["detail"]["new"] == {
         "role": "clerk", "clearance": 2, "departments": ["市民課"]}
-    assert _cli(h, "audit", "list") == 0
+    assert _cli(h, "audit", "list", "--as", "kanri") == 0
     assert "ユーザー作成" in capsys.readouterr().out
     sh = Shirube.open(home=h)
     try:
         _assert_no_secret(sh, PW, PW2)
     finally:
         sh.close()
-    assert _cli(h, "audit", "verify") == 0
+    assert _cli(h, "audit", "verify", "--as", "kanri") == 0
 
 
 def test_cli_eval_rows_are_marked_and_kept_out_of_the_list(cli_home, tmp_path, capsys):
@@ -152,7 +157,8 @@ def test_cli_eval_rows_are_marked_and_kept_out_of_the_list(cli_home, tmp_path, c
                             for q in ("住民票の写しの手数料はいくらですか", "交付手数料は")) + "\n", encoding="utf-8")
     assert _cli(h, "eval", "--qa", str(qa), "--as", "yamada", "--json") == 0
     capsys.readouterr()
-    assert _cli(h, "audit", "list", "--json", "--include-eval", "--limit", "100") == 0
+    # a viewer's audit list: their own rows, their evaluation runs' included
+    assert _cli(h, "audit", "list", "--json", "--include-eval", "--limit", "100", "--as", "yamada") == 0
     every = json.loads(capsys.readouterr().out)
     run = next(r for r in every if r["action"] == "evaluation")
     assert run["user"] == "yamada" and run["detail"]["questions"] == 2
@@ -160,12 +166,12 @@ def test_cli_eval_rows_are_marked_and_kept_out_of_the_list(cli_home, tmp_path, c
     assert len(marked) == 4 and {r["action"] for r in marked} == {"search", "ask"}
     assert {r["user"] for r in marked} == {f"eval:yamada/{run['detail']['run_id']}"}
     assert {r["evaluation"] for r in marked} == {run["detail"]["run_id"]}
-    assert _cli(h, "audit", "list", "--json", "--limit", "100") == 0
+    assert _cli(h, "audit", "list", "--json", "--limit", "100", "--as", "yamada") == 0
     default = json.loads(capsys.readouterr().out)
     assert not any(r["user"].startswith("eval:") for r in default)
     assert [r["user"] for r in default if r["action"] == "ask"] == ["yamada"]  # the staff question stays
     assert any(r["action"] == "evaluation" for r in default)  # that a run happened stays visible
-    assert _cli(h, "audit", "verify") == 0
+    assert _cli(h, "audit", "verify", "--as", "yamada") == 0
 
 
 # -- app --------------------------------------------------------------------------------

@@ -87,8 +87,10 @@ def test_sample_corpus_ingests_every_file_with_manifest(sh):
     [m] = st["manifests"]
     manifest = json.loads(Path(m["path"]).read_text(encoding="utf-8"))
     assert manifest["kind"] == "ingest-batch" and manifest["by"] == "tester"
-    assert manifest["counts"] == {"ok": len(files), "duplicate": 0, "error": 0}
-    for f in manifest["files"]:
+    assert manifest["counts"] == {"ok": len(files), "duplicate": 0, "error": 0, "skipped": 1}
+    assert [(Path(f["source"]).name, f["reason"]) for f in manifest["files"] if f["result"] == "skipped"] == [
+        ("qa.jsonl", "スキップ（.shirubeignore）")]  # skipped files are lines of the manifest too
+    for f in (f for f in manifest["files"] if f["result"] != "skipped"):
         data = Path(f["source"]).read_bytes()
         import hashlib
 
@@ -175,7 +177,7 @@ def test_bad_input_batch_reports_each_file_and_ingests_the_rest(tmp_path):
     manifest = json.loads(Path(rep.manifest_path).read_text(encoding="utf-8"))
     reasons = {f["source"]: (f["result"], f["reason"]) for f in manifest["files"]}
     assert reasons["locked.pdf"][0] == "error" and "パスワード" in reasons["locked.pdf"][1]
-    assert manifest["counts"] == {"ok": 2, "duplicate": 0, "error": 6}
+    assert manifest["counts"] == {"ok": 2, "duplicate": 0, "error": 6, "skipped": 0}
     # catalog and index stay consistent; the good files are searchable
     assert rep.generation != gen_before
     assert _index_ids(sh) == _catalog_ids(sh)

@@ -184,7 +184,7 @@ def test_an_embedding_failure_fails_that_file_alone(tmp_path):
     snap = sh.snapshot()
     assert set(snap.bm25.ids.tolist()) == active == set(snap.dense.all_vectors()[0].tolist())
     manifest = json.loads(Path(report.manifest_path).read_text(encoding="utf-8"))
-    assert manifest["counts"] == {"ok": 3, "duplicate": 0, "error": 1}
+    assert manifest["counts"] == {"ok": 3, "duplicate": 0, "error": 1, "skipped": 0}
     sh.close()
     # fixed embedder: the same file is new (not a duplicate) and goes in
     sh = Shirube(st, embedder=FakeEmbedder())

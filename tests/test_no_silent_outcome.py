@@ -171,7 +171,7 @@ def test_read_commands_refuse_a_missing_home(tmp_path, capsys, monkeypatch, argv
 
 def test_ingest_user_add_and_reindex_create_the_home(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SHIRUBE_EMBEDDER", "fake")
-    for i, argv in enumerate((["reindex"], ["user", "add", "sato", "--role", "viewer", "--password", "hitsuji-to-yagi"])):
+    for i, argv in enumerate((["reindex"], ["user", "add", "sato", "--role", "admin", "--password", "hitsuji-to-yagi"])):
         home = tmp_path / f"h{i}"
         assert cli_main(["--home", str(home), *argv]) == 0, capsys.readouterr().err
         assert home.is_dir()

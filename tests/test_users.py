@@ -88,22 +88,30 @@ def test_cli_user_add_list_and_as(tmp_path, capsys, monkeypatch):
     import io
 
     home = str(tmp_path / "home")
+    monkeypatch.delenv("SHIRUBE_OPERATOR", raising=False)
+    # a home without accounts: the built-in operator creates the first one, an admin
+    assert main(["--home", home, "user", "add", "kanri", "--role", "admin", "--clearance", "3",
+                 "--password", "hitsuji-to-yagi"]) == 0
     assert main(["--home", home, "user", "add", "tanaka", "--role", "clerk", "--clearance", "2",
-                 "--department", "総務課", "--department", "市民課", "--password", "hitsuji-to-yagi"]) == 0
+                 "--department", "総務課", "--department", "市民課", "--password", "hitsuji-to-yagi", "--as", "kanri"]) == 0
     assert "ユーザー「tanaka」を作成しました（登録担当・機密性2まで・所属 市民課、総務課）" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO("stdin-no-password\n"))
-    assert main(["--home", home, "user", "add", "sato", "--role", "viewer"]) == 0
+    assert main(["--home", home, "user", "add", "sato", "--role", "viewer", "--as", "kanri"]) == 0
     assert users.authenticate(Catalog(f"sqlite:///{tmp_path / 'home' / 'catalog.sqlite'}"), "sato", "stdin-no-password")
     capsys.readouterr()
-    assert main(["--home", home, "user", "list", "--json"]) == 0
+    assert main(["--home", home, "user", "list", "--json", "--as", "kanri"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [(r["name"], r["role"], r["clearance"]) for r in rows] == [("sato", "viewer", 1), ("tanaka", "clerk", 2)]
+    assert [(r["name"], r["role"], r["clearance"]) for r in rows] == [
+        ("kanri", "admin", 3), ("sato", "viewer", 1), ("tanaka", "clerk", 2)]
     assert all("password_hash" not in r for r in rows)
     # errors are one Japanese line, exit 1
-    assert main(["--home", home, "user", "add", "tanaka", "--role", "viewer", "--password", "hitsuji-to-yagi"]) == 1
+    assert main(["--home", home, "user", "add", "tanaka", "--role", "viewer", "--password", "hitsuji-to-yagi",
+                 "--as", "kanri"]) == 1
     assert "既に存在します" in capsys.readouterr().err
-    assert main(["--home", home, "user", "disable", "sato"]) == 0
-    assert main(["--home", home, "user", "list"]) == 0
+    assert main(["--home", home, "user", "list"]) == 1  # accounts exist: no identity, no listing
+    assert "--as ユーザー名" in capsys.readouterr().err
+    assert main(["--home", home, "user", "disable", "sato", "--as", "kanri"]) == 0
+    assert main(["--home", home, "user", "list", "--as", "kanri"]) == 0
     assert "（無効）" in capsys.readouterr().out
     assert main(["--home", home, "search", "粗大ごみ", "--as", "nobody", "--embedder", "fake"]) == 1
     assert "ユーザー「nobody」は登録されていません" in capsys.readouterr().err

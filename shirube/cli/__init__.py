@@ -13,7 +13,10 @@ import sys
 from typing import Any, Sequence
 
 from base.settings import ANSWERERS, MAX_TOP_K
-from base.errors import CatalogBusy, ShirubeError
+from base.errors import AccessDenied, CatalogBusy, ShirubeError
+from base.safe_text import printable
+
+from .render import _lines, _one_line, format_answer  # noqa: F401  (shirube.demo, tests import them from here)
 
 
 def _progress_bar(enabled: bool):
@@ -77,111 +80,79 @@ def _engine(args: argparse.Namespace, create: bool = False):
     return Shirube.open(home=args.home, create=create, **overrides)
 
 
-def _access(args: argparse.Namespace, sh=None):
-    """The access filter of ``--as USER`` (clearance, departments) and/or ``--max-label``."""
-    from dataclasses import replace
+def _who(args: argparse.Namespace, sh, needs: str = "viewer"):
+    """Who this command acts as, with at least the role ``needs`` (shirube/cli/identity.py)."""
+    from .identity import access, resolve
 
-    from ..api import EVERYTHING, AccessFilter
-
-    access = EVERYTHING
-    if getattr(args, "as_user", None):
-        access = (sh if sh is not None else _engine(args)).accounts.access_for(args.as_user)
-    if getattr(args, "max_label", None):
-        access = replace(access, clearance=min(access.clearance, args.max_label)) if access is not EVERYTHING \
-            else AccessFilter(clearance=args.max_label)
-    return access
-
-
-def _acting_user(args: argparse.Namespace) -> str | None:
-    return getattr(args, "as_user", None)
+    ident = resolve(args, sh, needs)
+    return ident, access(args, ident)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     sh = _engine(args, create=True)
+    ident, access = _who(args, sh, "clerk")
+    if args.label > access.clearance:  # as the app's upload page: not above one's own clearance
+        raise AccessDenied(f"ご自身の閲覧可能な機密性（{access.clearance}）より上のラベルでは登録できません（指定値: {args.label}）")
     report = sh.ingest(
         args.paths, label=args.label, departments=args.department or [], license=args.license or "",
-        by=args.by, progress=_progress_bar(not args.json and sys.stderr.isatty()),
+        by=ident.name, progress=_progress_bar(not args.json and sys.stderr.isatty()), access=access,
     )
     marks = {"ok": "取込", "duplicate": "重複", "error": "エラー", "skipped": "スキップ"}
     skipped = f" / スキップ {len(report.skipped)}" if report.skipped else ""
     lines = [f"バッチ {report.batch_id}: 取り込み {len(report.ok)} / 重複 {len(report.duplicates)} / エラー {len(report.errors)}{skipped}"]
     for f in report.files:
         extra = f"（{f.chunks}チャンク）" if f.result == "ok" else f" — {f.reason}"
-        lines.append(f"  [{marks[f.result]}] {f.source}{extra}")
-    lines.append(f"マニフェスト: {report.manifest_path}")
+        lines.append(f"  [{marks[f.result]}] {printable(f.source)}{printable(extra)}")
+    lines.append(f"マニフェスト: {printable(report.manifest_path)}")
     lines.append(f"索引世代: {report.generation}")
     _print(report.to_dict(), args.json, "\n".join(lines))
     for f in report.path_errors:  # a missing path or unreadable folder: the batch ran, the command failed
-        print(f"エラー: {f.source}: {f.reason}", file=sys.stderr)
+        print(f"エラー: {printable(f.source)}: {printable(f.reason)}", file=sys.stderr)
     return 1 if report.path_errors else 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     sh = _engine(args)
-    hits = sh.search(args.query, k=args.k, access=_access(args, sh), mode=args.mode, user=_acting_user(args))
+    ident, access = _who(args, sh)
+    hits = sh.search(args.query, k=args.k, access=access, mode=args.mode, user=ident.name)
     lines = []
     for i, h in enumerate(hits, 1):
-        snippet = h.text.replace("\n", " ")
-        lines.append(f"{i}. [{h.score:.3f}] {h.title}（{h.source}）{h.locator}\n   {snippet[:160]}")
+        snippet = printable(h.text.replace("\n", " ")[:160])
+        lines.append(f"{i}. [{h.score:.3f}] {printable(h.title)}（{printable(h.source)}）{printable(h.locator)}\n   {snippet}")
     _print([h.to_dict() for h in hits], args.json, "\n".join(lines) or "該当なし")
     return 0
-
-
-_CJK = r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
-
-
-def _one_line(text: str) -> str:
-    """A quote on one line: a line break between Japanese characters vanishes, others become a space."""
-    import re
-
-    text = re.sub(rf"(?<={_CJK})\s*\n\s*(?={_CJK})", "", text.strip())
-    return " ".join(text.split())
-
-
-def format_answer(ans) -> str:
-    lines = [ans.text, ""]
-    if ans.answered:
-        lines.append("出典:")
-        for c in ans.citations:
-            lines.append(f"  [{c.n}] {c.title}（{c.source}）{c.locator}")
-            lines.append(f"      「{_one_line(c.quote)}」")
-    else:
-        lines.append("関連する可能性のある箇所:")
-        for i, h in enumerate(ans.passages[:3], 1):
-            lines.append(f"  {i}. {h.title}（{h.source}）{h.locator}: {h.text[:80].replace(chr(10), ' ')}…")
-    return "\n".join(lines)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from . import conversation
 
     sh = _engine(args)
-    access = _access(args, sh)
-    home, who = sh.settings.home, conversation.who(_acting_user(args))
+    ident, access = _who(args, sh)
+    home, who = sh.settings.home, conversation.who(ident.name)
     history = [*(conversation.last_questions(home, who) if args.follow_up else []), *(args.context or [])]
     stream = not args.json and sys.stdout.isatty()
     if stream:
-        print(f"質問: {args.question}", flush=True)
+        print(f"質問: {printable(args.question)}", flush=True)
 
     def on_token(piece: str) -> None:
-        print(piece, end="", flush=True)
+        print(_lines(piece), end="", flush=True)
 
     ans = sh.ask(args.question, history=history or None, access=access, answerer=args.answerer, k=args.k,
-                 on_token=on_token if stream else None, user=_acting_user(args))
+                 on_token=on_token if stream else None, user=ident.name)
     conversation.remember(home, who, ans.searched or args.question, history=history if args.follow_up else ())
-    searched = f"検索した質問: {ans.searched}\n" if ans.searched else ""
+    searched = f"検索した質問: {printable(ans.searched)}\n" if ans.searched else ""
     if stream:
         print("\n")
         body = format_answer(ans).split("\n", 1)[1] if ans.answered else format_answer(ans)
         print((searched + body) if searched else body)
     else:
-        _print(ans.to_dict(), args.json, f"質問: {args.question}\n{searched}{format_answer(ans)}")
+        _print(ans.to_dict(), args.json, f"質問: {printable(args.question)}\n{searched}{format_answer(ans)}")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     sh = _engine(args)
-    st = sh.status()
+    st = sh.status(_who(args, sh)[1])  # counts and manifests of what this user may see
     docs = st["documents"]
     lines = [
         f"データディレクトリ: {st['home']}",
@@ -202,7 +173,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     sh = _engine(args, create=True)
-    name = sh.reindex(full=args.full, progress=_progress_bar(not args.json and sys.stderr.isatty()))
+    ident, _ = _who(args, sh, "admin")
+    name = sh.reindex(full=args.full, progress=_progress_bar(not args.json and sys.stderr.isatty()), by=ident.name)
     _print({"generation": name, "full": args.full}, args.json, f"索引世代 {name} に切り替えました")
     return 0
 
@@ -211,10 +183,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ..api import evaluate, load_qa
 
     sh = _engine(args)
+    ident, access = _who(args, sh)
     items = load_qa(args.qa)
-    access = _access(args, sh)
     bar = _progress_bar(not args.json and sys.stderr.isatty())
-    actor = sh.audit_trail.start_evaluation(_acting_user(args), qa=str(args.qa), questions=len(items))  # eval:<who>/<run>
+    actor = sh.audit_trail.start_evaluation(ident.name, qa=str(args.qa), questions=len(items))  # eval:<who>/<run>
     if getattr(args, "answerers", None) and not args.no_answer:
         return _eval_answerers(args, sh, items, access, bar, actor)
     res = evaluate(
@@ -280,15 +252,18 @@ def _eval_answerers(args: argparse.Namespace, sh, items, access, bar, actor: str
 
 def cmd_delete(args: argparse.Namespace) -> int:
     sh = _engine(args)
-    name = sh.delete_document(args.document_id)
+    ident, access = _who(args, sh, "admin")
+    sh.document(args.document_id, access)  # a document the admin may not see is "not found"
+    name = sh.delete_document(args.document_id, by=ident.name)
     _print({"deleted": args.document_id, "generation": name}, args.json, f"文書 {args.document_id} を削除しました（索引世代 {name}）")
     return 0
 
 
 def cmd_documents(args: argparse.Namespace) -> int:
     sh = _engine(args)
-    docs = sh.documents()
-    lines = [f"{d['id']:>4}  機密性{d['label']}  {d['kind']:<9} {d['title']}（{d['source']}）" for d in docs]
+    docs = sh.documents(_who(args, sh)[1])
+    lines = [f"{d['id']:>4}  機密性{d['label']}  {d['kind']:<9} {printable(d['title'])}（{printable(d['source'])}）"
+             for d in docs]
     _print(docs, args.json, "\n".join(lines) or "文書はありません")
     return 0
 
@@ -304,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         if json_flag:
             sp.add_argument("--json", action="store_true", help="machine-readable output")
         sp.add_argument("--embedder", help="override the configured embedder")
+        add_identity(sp)
         return sp
 
     sp = add("ingest", cmd_ingest, "ingest files or folders as one batch")
@@ -311,14 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--label", type=int, default=1, choices=(1, 2, 3), help="機密性 level 1–3")
     sp.add_argument("--department", action="append", help="department (repeatable)")
     sp.add_argument("--license", default="", help="licence / source note")
-    sp.add_argument("--by", help="who ingests (default: OS user)")
 
     for name, fn, hlp in (("search", cmd_search, "ranked passages"), ("ask", cmd_ask, "answer with citations")):
         sp = add(name, fn, hlp)
         sp.add_argument("query" if name == "search" else "question")
         sp.add_argument("-k", type=int_in(1, MAX_TOP_K), default=None, help=f"number of passages (1–{MAX_TOP_K})")
         sp.add_argument("--max-label", type=int, choices=(1, 2, 3), help="only documents up to this label")
-        sp.add_argument("--as", dest="as_user", metavar="USER", help="act as this user (clearance, departments)")
         if name == "search":
             sp.add_argument("--mode", default="hybrid", choices=("hybrid", "bm25", "ngram", "dense"))
         else:
@@ -337,7 +311,6 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--qa", required=True)
     sp.add_argument("--answerer", default=None, choices=ANSWERERS)
     sp.add_argument("--model", help="model file/directory for gguf or transformers answerers")
-    sp.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
     sp.add_argument("--no-answer", action="store_true", help="retrieval metrics only")
     sp.add_argument("--answerers", help="compare answerers, comma-separated (e.g. extractive,gguf)")
     sp.add_argument("--items", action="store_true", help="include per-question rows in --json")
@@ -360,7 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-PLUGINS = ("shirube.cli.users", "shirube.cli.models", "shirube.cli.audit")
+PLUGINS = ("shirube.cli.users", "shirube.cli.models", "shirube.cli.audit", "shirube.cli.jobs")
+
+
+def add_identity(parser: argparse.ArgumentParser, default=None) -> None:
+    """``--as USER`` (alias ``--by``): who the command acts as (shirube/cli/identity.py)."""
+    parser.add_argument("--as", "--by", dest="as_user", metavar="USER", default=default,
+                        help="act as this user (default: config operator / SHIRUBE_OPERATOR); --by is the same")
 
 
 def _line(text: object) -> str:
@@ -382,6 +361,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `shirube ask … | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # e.g. an --out folder that cannot be written: name it
+        print(f"エラー: 読み書きできません: {_line(exc.filename or '')}（{exc.strerror or exc}）", file=sys.stderr)
+        return 1
     except Exception as exc:  # last resort: a bug or an unexpected database error, still one line
         from indexer.catalog import is_busy
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from base.errors import ConfigError
+from base.errors import AccessDenied, ConfigError
 
 
 def _cli():
@@ -25,6 +25,9 @@ def cmd_sft_data(args: argparse.Namespace) -> int:
 
     cli = _cli()
     sh = cli._engine(args)
+    ident, _ = cli._who(args, sh, "admin")
+    if len(sh.documents(ident.access)) != len(sh.documents()):  # the examples quote every document
+        raise AccessDenied("学習データの作成には、すべての文書を閲覧できる管理者が必要です")
     name = args.name or f"sft-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%SZ}"
     out = Path(args.out) if args.out else sh.settings.home / "sft" / name
     cfg = SFTConfig(k=args.k, heldout=args.heldout, seed=args.seed, max_generated=args.max_generated,

@@ -5,7 +5,9 @@
     shirube user list --json
 
 Every change is audited (``user_add``, ``user_update``, ``password_change``, ``user_disable`` /
-``user_enable``) under ``--by`` (default: the OS user); no password or hash is recorded.
+``user_enable``) under the acting admin (``--as`` / ``--by``, shirube/cli/identity.py); no password
+or hash is recorded. A home without accounts gets its first one from the built-in operator, and it
+must be an admin; ``user passwd`` is also open to the user themself.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import json
 import sys
 from typing import Any, Callable
 
-from base.errors import ConfigError
+from base.errors import AccessDenied, ConfigError
+from base.safe_text import printable
 
 
 def _engine(args: argparse.Namespace):
@@ -45,19 +48,28 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_user(args: argparse.Namespace) -> int:
+    from .identity import resolve
+
     sh = _engine(args)
     accounts = sh.accounts
     try:
         sub = args.user_command
+        ident = resolve(args, sh, "viewer" if sub == "passwd" else "admin")
+        if sub == "passwd" and not accounts.has_role(ident.role, "admin") and not _same(accounts, ident.name, args.name):
+            raise AccessDenied("他のユーザーのパスワード変更は管理者のみ行えます")
+        if sub == "add" and ident.builtin and args.role != "admin":
+            raise ConfigError("最初のユーザーは管理者にしてください（--role admin）: 以後の操作はその管理者で行います")
+        by = ident.name
         if sub == "add":
-            u = accounts.add(args.name, _password(args), args.role, args.clearance, args.department or [], by=args.by)
+            u = accounts.add(args.name, _password(args), args.role, args.clearance, args.department or [], by=by)
             d = accounts.user_dict(u)
-            _out(d, args, f"ユーザー「{u.name}」を作成しました（{d['role_label']}・機密性{u.clearance}まで・"
-                          f"所属 {'、'.join(d['departments']) or 'なし'}）")
+            _out(d, args, f"ユーザー「{printable(u.name)}」を作成しました（{d['role_label']}・機密性{u.clearance}まで・"
+                          f"所属 {printable('、'.join(d['departments'])) or 'なし'}）")
         elif sub == "list":
             rows = [accounts.user_dict(u) for u in accounts.list()]
             lines = [
-                f"{r['name']:<16} {r['role_label']:<5} 機密性{r['clearance']}  所属 {'、'.join(r['departments']) or '-'}"
+                f"{printable(r['name']):<16} {r['role_label']:<5} 機密性{r['clearance']}"
+                f"  所属 {printable('、'.join(r['departments'])) or '-'}"
                 + ("  （無効）" if r["disabled"] else "")
                 for r in rows
             ]
@@ -66,19 +78,27 @@ def cmd_user(args: argparse.Namespace) -> int:
             if args.role is None and args.clearance is None and args.department is None:
                 raise ConfigError("--role / --clearance / --department / --no-department のいずれかを指定してください")
             d = accounts.user_dict(accounts.update(args.name, role=args.role, clearance=args.clearance,
-                                                   departments=args.department, by=args.by))
-            _out(d, args, f"ユーザー「{d['name']}」を変更しました（{d['role_label']}・機密性{d['clearance']}まで・"
-                          f"所属 {'、'.join(d['departments']) or 'なし'}）")
+                                                   departments=args.department, by=by))
+            _out(d, args, f"ユーザー「{printable(d['name'])}」を変更しました（{d['role_label']}・機密性{d['clearance']}まで・"
+                          f"所属 {printable('、'.join(d['departments'])) or 'なし'}）")
         elif sub == "passwd":
-            accounts.set_password(args.name, _password(args), by=args.by)
-            _out({"name": args.name, "password": "changed"}, args, f"ユーザー「{args.name}」のパスワードを変更しました")
+            accounts.set_password(args.name, _password(args), by=by)
+            _out({"name": args.name, "password": "changed"}, args,
+                 f"ユーザー「{printable(args.name)}」のパスワードを変更しました")
         elif sub in ("disable", "enable"):
-            accounts.disable(args.name, disabled=sub == "disable", by=args.by)
+            accounts.disable(args.name, disabled=sub == "disable", by=by)
             word = "無効化" if sub == "disable" else "有効化"
-            _out({"name": args.name, "disabled": sub == "disable"}, args, f"ユーザー「{args.name}」を{word}しました")
+            _out({"name": args.name, "disabled": sub == "disable"}, args,
+                 f"ユーザー「{printable(args.name)}」を{word}しました")
     finally:
         sh.close()
     return 0
+
+
+def _same(accounts: Any, acting: str | None, name: str) -> bool:
+    """True when ``name`` is the acting user (up to case and width)."""
+    u = accounts.get(name)
+    return u is not None and acting is not None and u.name == acting
 
 
 def _out(obj: Any, args: argparse.Namespace, text: str) -> None:
@@ -118,5 +138,7 @@ def register(add: Callable[..., argparse.ArgumentParser]) -> None:
         d = sub.add_parser(name, help=f"{name} an account")
         d.add_argument("name")
         d.add_argument("--json", action="store_true")
-    for parser in (a, u, p, *(sub.choices[n] for n in ("disable", "enable"))):
-        parser.add_argument("--by", help="who makes the change, for the audit log (default: OS user)")
+    from . import add_identity  # the package registering this module: loaded by now
+
+    for parser in sub.choices.values():  # `user add X --as ADMIN` as well as `user --as ADMIN add X`
+        add_identity(parser, default=argparse.SUPPRESS)
