@@ -37,6 +37,7 @@ from .sentence_score import (
     MIN_KEY,
     in_document_order,
     beyond_title,
+    from_named_source,
     quote_evidence,
     quote_key_coverage,
     score_sentences,
@@ -198,7 +199,8 @@ class ExtractiveAnswerer:
         chosen = _with_provisos(chosen, passages)
         # Refuse when the quote misses what the question is about or the form it asks for.
         if self.min_key > 0 and (quote_key_coverage(qt, chosen, passages) < self.min_key
-                                 or not beyond_title(qt, chosen, passages)):
+                                 or not beyond_title(qt, chosen, passages)
+                                 or not from_named_source(qt, chosen, passages)):
             return self._refuse(question, passages, grounding, t0)
         if self.require_form and qt.kind in FORM_KINDS and not any(qt.form_in(c.text) for c in chosen):
             return self._refuse(question, passages, grounding, t0)

@@ -36,6 +36,10 @@ _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成
 _YEARS = (rf"(?<![0-9〇一二三四五六七八九十百千万,.])(?<!令和)(?<!平成)(?<!昭和)(?<!大正)(?<!明治)(?<!西暦)"
           rf"{_NUM}\s*年(?!\s*{_NUM}\s*月)(?!度)")
 
+# 何 + a counter: the answer is a number with the same counter (何台 → 20台, not 3日間).
+_COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平方メートル|平方|倍|個|種類|社|校|か国|カ国|度|桁|本|頭|匹|冊|室|階"
+            r"|週間|週|機関|団体|か所|カ所|箇所|ヶ所)")
+
 # (kind, question cue, answer form), the most specific cue first (何を提出 is
 # asked of a 手数料 too). The first matching kind names the
 # question; every matching form is expected (a question can ask 何日以内 and いつまで).
@@ -50,8 +54,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
     ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名)"),
     ("count", r"何%|何パーセント|何割|割合", rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
-    ("count", r"何件|何回|何部|何通|何枚|何台|何点|何キロ|何メートル|何センチ|何平方|何倍|何個|何種類|何社|何校|何か国|何カ国",
-     rf"{_NUM}\s*\S"),
+    ("count", _COUNTED, rf"{_NUM}\s*\S"),  # narrowed to the question's own counter in analyse()
     ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期|何年度|何世紀|何時代", _DATE_FORM),
     ("count", r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限", rf"{_NUM}\s*\S|まで|以内|以下|以上"),
     ("place", r"どこ|場所|窓口|どの課|担当課|提出先|問い合わせ先|移管先|送付先|どの国|どの都市|どの地域",
@@ -98,9 +101,12 @@ class QuestionType:
 def analyse(question: str) -> QuestionType:
     kind, forms = "what", []
     for k, q, a in _COMPILED:
-        if q.search(question):
+        m = q.search(question)
+        if m:
             if kind == "what":
                 kind = k
+            if a is not None and q.pattern == _COUNTED:
+                a = re.compile(rf"{_NUM}\s*(?:{re.escape(m.group(1))})")
             # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule
             if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES):
                 forms.append(a)

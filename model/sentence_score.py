@@ -176,6 +176,22 @@ def beyond_title(qt: QuestionType, chosen: list[Scored], passages: list[Passage]
     return any(c >= 0.5 for c in key_coverage(rest, set(lemma_terms(evidence)), evidence))
 
 
+# A key that names a source (労働契約法, 情報公開条例, 防災備蓄計画): the question asks
+# what that source says, so only a quote from it answers.
+_SOURCE_NAME = re.compile(r"(?:法|法律|条例|規程|規則|要綱|要領|指針|基本方針|ガイドライン|ガイドブック)$")
+
+
+def from_named_source(qt: QuestionType, chosen: list[Scored], passages: list[Passage]) -> bool:
+    """Whether every source the question names (a key ending in 法, 条例, 規程 …)
+    is named by the quote or its context (title, heading, article, the
+    sentence before): 労働契約法の罰則 is not answered from 労働基準法."""
+    named = tuple(k for k, w in zip(qt.key, qt.key_words) if _SOURCE_NAME.search(w) and len(w) >= 3)
+    if not named:
+        return True
+    where = quote_evidence(chosen, passages)
+    return all(c >= 0.75 for c in key_coverage(named, set(lemma_terms(where)), where))
+
+
 _SUB_ARTICLE = re.compile(r"第[0-9〇一二三四五六七八九十百千]+[項号].*$")
 
 

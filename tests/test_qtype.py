@@ -35,6 +35,10 @@ from .llm_helpers import passage
         # a number of years, not a year (昭和43年, 2023年4月 are dates)
         ("表彰を受けるのに必要な在住年数は何年以上ですか", "count", "この規程は、昭和43年10月10日から施行する。", False),
         ("表彰を受けるのに必要な在住年数は何年以上ですか", "count", "引き続き10年以上在住する者", True),
+        # 何 + a counter expects that counter (何台 → 台, not the 3日間 nearby)
+        ("避難所用の簡易ベッドを何台備蓄しますか", "count", "最低3日分の食料を備蓄する。", False),
+        ("避難所用の簡易ベッドを何台備蓄しますか", "count", "簡易ベッド200台を備蓄する。", True),
+        ("登録番号は何桁ですか", "count", "暗証番号は数字4桁です。", True),
         # a one-character key (日 of 使い始める日) is also the counter of the answer
         ("使い始める日の何日前までに申請しますか", "count", "占用を開始しようとする日の14日前までに申請する。", True),
     ],
@@ -82,6 +86,7 @@ TESU = passage(4, "住民票の写しの交付手数料は、1通につき300円
 KAIGO = passage(5, "第9期(令和6年度から令和8年度まで)の保険料基準額は、月額6,100円です。", "介護保険料のご案内")
 HYOSHO_TITLE = passage(6, "○かつらぎ町表彰規程\n昭和43年9月10日\n規程第9号", "かつらぎ町表彰規程")
 HYOSHO_FUSOKU = passage(7, "この規程は、昭和43年10月10日から施行する。", "かつらぎ町表彰規程", "附則")
+ROKI = passage(10, "使用者が第二十三条の規定に違反した場合は、三十万円以下の罰金に処する。", "労働基準法", "第百二十条")
 KOKUBAI_3 = passage(8, "前項の場合において、損害を賠償した者は、内部関係でその損害を賠償する責任ある者に対して求償権を有する。",
                     "国家賠償法", "第三条第二項")
 KOKUBAI_2 = passage(9, "道路、河川その他の公の営造物の設置又は管理に瑕疵があつたために他人に損害を生じたときは、"
@@ -112,6 +117,9 @@ KOKUBAI_2 = passage(9, "道路、河川その他の公の営造物の設置又�
         ("かつらぎ町表彰規程では、表彰を受けるために必要な在住年数は何年以上ですか", [HYOSHO_TITLE, HYOSHO_FUSOKU],
          False, None),
         ("かつらぎ町表彰規程はいつから施行されましたか", [HYOSHO_TITLE, HYOSHO_FUSOKU], True, "昭和43年10月10日"),
+        # a question naming its source (労働契約法) is not answered from another law
+        ("労働契約法に違反した使用者に科される罰金の上限額はいくらですか", [ROKI], False, None),
+        ("労働基準法に違反した使用者に科される罰金の上限額はいくらですか", [ROKI], True, "三十万円"),
     ],
 )
 def test_refusal_rule(question, passages, answered, quoted):
