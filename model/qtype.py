@@ -46,7 +46,8 @@ _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平�
 _TYPES: tuple[tuple[str, str, str], ...] = (
     ("documents", r"何が必要|何を提出|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意",
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"),
-    ("amount", r"いくら|何円|金額|手数料|料金|費用|額は|税率|幾ら", rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)"),
+    ("amount", r"いくら|何円|金額|手数料|料金|費用|額は|税率|幾ら",
+     rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"),
     ("age", r"何歳|何才", rf"{_NUM}\s*(?:歳|才)"),
     ("count", r"何年(?!度)", _YEARS),
     ("count", r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日"),
@@ -98,7 +99,17 @@ class QuestionType:
         return any(f.search(text) for f in self.forms)
 
 
+# A question without an interrogative that ends in ますか/ですか asks yes or no,
+# whatever topic words it holds (手数料は返してもらえますか is not いくら).
+_ASKS = re.compile(r"何|なに|なん|いつ|いくら|幾ら|どこ|どちら|どなた|誰|だれ|どの|どう|どれ|どんな|如何|いかが")
+_YES_NO_END = re.compile(r"(?:ますか|ですか|でしょうか|のですか|んですか|可能ですか|よいですか|いいですか)[。？?]?\s*$")
+
+
 def analyse(question: str) -> QuestionType:
+    if _YES_NO_END.search(question) and not _ASKS.search(question):
+        key = key_terms(question)
+        yesno = next(a for k, _, a in _COMPILED if k == "yesno")
+        return QuestionType("yesno", (yesno,), key, tuple("".join(s for _, s in c) for c in key))
     kind, forms = "what", []
     for k, q, a in _COMPILED:
         m = q.search(question)
@@ -110,8 +121,23 @@ def analyse(question: str) -> QuestionType:
             # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule
             if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES):
                 forms.append(a)
-    key = key_terms(question)
+    key = _without_asked_role(key_terms(question), question)
     return QuestionType(kind, tuple(forms), key, tuple("".join(s for _, s in c) for c in key))
+
+
+_ROLE = re.compile(r"(?:者|人|先|課|係|機関|窓口|担当)$")
+
+
+def _without_asked_role(key: tuple[Compound, ...], question: str) -> tuple[Compound, ...]:
+    """The role a 誰/どこ question asks to fill (責任者は誰, 提出先はどこ) is the
+    answer's slot, not a term the answer repeats: 「総務課長は、表彰原簿を備え…」."""
+    out = []
+    for comp in key:
+        word = "".join(s for _, s in comp)
+        if _ROLE.search(word) and re.search(rf"{re.escape(word)}(?:は|が)(?:誰|だれ|どなた|どこ)", question):
+            continue
+        out.append(comp)
+    return tuple(out) if out else key  # a role alone (調整機関はどこ) is what the answer names
 
 
 # A numbered designation names one thing among its siblings: 第八期 is not

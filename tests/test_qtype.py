@@ -39,6 +39,11 @@ from .llm_helpers import passage
         ("避難所用の簡易ベッドを何台備蓄しますか", "count", "最低3日分の食料を備蓄する。", False),
         ("避難所用の簡易ベッドを何台備蓄しますか", "count", "簡易ベッド200台を備蓄する。", True),
         ("登録番号は何桁ですか", "count", "暗証番号は数字4桁です。", True),
+        # no interrogative, a yes/no ending: yes or no, whatever topic words (手数料, 期日) it holds
+        ("すでに支払った手数料は返してもらえますか", "yesno", "既に徴収した手数料は、還付しない。", True),
+        ("聴聞の期日の審理は原則として公開されますか", "yesno", "審理は、公開しない。", True),
+        # a rate may be a fraction
+        ("標準の消費税率はいくらですか", "amount", "百分の七・八", True),
         # a one-character key (日 of 使い始める日) is also the counter of the answer
         ("使い始める日の何日前までに申請しますか", "count", "占用を開始しようとする日の14日前までに申請する。", True),
     ],
@@ -56,6 +61,10 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         ("下水道使用料の計算方法を教えてください", ["下水道使用料", "計算"]),
         ("育児休業は最長でいつまで延長できますか", ["育児休業", "延長"]),
         ("ふるさと納税の返礼品はどこで申し込めますか", ["ふるさと納税", "返礼品"]),
+        # the role a 誰/どこ question asks to fill is the answer's slot …
+        ("表彰原簿を備えておく責任者は誰ですか", ["表彰原簿"]),
+        # … unless it is all the question names
+        ("調整機関はどこですか", ["調整機関"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
