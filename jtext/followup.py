@@ -43,7 +43,12 @@ GENERIC = frozenset("""
 代理 代理人 人 家族 同居 親族 職員 担当 担当者 窓口 場所 課 係 連絡 連絡先 問い合わせ 問合せ 相談 電話 郵送 オンライン 電子 インターネット メール 書留
 歳 円 通 件 枚 倍 割 週 ヶ月 か月 箇月 パーセント 号 条 項 ページ 頁
 違い 差 関係 影響 結果 効果 状況 状態 予定 準備 開始 終了 期間中 当日 前日 翌日 以前 以後 今後 今回 次回 最初 最後 途中
+子 子ども 子供 親 保護者 世帯 住民 市民 利用者 申請者 自分 私
+最終 最新 改正 制定 施行 公布 施行日
 """.split())
+# 「災害など緊急のときは？」「日付だけの場合はどう書きますか」: the previous question
+# asked again under a condition, when the main clause names nothing of its own.
+_CONDITION = re.compile(r"(?:場合|とき|時)(?:は|には|でも|だと)[、,]?")
 _NP_POS = {"名詞", "接頭辞", "接尾辞"}
 _LINK = {"の"}
 
@@ -157,6 +162,9 @@ def rewrite(question: str, previous: str) -> str:
         if opened and not _has_predicate(toks) and prev_topic in previous and own != prev_topic:
             # 「では、印鑑登録証明書は？」 after 「住民票の写しの交付手数料はいくらですか」: the same question, new topic
             return previous.replace(prev_topic, own, 1)
+        cond = _CONDITION.search(body)
+        if cond is not None and topic(body[cond.end():]) is None:
+            return f"{prev_topic}について、{body}"
         return question  # its own topic: searched as asked
     # 「期限は？」「給与はどうなりますか」: an aspect of the topic; otherwise 「…について、」
     k = next((i for i, t in enumerate(toks) if not _noun(t)), len(toks))

@@ -60,7 +60,7 @@ def _title_line(sentence: str, title: str) -> bool:
     if len(title) < 4 or "。" in title or title not in sentence:
         return False  # (a title taken from a first sentence is that sentence: it may answer)
     rest = sentence.replace(title, "").strip(" 　○◯●")
-    return bool(rest) and not _HIRAGANA.search(rest)
+    return not _HIRAGANA.search(rest)
 
 
 def _context_lines(p: Passage) -> str:
