@@ -36,7 +36,6 @@ from .sentence_score import (
     FORM_KINDS,
     MIN_KEY,
     in_document_order,
-    beyond_title,
     from_named_source,
     quote_evidence,
     quote_key_coverage,
@@ -199,7 +198,6 @@ class ExtractiveAnswerer:
         chosen = _with_provisos(chosen, passages)
         # Refuse when the quote misses what the question is about or the form it asks for.
         if self.min_key > 0 and (quote_key_coverage(qt, chosen, passages) < self.min_key
-                                 or not beyond_title(qt, chosen, passages)
                                  or not from_named_source(qt, chosen, passages)):
             return self._refuse(question, passages, grounding, t0)
         if self.require_form and qt.kind in FORM_KINDS and not any(qt.form_in(c.text) for c in chosen):

@@ -129,6 +129,10 @@ KOKUBAI_2 = passage(9, "道路、河川その他の公の営造物の設置又�
         # a question naming its source (労働契約法) is not answered from another law
         ("労働契約法に違反した使用者に科される罰金の上限額はいくらですか", [ROKI], False, None),
         ("労働基準法に違反した使用者に科される罰金の上限額はいくらですか", [ROKI], True, "三十万円"),
+        # a method (実験手法, 計算方法) is not a law
+        ("本実験と対照実験の中で違いを見つけていく実験手法を何といいますか",
+         [passage(11, "この方法は対照実験と呼ばれ、本実験と対照実験の中で違いを見つけていく手法である。", "自然発生説")],
+         True, "対照実験"),
     ],
 )
 def test_refusal_rule(question, passages, answered, quoted):
