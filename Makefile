@@ -25,9 +25,9 @@ demo: setup
 	$(SHIRUBE) --home $(DEMO_HOME) status --as demo-admin
 	$(PY) -m shirube.demo --home $(DEMO_HOME) --qa samples/qa.jsonl --n 3 --as demo-admin
 	@echo "標 Shirube を起動します → http://localhost:$(DEMO_PORT)   （停止: Ctrl+C）"
-	$(VENV)/bin/streamlit run app/main.py --server.port $(DEMO_PORT) --server.headless true \
-		--browser.gatherUsageStats false --client.showErrorDetails none --client.toolbarMode viewer \
-		-- --home $(DEMO_HOME) --sources samples
+	# app/.streamlit/config.toml (read wherever streamlit starts): no Deploy button or developer menu,
+	# no error details, no usage statistics, headless.
+	$(VENV)/bin/streamlit run app/main.py --server.port $(DEMO_PORT) -- --home $(DEMO_HOME) --sources samples
 
 test: setup
 	$(PY) -m pytest -q

@@ -11,10 +11,11 @@ import streamlit as st
 
 from shirube.api import AccessFilter, Shirube, evaluate, load_qa, manifest_visible
 
-from . import state
+from . import audit_view, fmt, state
 from .jobs import Job
 from .session import Context, context
-from .ui import guard
+from .ui import guard, japanese_uploader
+from .upload_page import elapsed_text
 
 
 # -- pure helpers (tested directly) ---------------------------------------------
@@ -67,15 +68,15 @@ def tab_index(ctx: Context) -> None:
     st_ = ctx.sh.status(ctx.access)
     docs = st_["documents"]
     c = st.columns(4)
-    c[0].metric("文書数（有効）", docs.get("active", 0), help=f"保留 {docs.get('pending', 0)}・削除 {docs.get('deleted', 0)}")
-    c[1].metric("チャンク数", st_["chunks"], help=f"索引内 {st_['indexed_chunks']}")
+    c[0].metric("文書数（有効）", f"{docs.get('active', 0):,}", help=f"保留 {docs.get('pending', 0):,}・削除 {docs.get('deleted', 0):,}")
+    c[1].metric("チャンク数", f"{st_['chunks']:,}", help=f"索引内 {st_['indexed_chunks']:,}")
     c[2].metric("索引世代", st_["generation"] or "なし")
     c[3].metric("索引のディスク使用量", _fmt_bytes(st_["index_disk_bytes"]))
     st.markdown(
         f"埋め込みモデル: `{st_['embedder']}`（{st_['dim']}次元）　索引の種類: `{st_['index_type']}`　"
         f"カタログ: `{st_['database']}`"
     )
-    st.caption("種類別: " + "、".join(f"{k} {v}" for k, v in st_["documents_by_kind"].items()))
+    st.caption("種類別: " + ("、".join(f"{fmt.kind_label(k)} {v:,}" for k, v in st_["documents_by_kind"].items()) or "なし"))
     show_pending(ctx)
     if st_["index_problems"]:
         st.error("索引の検査で問題が見つかりました: " + "; ".join(st_["index_problems"]))
@@ -87,7 +88,8 @@ def tab_index(ctx: Context) -> None:
     if b1.button("差分再索引", key="reindex_incremental", help="未索引・削除済みの文書だけを反映します"):
         with guard("再索引を開始できません"):
             start_reindex(ctx.cfg.home, ctx.sh, full=False, by=ctx.user.name)
-    if b2.button("全件再索引", key="reindex_full", help="全文書を現在の設定で分割し直し、新しい世代を作ります"):
+    sure = b2.checkbox("全件再索引を実行します（全文書の分割と埋め込みをやり直すため時間がかかります）", key="reindex_full_confirm")
+    if b2.button("全件再索引", key="reindex_full", disabled=not sure, help="全文書を現在の設定で分割し直し、新しい世代を作ります"):
         with guard("再索引を開始できません"):
             start_reindex(ctx.cfg.home, ctx.sh, full=True, by=ctx.user.name)
     job_status(ctx.cfg.home)
@@ -104,8 +106,8 @@ def show_pending(ctx: Context) -> None:
     if pending:
         st.warning(f"保留中の文書が {len(pending)} 件あります。索引・マニフェスト・監査記録がそろうまで検索には出ません"
                    "（取り込みジョブの再開か「差分再索引」で完了します）。")
-        st.dataframe([{"文書ID": d["id"], "タイトル": d["title"], "ファイル": d["source"], "バッチ": d["batch_id"],
-                       "登録日時": d["created_at"]} for d in pending], hide_index=True, width="stretch")
+        st.dataframe([{"文書ID": d["id"], "タイトル": d["title"], "ファイル": d["source"], "バッチ": fmt.text(d["batch_id"]),
+                       "登録日時": fmt.jst(d["created_at"])} for d in pending], hide_index=True, width="stretch")
 
 
 @st.fragment(run_every=1.0)
@@ -118,9 +120,15 @@ def _job_poll(home: str) -> None:
         st.rerun()  # leave polling mode: a full rerun shows the final state
 
 
+_REINDEX_SPANS = {"load": (0.0, 0.3), "rechunk": (0.0, 0.3), "embed": (0.3, 0.95), "bm25": (0.95, 1.0)}
+
+
 def _show_job(job: Job) -> None:
     if job.running:
-        st.progress(job.fraction, text=f"{job.name}: {job.stage_label} {job.done}/{job.total}")
+        lo, hi = _REINDEX_SPANS.get(job.stage, (0.0, 1.0))  # the stages' shares of the whole, for the estimate
+        whole = lo + (hi - lo) * job.fraction
+        st.progress(job.fraction, text=f"{job.name}: {job.stage_label} {job.done:,}/{job.total:,}　"
+                                       + elapsed_text(time.time() - job.started, whole))
     elif job.error:
         st.error(f"{job.name}に失敗しました: {job.error}")
     else:
@@ -146,14 +154,15 @@ def tab_manifests(ctx: Context) -> None:
     if not manifests:
         st.info("マニフェストはまだありません")
         return
-    rows = [{"日時": m["when"], "種類": m["kind"], "件数": json.dumps(m["counts"], ensure_ascii=False),
-             "ファイル": Path(m["path"]).name} for m in manifests]
+    rows = [{"日時": fmt.jst(m["when"]), "種類": fmt.MANIFEST_KINDS.get(m["kind"], fmt.text(m["kind"])),
+             "件数": fmt.counts_text(m["counts"]), "ファイル": Path(m["path"]).name} for m in manifests]
     st.dataframe(rows, hide_index=True, width="stretch")
     pick = st.selectbox("詳細を表示", [m["path"] for m in manifests], format_func=lambda p: Path(p).name,
                         key="manifest_pick")
     if pick and Path(pick).exists():
         text = Path(pick).read_text(encoding="utf-8")
-        st.json(json.loads(text), expanded=1)
+        with st.expander("マニフェストの内容（JSON 形式）", expanded=False):
+            st.json(json.loads(text), expanded=1)
         st.download_button("ダウンロード（JSON）", text.encode("utf-8"), file_name=Path(pick).name,
                            mime="application/json", key="dl_manifest_admin")
 
@@ -164,9 +173,10 @@ def tab_documents(ctx: Context) -> None:
         st.info("文書はありません")
         return
     st.dataframe(
-        [{"ID": d["id"], "タイトル": d["title"], "ファイル": d["source"], "種類": d["kind"], "ページ": d["pages"],
-          "機密性": d["label"], "部署": "、".join(d["departments"] or []), "状態": d["status"],
-          "ライセンス・出典": d["license"], "バッチ": d["batch_id"]} for d in docs],
+        [{"ID": d["id"], "タイトル": d["title"], "ファイル": d["source"], "種類": fmt.kind_label(d["kind"]),
+          "ページ": fmt.text(d["pages"]), "機密性": d["label"], "部署": fmt.text(d["departments"]),
+          "状態": fmt.status_label(d["status"]), "ライセンス・出典": fmt.text(d["license"]),
+          "バッチ": fmt.text(d["batch_id"]), "登録日時": fmt.jst(d["created_at"])} for d in docs],
         hide_index=True, width="stretch",
     )
     st.subheader("文書の削除")
@@ -218,6 +228,25 @@ def tab_users(ctx: Context) -> None:
                 accounts.disable(who, False, by=ctx.user.name)
                 st.success(f"「{who}」を有効化しました")
         _user_update_form(ctx, {r["name"]: r for r in rows if r["name"] != ctx.user.name})
+        _password_reset_form(ctx, others)
+
+
+def _password_reset_form(ctx: Context, others: list[str]) -> None:
+    """パスワードの再設定 (audited as ``password_change``; only accounts within the admin's clearance)."""
+    st.subheader("パスワードの再設定")
+    with st.form("user_passwd", clear_on_submit=True):
+        who = st.selectbox("ユーザー", others, key="passwd_pick")
+        c1, c2 = st.columns(2)
+        pw = c1.text_input("新しいパスワード（8文字以上）", type="password", key="passwd_new")
+        pw2 = c2.text_input("新しいパスワード（確認）", type="password", key="passwd_again")
+        ok = st.form_submit_button("再設定")
+    if ok:
+        if pw != pw2:
+            st.error("確認用のパスワードが一致しません")
+            return
+        with guard("パスワードを再設定できません"):
+            ctx.sh.accounts.set_password(who, pw, by=ctx.user.name)
+            st.success(f"「{who}」のパスワードを再設定しました")
 
 
 def _user_update_form(ctx: Context, others: dict[str, dict[str, Any]]) -> None:
@@ -243,10 +272,12 @@ def _user_update_form(ctx: Context, others: dict[str, dict[str, Any]]) -> None:
 
 
 def tab_eval(ctx: Context) -> None:
-    st.caption("QA ファイル（JSONL: question, relevant, answers, page, article）で検索・回答の精度を測ります。")
+    st.caption("質問と正解のファイル（JSONL 形式。1行に1問: `question`・`relevant`・`answers`・`page`・`article`）で"
+               "検索・回答の精度を測ります。")
     default = "samples/qa.jsonl" if Path("samples/qa.jsonl").exists() else ""
-    path = st.text_input("QA ファイルのパス", value=default, key="eval_path")
-    uploaded = st.file_uploader("または QA ファイルをアップロード", type=["jsonl", "json"], key="eval_upload",
+    path = st.text_input("質問と正解のファイルのパス（サーバー上）", value=default, key="eval_path")
+    japanese_uploader("ここに質問と正解のファイル（JSONL）をドラッグ＆ドロップ（最大 20MB）")
+    uploaded = st.file_uploader("または質問と正解のファイルをアップロード（JSONL）", type=["jsonl", "json"], key="eval_upload",
                                 max_upload_size=20)
     with_answers = st.checkbox("回答も評価する（時間がかかります）", value=True, key="eval_answers")
     if st.button("評価を実行", key="eval_run", type="primary"):
@@ -270,6 +301,12 @@ def tab_eval(ctx: Context) -> None:
         show_eval(res)
 
 
+EVAL_LABELS = {"recall@1": "再現率@1", "recall@5": "再現率@5", "recall@10": "再現率@10", "mrr@10": "MRR@10",
+               "ndcg@10": "nDCG@10"}
+LATENCY_LABELS = {"search_p50_s": "検索の中央値", "search_p95_s": "検索の95%点", "ask_p50_s": "回答の中央値",
+                  "ask_p95_s": "回答の95%点"}
+
+
 def show_eval(res: dict[str, Any]) -> None:
     import numpy as np
     import pandas as pd
@@ -278,7 +315,7 @@ def show_eval(res: dict[str, Any]) -> None:
     st.markdown(f"質問数: **{res['questions']}**")
     c = st.columns(5)
     for col, key in zip(c, ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10")):
-        col.metric(key, f"{r[key]:.3f}")
+        col.metric(EVAL_LABELS[key], f"{r[key]:.3f}")
     if "answer" in res:
         a = res["answer"]
         c = st.columns(4)
@@ -288,9 +325,9 @@ def show_eval(res: dict[str, Any]) -> None:
         c[3].metric("誤った「資料にない」", f"{a['false_refusal_rate']:.3f}")
     left, right = st.columns(2)
     with left:
-        st.markdown("**recall@k**")
-        curve = pd.DataFrame({"k": list(res["recall_curve"]), "recall": list(res["recall_curve"].values())})
-        st.line_chart(curve, x="k", y="recall")
+        st.markdown("**上位k件の再現率**")
+        curve = pd.DataFrame({"上位k件": list(res["recall_curve"]), "再現率": list(res["recall_curve"].values())})
+        st.line_chart(curve, x="上位k件", y="再現率")
     with right:
         lat = res.get("latencies_s") or []
         if lat:
@@ -303,7 +340,7 @@ def show_eval(res: dict[str, Any]) -> None:
                 y=alt.Y("count():Q", title="件数"),
             )
             st.altair_chart(chart, width="stretch")
-    st.caption("　".join(f"{k}: {v * 1000:.1f}ms" for k, v in res["latency"].items()))
+    st.caption("　".join(f"{LATENCY_LABELS.get(k, k)}: {v * 1000:.1f}ミリ秒" for k, v in res["latency"].items()))
 
 
 def tab_audit(ctx: Context) -> None:
@@ -315,18 +352,26 @@ def tab_audit(ctx: Context) -> None:
         else:
             st.success("監査ログの改ざん検査: 問題なし（ハッシュチェーン一致）")
         for line in check.unproven:  # what this configuration cannot prove (no key, after the last checkpoint)
-            st.warning("未証明: " + line)
+            st.warning("未証明: " + _code_names(line))
         with_eval = st.checkbox("評価の実行による検索・質問も表示する", value=False, key="audit_include_eval",
-                                help="評価（QA ファイル）の検索・質問は利用者 eval:実行者/実行ID で記録され、通常は表示しません")
+                                help="評価の実行による検索・質問は利用者「eval:実行者/実行ID」で記録され、通常は表示しません")
         events = trail.events(limit=200, access=ctx.access, include_eval=with_eval)
         if events:
-            rows = [{"操作": e["action_label"] + ("（評価）" if e["evaluation"] is not None else ""),
-                     **{k: (json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, (dict, list)) else v)
-                        for k, v in e.items() if k not in ("action_label", "evaluation")}} for e in events]
-            st.caption(f"新しい順に最大200件（{len(rows)}件表示）")
-            st.dataframe(rows, hide_index=True, width="stretch")
+            rows = audit_view.rows(events)
+            st.caption(f"新しい順に最大200件（{len(rows)}件表示）。日時は日本時間、ハッシュは先頭12桁です"
+                       "（全項目は監査ログの CSV 出力にあります）。")
+            st.dataframe(rows, hide_index=True, width="stretch",
+                         column_config={"詳細": st.column_config.TextColumn("詳細", width="large")})
         else:
             st.info("記録された操作はまだありません")
+
+
+def _code_names(line: str) -> str:
+    """Setting names and commands inside an engine message (audit_key_file, shirube audit checkpoint)
+    shown as code, so they read as names to type, not as prose."""
+    import re
+
+    return re.sub(r"[A-Za-z_][\w.\-]*(?: [A-Za-z_][\w.\-]*)*", lambda m: f"`{m[0]}`", line)
 
 
 def render() -> None:

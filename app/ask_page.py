@@ -3,47 +3,74 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Sequence
 
 import streamlit as st
 
 from base.errors import AnswerError, ConfigError, MissingExtra, ShirubeError
-from shirube.api import ANSWERERS, AccessFilter, Answer, Citation, Hit, Shirube
+from shirube.api import AccessFilter, Answer, Citation, Hit, Shirube
 
+from . import conversation_ui as conv
 from . import source_file
+from .conversation_ui import Turn
 from .render import highlight_html, highlight_window, pdf_page_png
 from .session import Context, context
 from .ui import esc, guard, message
 
 EXAMPLES = ("粗大ごみの大きさの基準は？", "部分休業は1日何時間まで認められますか")
+ANSWERER_LABELS = {
+    "extractive": "抽出（資料の文をそのまま引用）", "gguf": "LLM（GGUF モデル）",
+    "transformers": "LLM（Transformers モデル）", "openai": "LLM（推論サーバー）",
+}
+__all__ = ["Turn", "answer_markdown", "answerer_choices", "ask", "render"]
 
 
-@dataclass
-class Turn:
-    question: str
-    answer: Answer | None = None
-    error: str | None = None
-    answerer: str = ""
-    # section texts fetched once per turn for the citation excerpts
-    sections: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-
-def answer_markdown(text: str) -> str:
-    """Answer text as Markdown (render with unsafe_allow_html): markup escaped, [n] markers bold.
-
-    ``<b>`` rather than ``**``: CommonMark does not close ``**[1]**`` before a letter or digit.
-    """
+def answer_markdown(text: str, anchor: str | None = None, citations: Sequence[Citation] = ()) -> str:
+    """Answer text as Markdown (render with unsafe_allow_html): markup escaped, [n] markers as links
+    to their citation card (``#<anchor>-<n>``; hovering shows the quote), plain while streaming."""
     out = re.sub(r"([\\`*_{}\[\]()<>#|~&!])", r"\\\1", text)
-    out = re.sub(r"\\\[(\d+)\\\]", r'<b class="shirube-marker">[\1]</b>', out)
+    quotes = {c.n: f"{c.title} {c.locator}「{' '.join(c.quote.split())[:120]}」" for c in citations}
+
+    def marker(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if anchor is None:
+            return f'<span class="shirube-marker">[{n}]</span>'
+        tip = f' title="{esc(quotes[n])}"' if n in quotes else ""
+        return f'<a class="shirube-marker" href="#{anchor}-{n}"{tip}>[{n}]</a>'
+
+    out = re.sub(r"\\\[(\d+)\\\]", marker, out)
     return out.replace("\n", "  \n")
 
 
+def _configured(sh: Shirube, name: str) -> bool:
+    """An answerer is offered only when its model is configured (a file or folder that exists, or a server)."""
+    s = sh.settings
+    if name == "extractive":
+        return True
+    if name == "openai":
+        return bool(s.openai_base_url and s.openai_model)
+    path = (s.model_path or "").strip()
+    if name == "gguf":
+        return path.startswith("bundled") or path == "gemma3-270m" or (path.endswith(".gguf") and Path(path).is_file())
+    return bool(path) and Path(path).is_dir()
+
+
+@st.cache_resource
+def _broken() -> set[str]:
+    """Answerers that failed to load in this process: no longer offered (until a restart)."""
+    return set()
+
+
 def answerer_choices(sh: Shirube) -> list[str]:
-    names = list(ANSWERERS)
-    if sh.settings.answerer not in names:
+    names = [n for n in ANSWERER_LABELS if _configured(sh, n) and n not in _broken()]
+    if sh.settings.answerer not in names and sh.settings.answerer not in _broken():
         names.insert(0, sh.settings.answerer)
-    return names
+    return names or ["extractive"]
+
+
+def answerer_label(name: str) -> str:
+    return ANSWERER_LABELS.get(name, name)
 
 
 def _section(sh: Shirube, access: AccessFilter, turn: Turn, section_id: int) -> dict[str, Any] | None:
@@ -108,7 +135,9 @@ def _toggle(key: str) -> None:
 def render_citation(ctx: Context, turn: Turn, i: int, c: Citation) -> None:
     sec = _section(ctx.sh, ctx.access, turn, c.section_id)
     loc = c.locator or "本文"
-    st.markdown(f"**[{c.n}] {esc(c.title)}**　{esc(loc)}　<small>{esc(c.source)}</small>", unsafe_allow_html=True)
+    # the target of the answer's [n] link (answer_markdown)
+    st.markdown(f'<span id="cite-{i}-{c.n}" class="shirube-anchor"></span>**[{c.n}] {esc(c.title)}**　{esc(loc)}'
+                f'　<small>{esc(c.source)}</small>', unsafe_allow_html=True)
     excerpt = highlight_html(sec["text"], c.start, c.end, context=60) if sec else highlight_html(c.quote, 0, len(c.quote))
     st.markdown(
         f'<blockquote class="shirube-quote" style="margin:0 0 4px 0">{excerpt}</blockquote>', unsafe_allow_html=True
@@ -143,15 +172,16 @@ def render_answer(ctx: Context, turn: Turn, i: int) -> None:
     ans = turn.answer
     assert ans is not None
     if ans.answered:
-        st.markdown(answer_markdown(ans.text), unsafe_allow_html=True)
+        st.markdown(answer_markdown(ans.text, f"cite-{i}", ans.citations), unsafe_allow_html=True)
         _searched_caption(ans)
-        st.caption(f"回答方式: {ans.answerer}　根拠の強さ: {ans.grounding:.2f}　応答時間: {ans.latency_s:.2f}秒")
+        st.caption(f"回答方式: {answerer_label(ans.answerer)}　根拠の強さ: {ans.grounding:.2f}"
+                   f"　応答時間: {ans.latency_s:.2f}秒")
         st.markdown("**出典**")
         for c in ans.citations:
             with st.container(border=True):
                 render_citation(ctx, turn, i, c)
     else:
-        st.warning(f"資料にない: {ans.text}", icon=":material/search_off:")
+        st.warning(ans.text, icon=":material/search_off:")
         _searched_caption(ans)
         if ans.passages:
             st.markdown("**関連する可能性のある箇所**")
@@ -159,7 +189,7 @@ def render_answer(ctx: Context, turn: Turn, i: int) -> None:
                 with st.container(border=True):
                     render_passage(ctx, turn, i, j, h)
     with st.expander("回答を出典つきでコピー（メモ用）"):
-        memo = ans.as_memo() if ans.answered else _memo_not_found(ans)
+        memo = _memo_question(ans) + (ans.as_memo() if ans.answered else _memo_not_found(ans))
         st.code(memo, language=None, wrap_lines=True)
         st.download_button("テキストで保存", memo.encode("utf-8"), file_name=f"shirube-answer-{i + 1}.txt",
                            mime="text/plain", key=f"dl-{i}")
@@ -171,8 +201,13 @@ def _searched_caption(ans: Answer) -> None:
         st.caption(f"検索した質問: {ans.searched}")
 
 
+def _memo_question(ans: Answer) -> str:
+    searched = f"\n検索した質問: {ans.searched}" if ans.searched else ""
+    return f"質問: {ans.question}{searched}\n\n"
+
+
 def _memo_not_found(ans: Answer) -> str:
-    lines = [f"質問: {ans.question}", ans.text, "", "関連する可能性のある箇所:"]
+    lines = [ans.text, "", "関連する可能性のある箇所:"]
     lines += [f"- {h.title} {h.locator}" for h in ans.passages[:3]]
     return "\n".join(lines)
 
@@ -191,8 +226,17 @@ def ask(ctx: Context, question: str, answerer: str, on_token=None, history: list
         turn.answer = ctx.sh.ask(question, history=history or None, access=ctx.access, answerer=answerer,
                                  on_token=on_token, user=ctx.user.name)
     except ShirubeError as exc:
-        model_problem = isinstance(exc, (ConfigError, AnswerError, MissingExtra))
-        turn.error = (f"回答方式「{answerer}」を使えません。" if model_problem else "") + message(exc)
+        if isinstance(exc, (ConfigError, AnswerError, MissingExtra)) and answerer != "extractive":
+            # the model's own message (English, command-line advice) stays in the server log
+            import logging
+
+            logging.getLogger("shirube.app").warning("answerer %s failed: %s", answerer, exc)
+            if not isinstance(exc, AnswerError):  # cannot be loaded (not a slow or failed answer): withdraw it
+                _broken().add(answerer)
+            turn.error = (f"回答方式「{answerer_label(answerer)}」は現在使えません。"
+                          "「抽出」方式で質問するか、管理者に連絡してください。")
+        else:
+            turn.error = message(exc)
     except Exception as exc:
         import logging
 
@@ -204,15 +248,16 @@ def ask(ctx: Context, question: str, answerer: str, on_token=None, history: list
 def render() -> None:
     ctx = context()
     st.title("質問")
-    history: list[Turn] = st.session_state.setdefault("history", [])
+    conv.restore(ctx)
     with st.sidebar:
         names = answerer_choices(ctx.sh)
         default = names.index(ctx.sh.settings.answerer) if ctx.sh.settings.answerer in names else 0
-        answerer = st.selectbox("回答方式", names, index=default, key="answerer",
-                                help="extractive は資料の文をそのまま引用します。LLM 方式はモデルの設定が必要です。")
-        if st.button("会話を消去", key="clear_history"):
-            history.clear()
-            st.session_state["open_src"] = None
+        if st.session_state.get("answerer") not in (None, *names):
+            st.session_state.pop("answerer")  # no longer offered (failed to load)
+        answerer = st.selectbox("回答方式", names, index=default, key="answerer", format_func=answerer_label,
+                                help="「抽出」は資料の文をそのまま引用します。LLM 方式は管理者が設定したときに選べます。")
+        listing = st.container()  # filled last: a question asked in this run is listed at once
+    history: list[Turn] = conv.history()
     if not history:
         st.info("登録された資料の範囲で、根拠（出典）つきで回答します。例: " + " / ".join(EXAMPLES))
     for i, turn in enumerate(history):
@@ -220,6 +265,7 @@ def render() -> None:
             st.markdown(esc(turn.question))
         with st.chat_message("assistant"):
             render_answer(ctx, turn, i)
+            conv.feedback(ctx, turn, i)
     question = st.chat_input("質問を入力してください")
     if question and question.strip():
         with st.chat_message("user"):
@@ -236,4 +282,9 @@ def render() -> None:
                 turn = ask(ctx, question.strip(), answerer, on_token, history=previous_questions(history))
             box.empty()
             history.append(turn)
+            conv.save(ctx, turn)
             render_answer(ctx, turn, len(history) - 1)
+            conv.feedback(ctx, turn, len(history) - 1)
+    with listing:
+        conv.sidebar(ctx)
+        conv.export_button(ctx)

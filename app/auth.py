@@ -7,12 +7,21 @@ with ``shirube user add``. An IdP user without a local record gets no access.
 
 Logins, failed logins (the name tried, never the password) and logouts are audited
 through ``sh.accounts`` (``login`` / ``login_failed`` / ``logout``).
+
+A local login survives a reload (F5) and a new tab: it is given a signed session token
+(``sh.sessions``, shirube/login_sessions.py) that the browser keeps in the cookie
+``shirube_session``. Streamlit can read cookies (``st.context.cookies``, sent with the
+page's connection) but not set them, so the token is written by a one-line script
+(``st.html(..., unsafe_allow_javascript=True)``, not iframed: the page's own origin).
+The cookie holds no password and no user name; logout revokes the token in the catalog
+and clears the cookie. A resumed session is audited as ``login`` (method ``session``).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from base.errors import ShirubeError
 from shirube.api import Shirube
 
 from .session import SessionUser
@@ -23,14 +32,57 @@ def _session_user(u) -> SessionUser:
     return SessionUser(u.name, u.role, int(u.clearance), tuple(u.departments or ()))
 
 
+COOKIE = "shirube_session"
+
+
+def read_cookie() -> str | None:
+    """The session token the browser sent (tests replace this)."""
+    try:
+        return st.context.cookies.get(COOKIE)
+    except Exception:  # no browser connection (AppTest)
+        return None
+
+
+def _resume(sh: Shirube) -> str | None:
+    """Once per browser session: log in with a valid session cookie (after F5 or in a new tab)."""
+    if st.session_state.get("_cookie_checked"):
+        return None
+    st.session_state["_cookie_checked"] = True
+    token = read_cookie()
+    if not token:
+        return None
+    name = None
+    with guard():
+        name = sh.sessions.user_for(token)
+        if name is None:  # tampered, expired or revoked: the browser forgets it
+            st.session_state["_cookie_action"] = ("clear", "")
+        else:
+            sh.accounts.record_login(name, "session")
+            st.session_state["user"], st.session_state["_token"] = name, token
+    return name
+
+
+def sync_cookie(sh: Shirube) -> None:
+    """Write (after a login) or clear (after a logout) the session cookie in the browser."""
+    action = st.session_state.pop("_cookie_action", None)
+    if action is None:
+        return
+    value, age = (action[1], int(sh.sessions.ttl_s)) if action[0] == "set" else ("", 0)
+    st.html(f"<script>document.cookie = '{COOKIE}={value}; Path=/; Max-Age={age}; SameSite=Strict'"
+            " + (location.protocol === 'https:' ? '; Secure' : '');</script>", unsafe_allow_javascript=True)
+
+
 def current_user(sh: Shirube) -> SessionUser | None:
-    """The logged-in user, re-read each run so that a disabled account loses access at once."""
-    name = st.session_state.get("user")
+    """The logged-in user, re-read each run so that a disabled account loses access at once
+    (and a session whose token was revoked — a logout in another tab — at once too)."""
+    name = st.session_state.get("user") or _resume(sh)
     if not name:
         return None
     u = sh.accounts.get(name)
-    if u is None or u.disabled:
-        st.session_state.pop("user", None)
+    token = st.session_state.get("_token")
+    if u is None or u.disabled or (token and sh.sessions.user_for(token) != u.name):
+        for key in ("user", "_token", "history", "conv_id", "open_src"):
+            st.session_state.pop(key, None)
         return None
     return _session_user(u)
 
@@ -40,11 +92,18 @@ def logout(sh: Shirube | None = None, method: str = "password") -> None:
     ctx = st.session_state.get("_ctx")
     name = st.session_state.get("user")
     sh = sh if sh is not None else getattr(ctx, "sh", None)
+    token = st.session_state.pop("_token", None)
     if sh is not None and name:
         with guard():
+            if token:
+                sh.sessions.revoke(token)
             sh.accounts.logout(name, method)
-    for key in ("user", "history", "open_src", "last_batch", "eval_result", "_originals_viewed"):
+    if token:
+        st.session_state["_cookie_action"] = ("clear", "")
+    for key in ("user", "history", "open_src", "last_batch", "eval_result", "_originals_viewed", "conv_id",
+                "_conv_restored", "_conv_del"):
         st.session_state.pop(key, None)
+    st.query_params.pop("c", None)
 
 
 def oidc_logout(sh: Shirube) -> None:
@@ -69,6 +128,11 @@ def login_form(sh: Shirube) -> None:
                 st.error("ユーザー名またはパスワードが正しくありません")
                 return
             st.session_state["user"] = u.name
+            try:
+                token = sh.sessions.issue(u.name)
+                st.session_state["_token"], st.session_state["_cookie_action"] = token, ("set", token)
+            except ShirubeError:  # e.g. the key file cannot be written: this tab stays logged in
+                pass
             st.rerun()
 
 

@@ -2,7 +2,7 @@
 
     streamlit run app/main.py -- --home .shirube [--sources samples/]
 
-Pages depend on the logged-in user's role: 質問 (everyone), アップロード
+Pages depend on the logged-in user's role: 質問 and 文書ライブラリ (everyone), アップロード
 (登録担当・管理者), 管理 (管理者). Every library call gets the user's access
 filter, so nobody sees a document above their clearance.
 """
@@ -20,10 +20,11 @@ import streamlit as st  # noqa: E402
 
 from app import auth, state  # noqa: E402
 from app.session import Context  # noqa: E402
-from app.ui import guard  # noqa: E402
+from app.ui import guard, japanese_chrome  # noqa: E402
 from shirube.api import has_role  # noqa: E402
 
 st.set_page_config(page_title="標 Shirube", page_icon=":material/bookmark:", layout="wide")
+japanese_chrome()  # Streamlit's own English (skip link) in Japanese, on every page
 
 cfg = state.app_config()
 sh = None
@@ -33,6 +34,7 @@ if sh is None:
     st.stop()
 
 user = auth.oidc_login(sh) if cfg.auth == "oidc" else auth.current_user(sh)
+auth.sync_cookie(sh)  # after a login or logout of this session: the browser's session cookie
 if user is None:
     st.session_state.pop("_ctx", None)
     nav = st.navigation([st.Page(lambda: auth.login_form(sh), title="ログイン", icon=":material/login:", url_path="login")])
@@ -41,6 +43,7 @@ if user is None:
 
 st.session_state["_ctx"] = Context(cfg, sh, user, user.access)
 pages = [st.Page("views/ask.py", title="質問", icon=":material/chat:", default=True)]
+pages.append(st.Page("views/library.py", title="文書ライブラリ", icon=":material/library_books:"))
 if has_role(user.role, "clerk"):
     pages.append(st.Page("views/upload.py", title="アップロード", icon=":material/upload_file:"))
 if has_role(user.role, "admin"):

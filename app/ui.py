@@ -55,3 +55,34 @@ def guard(what: str = "") -> Iterator[None]:
 
 def esc(text: str) -> str:
     return html.escape(text or "")
+
+
+# Streamlit has no option for the file uploader's own words ("Upload", "200MB per file • …").
+# CSS hides them (display:none, so they are not in the page's text either) and shows Japanese
+# in their place; the data-testid selectors are Streamlit's (1.67), checked by tests/test_browser.py.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] > * {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]::after {{ content: "{button}"; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > * {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"]::after {{ content: "{hint}"; font-size: 0.875rem; opacity: 0.7; }}
+</style>"""
+
+
+# Streamlit's keyboard "Skip to main content" link (shown on focus): the same in Japanese.
+_CHROME_CSS = """<style>
+[data-testid="stSkipToContent"] { font-size: 0 !important; }
+[data-testid="stSkipToContent"]::after { content: "本文へ移動"; font-size: 1rem; }
+</style>"""
+
+
+def japanese_chrome() -> None:
+    """Streamlit's own words on every page (the skip link) in Japanese; call once per run."""
+    st.markdown(_CHROME_CSS, unsafe_allow_html=True)
+
+
+def japanese_uploader(hint: str, button: str = "ファイルを選択") -> None:
+    """Replace the file uploader's English button and size hint with ``button`` and ``hint``."""
+    def css_text(t: str) -> str:
+        return t.replace("\\", "\\\\").replace('"', '\\"').replace("<", "＜").replace("\n", " ")
+
+    st.markdown(_UPLOADER_CSS.format(button=css_text(button), hint=css_text(hint)), unsafe_allow_html=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -199,3 +199,82 @@ class IngestJobFile(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     document_id: Mapped[int | None] = mapped_column(BigInteger)
     batch_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ApiToken(Base):
+    """A per-user HTTP API token (shirube/tokens.py): only its SHA-256 is kept; revision 0008."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user: Mapped[str] = mapped_column(String(200), index=True)  # the account's stored name
+    prefix: Mapped[str] = mapped_column(String(16), index=True)  # shown in lists; finds the row
+    token_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the whole token
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class EmbeddingCacheRow(Base):
+    """A passage vector, keyed by (embedder model id, sha256 of the exact indexed text); revision 0009.
+
+    A full re-index, a re-chunking or an ingest embeds only texts this table lacks for the
+    configured model (:mod:`indexer.embed_cache`). Vectors are float32 rows as bytes, in the
+    catalog (SQLite or PostgreSQL) beside the chunks they belong to.
+    """
+
+    __tablename__ = "embedding_cache"
+    model_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    text_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Conversation(Base):
+    """One user's conversation in the app (shirube/conversations.py); revision 0007.
+
+    Only its owner lists, reopens or deletes it; the questions are also in the audit log."""
+
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user: Mapped[str] = mapped_column(String(200), index=True)  # the owner (users.name)
+    title: Mapped[str] = mapped_column(Text)  # the first question, shortened
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    turns: Mapped[list["ConversationTurn"]] = relationship(
+        order_by="ConversationTurn.ordinal", cascade="all, delete-orphan")
+
+
+class ConversationTurn(Base):
+    """A question and its answer (``Answer.to_dict()``: text, citations, answerer, searched), and its rating."""
+
+    __tablename__ = "conversation_turns"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    question: Mapped[str] = mapped_column(Text)
+    searched: Mapped[str | None] = mapped_column(Text)  # the question as searched (a follow-up)
+    answerer: Mapped[str] = mapped_column(String(40), default="")
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # None: the question failed (``error``)
+    error: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)  # 1 👍 | -1 👎 | None
+    comment: Mapped[str] = mapped_column(Text, default="")
+    rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginSession(Base):
+    """A login that survives a page reload: the browser keeps a signed cookie naming it
+    (shirube/login_sessions.py); logout revokes the row. Revision 0007."""
+
+    __tablename__ = "login_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the cookie's random id
+    user: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -22,6 +22,7 @@ import numpy as np
 from jtext.terms import QueryTerms, analyse_query
 
 from .contracts import RankIndexes, Scored
+from .masks import row_mask
 
 MODES = ("hybrid", "bm25", "ngram", "dense")
 
@@ -105,17 +106,15 @@ def rank(
         raise ValueError(f"mode must be one of {MODES} (got {mode!r})")
     qt = query if isinstance(query, QueryTerms) else analyse_query(query)
     t0 = time.perf_counter()
-    mask = None
-    if allowed_ids is not None:
-        mask = np.isin(snap.bm25.ids, allowed_ids)
+    # The allowed rows of each index: built once per (generation, allowed set), not per
+    # query (retrieval/masks.py), when the caller passes a read-only array as the engine does.
     lists: dict[str, Scored] = {}  # each ranker's top candidates
     full: dict[str, np.ndarray] = {}
-    if mode in ("hybrid", "bm25"):
-        full["bm25"] = snap.bm25.scores(qt.lemmas)
-        lists["bm25"] = _top(snap.bm25.ids, full["bm25"], candidates, mask)
-    if mode in ("hybrid", "ngram"):
-        full["ngram"] = snap.ngram.scores(qt.grams)
-        lists["ngram"] = _top(snap.ngram.ids, full["ngram"], candidates, mask)
+    for name, idx, terms in (("bm25", snap.bm25, qt.lemmas), ("ngram", snap.ngram, qt.grams)):
+        if mode in ("hybrid", name):
+            mask = None if allowed_ids is None else row_mask(idx.ids, allowed_ids)
+            full[name] = idx.scores(terms)
+            lists[name] = _top(idx.ids, full[name], candidates, mask)
     qvec = None
     if mode in ("hybrid", "dense") and embedder is not None and len(snap.dense):
         t1 = time.perf_counter()

@@ -23,6 +23,7 @@ from .accounts import ROLE_LABELS, ROLES, Accounts, AuditTrail, has_role, user_d
 from .engine import BatchReport, FileResult, Original, Shirube
 from .evaluate import QAItem, evaluate, evaluate_answerers, load_qa
 from .manifests_view import manifest_visible
+from .tokens import TokenInvalid
 
 __all__ = [
     # the engine and what it returns
@@ -31,6 +32,8 @@ __all__ = [
     "AccessFilter", "EVERYTHING",
     # users and the audit log (sh.accounts, sh.audit_trail)
     "Accounts", "AuditTrail", "ROLES", "ROLE_LABELS", "has_role", "user_dict",
+    # HTTP API tokens (sh.tokens)
+    "TokenInvalid",
     # batch manifests
     "manifest_visible",
     # answerers and evaluation

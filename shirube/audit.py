@@ -53,6 +53,8 @@ ACTION_LABELS = {
     "user_add": "ユーザー作成", "user_update": "ユーザー変更", "user_disable": "ユーザー無効化",
     "user_enable": "ユーザー有効化", "password_change": "パスワード変更", "original_download": "原本の取得",
     "evaluation": "評価の実行", "declassify": "機密性の引き下げ", "ingest_job": "取り込みジョブ",
+    "token_create": "APIトークン発行", "token_revoke": "APIトークン取り消し",
+    "feedback": "回答の評価", "feedback_export": "評価の書き出し", "conversation_delete": "会話の削除",
 }
 ACTIONS = tuple(ACTION_LABELS)
 # The searches and questions of an evaluation run are recorded as user "eval:<who>/<run id>"

@@ -39,6 +39,9 @@ from .search import Searcher
 
 if TYPE_CHECKING:
     from .accounts import Accounts, AuditTrail
+    from .conversations import Conversations
+    from .login_sessions import LoginSessions
+    from .tokens import TokenStore
 
 __all__ = ["BatchReport", "FileResult", "Original", "Progress", "Shirube", "iter_files"]
 
@@ -109,6 +112,33 @@ class Shirube:
         if self._accounts is None:
             self._accounts = Accounts(self.catalog, record=self._home.audit)
         return self._accounts
+
+    @property
+    def tokens(self) -> "TokenStore":
+        """Per-user HTTP API tokens: create, list, revoke, authenticate (shirube/tokens.py)."""
+        from .tokens import TokenStore
+
+        if getattr(self, "_tokens", None) is None:
+            self._tokens = TokenStore(self.catalog, record=self._home.audit)
+        return self._tokens
+
+    @property
+    def conversations(self) -> "Conversations":
+        """Each user's conversations and answer ratings (shirube/conversations.py)."""
+        from .conversations import Conversations
+
+        if getattr(self, "_conversations", None) is None:
+            self._conversations = Conversations(self.catalog, record=self._home.audit)
+        return self._conversations
+
+    @property
+    def sessions(self) -> "LoginSessions":
+        """The app's login sessions: signed tokens for a browser cookie (shirube/login_sessions.py)."""
+        from .login_sessions import LoginSessions
+
+        if getattr(self, "_sessions", None) is None:
+            self._sessions = LoginSessions(self.catalog, self.settings.home)
+        return self._sessions
 
     @property
     def audit_trail(self) -> "AuditTrail":
@@ -244,6 +274,10 @@ class Shirube:
     def section(self, section_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """A section's original text and metadata, for the source viewer."""
         return self._library.section(section_id, access)
+
+    def preview(self, document_id: int, access: AccessFilter = EVERYTHING, chars: int = 800) -> dict[str, Any]:
+        """The opening text of a document the user may see (the library's preview)."""
+        return self._library.preview(document_id, access, chars)
 
     def chunk_provenance(self, chunk_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """Trace a chunk back to its document, batch and manifest entry."""

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Row
 
 from base.errors import SearchIndexError
 from indexer.catalog import BatchFile, ChunkRow, Document, Generation, SectionRow
+from indexer.embed_cache import EmbeddingCache
 from indexer.manifest import tool_versions
 from indexer.process import process_document
 from indexer.types import LoadedDocument, Section
@@ -135,7 +136,10 @@ class IndexBuilder:
             return snap.name
         bm25, ngram = self._lexical(rows, want_ids, progress)
         manifest = self._manifest(emb, snap, full, lexical)
-        return self._publish(dense, bm25, ngram, manifest, emb, n_chunks=len(rows), full=full, want_ids=want_ids)
+        name = self._publish(dense, bm25, ngram, manifest, emb, n_chunks=len(rows), full=full, want_ids=want_ids)
+        if full:  # the cache keeps this model's vectors of the texts now indexed, no more
+            EmbeddingCache(self._home.catalog).keep_only(emb.model_id, texts)
+        return name
 
     def _indexable_rows(self) -> Sequence[Row[Any]]:
         """(id, terms, text, title, heading, article) of every chunk the new generation holds."""
@@ -155,25 +159,39 @@ class IndexBuilder:
         """Embed the new chunks into ``dense``. When the embedder fails, embed document by
         document: those it still refuses are dropped (:meth:`drop_failed`) and returned."""
         ids = np.asarray([r.id for r in rows], np.int64)
+        # Texts embedded before by this model (an unchanged chunk after a full re-index or
+        # a re-chunking, a repeated passage) take their vector from the catalog's cache.
+        cache = EmbeddingCache(self._home.catalog)
+        out = np.zeros((len(texts), emb.dim), np.float32)
+        hits = cache.get(emb.model_id, emb.dim, texts)
+        for i, v in hits.items():
+            out[i] = v
+        miss = [i for i in range(len(texts)) if i not in hits]
         try:
-            vecs = _embed(emb, texts, progress, pause=self._home.store.yield_to_questions)
+            if miss:
+                out[miss] = _embed(emb, [texts[i] for i in miss], progress, pause=self._home.store.yield_to_questions)
+            else:
+                progress("embed", len(texts), len(texts))
         except Exception as exc:  # noqa: BLE001 - find the documents concerned
             first = exc
         else:
-            dense.add(ids, vecs)
+            cache.put(emb.model_id, [texts[i] for i in miss], out[miss])
+            dense.add(ids, out)
             return {}
         by_doc: dict[int, list[int]] = {}
-        for i, r in enumerate(rows):
-            by_doc.setdefault(r.document_id, []).append(i)
+        for i in miss:
+            by_doc.setdefault(rows[i].document_id, []).append(i)
         bad: dict[int, str] = {}
         for n, (doc_id, idx) in enumerate(by_doc.items()):
             progress("embed", n, len(by_doc))
             try:
-                vecs = emb.embed_passages([texts[i] for i in idx])
+                out[idx] = emb.embed_passages([texts[i] for i in idx])
             except Exception as exc:  # noqa: BLE001 - this document alone
                 bad[doc_id] = f"埋め込みに失敗しました: {type(exc).__name__}: {str(exc)[:200]}"
                 continue
-            dense.add(ids[idx], vecs)
+            cache.put(emb.model_id, [texts[i] for i in idx], out[idx])
+        keep = np.asarray([r.document_id not in bad for r in rows], bool)
+        dense.add(ids[keep], out[keep])
         progress("embed", len(by_doc), len(by_doc))
         if bad:
             self.drop_failed(bad, first)

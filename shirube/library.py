@@ -101,6 +101,35 @@ class Library:
                 "page": sec.page, "article": sec.article, "heading": sec.heading, "text": sec.text_original,
             }
 
+    def preview(self, document_id: int, access: AccessFilter = EVERYTHING, chars: int = 800) -> dict[str, Any]:
+        """The first section(s) of a document the user may see, up to ``chars`` characters of
+        original text, for a library preview (``truncated``: there is more)."""
+        with self._home.question_session() as s:
+            d = s.get(Document, document_id)
+            if not visible(d, access):
+                raise RetrievalError(f"文書ID {document_id} は存在しません")
+            rows = s.scalars(select(SectionRow).where(SectionRow.document_id == document_id)
+                             .order_by(SectionRow.superseded, SectionRow.ordinal, SectionRow.id).limit(100)).all()
+            live = [r for r in rows if not r.superseded] or rows  # a full re-index in flight: either copy
+            out: list[str] = []
+            size, more = 0, False
+            for sec in live:
+                text = (sec.text_original or "").strip()
+                if not text:
+                    continue
+                if sec.article and not text.startswith(sec.article):  # a statute's 第○条 is the section's label
+                    text = f"{sec.article}　{text}"
+                if size >= chars:
+                    more = True
+                    break
+                out.append(text[: chars - size])
+                more = more or len(text) > chars - size
+                size += len(out[-1])
+            first = live[0] if live else None
+            return {"document_id": d.id, "title": d.title, "text": "\n\n".join(out), "truncated": more,
+                    "page": first.page if first is not None else None,
+                    "heading": first.heading if first is not None else None}
+
     def chunk_provenance(self, chunk_id: int, access: AccessFilter = EVERYTHING) -> dict[str, Any]:
         """Trace a chunk back to its document, batch and manifest entry."""
         with self._home.question_session() as s:

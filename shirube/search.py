@@ -24,6 +24,7 @@ from model.answerer import Passage
 from model.records import Answer, Hit
 from retrieval.access import EVERYTHING, AccessFilter
 from retrieval.hybrid import FusionWeights, Ranking, rank
+from retrieval.masks import freeze
 from retrieval.store import Snapshot
 
 from . import audit
@@ -82,7 +83,9 @@ class Searcher:
             ).all()
             ok_docs = [d[0] for d in docs if access.allows(d[1], d[2] or [], d[0])]
             ids = s.scalars(select(ChunkRow.id).where(ChunkRow.document_id.in_(ok_docs))).all() if ok_docs else []
-        arr = np.asarray(sorted(ids), np.int64)
+        # Read-only: the rankers keep the row masks and FAISS selectors they derive from this
+        # array for as long as it lives (retrieval/masks.py), so a user's next query reuses them.
+        arr = freeze(np.asarray(sorted(ids), np.int64))
         if len(self._allowed_cache) > _ALLOWED_CACHE_MAX:
             self._allowed_cache.clear()
         self._allowed_cache[key] = arr

@@ -32,20 +32,25 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(home: Path, sources: list[Path] = (), log: Path | None = None, timeout: float = 90) -> Iterator[str]:
-    """``streamlit run app/main.py`` on a free local port; yields the URL, stops it afterwards."""
+def app_server(home: Path, sources: list[Path] = (), log: Path | None = None, timeout: float = 90,
+               cwd: Path | None = None, shipped_config: bool = False) -> Iterator[str]:
+    """``streamlit run app/main.py`` on a free local port; yields the URL, stops it afterwards.
+
+    ``shipped_config``: no client/browser flags, only the app's own .streamlit/config.toml
+    (started from ``cwd``, e.g. outside the repository, as a deployment would)."""
     port = free_port()
+    chrome = [] if shipped_config else [
+        "--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal"]
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app" / "main.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true", *chrome,
         "--server.fileWatcherType", "none", "--", "--home", str(home),
     ]
     for s in sources:
         cmd += ["--sources", str(s)]
     out = open(log, "wb") if log else subprocess.DEVNULL
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIRUBE_")}
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(cmd, cwd=cwd or ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + timeout

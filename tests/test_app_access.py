@@ -240,19 +240,19 @@ def test_admin_audit_tab_hides_rows_beyond_own_access(world, user):
     sh, docs = world
     at = _admin_page(user)
     assert_clean(at, user, docs, "監査ログ")
-    tables = [df.value for df in at.dataframe if {"action", "answer", "citations"} <= set(df.value.columns)]
+    tables = [df.value for df in at.dataframe if {"操作", "回答", "出典"} <= set(df.value.columns)]
     assert len(tables) == 1, [e.value for e in at.error]
     table = tables[0]
-    asks = table[(table["action"] == "ask") & (table["user"] == "setup")]
+    asks = table[(table["操作"] == "質問") & (table["利用者"] == "setup")]
     assert len(asks) == len(docs)
-    answers = "\n".join(str(a) for a in asks["answer"])
+    answers = "\n".join(str(a) for a in asks["回答"])
     for d in docs:
         if expected_visible(user, d):  # the setup ask citing it is shown in full
             assert d["marker"] in answers, f"{user} should see the audited answer citing {d['title']}"
     # each setup ask cites exactly its own document (asserted in the fixture): hidden exactly when forbidden
-    hidden = asks[asks["answer"] == audit.HIDDEN]
+    hidden = asks[asks["回答"] == audit.HIDDEN]
     assert len(hidden) == sum(not expected_visible(user, d) for d in docs)
-    assert set(hidden["question"]) <= {audit.HIDDEN} and set(hidden["citations"]) <= {"[]"}
+    assert set(hidden["質問"]) <= {audit.HIDDEN} and set(hidden["出典"]) <= {"—"}
 
 
 # -- アップロード ---------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_upload_page_never_lists_forbidden_documents(world, user):
     # deduplicated by SHA-256 across all labels), but without the stored document's id, title or
     # file name: only that the same content is already held.
     d = next(d for d in reversed(docs) if not expected_visible(user, d))
-    at.file_uploader(key="upload_files").set_value([("copy.md", d["body"].encode(), "text/markdown")]).run()
+    at.file_uploader[0].set_value([("copy.md", d["body"].encode(), "text/markdown")]).run()  # a new key: cleared
     at.button(key="upload_submit").click().run()
     assert not at.exception
     df = at.dataframe[0].value

@@ -275,10 +275,10 @@ def test_app_eval_rows_are_marked_and_hidden_in_the_audit_tab(corpus):
     assert [r[:2] for r in rows[1:]] == [(actor, a) for _ in range(3) for a in ("search", "ask")]
     at.run()
     table = at.dataframe[-1].value
-    assert not table["user"].astype(str).str.startswith("eval:").any()
+    assert not table["利用者"].astype(str).str.startswith("eval:").any()
     assert "評価の実行" in set(table["操作"])
     at.checkbox(key="audit_include_eval").check().run()
     table = at.dataframe[-1].value
-    marked = table[table["user"].astype(str).str.startswith("eval:")]
+    marked = table[table["利用者"].astype(str).str.startswith("eval:")]
     assert len(marked) >= 6 and set(marked["操作"]) == {"検索（評価）", "質問（評価）"}
     assert audit.verify(corpus.catalog, anchor=corpus.audit_anchor) == []

@@ -15,12 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from indexer import sandbox
 from base.settings import Settings
 from indexer import chunker
 from indexer.catalog import BatchFile, ChunkRow, Document
+from indexer.tables import EmbeddingCacheRow
 from indexer.chunker import chunk_text
 from jtext import morph
 from jtext.sentences import MAX_SENTENCE_CHARS, split_long
@@ -201,6 +202,8 @@ def test_an_active_document_is_never_dropped_for_an_embedding_failure(tmp_path):
     live = sh.snapshot().name
     sh.close()
     sh = Shirube(st, embedder=PoisonedEmbedder())
+    with sh.catalog.session() as s:  # no cached vector (indexer/embed_cache.py): the embedder must run
+        s.execute(delete(EmbeddingCacheRow))
     with pytest.raises(SearchIndexError, match="埋め込みに失敗しました"):
         sh.reindex(full=True)
     assert sh.store.current_name() == live

@@ -107,3 +107,25 @@ def test_legacy_create_all_database_is_stamped(tmp_path):
     Catalog(url).close()
     assert _revision(url) == _head(url)
     assert _append_only(url)  # the later revisions ran (triggers)
+
+
+def test_conversations_revision_adds_and_removes_its_tables(db_url):
+    """0007: conversations, their turns (ratings) and the app's login sessions."""
+    new = {"conversations", "conversation_turns", "login_sessions"}
+    command.upgrade(_cfg(db_url), "0006")
+    eng = make_engine(db_url)
+    assert not new & set(sa.inspect(eng).get_table_names())
+    eng.dispose()
+    command.upgrade(_cfg(db_url), "0007")
+    eng = make_engine(db_url)
+    assert new <= set(sa.inspect(eng).get_table_names())
+    with eng.begin() as conn:  # a turn goes with its conversation
+        conn.execute(sa.text("INSERT INTO conversations (id, \"user\", title, created_at, updated_at) "
+                             "VALUES (1, 'tanaka', 't', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text("INSERT INTO conversation_turns (conversation_id, ordinal, at, question, answerer, comment) "
+                             "VALUES (1, 0, CURRENT_TIMESTAMP, 'q', 'extractive', '')"))
+    eng.dispose()
+    command.downgrade(_cfg(db_url), "0006")
+    eng = make_engine(db_url)
+    assert not new & set(sa.inspect(eng).get_table_names())
+    eng.dispose()

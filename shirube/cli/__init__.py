@@ -333,7 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-PLUGINS = ("shirube.cli.users", "shirube.cli.models", "shirube.cli.audit", "shirube.cli.jobs")
+PLUGINS = ("shirube.cli.users", "shirube.cli.models", "shirube.cli.audit", "shirube.cli.jobs", "shirube.cli.feedback",
+           "shirube.cli.tokens", "shirube.cli.serve")
 
 
 def add_identity(parser: argparse.ArgumentParser, default=None) -> None:
