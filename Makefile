@@ -7,7 +7,7 @@ DEMO_PORT ?= 8501
 # Read by make only: Settings rejects unknown SHIRUBE_* variables in the environment of shirube commands.
 unexport SHIRUBE_DEMO_PASSWORD
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench finetune-demo clean
 
 setup: $(VENV)/.installed
 
@@ -35,5 +35,13 @@ test: setup
 bench: setup
 	$(PY) bench/jsquad.py --limit 500
 
+# The generative path end to end (README "Fine-tuning"): SFT data from samples/ -> LoRA on the bundled
+# Gemma-3-270m -> extractive vs base vs base+adapter table. Output (adapter, model card, report) in FT_WORK.
+STEPS ?= 200
+FT_WORK ?= .finetune-demo
+FT_ARGS ?=
+finetune-demo: setup
+	$(PY) -m bench.finetune_demo --steps $(STEPS) --work $(FT_WORK) $(FT_ARGS)
+
 clean:
-	rm -rf $(DEMO_HOME) .pytest_cache
+	rm -rf $(DEMO_HOME) .pytest_cache .finetune-demo

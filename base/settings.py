@@ -57,6 +57,10 @@ class Settings:
     # Where dense search runs: "auto" (FAISS on the CPU; faiss-gpu, or an exact
     # torch matrix product on CUDA, when a GPU is present), "cpu", "cuda", "torch".
     dense_device: str = "auto"
+    # Where the dense vectors are searched: "faiss" (files in the generation, one
+    # machine) or "pgvector" (a table per generation with an HNSW index in the
+    # catalog's PostgreSQL, so several servers search the same vectors).
+    dense_backend: str = "faiss"
     # Fusion of the three rankers (z-scored over the candidate union); the
     # weights and BM25 parameters come from bench/fusion_grid.py on JSQuAD,
     # chosen from a flat optimum (neighbours within 0.002 MRR).
@@ -91,6 +95,10 @@ class Settings:
     # refused with CatalogBusy (SQLite busy_timeout, PostgreSQL lock_timeout).
     # Writers (ingest, reindex, delete) keep waiting up to 30 s.
     db_busy_timeout_s: float = 5.0
+    # `shirube reindex` / `shirube ingest` lower their own CPU priority by this nice
+    # value (0–19; base/priority.py), so questions answered by the app or another
+    # process beside them get the cores first. 0 keeps normal priority.
+    writer_nice: int = 10
     # Audit log secrets, kept OUTSIDE the database and the home (shirube/audit_seal.py):
     # the HMAC key file (`shirube audit keygen --out PATH`); without it whoever can
     # write the database can rewrite the log undetected. And an append-only file
@@ -161,6 +169,7 @@ class Settings:
         _check_range("embed_batch", self.embed_batch, 1, 4096)
         _check_range("top_k", self.top_k, 1, MAX_TOP_K)
         _check_range("max_question_chars", self.max_question_chars, 10, 100_000)
+        _check_range("writer_nice", self.writer_nice, 0, 19)
         if not 0.1 <= self.db_busy_timeout_s <= 120:
             raise ConfigError(f"db_busy_timeout_s must be between 0.1 and 120 seconds (got {self.db_busy_timeout_s})")
         _check_range("candidates", self.candidates, self.top_k, 10000)
@@ -188,6 +197,13 @@ class Settings:
             )
         if self.dense_device not in DENSE_DEVICES:
             raise ConfigError(f"dense_device must be auto, cpu, cuda or torch (got {self.dense_device!r})")
+        if self.dense_backend not in ("faiss", "pgvector"):
+            raise ConfigError(f"dense_backend must be 'faiss' or 'pgvector' (got {self.dense_backend!r})")
+        if self.dense_backend == "pgvector" and not self.database_url.startswith("postgresql"):
+            raise ConfigError(
+                "dense_backend = \"pgvector\" には PostgreSQL のカタログが必要です"
+                "（db_url = \"postgresql+psycopg://…\" を設定してください。今のカタログは SQLite です）"
+            )
         if self.fusion not in ("score", "rrf"):
             raise ConfigError(f"fusion must be 'score' or 'rrf' (got {self.fusion!r})")
         if not (

@@ -11,7 +11,12 @@ answer) three ways and prints p50/p95 and the ratio to the idle p95:
 * thread      — a full re-index runs in a thread of the asking process (the
                 app's ingest / re-index thread: one embedder, one GIL);
 * process     — a full re-index runs in another process on the same home
-                (``shirube reindex --full`` beside the app).
+                (``shirube reindex --full`` beside the app), once at normal
+                priority (``writer_nice = 0``) and once as the CLI runs it
+                (``writer_nice``, default 10: base/priority.py).
+
+Before each re-index the embedding cache is emptied (indexer/embed_cache.py), so
+every chunk is really embedded again, as after a change of model or chunking.
 
 Questions first (retrieval/store.py ``question`` / ``yield_to_questions``):
 the writer embeds in small slices and waits between them while a question is
@@ -34,6 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from base.settings import Settings  # noqa: E402
+from indexer.embed_cache import EmbeddingCache  # noqa: E402
 from shirube.engine import Shirube, iter_files  # noqa: E402
 
 QUESTIONS = [
@@ -50,7 +57,10 @@ CHILD = """
 import sys, time
 sys.path.insert(0, {root!r})
 from shirube.engine import Shirube
+from base.priority import lower_priority
 sh = Shirube.open(home={home!r}, parse_in_subprocess=False)
+if {nice}:
+    lower_priority({nice})  # as `shirube reindex` does (writer_nice), before the model's threads start
 sh.embedder.embed_queries(["warm"])  # model loaded before the clock starts
 print("START", flush=True)
 t0 = time.perf_counter()
@@ -77,6 +87,11 @@ def build(home: Path, copies: int) -> Shirube:
     return sh
 
 
+def empty_cache(sh: Shirube) -> None:
+    """Forget every cached vector, so the next full re-index embeds each chunk again."""
+    EmbeddingCache(sh.catalog).keep_only(sh.embedder.model_id, [])
+
+
 def ask_all(sh: Shirube, until, think_s: float) -> list[float]:
     """Ask questions in turn while ``until(n_asked)`` holds, ``think_s`` apart; latencies in s."""
     out: list[float] = []
@@ -95,6 +110,9 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=2, help="altered copies of the text samples (longer re-index)")
     ap.add_argument("--min-questions", type=int, default=16, help="questions asked idle")
     ap.add_argument("--think", type=float, default=0.5, help="seconds between a viewer's questions")
+    ap.add_argument("--nice", type=int, nargs="*", default=[0, Settings().writer_nice],
+                    help="the re-indexing process's nice values, one run each (default: 0 and writer_nice)")
+    ap.add_argument("--no-thread", action="store_true", help="skip the re-index in a thread")
     ap.add_argument("--home", default=None, help="build the home here (default: a temporary directory)")
     args = ap.parse_args()
 
@@ -110,22 +128,28 @@ def main() -> None:
     idle = ask_all(sh, lambda n: n < max(args.min_questions, 2 * len(QUESTIONS)), args.think)
     rows.append(("idle", idle, None))
 
-    t = threading.Thread(target=sh.reindex, kwargs={"full": True})
-    t0 = time.perf_counter()
-    t.start()
-    during = ask_all(sh, lambda n: t.is_alive(), args.think)  # only questions asked while it runs
-    t.join()
-    rows.append(("re-index in a thread", during, time.perf_counter() - t0))
+    if not args.no_thread:
+        empty_cache(sh)
+        t = threading.Thread(target=sh.reindex, kwargs={"full": True})
+        t0 = time.perf_counter()
+        t.start()
+        during = ask_all(sh, lambda n: t.is_alive(), args.think)  # only questions asked while it runs
+        t.join()
+        rows.append(("re-index in a thread", during, time.perf_counter() - t0))
 
-    child = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT), home=str(home))],
-                             stdout=subprocess.PIPE, text=True)
-    assert child.stdout is not None
-    while (line := child.stdout.readline()) and not line.startswith("START"):
-        pass
-    t0 = time.perf_counter()
-    during = ask_all(sh, lambda n: child.poll() is None, args.think)
-    child.wait()
-    rows.append(("re-index in a process", during, time.perf_counter() - t0))
+    for nice in args.nice:
+        empty_cache(sh)
+        child = subprocess.Popen([sys.executable, "-c", CHILD.format(root=str(ROOT), home=str(home), nice=nice)],
+                                 stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        while (line := child.stdout.readline()) and not line.startswith("START"):
+            pass
+        t0 = time.perf_counter()
+        during = ask_all(sh, lambda n: child.poll() is None, args.think)
+        child.wait()
+        rows.append((f"process, nice {nice}", during, time.perf_counter() - t0))
+    # idle again: how far the machine's own load drifted while the re-indexes ran (shared cores)
+    rows.append(("idle, after", ask_all(sh, lambda n: n < max(args.min_questions, 2 * len(QUESTIONS)), args.think), None))
     sh.close()
 
     base = float(np.percentile(idle, 95))

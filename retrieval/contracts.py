@@ -2,7 +2,8 @@
 
 :class:`LexicalIndex` is met by :class:`retrieval.bm25.BM25Index` (lemmas and
 character bigrams alike), :class:`VectorIndex` by
-:class:`retrieval.dense.DenseIndex` (FAISS); another dense backend (pgvector)
+:class:`retrieval.dense.DenseIndex` (FAISS) and by
+:class:`retrieval.pgvector.PgVectorIndex` (PostgreSQL + pgvector): a dense backend
 only has to provide these three methods to be ranked and fused the same way.
 """
 

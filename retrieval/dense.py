@@ -280,7 +280,10 @@ class DenseIndex:
         if allowed_ids is not None:
             if len(allowed_ids) == 0:
                 return Scored(np.zeros(0, np.int64), np.zeros(0, np.float32))
-            sel = self._selectors.get(self, allowed_ids)[0]  # built once per allowed set
+            # built once per allowed set; ``_bits`` keeps the selector's memory alive for this
+            # search (a writable allowed array is never cached: dropping it freed the bitmap
+            # under FAISS, and later searches read freed memory as the allowed set)
+            sel, _bits = self._selectors.get(self, allowed_ids)
             if self.kind == "hnsw":
                 params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(64, k))
             elif self.kind == "ivf":

@@ -30,7 +30,8 @@ from typing import IO, Any, Callable, Iterable
 from base.errors import AccessDenied
 from indexer.catalog import Catalog, User
 from indexer.manifest import current_user
-from retrieval.access import AccessFilter
+from base.safe_text import printable
+from retrieval.access import AccessFilter, clean_departments
 
 from . import audit, users
 from .users import ROLE_LABELS, ROLES, has_role, user_dict
@@ -45,8 +46,12 @@ class Accounts:
     user_dict = staticmethod(user_dict)
     access_of = staticmethod(users.access_of)
 
-    def __init__(self, catalog: Catalog, record: Callable[[str | None, str, dict[str, Any]], None] | None = None) -> None:
+    def __init__(self, catalog: Catalog, record: Callable[[str | None, str, dict[str, Any]], None] | None = None,
+                 revoke: Callable[[str, bool, str | None], None] | None = None) -> None:
         self.catalog = catalog
+        # the engine's revocation (name, tokens too, by): the app's login sessions and, when the
+        # account is disabled, its API tokens (shirube/login_sessions.py, shirube/tokens.py)
+        self._revoke = revoke or (lambda name, tokens, by: None)
         # the engine passes its audit append (which also moves the anchor); ``None`` as user: the OS user
         self._record = record or (lambda user, action, detail: audit.record(catalog, user or current_user(), action, detail))
 
@@ -56,6 +61,7 @@ class Accounts:
     ) -> User:
         """Create a user; the password is stored only as an argon2id hash."""
         self._within(by, clearance)
+        self._grantable(by, departments)
         u = users.add_user(self.catalog, name, password, role, clearance, departments)
         self._record(by, "user_add", {"name": u.name, **_rights(u)})
         return u
@@ -97,6 +103,7 @@ class Accounts:
         self._within_target(by, name)
         users.set_password(self.catalog, name, password)
         self._record(by, "password_change", {"name": self._canonical(name)})
+        self._revoke(self._canonical(name), False, by)  # whoever was logged in with the old one is logged out
 
     def update(
         self, name: str, *, role: str | None = None, clearance: int | None = None,
@@ -106,10 +113,13 @@ class Accounts:
         before = self._within_target(by, name)
         if clearance is not None:
             self._within(by, clearance)
+        if departments is not None:
+            self._grantable(by, departments, had=(before.departments or []) if before is not None else [])
         u = users.update_user(self.catalog, name, role=role, clearance=clearance, departments=departments)
         old, new = _rights(before) if before is not None else {}, _rights(u)
         if old != new:
             self._record(by, "user_update", {"name": u.name, "old": old, "new": new})
+            self._revoke(u.name, False, by)  # open app sessions start again with the new rights
         return u
 
     def disable(self, name: str, disabled: bool = True, by: str | None = None) -> None:
@@ -118,6 +128,8 @@ class Accounts:
         users.disable(self.catalog, name, disabled)
         if before is not None and bool(before.disabled) != bool(disabled):
             self._record(by, "user_disable" if disabled else "user_enable", {"name": before.name})
+        if before is not None and disabled:  # re-enabling must not bring old sessions or tokens back
+            self._revoke(before.name, True, by)
 
     def _within(self, by: str | None, clearance: int) -> None:
         """No account may be given a clearance above the acting account's own (``by``: an account;
@@ -126,6 +138,20 @@ class Accounts:
         if actor is not None and int(clearance) > int(actor.clearance):
             raise AccessDenied(f"ご自身の閲覧可能な機密性（{actor.clearance}）を超えるユーザーは作成・変更できません"
                                f"（指定値: {clearance}）")
+
+    def _grantable(self, by: str | None, departments: Iterable[str], had: Iterable[str] = ()) -> None:
+        """An admin grants only departments they belong to, unless they hold every department of
+        this home (each one a document or an account names). So an admin with no departments
+        grants any only while no document or account names one (a new home's first admin).
+        ``had``: the target's departments before (keeping or removing them grants nothing)."""
+        actor = users.get_user(self.catalog, by) if by else None
+        if actor is None:
+            return  # the built-in operator, a trusted caller
+        mine = set(actor.departments or [])
+        new = set(clean_departments(departments)) - set(had) - mine
+        if new and not users.known_departments(self.catalog) <= mine:
+            raise AccessDenied("ご自身が所属していない部署は付与できません（"
+                               + "、".join(printable(d) for d in sorted(new)) + "）")
 
     def _within_target(self, by: str | None, name: str) -> User | None:
         """The account ``name``, once checked that ``by`` may manage it (its clearance within theirs)."""

@@ -110,8 +110,15 @@ class Shirube:
         from .accounts import Accounts
 
         if self._accounts is None:
-            self._accounts = Accounts(self.catalog, record=self._home.audit)
+            self._accounts = Accounts(self.catalog, record=self._home.audit, revoke=self._revoke_user)
         return self._accounts
+
+    def _revoke_user(self, name: str, tokens: bool, by: str | None) -> None:
+        """After a password, rights or disabled change (sh.accounts): the user's app sessions, and
+        when disabled their API tokens, stop working at once."""
+        self.sessions.revoke_user(name)
+        if tokens:
+            self.tokens.revoke_user(name, by=by)
 
     @property
     def tokens(self) -> "TokenStore":

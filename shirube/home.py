@@ -58,7 +58,12 @@ class Home:
         except OSError as exc:
             raise ConfigError(f"データディレクトリを作成できません: {settings.home}（{exc.strerror or exc}）") from None
         self.catalog = Catalog(settings.database_url, open_wait_s=settings.db_busy_timeout_s)
-        self.store = IndexStore(settings.index_dir, settings.dense_device)
+        if settings.dense_backend == "pgvector":  # vectors searched in the catalog's PostgreSQL
+            from retrieval.pgvector import PgVectorStore
+
+            self.store = PgVectorStore(settings.index_dir, settings.database_url, settings.dense_device)
+        else:
+            self.store = IndexStore(settings.index_dir, settings.dense_device)
         self._embedder = embedder
         # Guards the lazy embedder and, in search.py, the answerer cache.
         self.models_lock = threading.Lock()
@@ -68,6 +73,8 @@ class Home:
         if self.sandbox is not None:
             self.sandbox.close()
             self.sandbox = None
+        if hasattr(self.store, "close"):  # pgvector: its connection pool
+            self.store.close()
         self.catalog.close()
 
     @property

@@ -118,6 +118,12 @@ class TokenStore:
             self._record(by, "token_revoke", {"token_id": info["id"], "user": info["user"], "prefix": info["prefix"]})
         return info
 
+    def revoke_user(self, name: str, by: str | None = None) -> int:
+        """Revoke every live token of ``name`` (the account was disabled); each one audited. How many."""
+        with self.catalog.session() as s:
+            live = s.scalars(select(ApiToken.id).where(ApiToken.user == name, ApiToken.revoked_at.is_(None))).all()
+        return sum(1 for tid in live if self.revoke(tid, by=by)["revoked_at"])
+
     def authenticate(self, token: str | None) -> User:
         """The enabled account of a valid token; TokenInvalid (no, unknown, revoked or expired
         token) or AccessDenied (its account is disabled)."""

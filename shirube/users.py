@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from indexer.catalog import Catalog, User
+from indexer.catalog import Catalog, Document, User
 from retrieval.access import AccessFilter, clean_departments
 
 from base.errors import AccessDenied, ConfigError
@@ -184,6 +184,14 @@ def disable(sh_or_catalog: Any, name: str, disabled: bool = True) -> None:
         if u is None:
             raise AccessDenied(f"ユーザー「{name}」は登録されていません")
         u.disabled = int(bool(disabled))
+
+
+def known_departments(catalog: Any) -> set[str]:
+    """Every department a document (not deleted) or an account of this catalog names."""
+    with catalog.session() as s:
+        lists = [*s.scalars(select(Document.departments).where(Document.status != "deleted")),
+                 *s.scalars(select(User.departments))]
+    return {d for ds in lists for d in (ds or [])}
 
 
 def access_of(user: User) -> AccessFilter:

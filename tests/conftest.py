@@ -16,6 +16,9 @@ import uuid
 import pytest
 
 PG_ENV = "SHIRUBE_TEST_PG_URL"
+# Tests call shirube.cli.main in this process: `ingest` / `reindex` would lower the test
+# runner's own priority for good (base/priority.py). tests/test_questions_first.py sets it.
+os.environ.setdefault("SHIRUBE_WRITER_NICE", "0")
 
 
 def pg_admin_url() -> str | None:

@@ -234,7 +234,7 @@ def test_app_user_changes_are_audited_as_the_admin(corpus):
     at.selectbox(key="update_pick").select("kansa").run()
     at.selectbox(key="update_role_kansa").select("clerk")
     at.selectbox(key="update_clearance_kansa").select(2)
-    at.text_input(key="update_departments_kansa").input("市民課")
+    at.text_input(key="update_departments_kansa").input("企画課")  # one of kanri's own (tests/test_account_changes.py)
     next(b for b in at.button if b.label == "変更").click().run()
     assert not at.exception
     assert "「kansa」を変更しました" in [s.value for s in at.success]
@@ -243,7 +243,7 @@ def test_app_user_changes_are_audited_as_the_admin(corpus):
         ("kanri", "user_disable", {"name": "kansa"}),
         ("kanri", "user_enable", {"name": "kansa"}),
         ("kanri", "user_update", {"name": "kansa", "old": {"role": "viewer", "clearance": 1, "departments": []},
-                                  "new": {"role": "clerk", "clearance": 2, "departments": ["市民課"]}}),
+                                  "new": {"role": "clerk", "clearance": 2, "departments": ["企画課"]}}),
     ]
     _assert_no_secret(corpus, PASSWORD, "kansa-no-pass-1")
 

@@ -60,9 +60,9 @@ def setup(tmp_path_factory) -> dict:
     out = home / "adapters" / "tiny-lora"
     rc = main(["--home", str(home), "finetune", "--base", base, "--data", str(manifest), "--out", str(out),
                "--max-steps", "30", "--lr", "1e-2", "--grad-accum", "1", "--r", "8", "--alpha", "16",
-               "--eval-limit", "1", "--json"])
+               "--eval-limit", "1", "--merge", str(root / "merged"), "--json"])
     assert rc == 0
-    return {"base": base, "manifest": manifest, "out": out, "home": home}
+    return {"base": base, "manifest": manifest, "out": out, "home": home, "merged": root / "merged"}
 
 
 def test_lora_lowers_training_loss_and_card_is_complete(setup) -> None:
@@ -103,6 +103,20 @@ def test_transformers_answerer_with_adapter_reports_it(setup) -> None:
     assert prov["adapter"]["sha256"] == dir_sha256(setup["out"])
     assert prov["adapter"]["model_card"]["data"]["name"] == "sft-tiny"
     assert a.model_id.endswith("+lora:tiny-lora")
+
+
+def test_merged_model_equals_base_plus_adapter(setup) -> None:
+    """`finetune --merge OUT`: a plain Hugging Face directory with the adapter folded in, and its card."""
+    from model.transformers_llm import load_model
+
+    tok, tuned = load_model(setup["base"], setup["out"])
+    _, merged = load_model(setup["merged"])
+    assert not (setup["merged"] / "adapter_config.json").exists()
+    card = json.loads((setup["merged"] / "shirube_adapter_card.json").read_text(encoding="utf-8"))
+    assert card["data"]["manifest_sha256"] == file_sha256(setup["manifest"])
+    ids = tok("部分休業は1日何時間までですか", return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        assert (tuned(input_ids=ids).logits - merged(input_ids=ids).logits).abs().max().item() < 1e-4
 
 
 def test_models_lists_adapter(setup, capsys) -> None:

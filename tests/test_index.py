@@ -241,3 +241,19 @@ def test_auto_device_searches_on_cuda_without_faiss_gpu():
     b = auto.search(vecs[7], 10, ids[::3])
     assert auto._torch is not None and auto._torch.device == "cuda"
     assert a[0].tolist() == b[0].tolist()
+
+
+def test_filtered_search_with_a_writable_allowed_array_stays_inside_it():
+    """A writable allowed array is never cached: its FAISS bitmap must live through the
+    search (it was freed at once, and later searches read freed memory as the filter)."""
+    rng = np.random.default_rng(3)
+    n, dim = 20000, 32
+    vecs = rng.normal(size=(n, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    index = DenseIndex.create(dim, "flat", device="cpu")
+    index.add(ids, vecs)
+    allowed = np.sort(ids[rng.random(n) < 0.01])
+    for q in vecs[:20]:
+        got = index.search(q, 10, allowed)
+        assert len(got.ids) == 10 and np.isin(got.ids, allowed).all()

@@ -203,7 +203,7 @@ def _admin(user: str = "kanri"):
 
 
 def test_admin_changes_role_and_resets_password_audited(corpus):
-    corpus.accounts.add("henko", "hajime-no-pass", "viewer", 1, ["市民課"], by="kanri")
+    corpus.accounts.add("henko", "hajime-no-pass", "viewer", 1, ["市民課"])  # kanri may not grant 市民課, the operator may
     at = _admin()
     n = len(_rows(corpus))
     at.selectbox(key="update_pick").select("henko").run()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from base.errors import AccessDenied, ConfigError
-from indexer.tables import ApiToken
+from indexer.tables import ApiToken, User
 from shirube.engine import Shirube
 from shirube.tokens import TokenInvalid
 
@@ -56,12 +56,22 @@ def test_expired_and_disabled(sh):
         sh.tokens.authenticate(token)
     assert sh.tokens.list()[0]["state"] == "expired"
     _, token2 = sh.tokens.create("yamada", by="kanri")  # no expiry
-    sh.accounts.disable("yamada", by="kanri")
+    with sh.catalog.session() as s:  # disabled by a direct update (no revocation): refused as disabled
+        s.execute(update(User).where(User.name == "yamada").values(disabled=1))
     with pytest.raises(AccessDenied, match="無効化されています") as exc:
         sh.tokens.authenticate(token2)
     assert not isinstance(exc.value, TokenInvalid)  # a known token of a disabled account: 403, not 401
-    sh.accounts.disable("yamada", False, by="kanri")
+    with sh.catalog.session() as s:
+        s.execute(update(User).where(User.name == "yamada").values(disabled=0))
     assert sh.tokens.authenticate(token2).name == "yamada"
+    sh.accounts.disable("yamada", by="kanri")  # through the accounts service: its tokens are revoked
+    with pytest.raises(TokenInvalid, match="取り消されています"):
+        sh.tokens.authenticate(token2)
+    sh.accounts.disable("yamada", False, by="kanri")
+    with pytest.raises(TokenInvalid, match="取り消されています"):  # re-enabling brings no token back
+        sh.tokens.authenticate(token2)
+    revokes = [e for e in sh.audit_trail.events(limit=50) if e["action"] == "token_revoke"]
+    assert len(revokes) == 2 and {e["user"] for e in revokes} == {"kanri"}  # token2 and the expired one, by the admin
 
 
 def test_who_gets_a_token(sh):

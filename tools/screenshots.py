@@ -4,8 +4,9 @@
     python tools/screenshots.py --embedder fake      # fast, for a quick look
 
 Builds a fresh data directory from samples/, starts the app on a free port,
-drives Debian's Chromium with Playwright, and writes ask.png, upload.png,
-admin.png and admin_eval.png.
+drives Debian's Chromium with Playwright, and writes ask.png, conversation.png
+(a follow-up, its clicked [1] citation and the conversation list), upload.png,
+library.png, admin.png and admin_eval.png.
 """
 
 from __future__ import annotations
@@ -65,6 +66,28 @@ def main() -> int:
             page.screenshot(path=str(out / "ask.png"))
             page.set_viewport_size({"width": 1400, "height": 1000})
 
+            # a follow-up (the searched question shown), its [1] marker clicked and the source opened,
+            # with the conversation listed in the sidebar
+            ask(page, "その場合、給与はどうなりますか")
+            page.get_by_text("検索した質問:", exact=False).first.wait_for(timeout=120_000)
+            wait_idle(page)
+            page.goto(page.url)  # reopened by its address (?c=): the sidebar lists the conversation
+            page.get_by_role("heading", name="質問").wait_for()
+            page.get_by_text("検索した質問:", exact=False).first.wait_for()
+            wait_idle(page)
+            answer = page.locator('[data-testid="stChatMessage"]').last
+            answer.locator("a.shirube-marker").first.click()
+            page.wait_for_timeout(500)
+            answer.get_by_role("button", name="原文を開く [1]").click()
+            answer.locator(".shirube-source mark.shirube-hl").wait_for()
+            wait_idle(page)
+            page.set_viewport_size({"width": 1400, "height": 2100})
+            page.wait_for_timeout(500)
+            page.locator('[data-testid="stChatMessage"]').nth(2).scroll_into_view_if_needed()
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(out / "conversation.png"))
+            page.set_viewport_size({"width": 1400, "height": 1000})
+
             go(page, "アップロード")
             page.get_by_role("heading", name="資料のアップロード").wait_for()
             page.locator('input[type="file"]').set_input_files(
@@ -75,6 +98,12 @@ def main() -> int:
             page.wait_for_timeout(800)
             page.screenshot(path=str(out / "upload.png"))
 
+            go(page, "文書ライブラリ")
+            page.get_by_role("heading", name="文書ライブラリ").wait_for()
+            wait_idle(page)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(out / "library.png"))
+
             go(page, "管理")
             page.get_by_role("heading", name="管理").wait_for()
             wait_idle(page)
@@ -82,12 +111,12 @@ def main() -> int:
             page.screenshot(path=str(out / "admin.png"))
             page.get_by_role("tab", name="評価").click()
             page.get_by_role("button", name="評価を実行").click()
-            page.get_by_text("recall@k", exact=True).wait_for(timeout=300_000)
+            page.get_by_text("上位k件の再現率", exact=True).wait_for(timeout=300_000)
             wait_idle(page)
             page.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
             page.wait_for_timeout(1500)
             page.screenshot(path=str(out / "admin_eval.png"))
-        for name in ("ask", "upload", "admin", "admin_eval"):
+        for name in ("ask", "conversation", "upload", "library", "admin", "admin_eval"):
             print(out / f"{name}.png")
         return 0
     finally:

@@ -49,6 +49,7 @@ class LoraSettings:
     eval_limit: int = 20  # held-out examples generated for before/after metrics (0: loss only)
     eval_max_new_tokens: int = 96
     heldout_limit: int = 0  # held-out examples used at all (0: every one)
+    train_loss_limit: int = 0  # training examples scored for loss before/after (0: every one)
 
 
 def _imports():
@@ -192,7 +193,7 @@ def finetune(
     if not rows:
         raise ConfigError(f"every training example is longer than max_len={cfg.max_len} tokens")
     before = heldout_metrics(model, tok, held_ex, cfg)
-    train_loss_before = mean_loss(model, rows, tok.pad_token_id)
+    train_loss_before = mean_loss(model, rows[: cfg.train_loss_limit or None], tok.pad_token_id)
 
     targets: Any = cfg.target_modules if cfg.target_modules == "all-linear" else [
         t.strip() for t in cfg.target_modules.split(",") if t.strip()
@@ -226,7 +227,7 @@ def finetune(
         {"step": h["step"], "loss": round(float(h["loss"]), 5)}
         for h in trainer.state.log_history if "loss" in h
     ]
-    train_loss_after = mean_loss(model, rows, tok.pad_token_id)
+    train_loss_after = mean_loss(model, rows[: cfg.train_loss_limit or None], tok.pad_token_id)
     after = heldout_metrics(model, tok, held_ex, cfg)
     model.save_pretrained(out)
     tok.save_pretrained(out)

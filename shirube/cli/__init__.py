@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from base.settings import ANSWERERS, MAX_TOP_K
 from base.errors import AccessDenied, CatalogBusy, ShirubeError
+from base.priority import lower_priority
 from base.safe_text import printable
 
 from .render import _lines, _one_line, format_answer  # noqa: F401  (shirube.demo, tests import them from here)
@@ -93,6 +94,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     ident, access = _who(args, sh, "clerk")
     if args.label > access.clearance:  # as the app's upload page: not above one's own clearance
         raise AccessDenied(f"ご自身の閲覧可能な機密性（{access.clearance}）より上のラベルでは登録できません（指定値: {args.label}）")
+    lower_priority(sh.settings.writer_nice)  # questions first: the app's questions beside this process get the cores
     report = sh.ingest(
         args.paths, label=args.label, departments=args.department or [], license=args.license or "",
         by=ident.name, progress=_progress_bar(not args.json and sys.stderr.isatty()), access=access,
@@ -174,6 +176,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_reindex(args: argparse.Namespace) -> int:
     sh = _engine(args, create=True)
     ident, _ = _who(args, sh, "admin")
+    lower_priority(sh.settings.writer_nice)  # questions first: the app's questions beside this process get the cores
     name = sh.reindex(full=args.full, progress=_progress_bar(not args.json and sys.stderr.isatty()), by=ident.name)
     _print({"generation": name, "full": args.full}, args.json, f"索引世代 {name} に切り替えました")
     return 0
@@ -311,6 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--qa", required=True)
     sp.add_argument("--answerer", default=None, choices=ANSWERERS)
     sp.add_argument("--model", help="model file/directory for gguf or transformers answerers")
+    sp.add_argument("--adapter", help="LoRA adapter directory for the transformers answerer")
     sp.add_argument("--no-answer", action="store_true", help="retrieval metrics only")
     sp.add_argument("--answerers", help="compare answerers, comma-separated (e.g. extractive,gguf)")
     sp.add_argument("--items", action="store_true", help="include per-question rows in --json")

@@ -62,6 +62,10 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         eval_limit=args.eval_limit, target_modules=args.target_modules,
     )
     card = finetune(args.base, args.data, out, cfg, device=args.device)
+    if args.merge:
+        from model.finetune.merge import merge_adapter
+
+        card["merged"] = str(merge_adapter(args.base, out, args.merge))
     tr, mb, ma = card["train"], card["metrics"]["before"], card["metrics"]["after"]
     text = "\n".join([
         f"LoRA アダプタ: {out}",
@@ -72,6 +76,7 @@ def cmd_finetune(args: argparse.Namespace) -> int:
         f"  citation_precision {mb.get('citation_precision')} → {ma.get('citation_precision')}"
         f"  refusal {mb.get('refusal_rate_unanswerable')} → {ma.get('refusal_rate_unanswerable')}",
         f"モデルカード: {out / 'model_card.json'}",
+        *([f"統合モデル（Hugging Face 形式）: {card['merged']}"] if card.get("merged") else []),
         f"使い方: shirube ask --answerer transformers --model {args.base} 質問…（config.toml に adapter_path = \"{out}\"）",
     ])
     cli._print(card, args.json, text)
@@ -187,6 +192,7 @@ def register(add) -> None:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--eval-limit", type=int, default=20, help="held-out examples generated for metrics")
     sp.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    sp.add_argument("--merge", help="also save base + adapter merged as a Hugging Face directory here (vLLM, llama.cpp)")
 
     sp = add("models", cmd_models, "configured models and adapters, with provenance")
     sp.add_argument("--model", help="also describe this model path")
