@@ -47,9 +47,22 @@ def pg_database(request) -> str:
         pytest.skip(f"PostgreSQL at {PG_ENV} unusable: {type(exc).__name__}: {exc}")
 
     def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        import time
+
+        # FORCE ends the tests' leftover connections; a moment later an autovacuum worker of
+        # another role may hold the database (InsufficientPrivilege without pg_signal_backend): retry
+        try:
+            for attempt in range(10):
+                try:
+                    with admin.connect() as conn:
+                        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    return
+                except sa.exc.DBAPIError:
+                    if attempt == 9:
+                        raise
+                    time.sleep(0.5)
+        finally:
+            admin.dispose()
 
     request.addfinalizer(drop)
     return base.set(database=name).render_as_string(hide_password=False)
