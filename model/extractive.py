@@ -197,8 +197,9 @@ class ExtractiveAnswerer:
             chosen.append(cand)
         chosen = _with_provisos(chosen, passages)
         # Refuse when the quote misses what the question is about or the form it asks for.
-        if self.min_key > 0 and (quote_key_coverage(qt, chosen, passages) < self.min_key
-                                 or not from_named_source(qt, chosen, passages)):
+        evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for both checks
+        if self.min_key > 0 and (quote_key_coverage(qt, evidence) < self.min_key
+                                 or not from_named_source(qt, evidence)):
             return self._refuse(question, passages, grounding, t0)
         if self.require_form and qt.kind in FORM_KINDS and not any(qt.form_in(c.text) for c in chosen):
             return self._refuse(question, passages, grounding, t0)

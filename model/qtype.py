@@ -103,24 +103,24 @@ class QuestionType:
 # whatever topic words it holds (手数料は返してもらえますか is not いくら).
 _ASKS = re.compile(r"何|なに|なん|いつ|いくら|幾ら|どこ|どちら|どなた|誰|だれ|どの|どう|どれ|どんな|如何|いかが")
 _YES_NO_END = re.compile(r"(?:ますか|ですか|でしょうか|のですか|んですか|可能ですか|よいですか|いいですか)[。？?]?\s*$")
+_YES_NO_FORM = next(a for k, _, a in _COMPILED if k == "yesno")
 
 
 def analyse(question: str) -> QuestionType:
     if _YES_NO_END.search(question) and not _ASKS.search(question):
-        key = key_terms(question)
-        yesno = next(a for k, _, a in _COMPILED if k == "yesno")
-        return QuestionType("yesno", (yesno,), key, tuple("".join(s for _, s in c) for c in key))
-    kind, forms = "what", []
-    for k, q, a in _COMPILED:
-        m = q.search(question)
-        if m:
-            if kind == "what":
-                kind = k
-            if a is not None and q.pattern == _COUNTED:
-                a = re.compile(rf"{_NUM}\s*(?:{re.escape(m.group(1))})")
-            # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule
-            if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES):
-                forms.append(a)
+        kind, forms = "yesno", [_YES_NO_FORM]
+    else:
+        kind, forms = "what", []
+        for k, q, a in _COMPILED:
+            m = q.search(question)
+            if m:
+                if kind == "what":
+                    kind = k
+                if a is not None and q.pattern == _COUNTED:
+                    a = re.compile(rf"{_NUM}\s*(?:{re.escape(m.group(1))})")
+                # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule
+                if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES):
+                    forms.append(a)
     key = _without_asked_role(key_terms(question), question)
     return QuestionType(kind, tuple(forms), key, tuple("".join(s for _, s in c) for c in key))
 

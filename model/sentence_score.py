@@ -152,13 +152,12 @@ def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
     return "\n".join(pieces)
 
 
-def quote_key_coverage(qt: QuestionType, chosen: list[Scored], passages: list[Passage]) -> float:
-    """The share of the question's key compounds that the quote and its
-    context (:func:`quote_evidence`) cover; a compound counts when at least
-    half of its parts are found."""
+def quote_key_coverage(qt: QuestionType, evidence: str) -> float:
+    """The share of the question's key compounds that ``evidence`` (the quote
+    and its context: :func:`quote_evidence`) covers; a compound counts when at
+    least half of its parts are found."""
     if not qt.key:
         return 1.0
-    evidence = quote_evidence(chosen, passages)
     cov = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
     return sum(1 for c in cov if c >= 0.5) / len(cov)
 
@@ -168,18 +167,22 @@ def quote_key_coverage(qt: QuestionType, chosen: list[Scored], passages: list[Pa
 _SOURCE_NAME = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])法|法律|条例|規程|規則|要綱|要領|指針|基本方針|ガイドライン|ガイドブック)$")
 
 
-def from_named_source(qt: QuestionType, chosen: list[Scored], passages: list[Passage]) -> bool:
+def from_named_source(qt: QuestionType, evidence: str) -> bool:
     """Whether every source the question names (a key ending in 法, 条例, 規程 …)
-    is named by the quote or its context (title, heading, article, the
-    sentence before): 労働契約法の罰則 is not answered from 労働基準法."""
+    is named by ``evidence`` (the quote and its context: title, heading,
+    article, the sentence before): 労働契約法の罰則 is not answered from 労働基準法."""
     named = tuple(k for k, w in zip(qt.key, qt.key_words) if _SOURCE_NAME.search(w) and len(w) >= 3)
     if not named:
         return True
-    where = quote_evidence(chosen, passages)
-    return all(c >= 0.75 for c in key_coverage(named, set(lemma_terms(where)), where))
+    return all(c >= 0.75 for c in key_coverage(named, set(lemma_terms(evidence)), evidence))
 
 
 _SUB_ARTICLE = re.compile(r"第[0-9〇一二三四五六七八九十百千]+[項号].*$")
+
+
+def _article_of(p: Passage) -> tuple[int, str]:
+    """(document, article without its 第○項/第○号): the unit whose paragraphs stay in order."""
+    return p.hit.document_id, _SUB_ARTICLE.sub("", p.hit.article or "")
 
 
 def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
@@ -191,15 +194,13 @@ def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Sco
     best_art: dict[tuple[int, str], float] = {}
     first_of: dict[int, int] = {}
     for k, c in enumerate(chosen):
-        h = passages[c.p_index].hit
-        art = (h.document_id, _SUB_ARTICLE.sub("", h.article or ""))
-        best_doc[h.document_id] = max(best_doc.get(h.document_id, 0.0), c.score)
+        doc, art = passages[c.p_index].hit.document_id, _article_of(passages[c.p_index])
+        best_doc[doc] = max(best_doc.get(doc, 0.0), c.score)
         best_art[art] = max(best_art.get(art, 0.0), c.score)
-        first_of.setdefault(h.document_id, k)
+        first_of.setdefault(doc, k)
 
     def key(c: Scored):
-        h = passages[c.p_index].hit
-        art = (h.document_id, _SUB_ARTICLE.sub("", h.article or ""))
+        h, art = passages[c.p_index].hit, _article_of(passages[c.p_index])
         return (-best_doc[h.document_id], first_of[h.document_id], -best_art[art], art[1], h.section_id, h.start + c.start)
 
     return sorted(chosen, key=key)
