@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from shirube.api import AccessFilter, Shirube, evaluate, load_qa, manifest_visible
+from shirube.api import AccessFilter, Shirube, evaluate, load_qa, manifest_visible, reindex_in_process
 
 from . import audit_view, fmt, state
 from .jobs import Job
@@ -20,9 +20,16 @@ from .upload_page import elapsed_text
 
 # -- pure helpers (tested directly) ---------------------------------------------
 def start_reindex(ctx_home: str, sh: Shirube, full: bool, by: str) -> Job:
-    """Re-index in a background thread: questions keep using the live generation until the switch."""
+    """Re-index in a child process at ``writer_nice``, watched by a background thread: questions
+    keep using the live generation until the switch, and do not queue behind the re-index's
+    embedding in this process (shirube/reindex_process.py)."""
     name = "全件再索引" if full else "差分再索引"
-    return state.jobs(ctx_home).start(name, lambda progress: sh.reindex(full=full, progress=progress, by=by))
+
+    def run(progress) -> str | None:
+        return reindex_in_process(sh, full=full, by=by, progress=progress,
+                                  on_start=lambda ev: state.jobs(ctx_home).note_worker(ev))
+
+    return state.jobs(ctx_home).start(name, run)
 
 
 def run_eval(sh: Shirube, items: list, access: AccessFilter, answerer: str | None, user: str,

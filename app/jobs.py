@@ -25,6 +25,9 @@ class Job:
     finished: float | None = None
     result: Any = None
     error: str | None = None
+    # the child process doing the work, when there is one (shirube/reindex_process.py)
+    worker_pid: int | None = None
+    worker_nice: int | None = None
 
     @property
     def running(self) -> bool:
@@ -71,6 +74,12 @@ class JobBoard:
         self._thread = threading.Thread(target=run, name=f"shirube-{name}", daemon=True)
         self._thread.start()
         return job
+
+    def note_worker(self, event: dict[str, Any]) -> None:
+        """The current job's child process started: its pid and scheduling priority."""
+        job = self.current
+        if job is not None and job.running:
+            job.worker_pid, job.worker_nice = event.get("pid"), event.get("nice")
 
     def wait(self, timeout: float | None = None) -> Job | None:
         t = self._thread

@@ -85,6 +85,10 @@ class Settings:
     # the quote. Chosen on JSQuAD valid + bench/gov_qa (README: the trade-off).
     answer_min_key: float = 0.6
     answer_require_form: bool = True
+    # Learned answerability (model/answerability.py, fitted on JSQuAD by
+    # bench/fit_answerability.py): refuse when P(the quote is a right answer) is
+    # under this; 0 leaves the decision to the thresholds above.
+    answer_min_confidence: float = 0.0
     answerer: str = "extractive"
     keep_generations: int = 2
     # A question longer than this is refused (RetrievalError): a pasted document
@@ -179,6 +183,8 @@ class Settings:
                 f"min_evidence and answer_min_key must be between 0 and 1 "
                 f"(got {self.min_evidence}, {self.answer_min_key})"
             )
+        if not 0.0 <= self.answer_min_confidence < 1.0:
+            raise ConfigError(f"answer_min_confidence must be at least 0 and below 1 (got {self.answer_min_confidence})")
         _check_range("keep_generations", self.keep_generations, 1, 100)
         if self.index_type not in ("flat", "hnsw", "ivf"):
             raise ConfigError(
@@ -218,6 +224,16 @@ class Settings:
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes).validate()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every setting as a JSON-ready value (paths as text): :meth:`from_dict` reads it back."""
+        return {f.name: str(v) if isinstance(v := getattr(self, f.name), Path) else v for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "Settings":
+        """The settings :meth:`to_dict` wrote (e.g. handed to a child process), checked again."""
+        _reject_unknown(values, "settings")
+        return cls(**_coerce(values)).validate()
 
     @classmethod
     def load(

@@ -10,6 +10,9 @@ answer) three ways and prints p50/p95 and the ratio to the idle p95:
 * idle        — nothing else runs;
 * thread      — a full re-index runs in a thread of the asking process (the
                 app's ingest / re-index thread: one embedder, one GIL);
+* app         — what the app's 全件再索引 does (shirube/reindex_process.py): a
+                child process at ``writer_nice``, watched by a thread of the
+                asking process;
 * process     — a full re-index runs in another process on the same home
                 (``shirube reindex --full`` beside the app), once at normal
                 priority (``writer_nice = 0``) and once as the CLI runs it
@@ -42,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from base.settings import Settings  # noqa: E402
 from indexer.embed_cache import EmbeddingCache  # noqa: E402
 from shirube.engine import Shirube, iter_files  # noqa: E402
+from shirube.reindex_process import reindex_in_process  # noqa: E402
 
 QUESTIONS = [
     "缶やびんはどのように出せばよいですか",
@@ -113,6 +117,7 @@ def main() -> None:
     ap.add_argument("--nice", type=int, nargs="*", default=[0, Settings().writer_nice],
                     help="the re-indexing process's nice values, one run each (default: 0 and writer_nice)")
     ap.add_argument("--no-thread", action="store_true", help="skip the re-index in a thread")
+    ap.add_argument("--no-app", action="store_true", help="skip the app's way (reindex_in_process)")
     ap.add_argument("--home", default=None, help="build the home here (default: a temporary directory)")
     args = ap.parse_args()
 
@@ -136,6 +141,16 @@ def main() -> None:
         during = ask_all(sh, lambda n: t.is_alive(), args.think)  # only questions asked while it runs
         t.join()
         rows.append(("re-index in a thread", during, time.perf_counter() - t0))
+
+    if not args.no_app:
+        # what the app's 全件再索引 does: a child process at writer_nice, watched by a thread
+        empty_cache(sh)
+        t = threading.Thread(target=reindex_in_process, args=(sh,), kwargs={"full": True})
+        t0 = time.perf_counter()
+        t.start()
+        during = ask_all(sh, lambda n: t.is_alive(), args.think)
+        t.join()
+        rows.append(("app: child process", during, time.perf_counter() - t0))
 
     for nice in args.nice:
         empty_cache(sh)

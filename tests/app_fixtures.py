@@ -34,7 +34,7 @@ class SimulatedCrash(BaseException):
 
 
 class GatedEmbedder(FakeEmbedder):
-    """The fake embedder, but ``embed_passages`` can be held at a gate (to overlap a re-index with questions)."""
+    """The fake embedder, but ``embed_passages`` can be held at a gate (to overlap an ingest job with questions)."""
 
     def __init__(self) -> None:
         super().__init__()
