@@ -22,6 +22,7 @@ from sqlalchemy import update
 from shirube.cli import main as cli
 from shirube.engine import Shirube
 
+from .api_util import start_server as _start
 from .conftest import pg_database
 
 httpx = pytest.importorskip("httpx")
@@ -37,27 +38,6 @@ USERS = [  # name, role, clearance, departments
     ("kanri", "admin", 3, None), ("ippan", "clerk", 1, ["総務課"]), ("etsuran", "viewer", 1, []),
     ("jinji3", "clerk", 3, ["人事課"]),
 ]
-
-
-def _start(home, env) -> tuple[subprocess.Popen, str]:
-    code = "import sys; from shirube.cli import main; sys.exit(main())"
-    log = open(home.parent / "server.log", "w")  # never a pipe nobody reads: the server would block on it
-    proc = subprocess.Popen([sys.executable, "-c", code, "--home", str(home), "serve", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=log, text=True, env=env)
-    log.close()
-    line = proc.stdout.readline()  # "標 Shirube API: http://127.0.0.1:PORT  （停止: Ctrl+C）"
-    if "http://" not in line:
-        proc.kill()
-        pytest.fail(f"server did not start: {line}{(home.parent / 'server.log').read_text()[-3000:]}")
-    url = line.split("API: ", 1)[1].split()[0]
-    for _ in range(100):
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    pytest.fail("server never answered /health")
 
 
 def token(capsys, home, user: str, *extra: str) -> dict:
