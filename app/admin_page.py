@@ -22,7 +22,7 @@ from .upload_page import elapsed_text
 def start_reindex(ctx_home: str, sh: Shirube, full: bool, by: str) -> Job:
     """Re-index in a child process at ``writer_nice``, watched by a background thread: questions
     keep using the live generation until the switch, and do not queue behind the re-index's
-    embedding in this process (shirube/reindex_process.py)."""
+    embedding in this process (shirube/writer_process.py)."""
     name = "全件再索引" if full else "差分再索引"
 
     def run(progress) -> str | None:

@@ -1,5 +1,5 @@
 """Conversations on the 質問 page: the sidebar list, saving each turn, reopening, deleting,
-answer ratings (👍 / 👎 with a comment) and the admins' export of rated questions.
+answer ratings (thumbs up / down, Material icons, with a comment) and the admins' export of rated questions.
 
 The open conversation's id is also kept in the page address (``?c=12``): a reload (F5)
 reopens it, and only its owner can — anyone else is told it does not exist.
@@ -24,7 +24,9 @@ from .ui import guard
 
 log = logging.getLogger("shirube.app")
 JST = ZoneInfo("Asia/Tokyo")
-RATING_TEXT = {1: "👍 役に立った", -1: "👎 役に立たなかった"}
+# Material icons (bundled with Streamlit) rather than emoji: no emoji font is needed to see them
+RATING_TEXT = {1: "役に立った", -1: "役に立たなかった"}
+RATING_ICON = {1: ":material/thumb_up:", -1: ":material/thumb_down:"}
 
 
 @dataclass
@@ -171,14 +173,14 @@ def _comment(ctx: Context, turn: Turn, key: str) -> None:
 
 
 def feedback(ctx: Context, turn: Turn, i: int) -> None:
-    """👍 / 👎 under a stored answer (clicking the chosen one again withdraws it), then a comment box."""
+    """Thumbs up / down under a stored answer (clicking the chosen one again withdraws it), then a comment box."""
     if turn.turn_id is None:
         return
     up, down, note = st.columns([1, 1, 8], vertical_alignment="center")
-    up.button("👍", key=f"fb-up-{i}", help="役に立った", type="primary" if turn.rating == 1 else "secondary",
-              on_click=_rate, args=(ctx, turn, None if turn.rating == 1 else 1))
-    down.button("👎", key=f"fb-down-{i}", help="役に立たなかった", type="primary" if turn.rating == -1 else "secondary",
-                on_click=_rate, args=(ctx, turn, None if turn.rating == -1 else -1))
+    for col, value, name in ((up, 1, "up"), (down, -1, "down")):
+        col.button("", icon=RATING_ICON[value], key=f"fb-{name}-{i}", help=RATING_TEXT[value],
+                   type="primary" if turn.rating == value else "secondary",
+                   on_click=_rate, args=(ctx, turn, None if turn.rating == value else value))
     if turn.rating is None:
         note.caption("この回答は役に立ちましたか")
         return
@@ -198,8 +200,8 @@ def export_button(ctx: Context) -> None:
         with guard("書き出せません"):
             buf = io.StringIO()
             n = ctx.sh.conversations.write_qa(buf, ctx.access)
-            st.caption(f"評価済みの質問 {n} 件。samples/qa.jsonl と同じ形式で、shirube eval --qa に使えます"
-                       "（👎 の質問は relevant を補ってから使います）。")
+            st.caption(f"評価済みの質問 {n} 件。samples/qa.jsonl と同じ形式で、`shirube eval --qa` に使えます"
+                       "（「役に立たなかった」と評価された質問は、正解の資料 `relevant` を補ってから使います）。")
             st.download_button("QAファイルをダウンロード", buf.getvalue().encode("utf-8"), key="fb-export",
                                file_name="shirube-feedback-qa.jsonl", mime="application/json", disabled=n == 0,
                                on_click=ctx.sh.audit, args=(ctx.user.name, "feedback_export", {"items": n}))

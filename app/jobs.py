@@ -25,7 +25,7 @@ class Job:
     finished: float | None = None
     result: Any = None
     error: str | None = None
-    # the child process doing the work, when there is one (shirube/reindex_process.py)
+    # the child process doing the work, when there is one (shirube/writer_process.py)
     worker_pid: int | None = None
     worker_nice: int | None = None
 

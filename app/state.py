@@ -17,7 +17,7 @@ from typing import Callable
 
 import streamlit as st
 
-from shirube.api import Shirube
+from shirube.api import Shirube, job_runner
 
 from .jobs import JobBoard
 
@@ -71,7 +71,7 @@ def engine(home: str) -> Shirube:
     sh = engine_factory(home)
     if sh.store.load() is not None:
         sh.embedder  # noqa: B018 - load the model now, not on the first question
-    sh.jobs.start_worker(resume=True)
+    sh.jobs.start_worker(resume=True, runner=job_runner(sh))  # each job in a lower-priority child process
     return sh
 
 

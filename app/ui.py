@@ -57,14 +57,30 @@ def esc(text: str) -> str:
     return html.escape(text or "")
 
 
-# Streamlit has no option for the file uploader's own words ("Upload", "200MB per file • …").
-# CSS hides them (display:none, so they are not in the page's text either) and shows Japanese
-# in their place; the data-testid selectors are Streamlit's (1.67), checked by tests/test_browser.py.
+# Streamlit has no option for the file uploader's own words ("Upload", "200MB per file • …",
+# "Drag and drop files here" while a file is dragged over it, and "File must be 50.0MB or smaller."
+# on a file it rejects: the chip's screen-reader alert and its hover tooltip). CSS hides them and
+# shows Japanese in their place: display:none for child elements; for bare text, font-size:0 and
+# visibility:hidden (so it is neither seen nor in the page's text) with a visible ::after.
+# The data-testid selectors and the markup are Streamlit's (1.67), checked by tests/test_browser.py.
 _UPLOADER_CSS = """<style>
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] > * {{ display: none; }}
 [data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]::after {{ content: "{button}"; }}
 [data-testid="stFileUploaderDropzoneInstructions"] > * {{ display: none; }}
 [data-testid="stFileUploaderDropzoneInstructions"]::after {{ content: "{hint}"; font-size: 0.875rem; opacity: 0.7; }}
+[data-testid="stFileUploaderDropzone"] > input + div:not([data-testid]) > span,
+[data-testid="stFileChip"][aria-invalid="true"] [role="alert"] {{ font-size: 0; visibility: hidden; }}
+[data-testid="stFileUploaderDropzone"] > input + div:not([data-testid]) > span::after {{
+  content: "{drop}"; font-size: 0.875rem; visibility: visible; }}
+[data-testid="stFileChip"][aria-invalid="true"] [role="alert"]::after {{
+  content: "エラー: {rejected}"; font-size: 0.875rem; visibility: visible; }}
+[data-testid="stFileChip"][aria-invalid="true"] [data-testid="stFileChipName"] + div::after {{
+  content: "{rejected}"; display: block; white-space: normal; color: #c0392b; font-size: 0.8rem; }}
+body:has([data-testid="stFileChip"][aria-invalid="true"]) [data-testid="stTooltipErrorContent"] {{
+  font-size: 0; visibility: hidden; padding: 0; }}
+body:has([data-testid="stFileChip"][aria-invalid="true"]) [data-testid="stTooltipErrorContent"]::after {{
+  content: "{rejected}"; display: block; font-size: 0.875rem; visibility: visible; padding: 0.25rem 0.75rem;
+  background-color: inherit; border-radius: inherit; box-shadow: inherit; }}
 </style>"""
 
 
@@ -80,9 +96,12 @@ def japanese_chrome() -> None:
     st.markdown(_CHROME_CSS, unsafe_allow_html=True)
 
 
-def japanese_uploader(hint: str, button: str = "ファイルを選択") -> None:
-    """Replace the file uploader's English button and size hint with ``button`` and ``hint``."""
+def japanese_uploader(hint: str, button: str = "ファイルを選択", drop: str = "ここにファイルをドロップ",
+                      rejected: str = "このファイルは受け付けられません（形式と大きさの上限を確認してください）") -> None:
+    """Replace the file uploader's English with Japanese: ``button``, the size ``hint``, ``drop``
+    while a file is dragged over it, and ``rejected`` on a file it refuses (too large, wrong type)."""
     def css_text(t: str) -> str:
         return t.replace("\\", "\\\\").replace('"', '\\"').replace("<", "＜").replace("\n", " ")
 
-    st.markdown(_UPLOADER_CSS.format(button=css_text(button), hint=css_text(hint)), unsafe_allow_html=True)
+    st.markdown(_UPLOADER_CSS.format(button=css_text(button), hint=css_text(hint), drop=css_text(drop),
+                                     rejected=css_text(rejected)), unsafe_allow_html=True)

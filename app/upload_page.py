@@ -143,7 +143,10 @@ def render() -> None:
     st.caption(f"PDF・テキスト・Markdown・HTML・e-Gov 法令XML を複数まとめて登録できます（1ファイル最大 {max_mb}MB）。"
                "同じファイルを再度アップロードした場合は「重複」として報告され、再登録されません。"
                "対応していない形式のファイルは、理由とともに結果一覧に表示されます。")
-    japanese_uploader(f"ここにファイルをドラッグ＆ドロップ（1ファイル最大 {max_mb}MB）")
+    # no type filter on this uploader: the only files it refuses are too large (unsupported types
+    # are accepted and listed with their reason in the batch report)
+    japanese_uploader(f"ここにファイルをドラッグ＆ドロップ（1ファイル最大 {max_mb}MB）",
+                      rejected=f"ファイルが大きすぎます（上限 {max_mb}MB）")
     files = st.file_uploader(
         f"ファイルを選択（最大 {max_mb}MB／ファイル）", accept_multiple_files=True,
         max_upload_size=max_mb, key=uploader_key(),

@@ -10,7 +10,7 @@ answer) three ways and prints p50/p95 and the ratio to the idle p95:
 * idle        — nothing else runs;
 * thread      — a full re-index runs in a thread of the asking process (the
                 app's ingest / re-index thread: one embedder, one GIL);
-* app         — what the app's 全件再索引 does (shirube/reindex_process.py): a
+* app         — what the app's 全件再索引 does (shirube/writer_process.py): a
                 child process at ``writer_nice``, watched by a thread of the
                 asking process;
 * process     — a full re-index runs in another process on the same home
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 from base.settings import Settings  # noqa: E402
 from indexer.embed_cache import EmbeddingCache  # noqa: E402
 from shirube.engine import Shirube, iter_files  # noqa: E402
-from shirube.reindex_process import reindex_in_process  # noqa: E402
+from shirube.writer_process import reindex_in_process  # noqa: E402
 
 QUESTIONS = [
     "缶やびんはどのように出せばよいですか",

@@ -23,7 +23,7 @@ from .accounts import ROLE_LABELS, ROLES, Accounts, AuditTrail, has_role, user_d
 from .engine import BatchReport, FileResult, Original, Shirube
 from .evaluate import QAItem, evaluate, evaluate_answerers, load_qa
 from .manifests_view import manifest_visible
-from .reindex_process import reindex_in_process
+from .writer_process import job_runner, reindex_in_process
 from .tokens import TokenInvalid
 
 __all__ = [
@@ -35,8 +35,8 @@ __all__ = [
     "Accounts", "AuditTrail", "ROLES", "ROLE_LABELS", "has_role", "user_dict",
     # HTTP API tokens (sh.tokens)
     "TokenInvalid",
-    # a re-index in its own lower-priority process (the app keeps answering)
-    "reindex_in_process",
+    # re-indexes and ingest jobs in a lower-priority child process (the app keeps answering)
+    "reindex_in_process", "job_runner",
     # batch manifests
     "manifest_visible",
     # answerers and evaluation

@@ -34,11 +34,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from base.errors import (
-    AccessDenied, AnswerError, CatalogBusy, ConfigError, IngestError, RetrievalError, SearchIndexError, ShirubeError,
+    AccessDenied, AnswerError, CatalogBusy, RetrievalError, SearchIndexError, ShirubeError,
 )
 from base.settings import ANSWERERS, MAX_TOP_K
 
-from .api import ROLE_LABELS, AccessFilter, Shirube, TokenInvalid, has_role
+from .api import ROLE_LABELS, AccessFilter, Shirube, TokenInvalid, has_role, job_runner
 
 JSON_LIMIT = 1 << 20  # 1 MiB: a question, its history and options are a few kB
 MULTIPART_SLACK = 1 << 16  # boundaries and form fields around the files
@@ -283,7 +283,7 @@ def serve(sh: Shirube, host: str = "127.0.0.1", port: int = 8080, on_ready: Any 
 
     import uvicorn
 
-    sh.jobs.start_worker(resume=True)  # jobs a crash or restart left queued or running go on here
+    sh.jobs.start_worker(resume=True, runner=job_runner(sh))  # jobs a crash or restart left queued or running go on here
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -83,6 +83,11 @@ class BatchReport:
             "files": [vars(f) for f in self.files],
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "BatchReport":
+        """The report :meth:`to_dict` wrote (e.g. by a child process that ran the batch)."""
+        return cls(int(d["batch_id"]), [FileResult(**f) for f in d["files"]], d.get("manifest"), d.get("generation"))
+
 
 @dataclass(frozen=True)
 class BatchTerms:

@@ -4,20 +4,19 @@
 >>> sh.jobs.wait(job_id)["state"]
 'done'
 
-``submit`` first writes every accepted file into the home
-(``uploads/<UTC>-<token>/NNNN<suffix>``: temp file, fsync, rename) and records the job and
-its files in the catalog (``ingest_jobs``, ``ingest_job_files``; state ``queued``); only
-then does it return. A worker thread owned by the engine — one per process and home in the
-app, never by a browser session — runs queued jobs one at a time, so leaving the page,
-refreshing or logging out changes nothing. A job killed mid-way (the app restarted, a
-SIGKILL) is still ``queued`` or ``running`` in the catalog: the app's start
-(:meth:`JobService.start_worker` with ``resume``) and ``shirube jobs resume`` run it again.
-The batch of its earlier attempt is first closed as a recovered batch (shirube/batches.py:
-its manifest and audit row, then its documents go live), the files that batch recorded take
-their fate from it, and the rest are ingested as a new batch. A job ends ``done``, or
-``failed`` with a reason; it is audited as ``ingest_job``, and every batch it made has its
-manifest and its ``ingest`` audit row (or, should even closing it fail, stays pending and
-unsearchable until the next writer closes it). A done job's upload folder is removed (the
+``submit`` first writes every accepted file into the home (``uploads/<UTC>-<token>/NNNN<suffix>``:
+temp file, fsync, rename) and records the job and its files in the catalog (``ingest_jobs``,
+``ingest_job_files``; ``queued``); only then does it return. A worker thread owned by the engine —
+one per process and home, never by a browser session — runs queued jobs one at a time (in the app
+and ``shirube serve`` each in a lower-priority child process: ``runner``, shirube/writer_process.py),
+so leaving the page, refreshing or logging out changes nothing. A job killed mid-way is still
+``queued`` or ``running`` in the catalog: the app's start (:meth:`JobService.start_worker` with
+``resume``) and ``shirube jobs resume`` run it again. The batch of its earlier attempt is first
+closed as a recovered batch (shirube/batches.py: manifest and audit row, then its documents go
+live), the files it recorded take their fate from it, and the rest are ingested as a new batch. A
+job ends ``done``, or ``failed`` with a reason; it is audited as ``ingest_job``, and every batch it
+made has its manifest and its ``ingest`` audit row (or, should even closing it fail, stays pending
+and unsearchable until the next writer closes it). A done job's upload folder is removed (the
 engine keeps originals itself); a failed job's stays for inspection.
 """
 
@@ -27,7 +26,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import logging
-import os
 import queue
 import shutil
 import threading
@@ -47,6 +45,8 @@ from indexer.manifest import current_user
 from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 
 from .home import Home
+from .job_files import access_dict as _access_dict, access_of as _access_of, file_row as _file_row  # noqa: I001
+from .job_files import fsync_dir as _fsync_dir, reader as _reader
 from .index_build import IndexBuilder, Progress, no_progress
 
 log = logging.getLogger("shirube.jobs")
@@ -58,10 +58,16 @@ INTERRUPTED = ("コマンドラインの取り込みが中断されました（�
 
 # Ingester.ingest_items (injected by the engine: this service sits beside ingest, not above it).
 RunBatch = Callable[..., Any]
+# Runs one job elsewhere (shirube/writer_process.py): (job id, progress) -> (job, BatchReport | None).
+JobRunner = Callable[[int, Progress], tuple[Any, Any]]
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, ShirubeError) else f"予期しないエラー: {type(exc).__name__}: {exc}"
 
 
 class JobService:
@@ -71,6 +77,7 @@ class JobService:
         self._run_batch = run_batch
         self._live: dict[int, tuple[str, int, int]] = {}  # job id -> (stage, done, total), this process
         self._reports: dict[int, Any] = {}  # job id -> BatchReport of its last batch run here
+        self._ended: dict[int, threading.Event] = {}  # job id -> set when its runner returned
         self._worker: _Worker | None = None
         self._lock = threading.Lock()
 
@@ -177,16 +184,37 @@ class JobService:
         with self._home.catalog.session() as s:
             return list(s.scalars(select(IngestJob.id).where(IngestJob.state.in_(ACTIVE)).order_by(IngestJob.id)))
 
-    def start_worker(self, resume: bool = False) -> "_Worker":
-        """The background worker of this engine (started once); ``resume``: queue interrupted jobs."""
+    def start_worker(self, resume: bool = False, runner: JobRunner | None = None) -> "_Worker":
+        """The background worker of this engine (started once); ``resume``: queue interrupted jobs.
+        ``runner``: run each job with it instead of in this process (shirube/writer_process.py)."""
         with self._lock:
             if self._worker is None or not self._worker.alive:
-                self._worker = _Worker(self)
+                self._worker = _Worker(self, runner)
             w = self._worker
         if resume:
             for job_id in self.pending_ids():
                 w.enqueue(job_id)
         return w
+
+    def run_with(self, job_id: int, runner: JobRunner) -> None:
+        """Run one job with ``runner`` (e.g. in a child process), its progress shown here. A runner
+        that dies leaves the job active: it then fails with the runner's reason, its batch closed."""
+        def live(stage: str, done: int, total: int) -> None:
+            self._live[job_id] = (stage, done, total)
+
+        ended = self._ended.setdefault(job_id, threading.Event())
+        try:
+            _, report = runner(job_id, live)
+            if report is not None:
+                self._reports[job_id] = report
+        except Exception as exc:  # noqa: BLE001 - the job ends with the reason
+            log.warning("ingest job %s: %s", job_id, exc)
+            with self._claim(job_id) as mine:
+                if mine and self.job(job_id)["state"] in ACTIVE:
+                    self._fail(job_id, _reason(exc))
+        finally:
+            self._live.pop(job_id, None)
+            ended.set()
 
     def wait(self, job_id: int, timeout: float | None = None, poll: float = 0.1) -> dict[str, Any]:
         """The job once it has ended (or at ``timeout``), as :meth:`job` returns it."""
@@ -230,17 +258,20 @@ class JobService:
             return self._finish(job_id, "done", None)
         except Exception as exc:  # noqa: BLE001 - the job fails with its reason; its batch is still closed
             log.exception("ingest job %s failed", job_id)
-            reason = str(exc) if isinstance(exc, ShirubeError) else f"予期しないエラー: {type(exc).__name__}: {exc}"
-            try:
-                self._index.repair(by=by)
-                latest = self.job(job_id)["batch_id"]
-                if latest is not None:
-                    self._take_fates(job_id, latest)
-            except Exception:  # noqa: BLE001 - the next writer closes the batch; its documents stay unsearchable
-                log.exception("closing the batch of failed job %s", job_id)
-            return self._finish(job_id, "failed", reason)
+            return self._fail(job_id, _reason(exc))
         finally:
             self._live.pop(job_id, None)
+
+    def _fail(self, job_id: int, reason: str) -> dict[str, Any]:
+        """Fail a job (claimed by the caller): its batch closed first (manifest, audit), its files' fates kept."""
+        try:
+            self._index.repair(by=self.job(job_id)["by"])
+            latest = self.job(job_id)["batch_id"]
+            if latest is not None:
+                self._take_fates(job_id, latest)
+        except Exception:  # noqa: BLE001 - the next writer closes the batch; its documents stay unsearchable
+            log.exception("closing the batch of failed job %s", job_id)
+        return self._finish(job_id, "failed", reason)
 
     def _queued(self, job_id: int) -> list[tuple[int, str, str, str, int]]:
         with self._home.catalog.session() as s:
@@ -322,8 +353,11 @@ class JobService:
                 q = q.where(IngestJob.by == by)
             return [self._dict(j) for j in s.scalars(q)]
 
-    def report(self, job_id: int) -> Any:
-        """The BatchReport of the job's last batch when it ran in this process, else None."""
+    def report(self, job_id: int, wait_s: float = 30.0) -> Any:
+        """The BatchReport of the job's last batch when it ran in (or for) this process, else None.
+        A job run by a runner is done in the catalog a moment before its report is back here."""
+        if (ended := self._ended.get(job_id)) is not None:
+            ended.wait(wait_s)
         return self._reports.get(job_id)
 
     def _dict(self, job: IngestJob) -> dict[str, Any]:
@@ -340,8 +374,9 @@ class JobService:
 class _Worker:
     """One daemon thread running queued jobs in order, for as long as the process lives."""
 
-    def __init__(self, service: JobService) -> None:
+    def __init__(self, service: JobService, runner: JobRunner | None = None) -> None:
         self._service = service
+        self._runner = runner
         self._queue: queue.Queue[int] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="shirube-ingest-jobs", daemon=True)
         self._thread.start()
@@ -357,40 +392,9 @@ class _Worker:
         while True:
             job_id = self._queue.get()
             try:
-                self._service.run(job_id)
+                if self._runner is not None:
+                    self._service.run_with(job_id, self._runner)
+                else:
+                    self._service.run(job_id)
             except BaseException:  # noqa: BLE001 - a dead run leaves the job resumable; the worker goes on
                 log.exception("ingest job %s interrupted", job_id)
-
-
-def _file_row(job_id: int, i: int, name: str, size: int | None, sha: str | None, state: str, reason: str | None,
-              document_id: int | None, batch_id: int | None) -> IngestJobFile:
-    return IngestJobFile(job_id=job_id, ordinal=i, name=name, stored_path=name, size=size or 0, sha256=sha or "",
-                         state=state, reason=reason, document_id=document_id, batch_id=batch_id)
-
-
-def _reader(path: Path, sha256: str) -> Callable[[], bytes]:
-    def read() -> bytes:
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise OSError("保存したファイルが受け付け後に変更されています（SHA-256 不一致）")
-        return data
-    return read
-
-
-def _access_dict(a: AccessFilter) -> dict[str, Any]:
-    return {"clearance": a.clearance, "admin": a.admin,
-            "departments": sorted(a.departments) if a.departments is not None else None}
-
-
-def _access_of(d: dict[str, Any]) -> AccessFilter:
-    depts = d.get("departments")
-    return AccessFilter(clearance=int(d.get("clearance", 3)), admin=bool(d.get("admin", False)),
-                        departments=frozenset(depts) if depts is not None else None)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 from model.embedders import FakeEmbedder
@@ -33,28 +32,22 @@ class SimulatedCrash(BaseException):
     (An ordinary embedding *error* only costs the documents concerned.)"""
 
 
-class GatedEmbedder(FakeEmbedder):
-    """The fake embedder, but ``embed_passages`` can be held at a gate (to overlap an ingest job with questions)."""
+class CrashingEmbedder(FakeEmbedder):
+    """The fake embedder, but ``embed_passages`` can die as a killed process would (``fail``)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.hold = False
         self.fail = False
-        self.gate = threading.Event()
-        self.entered = threading.Event()
 
     def embed_passages(self, texts, progress=None):
         if self.fail:
             raise SimulatedCrash("embedding process died (test)")
-        if self.hold:
-            self.entered.set()
-            self.gate.wait(60)
         return super().embed_passages(texts, progress)
 
 
 def build_home(home: Path) -> Shirube:
     """Samples (label 1) + one label-3 document of 企画課, and one user per role."""
-    sh = Shirube(Settings.load(home=home, embedder="fake"), embedder=GatedEmbedder())
+    sh = Shirube(Settings.load(home=home, embedder="fake"), embedder=CrashingEmbedder())
     corpus = home.parent / "corpus"
     shutil.copytree(SAMPLES, corpus, ignore=shutil.ignore_patterns("qa.jsonl"))
     sh.ingest([corpus], label=1, departments=["総務課"], license="標市サンプル文書")

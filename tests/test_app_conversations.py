@@ -84,7 +84,8 @@ def test_feedback_is_stored_and_exported_for_admins(corpus):
     at.button(key="fb-up-0").click().run()
     cid = corpus.conversations.list("toroku")[0]["id"]
     assert corpus.conversations.get(cid, "toroku")["turns"][0]["rating"] == 1
-    assert "評価: 👍 役に立った" in _shown(at)
+    assert "評価: 役に立った" in _shown(at)
+    assert at.button(key="fb-up-0").icon == ":material/thumb_up:"  # an icon Streamlit bundles, not an emoji
     at.text_area(key="fb-c-0").input("条文まで示されていて助かった").run()
     at.button(key="fb-s-0").click().run()
     turn = corpus.conversations.get(cid, "toroku")["turns"][0]
@@ -95,7 +96,7 @@ def test_feedback_is_stored_and_exported_for_admins(corpus):
     assert events[0]["user"] == "toroku" and events[0]["detail"]["rating"] == "bad"
     # reopened, the rating is still there
     again = open_app_with_query("toroku", cid)
-    assert "評価: 👎 役に立たなかった　コメント: 条文まで示されていて助かった" in _shown(again)
+    assert "評価: 役に立たなかった　コメント: 条文まで示されていて助かった" in _shown(again)
     # only admins get the export
     assert not [e for e in at.get("expander") if "評価の書き出し" in e.label]
     admin = open_app("kanri")

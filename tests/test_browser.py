@@ -88,8 +88,21 @@ def test_reload_keeps_login_and_conversation_and_a_marker_opens_its_span(tmp_pat
         assert "etsuran" not in cookie["value"] and PASSWORD not in cookie["value"]
         assert "c=" in page.url
 
-        # the follow-up's [1] marker is a link to its citation card
+        # the follow-up is answered from the 部分休業 document (samples/ikuji_kyugyo_kitei.pdf), and
+        # from it alone: every citation card of the answer, as rendered, names it; a cited span is on pay
         answer = page.locator('[data-testid="stChatMessage"]').nth(3)
+        heads = answer.locator("span.shirube-anchor").locator("xpath=..").all_inner_texts()
+        assert heads, "the follow-up's answer has no citation card"
+        for head in heads:
+            assert "標市職員の育児休業等の取扱いに関する規程" in head and "ikuji_kyugyo_kitei.pdf" in head, heads
+        spans = answer.locator("blockquote.shirube-quote mark").all_inner_texts()  # the cited spans
+        assert len(spans) == len(heads) and any("給与" in q for q in spans), spans
+
+        # its rating buttons are Streamlit's bundled Material icons (no emoji font needed), not emoji
+        icons = answer.locator('[data-testid="stIconMaterial"]').all_inner_texts()
+        assert "thumb_up" in icons and "thumb_down" in icons, icons
+
+        # the follow-up's [1] marker is a link to its citation card
         marker = answer.locator("a.shirube-marker").first
         assert marker.get_attribute("href") == "#cite-1-1" and marker.get_attribute("title")
         assert marker.evaluate("el => getComputedStyle(el).fontWeight") in ("400", "normal")
@@ -250,3 +263,69 @@ def test_every_page_for_every_role_is_japanese_without_developer_chrome(tmp_path
             page.get_by_role("button", name="ログイン").wait_for()
         assert "Traceback" not in page.content()
     assert not found, f"English on screen: {found}"
+
+
+# -- the upload widget's own states: a file dragged over it, a file over the size limit ---------
+_DRAG = """(zone, type) => {
+  const dt = new DataTransfer();
+  dt.items.add(new File(['x'], 'memo.txt', {type: 'text/plain'}));
+  zone.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: dt}));
+}"""
+
+
+def _after(locator) -> str:
+    return locator.evaluate("e => getComputedStyle(e, '::after').content")
+
+
+def test_upload_widget_is_japanese_while_dragging_and_for_a_file_over_the_limit(tmp_path):
+    """Streamlit's "Drag and drop files here" and "File must be 1.0MB or smaller." are in the page
+    (the real states, triggered as a user would), yet neither is on screen: Japanese is instead."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text('embedder = "fake"\nmax_file_mb = 1\n', encoding="utf-8")
+    build_home(home).close()
+    with app_server(home, [tmp_path / "corpus"], log=tmp_path / "streamlit.log") as url, browser_page() as page:
+        login(page, url, "toroku", PASSWORD)
+        go(page, "アップロード")
+        page.get_by_role("heading", name="資料のアップロード").wait_for()
+        wait_idle(page)
+        zone = page.locator('[data-testid="stFileUploaderDropzone"]')
+
+        # a file dragged over the drop zone (react-dropzone's dragenter carrying Files)
+        zone.evaluate(_DRAG, "dragenter")
+        overlay = zone.locator(":scope > input + div:not([data-testid]) > span")
+        overlay.wait_for(state="attached")  # hidden: its English is; the ::after is shown
+        assert overlay.text_content() == "Drag and drop files here"  # Streamlit's own overlay, found
+        assert _after(overlay) == '"ここにファイルをドロップ"'
+        assert overlay.evaluate("e => e.getBoundingClientRect().width") > 50
+        assert "Drag and drop" not in page.evaluate("document.body.innerText")
+        assert english_on_screen(page) == []
+        page.screenshot(path=str(tmp_path / "upload_drag.png"))
+        zone.evaluate(_DRAG, "dragleave")
+        overlay.wait_for(state="detached")
+
+        # a file over the limit (max_file_mb = 1): refused by the widget in the browser
+        page.locator('input[type="file"]').set_input_files([
+            {"name": "ookii_shiryo.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n" + b"0" * 2_200_000}])
+        chip = page.locator('[data-testid="stFileChip"][aria-invalid="true"]')
+        chip.wait_for()
+        assert "or smaller" in chip.text_content()  # the real rejection: Streamlit's English is in the DOM (hidden)
+        reason = chip.locator('[data-testid="stFileChipName"] + div')
+        assert _after(reason) == '"ファイルが大きすぎます（上限 1MB）"'
+        assert reason.evaluate("e => e.getBoundingClientRect().height") > 20  # the size and the reason below it
+        assert "エラー: ファイルが大きすぎます" in _after(chip.locator('[role="alert"]'))
+        text = page.evaluate("document.body.innerText")
+        assert "or smaller" not in text and "Error" not in text
+        assert english_on_screen(page) == []
+        # its hover tooltip
+        chip.hover()
+        tip = page.locator('[data-testid="stTooltipErrorContent"]')
+        tip.wait_for(state="attached")
+        assert tip.text_content().strip().startswith("File must be")
+        assert _after(tip) == '"ファイルが大きすぎます（上限 1MB）"'
+        assert tip.evaluate("e => parseFloat(getComputedStyle(e, '::after').height)") > 10
+        assert "or smaller" not in page.evaluate("document.body.innerText")
+        assert english_on_screen(page) == []
+        page.wait_for_timeout(300)  # the tooltip's fade-in
+        page.screenshot(path=str(tmp_path / "upload_too_large.png"))
+        expect(page.get_by_role("button", name="取り込む")).to_be_disabled()

@@ -5,7 +5,7 @@
 
 Builds a fresh data directory from samples/, starts the app on a free port,
 drives Debian's Chromium with Playwright, and writes ask.png, conversation.png
-(a follow-up, its clicked [1] citation and the conversation list), upload.png,
+(a follow-up, its clicked [1] citation and the conversation list of two), upload.png,
 library.png, admin.png and admin_eval.png.
 """
 
@@ -52,6 +52,13 @@ def main() -> int:
         bad.write_bytes(b"%PDF-1.4\n(broken scan)")
         with app_server(home, [ROOT / "samples"], log=work / "streamlit.log") as url, browser_page(1400, 1000) as page:
             login(page, url, "yamada", PASSWORD)
+            # an earlier conversation, so that the sidebar lists more than the open one
+            ask(page, "粗大ごみの大きさの基準は？")
+            # answered and saved (listed) before the click, which would otherwise interrupt the run
+            page.locator('[data-testid="stSidebar"]').get_by_text("粗大ごみの大きさの基準は？").first.wait_for(timeout=180_000)
+            wait_idle(page)
+            page.get_by_role("button", name="新しい会話").click()
+            wait_idle(page)
             ask(page, "職員が部分休業を取る場合、1日に最大で何時間まで認められますか")
             page.get_by_text("出典", exact=True).wait_for()
             wait_idle(page)
@@ -81,9 +88,10 @@ def main() -> int:
             answer.get_by_role("button", name="原文を開く [1]").click()
             answer.locator(".shirube-source mark.shirube-hl").wait_for()
             wait_idle(page)
-            page.set_viewport_size({"width": 1400, "height": 2100})
+            page.set_viewport_size({"width": 1400, "height": 1700})
             page.wait_for_timeout(500)
-            page.locator('[data-testid="stChatMessage"]').nth(2).scroll_into_view_if_needed()
+            # the follow-up question at the top, then its answer, 検索した質問, the card and the source
+            page.locator('[data-testid="stChatMessage"]').nth(2).evaluate("e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(800)
             page.screenshot(path=str(out / "conversation.png"))
             page.set_viewport_size({"width": 1400, "height": 1000})
