@@ -86,11 +86,15 @@ class Settings:
     answer_min_key: float = 0.6
     answer_require_form: bool = True
     # Learned answerability (model/answerability.py, fitted on JSQuAD by
-    # bench/fit_answerability.py): refuse when P(the quote is a right answer) is
-    # under this; 0 leaves the decision to the thresholds above.
-    answer_min_confidence: float = 0.0
+    # bench/fit_answerability.py), on top of the thresholds above: refuse when
+    # P(the quote is a right answer) is under this; 0 turns it off. Read off the
+    # bench/gov_qa trade-off curve (README): the highest value that keeps answer_hit.
+    answer_min_confidence: float = 0.05
     answerer: str = "extractive"
     keep_generations: int = 2
+    # Several servers on one catalog database (shirube/index_sync.py): how often, in seconds, a
+    # server checks for a generation another server published (one small query); 0: every question.
+    index_sync_s: float = 2.0
     # A question longer than this is refused (RetrievalError): a pasted document
     # is not a question, and would cost seconds of analysis per request.
     max_question_chars: int = 1000
@@ -186,6 +190,8 @@ class Settings:
         if not 0.0 <= self.answer_min_confidence < 1.0:
             raise ConfigError(f"answer_min_confidence must be at least 0 and below 1 (got {self.answer_min_confidence})")
         _check_range("keep_generations", self.keep_generations, 1, 100)
+        if not 0.0 <= self.index_sync_s <= 3600.0:
+            raise ConfigError(f"index_sync_s must be between 0 and 3600 seconds (got {self.index_sync_s})")
         if self.index_type not in ("flat", "hnsw", "ivf"):
             raise ConfigError(
                 f"index_type must be flat, hnsw or ivf (got {self.index_type!r})"

@@ -2,7 +2,7 @@
 
     python bench/gov_qa.py [--gov DIR] [--jsquad FILE] [--questions A.jsonl,B.jsonl]
                            [--home DIR] [--limit N] [--json OUT] [--sweep NAME=v1,v2,...]
-                           [--samples-only]
+                           [--learned T1,T2,...] [--samples-only]
 
 Builds one corpus with Shirube's real pipeline (ingest → normalise → chunk →
 catalog → BM25 + dense): the bundled fictional 標市 corpus (samples/), every
@@ -23,7 +23,10 @@ so). Printed per question type and overall:
 * ``false`` answered but wrong (no answer hit, or an unanswerable question answered);
 * ``fu-doc`` follow-ups whose first citation / top passage is a relevant file.
 
-Then the refusal trade-off: each --sweep value passed as ``sh.ask(q, NAME=v)``.
+Then the refusal trade-off: each --sweep value passed as ``sh.ask(q, NAME=v)``,
+and the learned answerability's (model/answerability.py) for each --learned
+threshold of ``answer_min_confidence``, alone and with the settings' thresholds
+(one pass per curve: every answer carries its probability).
 The index is kept in --home (default: a temp dir keyed by the corpus file list
 and the embedder), so reruns skip the embedding step.
 """
@@ -47,6 +50,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.fit_answerability import embed_once
 from bench.jsquad import load_jsquad
 from indexer.types import LoadedDocument, Section
 from jtext.numerals import kanji_to_int
@@ -203,6 +207,7 @@ def score(d: dict[str, Any], it: QAItem, ans: Any, secs: float) -> dict[str, Any
         "answered": bool(ans.answered), "answer_hit": hit, "doc_hit": doc_ok, "locator_hit": loc,
         "false_answer": bool(ans.answered and (not it.answerable or not hit)),
         "grounding": round(float(ans.grounding), 4), "latency_s": round(secs, 4),
+        "answerability": (getattr(ans, "meta", None) or {}).get("answerability"),
         "first_source": None if first is None else Path(first.source).name,
         "first_locator": None if first is None else first.locator,
         "answer": ans.text[:300],
@@ -276,6 +281,29 @@ def parse_sweep(spec: str) -> tuple[str, list[Any]]:
     return name.strip(), [conv(v.strip()) for v in vals.split(",") if v.strip()]
 
 
+def learned_curve(sh: Shirube, items: list[dict[str, Any]], by_id: dict[str, dict[str, Any]], history_ok: bool,
+                  thresholds: list[float], **base: Any) -> list[dict[str, Any]]:
+    """The learned answerability's trade-off (answer_min_confidence = each threshold)
+    from one pass: asked with a threshold near 0, every answer carries its P(right)
+    (``meta["answerability"]``), and a higher threshold only refuses the answers under it."""
+    rows = ask_all(sh, items, by_id, history_ok, answer_min_confidence=1e-6, **base)
+    out = []
+    for t in thresholds:
+        kept = [r | {k: bool(r[k] and (r["answerability"] or 0.0) >= t)
+                     for k in ("answered", "answer_hit", "false_answer")} for r in rows]
+        out.append({"value": t, **summarise(kept)})
+    return out
+
+
+def print_curve(name: str, points: list[dict[str, Any]]) -> None:
+    hdr = f"{name:>14} {'ref-un':>7} {'ref-nm':>7} {'ans-hit':>7} {'answered':>8} {'false':>7}"
+    print(hdr)
+    print("-" * len(hdr))
+    for s in points:
+        print(f"{s['value']!s:>14} {_f(s['refusal_unanswerable'], 7)} {_f(s['refusal_near_miss'], 7)} "
+              f"{_f(s['answer_hit'], 7)} {_f(s['answered_answerable'], 8)} {_f(s['false_answer'], 7)}")
+
+
 # ---------------------------------------------------------------- main
 
 def main() -> None:
@@ -292,6 +320,9 @@ def main() -> None:
                     help="answerer override NAME=v1,v2,... for the refusal trade-off ('' to skip)")
     ap.add_argument("--samples-only", action="store_true",
                     help="corpus = samples/ only, no gov files, no distractors; only questions over samples/")
+    ap.add_argument("--learned", default="0,0.02,0.05,0.08,0.1,0.15,0.2,0.25,0.3,0.4,0.5",
+                    help="answer_min_confidence thresholds for the learned answerability's trade-off "
+                         "(model/answerability.py), alone and with the hand thresholds ('' to skip)")
     args = ap.parse_args()
 
     gov, samples = Path(args.gov), ROOT / "samples"
@@ -330,13 +361,14 @@ def main() -> None:
     print(f"questions: {len(questions)} of {len(allq)} from {', '.join(p.name for p in qpaths)}  "
           f"(follow-ups with history: {'yes' if history_ok else 'NO'})\n")
 
+    embed_once(sh, [d["question"] for d in questions])  # batched: the timing below is of everything else
     t1 = time.perf_counter()
     rows = ask_all(sh, questions, by_id, history_ok)
     ask_s = time.perf_counter() - t1
     table = print_table(rows, note)
     lat = [r["latency_s"] for r in rows]
     print(f"ask latency p50 {percentile(lat, 50) * 1000:.0f} ms, p95 {percentile(lat, 95) * 1000:.0f} ms "
-          f"({ask_s:.0f} s for {len(rows)} questions)")
+          f"({ask_s:.0f} s for {len(rows)} questions; query vectors embedded beforehand in batches)")
 
     by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for d, r in zip(questions, rows):
@@ -352,18 +384,22 @@ def main() -> None:
     if args.sweep:
         name, values = parse_sweep(args.sweep)
         print(f"\nrefusal trade-off ({name}):")
-        hdr = f"{name:>14} {'ref-un':>7} {'ref-nm':>7} {'ans-hit':>7} {'answered':>8} {'false':>7}"
-        print(hdr)
-        print("-" * len(hdr))
         for v in values:
-            s = summarise(ask_all(sh, questions, by_id, history_ok, **{name: v}))
-            sweep.append({"value": v, **s})
-            print(f"{v!s:>14} {_f(s['refusal_unanswerable'], 7)} {_f(s['refusal_near_miss'], 7)} "
-                  f"{_f(s['answer_hit'], 7)} {_f(s['answered_answerable'], 8)} {_f(s['false_answer'], 7)}")
+            sweep.append({"value": v, **summarise(ask_all(sh, questions, by_id, history_ok, **{name: v}))})
+        print_curve(name, sweep)
+    learned: dict[str, list[dict[str, Any]]] = {}
+    if args.learned:
+        ts = [float(t) for t in args.learned.split(",") if t.strip()]
+        for label, base in (("alone: min_evidence 0, answer_min_key 0", {"min_evidence": 0.0, "answer_min_key": 0.0}),
+                            ("with the settings' thresholds", {})):
+            print(f"\nlearned answerability trade-off, {label} (answer_min_confidence):")
+            learned[label] = learned_curve(sh, questions, by_id, history_ok, ts, **base)
+            print_curve("P >=", learned[label])
     if args.json:
         Path(args.json).write_text(json.dumps({
             "home": str(home), "embedder": sh.embedder.model_id, "build": stats, "status": st,
-            "history": history_ok, "questions": len(questions), "table": table, "sweep": sweep, "items": rows,
+            "history": history_ok, "questions": len(questions), "table": table, "sweep": sweep, "learned": learned,
+            "items": rows,
         }, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 
 

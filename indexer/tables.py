@@ -129,6 +129,19 @@ class Generation(Base):
     embedder: Mapped[str] = mapped_column(Text, default="")
     dim: Mapped[int] = mapped_column(Integer, default=0)
     full: Mapped[int] = mapped_column(Integer, default=0)
+    # Revision 0010: what any server needs to rebuild this generation from the database alone
+    # (shirube/index_sync.py): its chunk ids (sorted int64, delta-coded, zlib) and its manifest.
+    chunk_ids: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    manifest: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class AclState(Base):
+    """One row: a counter bumped whenever labels or departments change (revision 0010), so every
+    server's cached allowed-id sets go stale at once, not only the processes sharing a home."""
+
+    __tablename__ = "acl_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class User(Base):

@@ -16,17 +16,22 @@ instead — when even the best passage covers too little of the question
 (``min_evidence``), when the quote does not cover the question's key terms
 (市長 in 市長の任期: ``min_key``), when it lacks a numbered designation
 the question names (第八期, 第二十条), or when the question asks for a form (an
-amount, a date, a count) that the quote does not hold (``require_form``).
+amount, a date, a count) that the quote does not hold (``require_form``); and,
+with ``min_confidence`` > 0, when the learned answerability model
+(:mod:`model.answerability`) gives the quote less than that probability of
+being a right answer (the probability is in ``Answer.meta["answerability"]``).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
 from jtext.sentences import split_sentences
 from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 
+from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .qtype import analyse as analyse_question
 from .qtype import designations
@@ -35,8 +40,8 @@ from .rerank_weights import WEIGHTS
 from .sentence_score import (
     FORM_KINDS,
     MIN_KEY,
-    in_document_order,
     from_named_source,
+    in_document_order,
     quote_evidence,
     quote_key_coverage,
     score_sentences,
@@ -111,6 +116,16 @@ def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scor
     return out
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """The quote the answerer would give, before it decides to give it."""
+
+    chosen: list[_Scored]
+    signals: Signals
+    named_ok: bool  # every source the question names (…法, …条例) is named by the quote's context
+    form_ok: bool  # a quantity question's answer form (an amount, a date, a count) is in the quote
+
+
 # Quote further sentences whose P(answers) is at least this share of the best's
 # (bench/fit_reranker.py --ratio: held out on JSQuAD, 0.3 quotes the answer
 # for 0.916 of questions against 0.881 at 0.6).
@@ -125,7 +140,8 @@ class ExtractiveAnswerer:
 
     def __init__(
         self, idf: IdfFn, max_sentences: int = 3, min_evidence: float = 0.35, min_key: float = MIN_KEY,
-        require_form: bool = True, weights: tuple[float, ...] | None = None,
+        require_form: bool = True, weights: tuple[float, ...] | None = None, min_confidence: float = 0.0,
+        confidence_weights: tuple[float, ...] | None = None,
     ) -> None:
         self.idf = idf
         self.max_sentences = max_sentences
@@ -133,6 +149,8 @@ class ExtractiveAnswerer:
         self.min_key = min_key
         self.require_form = require_form
         self.weights = weights if weights is not None else WEIGHTS
+        self.min_confidence = min_confidence  # 0: the hand thresholds alone decide
+        self.confidence_weights = confidence_weights  # None: model/answerability_weights.py
 
     def _weights(self, query: QueryTerms) -> tuple[dict[str, float], set[str]]:
         """IDF weight of each question lemma, and the question's bigrams."""
@@ -149,29 +167,38 @@ class ExtractiveAnswerer:
                     on_token(piece)
         return ans
 
-    def _refuse(self, question: str, passages: list[Passage], grounding: float, t0: float) -> Answer:
+    def _refuse(
+        self, question: str, passages: list[Passage], grounding: float, t0: float, meta: dict | None = None,
+    ) -> Answer:
         return Answer(
             question, NOT_FOUND, (), False, tuple(p.hit for p in passages),
-            self.name, self.model_id, grounding, time.perf_counter() - t0,
+            self.name, self.model_id, grounding, time.perf_counter() - t0, meta=meta or {},
         )
 
-    def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
-        t0 = time.perf_counter()
+    def candidate(self, question: str, passages: list[Passage], query: QueryTerms | None = None) -> Candidate | None:
+        """The quote this answerer would give and what it knows about it, before
+        any threshold is applied (``None``: nothing quotable, or nothing holding
+        the designation the question names). bench/fit_answerability.py reads it."""
+        query = query if query is not None else analyse_query(question)
         q_terms, q_grams = self._weights(query)
         grounding = _evidence(q_terms, q_grams, passages) if passages else 0.0
-        if grounding < self.min_evidence or not passages:
-            return self._refuse(question, passages, grounding, t0)
+        return self._candidate(passages, query, q_terms, q_grams, grounding)
+
+    def _candidate(
+        self, passages: list[Passage], query: QueryTerms, q_terms: dict[str, float], q_grams: set[str],
+        grounding: float,
+    ) -> Candidate | None:
+        if not passages:
+            return None
         qt = analyse_question(query.normalized)
         scored = score_sentences(q_terms, q_grams, qt, passages, self.weights)
-        if not scored:
-            return self._refuse(question, passages, 0.0, t0)
         wanted = _designations_wanted(query.normalized)
         if wanted:
             # 国家賠償法第二条は…: only sentences of (or citing) that article answer
             scored = [x for x in scored
                       if wanted <= designations(quote_evidence([x], passages))]
-            if not scored:
-                return self._refuse(question, passages, grounding, t0)
+        if not scored:
+            return None
         scored.sort(key=lambda x: -x.score)
         if qt.kind in PREFER_FORM:
             # the answer holds the form asked for: the best such sentence leads
@@ -196,14 +223,37 @@ class ExtractiveAnswerer:
                 continue  # a further quote must hold the asked-for form too
             chosen.append(cand)
         chosen = _with_provisos(chosen, passages)
-        # Refuse when the quote misses what the question is about or the form it asks for.
         evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for both checks
-        if self.min_key > 0 and (quote_key_coverage(qt, evidence) < self.min_key
-                                 or not from_named_source(qt, evidence)):
+        key_cov = quote_key_coverage(qt, evidence)
+        return Candidate(
+            chosen, signals(grounding, key_cov, qt, scored, chosen, passages), from_named_source(qt, evidence),
+            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen),
+        )
+
+    def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
+        t0 = time.perf_counter()
+        q_terms, q_grams = self._weights(query)
+        grounding = _evidence(q_terms, q_grams, passages) if passages else 0.0
+        if grounding < self.min_evidence or not passages:
             return self._refuse(question, passages, grounding, t0)
-        if self.require_form and qt.kind in FORM_KINDS and not any(qt.form_in(c.text) for c in chosen):
+        cand = self._candidate(passages, query, q_terms, q_grams, grounding)
+        if cand is None:
             return self._refuse(question, passages, grounding, t0)
-        chosen = in_document_order(chosen, passages)
+        sig = cand.signals
+        # Refuse when the quote misses what the question is about or the form it asks for
+        # (the question's own rules), or when it is unlikely to be right.
+        if (self.min_key > 0 or self.min_confidence > 0) and not cand.named_ok:
+            return self._refuse(question, passages, grounding, t0)
+        if self.min_key > 0 and sig.key_cov < self.min_key:
+            return self._refuse(question, passages, grounding, t0)
+        if self.require_form and not cand.form_ok:
+            return self._refuse(question, passages, grounding, t0)
+        meta: dict[str, float] = {}
+        if self.min_confidence > 0:
+            meta["answerability"] = confidence = round(probability(sig, self.confidence_weights), 4)
+            if confidence < self.min_confidence:
+                return self._refuse(question, passages, grounding, t0, meta)
+        chosen = in_document_order(cand.chosen, passages)
         parts, cites = [], []
         for n, c in enumerate(chosen, start=1):
             # every sentence carries its marker, also inside a rule + proviso quote
@@ -211,5 +261,5 @@ class ExtractiveAnswerer:
             cites.append(passages[c.p_index].citation(n, c.start, c.end))
         return Answer(
             question, "".join(parts), tuple(cites), True, tuple(p.hit for p in passages),
-            self.name, self.model_id, grounding, time.perf_counter() - t0,
+            self.name, self.model_id, grounding, time.perf_counter() - t0, meta=meta,
         )

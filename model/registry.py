@@ -6,7 +6,8 @@
 ``overrides`` replace the matching settings for this answerer only
 (``model_path``, ``adapter_path``, ``openai_base_url``, ``openai_model``,
 ``max_new_tokens``, ``temperature``, ``answer_timeout_s``, ``verify_mode``,
-``verify_threshold``, ``min_evidence``, ``answer_min_key``, ``answer_require_form``) and pass backend options through (``n_ctx``,
+``verify_threshold``, ``min_evidence``, ``answer_min_key``, ``answer_require_form``,
+``answer_min_confidence``) and pass backend options through (``n_ctx``,
 ``threads``, ``device``, ``max_passage_chars``). Heavy backends are imported lazily.
 """
 
@@ -46,7 +47,7 @@ def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any)
     s = settings.replace(**setting_over) if setting_over else settings
     extractive = ExtractiveAnswerer(
         idf, max_sentences=s.answer_sentences, min_evidence=s.min_evidence,
-        min_key=s.answer_min_key, require_form=s.answer_require_form,
+        min_key=s.answer_min_key, require_form=s.answer_require_form, min_confidence=s.answer_min_confidence,
     )
     if name == "extractive":
         return extractive

@@ -290,10 +290,11 @@ class PgVectorStore(IndexStore):
     def _manifest(self, name: str) -> dict[str, Any]:
         return json.loads((self.root / name / "manifest.json").read_text(encoding="utf-8"))
 
-    def _switch(self, name: str) -> None:
-        # the writer (under the home's write lock): a table left by a crash under this name is replaced
-        self._ensure(name, replace=True)
-        super()._switch(name)
+    def _switch(self, name: str, adopt: bool = False) -> None:
+        # the writer (under the write lock): a table left by a crash under this name is replaced;
+        # a server adopting another's generation (shirube/index_sync.py) uses the table it published
+        self._ensure(name, replace=not adopt)
+        super()._switch(name, adopt)
 
     def _load(self, name: str) -> Snapshot:
         # the FAISS copy is not loaded: a server searching pgvector keeps no vectors in memory
@@ -317,7 +318,14 @@ class PgVectorStore(IndexStore):
     def cleanup(self, keep: int) -> list[str]:
         removed = super().cleanup(keep)
         kept = set(self.generations())
+        oldest = min((_number(g) for g in kept), default=0)
         for name in published(self.engine):
-            if name not in kept:
+            # a table newer than anything kept here is another server's newer generation
+            if name not in kept and _number(name) < oldest:
                 drop(self.engine, name)
         return removed
+
+
+def _number(name: str) -> int:
+    digits = name.rsplit("-", 1)[-1]
+    return int(digits) if digits.isdigit() else 0

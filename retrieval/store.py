@@ -41,7 +41,7 @@ from base.errors import SearchIndexError
 from .bm25 import BM25Index
 from .dense import DenseIndex
 
-_GEN = re.compile(r"^gen-(\d{6})$")
+_GEN = re.compile(r"^gen-(\d{6,})$")
 FORMAT = "shirube-index/1"
 QUESTIONS = ".questions"
 _STALE_S = 600.0  # a question token this old was left by a killed process
@@ -132,9 +132,19 @@ class IndexStore:
         bm25: BM25Index,
         ngram: BM25Index,
         manifest: dict[str, Any],
+        name: str | None = None,
+        adopt: bool = False,
     ) -> str:
-        """Write a new generation and make it live. Returns its name."""
-        name = self.next_name()
+        """Write a new generation and make it live. Returns its name (``name``: the one the
+        catalog gave it; default the next here). ``adopt``: another server published it, so
+        what it shares with other servers (pgvector's table) is already there, not replaced."""
+        name = name or self.next_name()
+        if not _GEN.match(name):
+            raise SearchIndexError(f"not a generation name: {name!r}")
+        if (self.root / name).exists():
+            if name == self.current_name():
+                raise SearchIndexError(f"index generation {name} is live here already")
+            shutil.rmtree(self.root / name)  # an earlier, unfinished copy of the same generation
         tmp = self.root / f"{name}.tmp-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -158,11 +168,17 @@ class IndexStore:
         _fsync_path(tmp)
         final = self.root / name
         os.rename(tmp, final)
-        self._switch(name)
+        self._switch(name, adopt=adopt)
         return name
 
-    def _switch(self, name: str) -> None:
+    def _switch(self, name: str, adopt: bool = False) -> None:
         write_text_atomic(self.root / "CURRENT", name + "\n", fsync_dir=True)
+
+    def switch(self, name: str) -> None:
+        """Make an already written generation live (a server catching up to the catalog)."""
+        if self.verify(name):
+            raise SearchIndexError(f"index generation {name} is incomplete: {self.verify(name)}")
+        self._switch(name, adopt=True)
 
     def verify(self, name: str | None = None) -> list[str]:
         """Checksum problems of a generation (empty list when sound)."""

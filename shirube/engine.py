@@ -32,6 +32,7 @@ from retrieval.store import IndexStore, Snapshot
 
 from .home import FileLoader, Home
 from .index_build import IndexBuilder, Progress, no_progress
+from .index_sync import IndexSync
 from .ingest import BatchReport, FileResult, Ingester, Item, iter_files
 from .jobs import JobService
 from .library import Library, Original
@@ -48,9 +49,10 @@ __all__ = ["BatchReport", "FileResult", "Original", "Progress", "Shirube", "iter
 class Shirube:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, *, create: bool = True) -> None:
         self._home = Home(settings, embedder, create=create)
-        self._searcher = Searcher(self._home)
+        self._sync = IndexSync(self._home)  # the catalog's live generation, rebuilt here when behind
+        self._searcher = Searcher(self._home, self._sync)
         # A new generation or a relabel makes cached allowed-id sets stale.
-        self._indexer = IndexBuilder(self._home, on_switch=self._searcher.forget_allowed)
+        self._indexer = IndexBuilder(self._home, on_switch=self._searcher.forget_allowed, sync=self._sync)
         self._ingester = Ingester(self._home, self._indexer)
         self._library = Library(self._home, self._indexer, forget_allowed=self._searcher.forget_allowed)
         self._jobs = JobService(self._home, self._indexer, self._ingester.ingest_items)

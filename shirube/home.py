@@ -19,6 +19,7 @@ from base.atomic import write_text_atomic
 from base.errors import ConfigError, HomeMissing
 from base.settings import Settings
 from indexer.catalog import Catalog
+from indexer.db_locks import acl_version, bump_acl_version, database_write_lock
 from indexer.loaders import LoadLimits
 from indexer.manifest import current_user
 from indexer.process import ProcessedFile, process_file, process_loaded
@@ -40,7 +41,7 @@ ACL_VERSION = "acl.version"  # its stat changes whenever labels/departments chan
 AUDIT_HEAD = "audit.head"
 WRITE_LOCK = ".write.lock"
 
-AclToken = tuple[int, int, int]
+AclToken = tuple[int, int, int, int]
 
 
 class Home:
@@ -115,12 +116,14 @@ class Home:
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
-        """One writer at a time per home (ingest, reindex, delete)."""
+        """One writer at a time per home (ingest, reindex, delete) — and per catalog database, so
+        servers with homes of their own on one database write in turn (shirube/index_sync.py)."""
         path = self.settings.home / WRITE_LOCK
         with open(path, "a+") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:
-                yield
+                with database_write_lock(self.catalog):
+                    yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -141,15 +144,19 @@ class Home:
         return self.catalog.session(wait_s=self.settings.db_busy_timeout_s)
 
     def acl_token(self) -> AclToken:
-        """Changes whenever labels/departments change (in any process): part of the cache key."""
+        """Changes whenever labels/departments change (in any process of any server sharing the
+        catalog): part of the allowed-id cache key. The file in the home, and the catalog's counter."""
         try:
             st = (self.settings.home / ACL_VERSION).stat()
-            return (st.st_ino, st.st_mtime_ns, st.st_size)
+            local = (st.st_ino, st.st_mtime_ns, st.st_size)
         except OSError:
-            return (0, 0, 0)
+            local = (0, 0, 0)
+        return (*local, acl_version(self.catalog, self.settings.db_busy_timeout_s))
 
     def bump_acl(self) -> None:
-        """Replace ``acl.version`` (a new inode and mtime): every process's token changes.
+        """Replace ``acl.version`` (a new inode and mtime) and count up the catalog's
+        ``acl_state``: every process's token changes, on this server and on the others.
 
         Callers also drop their in-process allowed-id caches (see search.py)."""
+        bump_acl_version(self.catalog)
         write_text_atomic(self.settings.home / ACL_VERSION, f"{time.time_ns()}\n")

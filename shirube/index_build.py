@@ -9,7 +9,6 @@ catalog rows the old generation still cited.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from typing import Any, Callable, Sequence
 
@@ -23,7 +22,6 @@ from indexer.embed_cache import EmbeddingCache
 from indexer.manifest import tool_versions
 from indexer.process import process_document
 from indexer.types import LoadedDocument, Section
-from jtext.terms import gram_terms, index_text
 from model.embedders import Embedder
 from retrieval.bm25 import BM25Index
 from retrieval.dense import DenseIndex
@@ -31,10 +29,11 @@ from retrieval.store import Snapshot
 
 from . import batches
 from .home import Home
+from .index_sync import IndexSync, chunk_query, chunk_text, embed_slices, gen_number, pack_ids
+from .index_sync import lexical as build_lexical
 from .rows import add_sections
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
-_SLICE_PER_CORE = 4  # texts embedded between two pauses for questions, per CPU core
 
 
 def no_progress(stage: str, done: int, total: int) -> None:
@@ -42,8 +41,9 @@ def no_progress(stage: str, done: int, total: int) -> None:
 
 
 class IndexBuilder:
-    def __init__(self, home: Home, on_switch: Callable[[], None]) -> None:
+    def __init__(self, home: Home, on_switch: Callable[[], None], sync: IndexSync) -> None:
         self._home = home
+        self._sync = sync  # the catalog's live generation, rebuilt here when this home is behind
         # Called after a new generation is live: drop caches keyed by the old one.
         self._on_switch = on_switch
 
@@ -100,6 +100,7 @@ class IndexBuilder:
     ) -> str | None:
         """``failed`` gets the pending documents whose text the embedder refused
         (id -> reason); their rows are removed, the rest of the batch goes live."""
+        self._sync.converge(progress)  # another server's generation first: build on the catalog's live one
         snap = self._home.store.load()
         emb = self._home.embedder
         if snap is not None and not full and snap.manifest.get("embedder") != emb.model_id:
@@ -120,7 +121,7 @@ class IndexBuilder:
         add_mask = ~np.isin(want_ids, live)
         dense.remove(to_remove)
         added = [r for r, m in zip(rows, add_mask) if m]
-        texts = [_chunk_text(r) for r in added]
+        texts = [chunk_text(r) for r in added]
         if texts:
             bad = self._embed_new(dense, emb, added, texts, progress)
             if bad:  # those documents are gone from the catalog: leave them out of this generation
@@ -134,7 +135,7 @@ class IndexBuilder:
             # Nothing to change: the live generation stays, pending documents become active.
             self.mark_active(want_ids, snap.name)
             return snap.name
-        bm25, ngram = self._lexical(rows, want_ids, progress)
+        bm25, ngram = build_lexical(rows, want_ids, self._home.settings, progress)
         manifest = self._manifest(emb, snap, full, lexical)
         name = self._publish(dense, bm25, ngram, manifest, emb, n_chunks=len(rows), full=full, want_ids=want_ids)
         if full:  # the cache keeps this model's vectors of the texts now indexed, no more
@@ -145,12 +146,7 @@ class IndexBuilder:
         """(id, terms, text, title, heading, article) of every chunk the new generation holds."""
         with self._home.catalog.session() as s:
             return s.execute(
-                select(ChunkRow.id, ChunkRow.terms, ChunkRow.text, Document.title, SectionRow.heading, SectionRow.article,
-                       ChunkRow.document_id)
-                .join(Document, Document.id == ChunkRow.document_id)
-                .join(SectionRow, SectionRow.id == ChunkRow.section_id)
-                .where(Document.status.in_(("pending", "active")), SectionRow.superseded == 0)
-                .order_by(ChunkRow.id)
+                chunk_query().where(Document.status.in_(("pending", "active")), SectionRow.superseded == 0)
             ).all()
 
     def _embed_new(
@@ -169,7 +165,7 @@ class IndexBuilder:
         miss = [i for i in range(len(texts)) if i not in hits]
         try:
             if miss:
-                out[miss] = _embed(emb, [texts[i] for i in miss], progress, pause=self._home.store.yield_to_questions)
+                out[miss] = embed_slices(emb, [texts[i] for i in miss], progress, pause=self._home.store.yield_to_questions)
             else:
                 progress("embed", len(texts), len(texts))
         except Exception as exc:  # noqa: BLE001 - find the documents concerned
@@ -211,15 +207,6 @@ class IndexBuilder:
             s.execute(delete(SectionRow).where(SectionRow.document_id.in_(list(bad))))
             s.execute(delete(Document).where(Document.id.in_(list(bad))))
 
-    def _lexical(self, rows: Sequence[Row[Any]], want_ids: np.ndarray, progress: Progress) -> tuple[BM25Index, BM25Index]:
-        """The word BM25 (morphological terms) and the character n-gram BM25."""
-        progress("bm25", 0, 1)
-        k1, b = self._home.settings.bm25_k1, self._home.settings.bm25_b
-        bm25 = BM25Index.build(want_ids.tolist(), (r.terms.split() for r in rows), k1=k1, b=b)
-        ngram = BM25Index.build(want_ids.tolist(), (gram_terms(_chunk_text(r)) for r in rows), k1=k1, b=b)
-        progress("bm25", 1, 1)
-        return bm25, ngram
-
     def _manifest(self, emb: Embedder, snap: Snapshot | None, full: bool, lexical: dict[str, float]) -> dict[str, Any]:
         st = self._home.settings
         return {
@@ -244,12 +231,12 @@ class IndexBuilder:
             s.add(gen)
             s.flush()
             gen.name = f"(building-{gen.id})"
-        name = self._home.store.write(dense, bm25, ngram, manifest)
+        name = self._home.store.write(dense, bm25, ngram, manifest, name=self._sync.next_name())
         with catalog.session() as s:
             s.execute(update(Generation).where(Generation.status == "live").values(status="retired"))
             g = s.scalars(select(Generation).where(Generation.status == "building").order_by(Generation.id.desc())).first()
-            if g is not None:
-                g.name, g.status = name, "live"
+            if g is not None:  # what another server needs to rebuild it (shirube/index_sync.py)
+                g.name, g.status, g.chunk_ids, g.manifest = name, "live", pack_ids(want_ids), manifest
         self.mark_active(want_ids, name)
         self._home.store.cleanup(self._home.settings.keep_generations)
         self._on_switch()
@@ -306,6 +293,9 @@ class IndexBuilder:
             s.execute(update(Generation).where(Generation.status == "building").values(status="failed"))
             if live is None:
                 return
+            newest = s.scalars(select(Generation.name).where(Generation.status == "live")).all()
+            if any(gen_number(n) > gen_number(live) for n in newest):
+                return  # this home is behind another server's generation: never set the catalog back
             row = s.scalars(select(Generation).where(Generation.name == live)).first()
             if row is not None and row.status == "live":
                 return
@@ -329,26 +319,3 @@ class IndexBuilder:
         if not self._home.embedder_built and snap is not None:
             return snap.manifest.get("embedder", ""), int(snap.manifest.get("dim", 0))
         return self._home.embedder.model_id, self._home.embedder.dim
-
-
-def _chunk_text(r: Row[Any]) -> str:
-    """What a chunk is indexed as: title, heading > article, text."""
-    return index_text(r.title, " > ".join(p for p in (r.heading, r.article) if p) or None, r.text)
-
-
-def _embed(
-    emb: Embedder, texts: list[str], progress: Progress, pause: Callable[[], object] = lambda: None,
-) -> np.ndarray:
-    """Vectors of ``texts``, embedded in small length-sorted slices with ``pause``
-    before each: a writer yields to questions in flight between slices (a question's
-    query embedding waits for one slice at most, not for a whole batch)."""
-    out = np.zeros((len(texts), emb.dim), np.float32)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    step = max(1, min(int(getattr(emb, "batch_size", 32) or 32), _SLICE_PER_CORE * (os.cpu_count() or 1)))
-    progress("embed", 0, len(texts))
-    for lo in range(0, len(order), step):
-        pause()
-        idx = order[lo:lo + step]
-        out[idx] = emb.embed_passages([texts[i] for i in idx])
-        progress("embed", lo + len(idx), len(texts))
-    return out

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from indexer.catalog import IngestJobFile
+from indexer.catalog import IngestJob, IngestJobFile
 from retrieval.access import AccessFilter
 
-__all__ = ["access_dict", "access_of", "file_row", "fsync_dir", "reader"]
+__all__ = ["access_dict", "access_of", "file_row", "fsync_dir", "job_dict", "reader", "stored_here"]
 
 
 def file_row(job_id: int, i: int, name: str, size: int | None, sha: str | None, state: str, reason: str | None,
@@ -47,3 +47,24 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def stored_here(home: Path, job: IngestJob | None) -> bool:
+    """Whether this home holds the files ``job`` has still to ingest. Servers with homes of their
+    own share the catalog (shirube/index_sync.py): a job another server accepted is that
+    server's to run or resume, never this one's to fail for want of its files."""
+    if job is None or job.kind != "upload":
+        return True
+    return all((home / f.stored_path).exists() for f in job.files if f.state == "queued")
+
+
+def job_dict(job: IngestJob, progress: tuple[str, int, int] | None = None) -> dict[str, Any]:
+    """A job and its files as :meth:`JobService.job` returns them (``progress``: live, this process)."""
+    return {
+        "id": job.id, "kind": job.kind, "by": job.by, "state": job.state, "reason": job.reason,
+        "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
+        "label": job.label, "departments": list(job.departments or []), "license": job.license,
+        "attempts": job.attempts, "batch_id": job.batch_id, "progress": progress,
+        "files": [{"name": f.name, "size": f.size, "state": f.state, "reason": f.reason,
+                   "document_id": f.document_id, "batch_id": f.batch_id} for f in job.files],
+    }

@@ -46,7 +46,7 @@ from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 
 from .home import Home
 from .job_files import access_dict as _access_dict, access_of as _access_of, file_row as _file_row  # noqa: I001
-from .job_files import fsync_dir as _fsync_dir, reader as _reader
+from .job_files import fsync_dir as _fsync_dir, job_dict, reader as _reader, stored_here
 from .index_build import IndexBuilder, Progress, no_progress
 
 log = logging.getLogger("shirube.jobs")
@@ -169,11 +169,14 @@ class JobService:
 
     # -- running -----------------------------------------------------------------------
     def run(self, job_id: int, progress: Progress = no_progress) -> dict[str, Any] | None:
-        """Run (or resume) one job now, in this thread; None when another thread or process runs it."""
+        """Run (or resume) one job now, in this thread; None when another thread or process runs it,
+        or when another server accepted it (its files are in that server's home)."""
         with self._claim(job_id) as mine:
-            if not mine:
-                return None
-            return self._run(job_id, progress)
+            return self._run(job_id, progress) if mine and self._files_here(job_id) else None
+
+    def _files_here(self, job_id: int) -> bool:
+        with self._home.catalog.session() as s:
+            return stored_here(self._home.settings.home, s.get(IngestJob, job_id))
 
     def resume(self, progress: Progress = no_progress) -> list[dict[str, Any]]:
         """Run every job left ``queued`` or ``running`` (interrupted) that nobody is running now."""
@@ -343,7 +346,7 @@ class JobService:
             job = s.get(IngestJob, job_id)
             if job is None:
                 raise ShirubeError(f"ジョブ {job_id} はありません")
-            return self._dict(job)
+            return job_dict(job, self._live.get(job.id))
 
     def jobs(self, by: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """The newest jobs first (``by``: only that user's), each with its files."""
@@ -351,7 +354,7 @@ class JobService:
             q = select(IngestJob).order_by(IngestJob.id.desc()).limit(limit)
             if by is not None:
                 q = q.where(IngestJob.by == by)
-            return [self._dict(j) for j in s.scalars(q)]
+            return [job_dict(j, self._live.get(j.id)) for j in s.scalars(q)]
 
     def report(self, job_id: int, wait_s: float = 30.0) -> Any:
         """The BatchReport of the job's last batch when it ran in (or for) this process, else None.
@@ -359,17 +362,6 @@ class JobService:
         if (ended := self._ended.get(job_id)) is not None:
             ended.wait(wait_s)
         return self._reports.get(job_id)
-
-    def _dict(self, job: IngestJob) -> dict[str, Any]:
-        return {
-            "id": job.id, "kind": job.kind, "by": job.by, "state": job.state, "reason": job.reason,
-            "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
-            "label": job.label, "departments": list(job.departments or []), "license": job.license,
-            "attempts": job.attempts, "batch_id": job.batch_id, "progress": self._live.get(job.id),
-            "files": [{"name": f.name, "size": f.size, "state": f.state, "reason": f.reason,
-                       "document_id": f.document_id, "batch_id": f.batch_id} for f in job.files],
-        }
-
 
 class _Worker:
     """One daemon thread running queued jobs in order, for as long as the process lives."""

@@ -29,6 +29,7 @@ from retrieval.store import Snapshot
 
 from . import audit
 from .home import AclToken, Home
+from .index_sync import IndexSync
 from .rows import visible
 
 AllowedKey = tuple[str, AclToken, Any]  # (generation, acl token, access key)
@@ -50,8 +51,9 @@ class SearchResult:
 
 
 class Searcher:
-    def __init__(self, home: Home) -> None:
+    def __init__(self, home: Home, sync: IndexSync) -> None:
         self._home = home
+        self._sync = sync
         self._allowed_cache: dict[AllowedKey, np.ndarray] = {}
         self._answerers: dict[tuple, Any] = {}
 
@@ -60,6 +62,7 @@ class Searcher:
         self._allowed_cache.clear()
 
     def snapshot(self) -> Snapshot:
+        self._sync.maybe_converge()  # a generation another server published (shirube/index_sync.py)
         snap = self._home.store.load()
         if snap is None:
             raise RetrievalError("索引がまだありません。先に `shirube ingest` で文書を登録してください。")
@@ -143,7 +146,10 @@ class Searcher:
             found = self.resolve(ranked, access)
             # A writer switched generations and purged rows mid-query: ask the new one.
             # (Ids are never reused, so a row that resolved is the one this generation indexed.)
-            if len(found) == len(ranked) or self._home.store.current_name() in (None, snap.name):
+            if len(found) == len(ranked):
+                break
+            self._sync.converge()  # the writer may be another server: catch up to its generation
+            if self._home.store.current_name() in (None, snap.name):
                 break
             snap = self.snapshot()
         return SearchResult(terms, [p.hit for p in found[:k]], snap.name, tuple(found[:k]))

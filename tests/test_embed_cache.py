@@ -39,7 +39,7 @@ def _open(home: Path, emb: CountingEmbedder, **kw) -> Shirube:
 
 
 def _indexed_texts(sh: Shirube) -> list[str]:
-    from shirube.index_build import _chunk_text
+    from shirube.index_sync import chunk_text as _chunk_text
 
     return [_chunk_text(r) for r in sh._indexer._indexable_rows()]
 

@@ -187,3 +187,44 @@ def test_a_faiss_home_turned_to_pgvector_publishes_its_live_generation(pg_server
         assert published(pgv._home.store.engine) == [live]  # type: ignore[attr-defined]
     finally:
         pgv.close()
+
+
+def test_two_servers_with_homes_of_their_own_share_the_published_tables(pg_server, tmp_path):
+    """shirube/index_sync.py with pgvector: a server with only the database URL adopts the table
+    the writer published (the same table, not a replacement) and the writer's live table stays
+    published while the other server catches up, generation after generation."""
+    from retrieval.pgvector import published
+
+    url = fresh_db(pg_server)
+    kw = dict(embedder="fake", db_url=url, parse_in_subprocess=False, dense_backend="pgvector", index_sync_s=0)
+    a = Shirube.open(home=tmp_path / "a", **kw)
+    b = Shirube.open(home=tmp_path / "b", **kw)
+    try:
+        body = "防災備蓄規程\n\n第1条 備蓄倉庫の点検は毎年六月に行う。\n"
+        assert a.ingest_bytes([("bichiku.md", body.encode())], by="setup").ok
+        want = _hits(a, "備蓄倉庫の点検", CLERK)
+        oid = _table_oid(url, a.snapshot().name)
+        assert want and _hits(b, "備蓄倉庫の点検", CLERK) == want  # b rebuilt its lexical files, adopted the table
+        assert _table_oid(url, a.snapshot().name) == oid, "the published table was adopted, not replaced"
+        for i in range(3):  # a goes on publishing, b catches up each time
+            body = f"防災訓練規程{i}\n\n第1条 防災訓練{i}号は毎年{i + 1}月に行う。\n"
+            assert a.ingest_bytes([(f"kunren{i}.md", body.encode())], by="setup").ok
+            assert _hits(b, f"防災訓練{i}号", CLERK)
+            assert a.snapshot().name in published(a._home.store.engine)  # type: ignore[attr-defined]
+        assert _hits(a, "防災訓練2号", CLERK) == _hits(b, "防災訓練2号", CLERK)
+    finally:
+        a.close()
+        b.close()
+
+
+def _table_oid(url: str, generation: str) -> int:
+    import sqlalchemy as sa
+
+    from retrieval.pgvector import table_name
+
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as conn:
+            return int(conn.execute(sa.text(f"SELECT '{table_name(generation)}'::regclass::oid")).scalar_one())
+    finally:
+        eng.dispose()

@@ -1,0 +1,241 @@
+"""Fit the extractive answerer's answerability model on JSQuAD (not a test).
+
+    python bench/fit_answerability.py --home /tmp/jsq_home [--data valid-v1.3.json]
+        [--limit 3000] [--cache rows.json] [--write]
+
+Each JSQuAD question is asked twice over the paragraph index that
+bench/jsquad.py builds (one document per paragraph; the home is only read:
+``find`` and ``candidate`` write no audit row):
+
+* with its paragraph present: label 1 when the quote the answerer would give
+  holds a gold answer string (the answer hit of shirube/evaluate.py), else 0;
+* with its paragraph hidden by the access filter: label 0 — the corpus no
+  longer answers it, and the other paragraphs of the same article make
+  realistic near misses. A quote that still holds the gold string is left out
+  (another paragraph may state the same fact).
+
+The features are :data:`model.answerability.FEATURES` of the answerer's
+candidate quote (no threshold applied). Questions whose quote fails a rule
+about the question (a named source, the answer form of a quantity question)
+are refused whatever the model says and are left out of the fit. A logistic
+regression (L2, Newton's method) is validated on held-out folds grouped by
+article title, so paragraphs of one article never train and test together;
+the table compares it with the hand thresholds (min_evidence 0.35,
+answer_min_key 0.6) on the same held-out rows. ``--write`` fits on all rows
+and writes model/answerability_weights.py. bench/gov_qa.py stays held out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.jsquad import load_jsquad
+from model.answerability import FEATURES
+from retrieval.access import AccessFilter
+from shirube.engine import Shirube
+from shirube.evaluate import nfkc
+
+WEIGHTS_FILE = ROOT / "model/answerability_weights.py"
+
+
+def collect(home: Path, data: Path, limit: int, seed: int) -> list[dict]:
+    paragraphs, questions = load_jsquad(data)
+    title_of = {pid: title for pid, title, _, _ in paragraphs}
+    sh = Shirube.open(home=home, create=False)
+    doc_of = {d["source"]: d["id"] for d in sh.documents()}
+    all_ids = frozenset(doc_of.values())
+    rng = random.Random(seed)
+    items = [q for q in questions if q.relevant[0] in doc_of]
+    rng.shuffle(items)
+    items = items[:limit] if limit else items
+    searcher = sh._searcher  # bench: retrieve and build the candidate without an audit row
+    embed_once(sh, [it.question for it in items])
+    answerer = sh.answerer("extractive", min_evidence=0.0, answer_min_key=0.0)
+    rows: list[dict] = []
+    t0 = time.perf_counter()
+    for i, it in enumerate(items):
+        gold_pid = it.relevant[0]
+        golds = [nfkc(a) for a in it.answers if a]
+        hidden = AccessFilter(document_ids=all_ids - {doc_of[gold_pid]})
+        for present, access in ((True, None), (False, hidden)):
+            found = searcher.find(it.question, access=access) if access else searcher.find(it.question)
+            cand = answerer.candidate(it.question, list(found.passages), found.query)
+            if cand is None:
+                continue
+            text = nfkc("".join(c.text for c in cand.chosen))
+            hit = any(g in text for g in golds)
+            if not present and hit:
+                continue  # another paragraph states the same fact: not a near miss
+            s = cand.signals
+            rows.append({
+                "id": it.id, "title": title_of[gold_pid], "present": present, "label": int(present and hit),
+                "f": dict(zip(FEATURES, s.vector())), "grounding": s.grounding, "key_cov": s.key_cov,
+                "named_ok": cand.named_ok, "form_ok": cand.form_ok, "kind": s.kind,
+            })
+        if (i + 1) % 500 == 0:
+            print(f"  {i + 1}/{len(items)} questions, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def embed_once(sh: Shirube, questions: list[str], batch: int = 64) -> None:
+    """Embed every question in batches up front; each is then searched twice for the cost of
+    one lookup (the engine embeds ``[normalised question]`` one at a time)."""
+    from jtext.terms import analyse_query
+
+    emb = sh.embedder
+    texts = list(dict.fromkeys(analyse_query(q).normalized for q in questions))
+    vecs: dict[str, np.ndarray] = {}
+    for i in range(0, len(texts), batch):
+        for t, v in zip(texts[i:i + batch], emb.embed_queries(texts[i:i + batch])):
+            vecs[t] = v
+    plain = emb.embed_queries
+
+    def embed_queries(qs: list[str]) -> np.ndarray:
+        if all(q in vecs for q in qs):
+            return np.stack([vecs[q] for q in qs])
+        return plain(qs)
+
+    emb.embed_queries = embed_queries  # type: ignore[method-assign]
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50) -> np.ndarray:
+    """Logistic regression by Newton's method; bias first, not penalised. Features standardised inside."""
+    mu, sd = x.mean(0), x.std(0)
+    sd[sd == 0] = 1.0
+    z = np.hstack([np.ones((len(x), 1)), (x - mu) / sd])
+    w = np.zeros(z.shape[1])
+    pen = np.full(z.shape[1], l2)
+    pen[0] = 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -60, 60)))
+        g = z.T @ (p - y) + pen * w
+        h = (z * (p * (1 - p))[:, None]).T @ z + np.diag(pen)
+        step = np.linalg.solve(h, g)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    # back to raw features: z = b + sum w_j (x_j - mu_j) / sd_j
+    raw = w[1:] / sd
+    return np.concatenate([[w[0] - float(raw @ mu)], raw])
+
+
+def predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(w[0] + x @ w[1:], -60, 60)))
+
+
+def auc(p: np.ndarray, y: np.ndarray) -> float:
+    order = np.argsort(p)
+    ranks = np.empty(len(p))
+    ranks[order] = np.arange(1, len(p) + 1)
+    pos = y == 1
+    n1, n0 = pos.sum(), (~pos).sum()
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)) if n1 and n0 else float("nan")
+
+
+def folds_by_title(titles: list[str], k: int, seed: int) -> np.ndarray:
+    names = sorted(set(titles))
+    random.Random(seed).shuffle(names)
+    fold_of = {t: i % k for i, t in enumerate(names)}
+    return np.array([fold_of[t] for t in titles])
+
+
+def report(rows: list[dict], p: np.ndarray, thresholds: list[float]) -> None:
+    y = np.array([r["label"] for r in rows])
+    present = np.array([r["present"] for r in rows])
+    rule = np.array([r["grounding"] >= 0.35 and r["key_cov"] >= 0.6 for r in rows])
+    n_pres = present.sum()
+
+    def line(name: str, answer: np.ndarray) -> None:
+        hit = (answer & (y == 1)).sum() / n_pres  # answer_hit over the questions asked with their paragraph
+        ref = (~answer & ~present).sum() / max(1, (~present).sum())  # refusal with the paragraph hidden
+        prec = (answer & (y == 1)).sum() / max(1, answer.sum())
+        false = (answer & (y == 0)).sum() / len(y)
+        print(f"{name:>18} {hit:8.3f} {ref:8.3f} {prec:8.3f} {false:7.3f}")
+
+    print(f"\nheld out ({len(rows)} rows, {n_pres} with the paragraph, {len(rows) - n_pres} hidden; "
+          f"AUC {auc(p, y):.3f}; AUC of grounding alone {auc(np.array([r['grounding'] for r in rows]), y):.3f})")
+    print(f"{'decision':>18} {'ans-hit':>8} {'ref-hid':>8} {'prec':>8} {'false':>7}")
+    line("answer all", np.ones(len(y), bool))
+    line("hand thresholds", rule)
+    for t in thresholds:
+        line(f"P >= {t:.2f}", p >= t)
+        line(f"P >= {t:.2f} & rule", (p >= t) & rule)
+    print("\ncalibration (held out): predicted vs observed P(right)")
+    bins = np.linspace(0, 1, 11)
+    for lo, hi in pairwise(bins):
+        m = (p >= lo) & (p < hi if hi < 1 else p <= hi)
+        if m.sum():
+            print(f"  [{lo:.1f}, {hi:.1f})  n={m.sum():5d}  predicted {p[m].mean():.3f}  observed {y[m].mean():.3f}")
+
+
+def write_weights(w: np.ndarray, n: int, note: str) -> None:
+    names = ", ".join(("bias",) + FEATURES)
+    body = ", ".join(f"{v:.4f}" for v in w)
+    WEIGHTS_FILE.write_text(f'''"""Weights of the extractive answerer's answerability model: a logistic regression
+over :data:`model.answerability.FEATURES` (bias first), fitted by
+``bench/fit_answerability.py`` on JSQuAD valid ({n} rows: each question with its
+paragraph present and hidden), validated on held-out folds grouped by article.
+{note}
+Regenerate with that script."""
+
+# {names}
+WEIGHTS: tuple[float, ...] = (
+    {body},
+)
+''', encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", required=True, help="a home with the JSQuAD paragraphs indexed (bench/jsquad.py --home)")
+    ap.add_argument("--data", default=str(ROOT.parent / "shared/data/jsquad/valid-v1.3.json"))
+    ap.add_argument("--limit", type=int, default=3000, help="questions (random, seeded); 0 for all")
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--cache", help="rows JSON: read when it exists, else written after collecting")
+    ap.add_argument("--write", action="store_true", help="write model/answerability_weights.py")
+    ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6,0.7")
+    args = ap.parse_args()
+
+    cache = Path(args.cache) if args.cache else None
+    if cache is not None and cache.exists():
+        rows = json.loads(cache.read_text(encoding="utf-8"))
+    else:
+        rows = collect(Path(args.home), Path(args.data), args.limit, args.seed)
+        if cache is not None:
+            cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    n_all = len(rows)
+    rows = [r for r in rows if r["named_ok"] and r["form_ok"]]  # the question's own rules refuse the rest
+    print(f"rows: {n_all} candidates, {len(rows)} pass the rules about the question "
+          f"(named source, answer form); positives {sum(r['label'] for r in rows)}")
+    x = np.array([[r["f"][name] for name in FEATURES] for r in rows], dtype=np.float64)  # by name: a cache outlives FEATURES
+    y = np.array([r["label"] for r in rows], dtype=np.float64)
+    fold = folds_by_title([r["title"] for r in rows], args.folds, args.seed)
+    p = np.zeros(len(rows))
+    for k in range(args.folds):
+        w = fit(x[fold != k], y[fold != k], args.l2)
+        p[fold == k] = predict(w, x[fold == k])
+    report(rows, p, [float(t) for t in args.thresholds.split(",")])
+    w = fit(x, y, args.l2)
+    print("\nweights (all rows):")
+    for name, v in zip(("bias",) + FEATURES, w):
+        print(f"  {name:<14} {v:+.4f}")
+    if args.write:
+        write_weights(w, len(rows), f"Held-out AUC {auc(p, y):.3f} ({args.folds} folds by title, seed {args.seed}).")
+        print(f"wrote {WEIGHTS_FILE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
