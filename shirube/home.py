@@ -15,17 +15,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from sqlalchemy import select
+
 from base.atomic import write_text_atomic
-from base.errors import ConfigError, HomeMissing
+from base.errors import ConfigError, HomeMissing, ShirubeError
 from base.settings import Settings
-from indexer.catalog import Catalog
+from indexer.catalog import Catalog, Generation
 from indexer.db_locks import acl_version, bump_acl_version, database_write_lock
 from indexer.loaders import LoadLimits
 from indexer.manifest import current_user
 from indexer.process import ProcessedFile, process_file, process_loaded
 from indexer.sandbox import ParseSandbox
 from indexer.types import LoadedDocument
-from model.embedders import Embedder, make_embedder
+from model.embedders import AUTO, Embedder, make_embedder
 from retrieval.store import IndexStore
 
 from . import audit
@@ -91,8 +93,22 @@ class Home:
                     self.settings.embedder,
                     batch_size=self.settings.embed_batch,
                     cache_dir=self.settings.cache_dir,
+                    built_with=self._built_with() if self.settings.embedder == AUTO else None,
                 )
             return self._embedder
+
+    def _built_with(self) -> str | None:
+        """The model id the live index was built with (``embedder = "auto"`` keeps it)."""
+        try:
+            snap = self.store.load()
+        except ShirubeError:  # an unreadable index: a full re-index picks afresh
+            return None
+        if snap is not None:
+            return str(snap.manifest.get("embedder") or "") or None
+        # no index here yet: the catalog's live generation (another server's: shirube/index_sync.py)
+        with self.catalog.session(wait_s=self.settings.db_busy_timeout_s) as s:
+            return s.scalars(select(Generation.embedder).where(Generation.status == "live")
+                             .order_by(Generation.id.desc())).first() or None
 
     @property
     def embedder_built(self) -> bool:

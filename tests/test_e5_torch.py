@@ -222,3 +222,16 @@ def test_cuda_embeddings_match_cpu(export_dir: Path, torch_e5):
 
     gpu = TorchE5(export_dir.parent, device="cuda", batch_size=16)
     assert _cos(gpu.passage(SENTENCES), torch_e5.passage(SENTENCES)).min() >= 0.9999
+
+
+def test_int8_option_is_close_to_fp32(export_dir: Path, torch_e5):
+    """``torch-e5-int8``: int8 Linear layers on the CPU, its own model id, near the fp32 vectors."""
+    from model.e5 import TorchE5
+    from model.embedders import spec_for_model_id
+
+    q = TorchE5(export_dir.parent, device="cpu", batch_size=4, quantize="int8")
+    assert q.model_id == torch_e5.model_id + "-int8"
+    assert spec_for_model_id(q.model_id) == "torch-e5-int8"
+    assert _cos(q.passage(SENTENCES), torch_e5.passage(SENTENCES)).min() >= 0.98
+    with pytest.raises(ValueError):
+        TorchE5(export_dir.parent, device="cpu", quantize="int4")

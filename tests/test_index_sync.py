@@ -166,3 +166,18 @@ def test_a_job_accepted_by_one_server_is_never_run_by_another(pair):
     assert a.jobs.run(job_id)["state"] == "done"
     ans = b.ask("定例会議はいつ開きますか")
     assert ans.answered and ans.citations[0].title == "標市会議規程"
+
+
+def test_a_new_server_with_embedder_auto_takes_the_catalogs_model(pair, tmp_path, db_url):
+    """``embedder = "auto"`` on an empty home follows the catalog's live generation (built here with
+    the fake embedder), not the new-home default, so the rebuilt index matches the writer's."""
+    from base.settings import Settings
+
+    a, _ = pair
+    c = Shirube(Settings.load(home=tmp_path / "server-c", embedder="auto", db_url=db_url,
+                              parse_in_subprocess=False, index_sync_s=0))
+    try:
+        assert c.embedder.model_id == a.embedder.model_id
+        assert _cites(c.ask(QUESTIONS[1])) == _cites(a.ask(QUESTIONS[1]))
+    finally:
+        c.close()

@@ -1,6 +1,8 @@
 """``tokenizer.json`` for the ``tokenizers`` library, equivalent to the engine's tokenizer.
 
-Used by ``SentenceTransformer(export_dir)``; :class:`model.e5.tokenizer.E5Tokenizer`
+Used by ``SentenceTransformer(export_dir)`` and by
+:class:`model.e5.fast_tokenizer.FastE5Tokenizer` (TorchE5's tokenizer, which
+checks the library's ids per text); :class:`model.e5.tokenizer.E5Tokenizer`
 (the exact port) does not need it. Where the two still differ is listed in
 :mod:`model.e5`'s docstring.
 """
