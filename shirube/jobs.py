@@ -210,6 +210,7 @@ class JobService:
             _, report = runner(job_id, live)
             if report is not None:
                 self._reports[job_id] = report
+                self._home.store.load()  # its new generation loaded here now, not by the next question
         except Exception as exc:  # noqa: BLE001 - the job ends with the reason
             log.warning("ingest job %s: %s", job_id, exc)
             with self._claim(job_id) as mine:

@@ -52,6 +52,10 @@ from .ingest import BatchReport
 log = logging.getLogger("shirube.writer")
 _ROOT = Path(__file__).resolve().parents[1]
 CRASHED = "{what}のプロセスが異常終了しました（終了コード {code}）"
+# The child lowers its priority before it imports anything heavy (numpy, the engine, torch):
+# its start-up must not take the cores from the questions either.
+_START = ("import sys; from base.priority import lower_priority; lower_priority(int(sys.argv[1])); "
+          "import runpy; runpy.run_module('shirube.writer_process', run_name='__main__', alter_sys=True)")
 OnStart = Callable[[dict[str, Any]], None]
 
 
@@ -62,6 +66,7 @@ def reindex_in_process(
     """:meth:`Shirube.reindex` of ``sh``'s home in a child process at ``writer_nice``; the new
     generation's name. ``on_start`` receives the child's ``start`` event (``pid``, ``nice``)."""
     done = _run_child(sh.settings, {"task": "reindex", "full": bool(full), "by": by}, "再索引", progress, on_start)
+    sh.store.load()  # the new generation loaded here now, not by the next question
     return done.get("generation")
 
 
@@ -87,7 +92,7 @@ def _run_child(settings: Settings, task: dict[str, Any], what: str, progress: Pr
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shirube.writer_process"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-c", _START, str(settings.writer_nice)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, encoding="utf-8", env=env, cwd=str(_ROOT),
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
