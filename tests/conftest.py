@@ -74,3 +74,13 @@ def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'catalog.sqlite'}"
     return pg_database(request)
+
+
+def audit_rows(sh) -> list:
+    """Every audit row of ``sh``'s catalog, oldest first (the AuditEvent rows themselves)."""
+    from sqlalchemy import select
+
+    from indexer.catalog import AuditEvent
+
+    with sh.catalog.session() as s:
+        return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all())

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from indexer.catalog import AuditEvent, User
+from indexer.catalog import User
+from tests.conftest import audit_rows
 from shirube import audit
 from shirube.cli import main as cli_main
 from shirube.engine import Shirube
@@ -23,16 +24,11 @@ PW = "hitsuji-to-yagi-2026"
 PW2 = "atarashii-aikotoba-77"
 
 
-def _rows(sh) -> list[AuditEvent]:
-    with sh.catalog.session() as s:
-        return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all())
-
-
 def _assert_no_secret(sh, *passwords: str) -> None:
     """No password, no stored hash and no argon2 string anywhere in the audit table."""
     with sh.catalog.session() as s:
         hashes = [h for h in s.scalars(select(User.password_hash)).all() if h]
-    dump = json.dumps([[e.user, e.action, e.detail] for e in _rows(sh)], ensure_ascii=False)
+    dump = json.dumps([[e.user, e.action, e.detail] for e in audit_rows(sh)], ensure_ascii=False)
     for secret in (*passwords, *hashes, "$argon2", "password_hash"):
         assert secret not in dump, secret
     assert audit.verify(sh.catalog, anchor=sh.audit_anchor) == []
@@ -60,7 +56,7 @@ def test_account_events_are_audited_without_secrets(engine):
     acc.disable("tanaka", False, by="kanri")
     acc.record_login("tanaka", "oidc")
     acc.logout("tanaka", "oidc")
-    got = [(e.user, e.action, e.detail) for e in _rows(sh)]
+    got = [(e.user, e.action, e.detail) for e in audit_rows(sh)]
     assert got == [
         ("kanri", "user_add", {"name": "tanaka", "role": "clerk", "clearance": 2, "departments": ["総務課"]}),
         ("tanaka", "login", {"method": "password"}),
@@ -86,11 +82,11 @@ def test_original_download_is_audited(engine, tmp_path):
     f = tmp_path / "jorei.txt"
     f.write_text("第一条　この条例は、手数料に関し必要な事項を定める。", encoding="utf-8")
     doc_id = sh.ingest([f], label=1, by="toroku").ok[0].document_id
-    n = len(_rows(sh))
+    n = len(audit_rows(sh))
     assert sh.original(doc_id).data == f.read_bytes()  # internal use (no user): not a download
-    assert len(_rows(sh)) == n
+    assert len(audit_rows(sh)) == n
     assert sh.original(doc_id, user="etsuran").name == "jorei.txt"
-    ev = _rows(sh)[-1]
+    ev = audit_rows(sh)[-1]
     assert (ev.user, ev.action) == ("etsuran", "original_download")
     assert ev.detail["document_id"] == doc_id and ev.detail["bytes"] == len(f.read_bytes())
     assert audit.verify(sh.catalog, anchor=sh.audit_anchor) == []
@@ -199,11 +195,11 @@ def _login(name: str, password: str) -> AppTest:
 
 
 def _since(sh, n: int) -> list[tuple[str, str, dict]]:
-    return [(e.user, e.action, e.detail) for e in _rows(sh)[n:]]
+    return [(e.user, e.action, e.detail) for e in audit_rows(sh)[n:]]
 
 
 def test_app_login_failed_login_and_logout_are_audited(corpus):
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     assert "user" not in _login("kanri", "machigai-password").session_state
     _login("daremo-inai", PASSWORD)
     at = _login("etsuran", PASSWORD)
@@ -222,7 +218,7 @@ def test_app_login_failed_login_and_logout_are_audited(corpus):
 def test_app_user_changes_are_audited_as_the_admin(corpus):
     at = _app("kanri")
     at.switch_page("views/admin.py").run()
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     at.text_input(key="new_user_name").input("kansa")
     at.text_input(key="new_user_password").input("kansa-no-pass-1")
     at.selectbox(key="new_user_role").select("viewer")
@@ -253,7 +249,7 @@ def test_app_source_file_download_is_audited(corpus):
 
     access = corpus.accounts.access_for("etsuran")
     doc = next(d for d in corpus.documents(access) if d["kind"] == "pdf")
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     assert source_file.find(corpus, access, doc["id"], user="etsuran")
     (user, action, detail), = _since(corpus, n)
     assert (user, action, detail["document_id"]) == ("etsuran", "original_download", doc["id"])
@@ -262,7 +258,7 @@ def test_app_source_file_download_is_audited(corpus):
 def test_app_eval_rows_are_marked_and_hidden_in_the_audit_tab(corpus):
     at = _app("kanri")
     at.switch_page("views/admin.py").run()
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     qa = Path(corpus.settings.home).parent / "qa3.jsonl"
     qa.write_text("\n".join((SAMPLES / "qa.jsonl").read_text(encoding="utf-8").splitlines()[:3]) + "\n",
                   encoding="utf-8")

@@ -15,11 +15,10 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from sqlalchemy import select  # noqa: E402
 
 from app import state, upload_page  # noqa: E402
-from indexer.catalog import AuditEvent  # noqa: E402
 from tests.app_fixtures import SimulatedCrash, open_app, serve_home  # noqa: E402
+from tests.conftest import audit_rows  # noqa: E402
 
 Q_IKUJI = "職員が部分休業を取る場合、1日に最大で何時間まで認められますか"
 KOEN = "標市公園使用許可の手引き\n\n公園で催しを行う場合は、使用日の十日前までに公園使用許可申請書を提出してください。\n"
@@ -29,11 +28,6 @@ HOIKU = "標市保育園の入園申込\n\n入園の申込みは、毎月十日�
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     yield from serve_home(tmp_path_factory.mktemp("jobs") / "home")
-
-
-def _rows(sh) -> list[AuditEvent]:
-    with sh.catalog.session() as s:
-        return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
 
 def _page_text(at) -> str:
@@ -74,7 +68,7 @@ def test_upload_survives_leaving_the_page_and_a_new_session_sees_it(corpus, monk
     # searchable, with the batch's manifest and audit row
     assert "koen_shiyo.txt" in {h.source for h in corpus.search("公園使用許可申請書", k=5)}
     batch = job["files"][0]["batch_id"]
-    rows = [e for e in _rows(corpus) if e.action == "ingest" and e.detail.get("batch_id") == batch]
+    rows = [e for e in audit_rows(corpus) if e.action == "ingest" and e.detail.get("batch_id") == batch]
     assert len(rows) == 1 and rows[0].user == "toroku"
     man = json.loads(Path(rows[0].detail["manifest"]).read_text(encoding="utf-8"))
     assert [f["source"] for f in man["files"]] == ["koen_shiyo.txt", "hoikuen.txt"]
@@ -119,20 +113,20 @@ def test_oidc_logout_is_audited(corpus, monkeypatch):
     monkeypatch.setattr(st, "logout", lambda: ended.append(True))
     monkeypatch.setattr(state, "config_override", state.AppConfig(home=state.config_override.home, auth="oidc"))
     at = open_app()
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     at.sidebar.button(key="logout").click().run()
     assert not at.exception and ended == [True]
-    assert [(e.user, e.action, e.detail) for e in _rows(corpus)[n:]] == [("etsuran", "logout", {"method": "oidc"})]
+    assert [(e.user, e.action, e.detail) for e in audit_rows(corpus)[n:]] == [("etsuran", "logout", {"method": "oidc"})]
 
 
 def test_source_viewer_page_render_is_audited_once(corpus):
     at = open_app("etsuran")
     at.chat_input[0].set_value(Q_IKUJI).run()
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     key = next(b.key for b in at.button if b.key and b.key.startswith("src-0:c"))
     at.button(key=key).click().run()
     assert len(at.get("image")) == 1
-    rows = [(e.user, e.action, e.detail) for e in _rows(corpus)[n:]]
+    rows = [(e.user, e.action, e.detail) for e in audit_rows(corpus)[n:]]
     assert [(u, a, d["page"]) for u, a, d in rows] == [("etsuran", "original_download", 2)]
     at.run()  # a rerun of the page (e.g. a toggle) renders it again but is not a second download
-    assert len(_rows(corpus)) == n + 1
+    assert len(audit_rows(corpus)) == n + 1

@@ -19,12 +19,11 @@ import pytest
 
 pytest.importorskip("streamlit")
 
-from sqlalchemy import select  # noqa: E402
 
 from app import fmt  # noqa: E402
 from app.library_page import NO_DEPARTMENT, filter_documents  # noqa: E402
-from indexer.catalog import AuditEvent  # noqa: E402
 from tests.app_fixtures import PASSWORD, ROOT, open_app, serve_home  # noqa: E402
+from tests.conftest import audit_rows  # noqa: E402
 
 SECRET = "shinchosha_iten.txt"
 
@@ -32,11 +31,6 @@ SECRET = "shinchosha_iten.txt"
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     yield from serve_home(tmp_path_factory.mktemp("library") / "home")
-
-
-def _rows(sh) -> list[AuditEvent]:
-    with sh.catalog.session() as s:
-        return list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
 
 
 def _table(at, i: int = 0):
@@ -147,12 +141,12 @@ def test_library_never_shows_nor_serves_a_document_above_clearance(corpus, user)
     assert "移転" not in json.dumps(_table(at).to_dict(), ensure_ascii=False)
     assert _doc_id(corpus, SECRET) not in at.selectbox(key="library_pick").options
     ctx: Context = at.session_state["_ctx"]
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     with pytest.raises(Exception, match="存在しません"):
         fetch_original(ctx, _doc_id(corpus, SECRET))
     with pytest.raises(Exception, match="存在しません"):
         corpus.preview(_doc_id(corpus, SECRET), ctx.access)
-    assert not [e for e in _rows(corpus)[n:] if e.action == "original_download"]
+    assert not [e for e in audit_rows(corpus)[n:] if e.action == "original_download"]
     assert at.get("form") == [] or not any(b.label == "変更" for b in at.button), "relabel is for admins only"
 
 
@@ -161,12 +155,12 @@ def test_library_download_of_an_original_is_audited(corpus):
     doc = _doc_id(corpus, "gomi_bunbetsu_sjis.txt")
     at.selectbox(key="library_pick").select(doc).run()
     assert not at.get("download_button"), "nothing is handed out before the user asks"
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     at.button(key="library_fetch").click().run()
     assert not at.exception
     [dl] = at.get("download_button")
     assert "gomi_bunbetsu_sjis.txt" in dl.proto.label
-    [row] = [e for e in _rows(corpus)[n:] if e.action == "original_download"]
+    [row] = [e for e in audit_rows(corpus)[n:] if e.action == "original_download"]
     assert row.user == "etsuran" and row.detail["document_id"] == doc
 
 
@@ -174,7 +168,7 @@ def test_admin_relabels_with_and_without_reason(corpus):
     doc = _doc_id(corpus, "gomi_bunbetsu_sjis.txt")
     at = _library("kanri")
     at.selectbox(key="library_pick").select(doc).run()
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     # widgets in a form: set, then submit (their values travel with the submit, as in a browser)
     at.selectbox(key=f"relabel_label_{doc}").select(2)  # narrower: no reason needed
     next(b for b in at.button if b.label == "変更").click().run()
@@ -189,7 +183,7 @@ def test_admin_relabels_with_and_without_reason(corpus):
     next(b for b in at.button if b.label == "変更").click().run()
     assert any("機密性を引き下げました" in s.value for s in at.success)
     assert corpus.document(doc)["label"] == 1
-    rows = [e for e in _rows(corpus)[n:] if e.action in ("relabel", "declassify")]
+    rows = [e for e in audit_rows(corpus)[n:] if e.action in ("relabel", "declassify")]
     assert [(e.user, e.action, e.detail["new"]["label"]) for e in rows] == [("kanri", "relabel", 2), ("kanri", "declassify", 1)]
     assert rows[1].detail["reason"] == "公開資料のため"
 
@@ -205,7 +199,7 @@ def _admin(user: str = "kanri"):
 def test_admin_changes_role_and_resets_password_audited(corpus):
     corpus.accounts.add("henko", "hajime-no-pass", "viewer", 1, ["市民課"])  # kanri may not grant 市民課, the operator may
     at = _admin()
-    n = len(_rows(corpus))
+    n = len(audit_rows(corpus))
     at.selectbox(key="update_pick").select("henko").run()
     at.selectbox(key="update_role_henko").select("clerk")
     at.selectbox(key="update_clearance_henko").select(2)
@@ -220,9 +214,9 @@ def test_admin_changes_role_and_resets_password_audited(corpus):
     next(b for b in at.button if b.label == "再設定").click().run()
     assert any("「henko」のパスワードを再設定しました" in s.value for s in at.success)
     assert corpus.accounts.authenticate("henko", "atarashii-pass-9") is not None
-    rows = [(e.user, e.action, e.detail.get("name")) for e in _rows(corpus)[n:] if e.action != "login"]
+    rows = [(e.user, e.action, e.detail.get("name")) for e in audit_rows(corpus)[n:] if e.action != "login"]
     assert rows == [("kanri", "user_update", "henko"), ("kanri", "password_change", "henko")]
-    assert "atarashii" not in json.dumps([e.detail for e in _rows(corpus)], ensure_ascii=False)
+    assert "atarashii" not in json.dumps([e.detail for e in audit_rows(corpus)], ensure_ascii=False)
 
 
 def test_admin_cannot_manage_an_account_above_own_clearance(corpus):
