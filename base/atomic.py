@@ -31,12 +31,17 @@ def write_atomic(path: str | Path, write: Callable[[IO[bytes]], Any], *, fsync_d
         tmp.unlink(missing_ok=True)
         raise
     if fsync_dir:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_path(path.parent)
     return path
+
+
+def fsync_path(path: str | Path) -> None:
+    """fsync a file or a folder (a folder: its entries, e.g. after a rename into it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_bytes_atomic(path: str | Path, data: bytes, **kw: Any) -> Path:

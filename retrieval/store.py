@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from base.atomic import write_text_atomic
+from base.atomic import fsync_path, write_text_atomic
 from base.digest import sha256_file
 from base.errors import SearchIndexError
 
@@ -67,14 +67,6 @@ class Snapshot:
     @property
     def n_chunks(self) -> int:
         return len(self.bm25)
-
-
-def _fsync_path(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class IndexStore:
@@ -164,8 +156,8 @@ class IndexStore:
         )
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         for f in [*files, tmp / "manifest.json"]:
-            _fsync_path(f)
-        _fsync_path(tmp)
+            fsync_path(f)
+        fsync_path(tmp)
         final = self.root / name
         os.rename(tmp, final)
         self._switch(name, adopt=adopt)

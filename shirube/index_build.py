@@ -29,7 +29,7 @@ from retrieval.store import Snapshot
 
 from . import batches
 from .home import Home
-from .index_sync import IndexSync, chunk_query, chunk_text, embed_slices, gen_number, pack_ids
+from .index_sync import IndexSync, cached_vectors, chunk_query, chunk_text, embed_slices, gen_number, pack_ids
 from .index_sync import lexical as build_lexical
 from .rows import add_sections
 
@@ -158,11 +158,7 @@ class IndexBuilder:
         # Texts embedded before by this model (an unchanged chunk after a full re-index or
         # a re-chunking, a repeated passage) take their vector from the catalog's cache.
         cache = EmbeddingCache(self._home.catalog)
-        out = np.zeros((len(texts), emb.dim), np.float32)
-        hits = cache.get(emb.model_id, emb.dim, texts)
-        for i, v in hits.items():
-            out[i] = v
-        miss = [i for i in range(len(texts)) if i not in hits]
+        out, miss = cached_vectors(cache, emb, texts)
         try:
             if miss:
                 out[miss] = embed_slices(emb, [texts[i] for i in miss], progress, pause=self._home.store.yield_to_questions)

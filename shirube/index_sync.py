@@ -111,6 +111,16 @@ def embed_slices(
     return out
 
 
+def cached_vectors(cache: EmbeddingCache, emb: Embedder, texts: list[str]) -> tuple[np.ndarray, list[int]]:
+    """The vectors of ``texts`` the catalog's cache holds for ``emb`` (zero rows for the rest)
+    and the indices of the texts it lacks: a text is never embedded twice by one model."""
+    out = np.zeros((len(texts), emb.dim), np.float32)
+    hits = cache.get(emb.model_id, emb.dim, texts)
+    for i, v in hits.items():
+        out[i] = v
+    return out, [i for i in range(len(texts)) if i not in hits]
+
+
 @dataclass(frozen=True)
 class LiveRow:
     name: str
@@ -184,11 +194,7 @@ class IndexSync:
                 f" {emb.model_id} です。すべてのサーバーで同じ embedder を設定してください。")
         texts = [chunk_text(r) for r in rows]
         cache = EmbeddingCache(home.catalog)
-        vecs = np.zeros((len(texts), emb.dim), np.float32)
-        hits = cache.get(emb.model_id, emb.dim, texts)
-        for i, v in hits.items():
-            vecs[i] = v
-        miss = [i for i in range(len(texts)) if i not in hits]
+        vecs, miss = cached_vectors(cache, emb, texts)
         if miss:  # vectors embedded before the cache existed (revision 0009), or evicted
             vecs[miss] = embed_slices(emb, [texts[i] for i in miss], progress, pause=home.store.yield_to_questions)
             cache.put(emb.model_id, [texts[i] for i in miss], vecs[miss])

@@ -4,7 +4,6 @@ as stored, the reader of a stored upload that checks it is still the file accept
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from indexer.catalog import IngestJob, IngestJobFile
 from retrieval.access import AccessFilter
 
-__all__ = ["access_dict", "access_of", "file_row", "fsync_dir", "job_dict", "reader", "stored_here"]
+__all__ = ["access_dict", "access_of", "file_row", "job_dict", "reader", "stored_here"]
 
 
 def file_row(job_id: int, i: int, name: str, size: int | None, sha: str | None, state: str, reason: str | None,
@@ -39,14 +38,6 @@ def access_of(d: dict[str, Any]) -> AccessFilter:
     depts = d.get("departments")
     return AccessFilter(clearance=int(d.get("clearance", 3)), admin=bool(d.get("admin", False)),
                         departments=frozenset(depts) if depts is not None else None)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def stored_here(home: Path, job: IngestJob | None) -> bool:

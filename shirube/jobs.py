@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import select
 
-from base.atomic import write_bytes_atomic
+from base.atomic import fsync_path, write_bytes_atomic
 from base.errors import IngestError, ShirubeError
 from indexer.catalog import BatchFile, IngestJob, IngestJobFile
 from indexer.loaders import sanitize_name
@@ -46,7 +46,7 @@ from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 
 from .home import Home
 from .job_files import access_dict as _access_dict, access_of as _access_of, file_row as _file_row  # noqa: I001
-from .job_files import fsync_dir as _fsync_dir, job_dict, reader as _reader, stored_here
+from .job_files import job_dict, reader as _reader, stored_here
 from .index_build import IndexBuilder, Progress, no_progress
 
 log = logging.getLogger("shirube.jobs")
@@ -101,7 +101,7 @@ class JobService:
             write_bytes_atomic(home / rel, data, fsync_dir=i == len(files) - 1)
             rows.append(IngestJobFile(ordinal=i, name=name, stored_path=rel.as_posix(), size=len(data),
                                       sha256=hashlib.sha256(data).hexdigest(), state="queued"))
-        _fsync_dir(home / UPLOADS)
+        fsync_path(home / UPLOADS)
         with self._home.catalog.session() as s:
             job = IngestJob(kind="upload", by=by or current_user(), state="queued", created_at=_now(), label=label,
                             departments=clean_departments(departments), license=license, access=_access_dict(access),

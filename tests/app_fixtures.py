@@ -82,3 +82,24 @@ def open_app(user: str | None = None):
     if user:
         at.session_state["user"] = user
     return at.run()
+
+
+def docx_bytes() -> bytes:
+    """A minimal Word file (a zip with its two parts): the unsupported type of the upload tests."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return buf.getvalue()
+
+
+def browser_home(tmp_path: Path, config: str = 'embedder = "fake"\n') -> Path:
+    """``tmp_path/home`` with ``config`` as its config.toml, built by :func:`build_home`."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text(config, encoding="utf-8")
+    build_home(home).close()
+    return home

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_fixtures import PASSWORD, build_home
+from tests.app_fixtures import PASSWORD, browser_home, docx_bytes
 from tests.browser_util import CHROMIUM, app_server, ask, browser_page, go, login, make_pdf, wait_idle
 
 pytestmark = [
@@ -28,10 +28,7 @@ PDF_LINES = [
 
 
 def test_login_upload_pdf_ask_and_open_cited_page(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text('embedder = "fake"\n', encoding="utf-8")
-    build_home(home).close()
+    home = browser_home(tmp_path)
     pdf = tmp_path / "shimin_noen_kiyaku.pdf"
     pdf.write_bytes(make_pdf("標市市民農園利用規約", PDF_LINES))
     with app_server(home, [tmp_path / "corpus"], log=tmp_path / "streamlit.log") as url, browser_page() as page:
@@ -72,10 +69,7 @@ def test_login_upload_pdf_ask_and_open_cited_page(tmp_path):
 def test_reload_keeps_login_and_conversation_and_a_marker_opens_its_span(tmp_path):
     """F5 keeps the session (signed cookie) and the conversation (?c=); a follow-up says what it
     searched; an answer's [n] link leads to its citation card, whose source view shows the span."""
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text('embedder = "fake"\n', encoding="utf-8")
-    build_home(home).close()
+    home = browser_home(tmp_path)
     with app_server(home, [tmp_path / "corpus"], log=tmp_path / "streamlit.log") as url, browser_page() as page:
         login(page, url, "etsuran", PASSWORD)
         ask(page, "職員が部分休業を取る場合、1日に最大で何時間まで認められますか")
@@ -196,22 +190,8 @@ def _scan(page, where: str, found: dict) -> None:
         found[where] = bad
 
 
-def _docx() -> bytes:
-    import io
-    import zipfile
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
-    return buf.getvalue()
-
-
 def test_every_page_for_every_role_is_japanese_without_developer_chrome(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text('embedder = "fake"\n', encoding="utf-8")
-    build_home(home).close()
+    home = browser_home(tmp_path)
     outside = tmp_path / "elsewhere"  # started outside the repository with no flags: the shipped config alone
     outside.mkdir()
     found: dict[str, list[str]] = {}
@@ -247,7 +227,7 @@ def test_every_page_for_every_role_is_japanese_without_developer_chrome(tmp_path
                     page.locator('input[type="file"]').set_input_files([
                         {"name": "bousai.txt", "mimeType": "text/plain",
                          "buffer": "標市防災倉庫の点検\n\n防災倉庫の点検は、毎年六月に危機管理課が行う。\n".encode()},
-                        {"name": "youshiki.docx", "mimeType": "application/octet-stream", "buffer": _docx()},
+                        {"name": "youshiki.docx", "mimeType": "application/octet-stream", "buffer": docx_bytes()},
                     ])
                     page.locator('[data-testid="stFileChip"]').nth(1).wait_for()  # both accepted by the widget
                     _scan(page, f"{user}/{title}/選択後", found)
@@ -280,10 +260,7 @@ def _after(locator) -> str:
 def test_upload_widget_is_japanese_while_dragging_and_for_a_file_over_the_limit(tmp_path):
     """Streamlit's "Drag and drop files here" and "File must be 1.0MB or smaller." are in the page
     (the real states, triggered as a user would), yet neither is on screen: Japanese is instead."""
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "config.toml").write_text('embedder = "fake"\nmax_file_mb = 1\n', encoding="utf-8")
-    build_home(home).close()
+    home = browser_home(tmp_path, 'embedder = "fake"\nmax_file_mb = 1\n')
     with app_server(home, [tmp_path / "corpus"], log=tmp_path / "streamlit.log") as url, browser_page() as page:
         login(page, url, "toroku", PASSWORD)
         go(page, "アップロード")

@@ -9,11 +9,9 @@ times. Upload: an unsupported file is listed with a Japanese reason, and the sel
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 import tomllib
-import zipfile
 
 import pytest
 
@@ -22,7 +20,7 @@ pytest.importorskip("streamlit")
 
 from app import fmt  # noqa: E402
 from app.library_page import NO_DEPARTMENT, filter_documents  # noqa: E402
-from tests.app_fixtures import PASSWORD, ROOT, open_app, serve_home  # noqa: E402
+from tests.app_fixtures import PASSWORD, ROOT, docx_bytes, open_app, serve_home  # noqa: E402
 from tests.conftest import audit_rows  # noqa: E402
 
 SECRET = "shinchosha_iten.txt"
@@ -47,14 +45,6 @@ def _library(user: str):
 
 def _doc_id(sh, source: str) -> int:
     return next(d["id"] for d in sh.documents() if d["source"].endswith(source))
-
-
-def _docx() -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
-    return buf.getvalue()
 
 
 # -- shipped Streamlit config ----------------------------------------------------------
@@ -253,7 +243,7 @@ def test_upload_mixed_batch_lists_the_unsupported_file_and_clears_the_selection(
     good = "標市防災倉庫の点検\n\n防災倉庫の点検は、毎年六月に危機管理課が行う。\n".encode()
     at.file_uploader(key="upload_files").set_value([
         ("bousai.txt", good, "text/plain"),
-        ("youshiki.docx", _docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("youshiki.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ]).run()
     at.button(key="upload_submit").click().run()
     assert not at.exception
