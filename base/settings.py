@@ -138,6 +138,10 @@ class Settings:
     # Citation verifier: "remove" unsupported sentences or "mark" them 根拠未確認.
     verify_mode: str = "remove"
     verify_threshold: float = 0.5
+    # An LLM answerer generates only when the extractive answerer's calibrated
+    # answerability decision (min_evidence, answer_min_key, answer_min_confidence)
+    # finds an answer in the passages; otherwise it refuses without generating.
+    llm_gate: bool = True
 
     # -- hostile input (indexer/): parsing limits, enforced in a worker process --
     max_file_mb: float = 50.0

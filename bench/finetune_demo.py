@@ -83,7 +83,7 @@ def heldout_row(answerer: Any, examples: list[dict[str, Any]]) -> dict[str, Any]
         lat.append(time.perf_counter() - t0)
         g.add(ans)
         meta = getattr(ans, "meta", {}) or {}
-        non_fallback += not meta.get("fallback")
+        non_fallback += not (meta.get("fallback") or meta.get("gate"))  # the model's own text
         if ex["answered"]:
             n_ans += 1
             false_ref += not ans.answered
@@ -201,6 +201,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "extractive": {"answerer": "extractive"},
         "base": {"answerer": "transformers", **llm},
         "base+adapter": {"answerer": "transformers", **llm, "adapter_path": str(adapter)},
+        # the tuned model on its own: no answerability gate before generating
+        "base+adapter, no gate": {"answerer": "transformers", **llm, "adapter_path": str(adapter),
+                                  "llm_gate": False},
     }
     rows: list[dict[str, Any]] = []
     for name, kw in variants.items():

@@ -13,6 +13,10 @@ protocol:
   the UI never shows an unchecked sentence;
 * a model that says the documents do not answer yields a refusal
   (``answered=False``);
+* with ``gate`` (the default), the extractive fallback's calibrated
+  answerability decision runs first: when it finds no answer in the passages
+  the answerer refuses without generating (``meta["gate"] = "refused"``), so
+  a generator never answers what the refusal model would refuse;
 * when no sentence survives, or the backend fails or times out with
   nothing usable, the extractive answer is returned instead
   (``meta["fallback"] = "extractive"``).
@@ -111,8 +115,10 @@ class GroundedAnswerer:
         timeout_s: float = 120.0,
         max_passage_chars: int = MAX_PASSAGE_CHARS,
         verifier: Verifier[Any] | None = None,
+        gate: bool = True,
     ) -> None:
         self.fallback = fallback
+        self.gate = gate
         # how each answer sentence is checked against its citations (model.verify)
         self.verifier: Verifier[Any] = verifier if verifier is not None else LexicalVerifier()
         self.idf = idf
@@ -146,6 +152,14 @@ class GroundedAnswerer:
         t0 = time.perf_counter()
         if not passages:
             return self._refusal(question, passages, t0, {"reason": "no passages"}, on_token)
+        pre = None  # the extractive answer, computed once: the gate and the fallback share it
+        if self.gate and self.fallback is not None:
+            pre = self.fallback.answer(question, passages, query=query)
+            if not pre.answered:
+                return self._refusal(question, passages, t0, {
+                    "gate": "refused", "grounding": pre.grounding,
+                    "answerability": pre.meta.get("answerability"), "provenance": self._provenance_safe(),
+                }, on_token)
         pidx = self.verifier.index(passages)
         messages = build_messages(question, passages, max_chars=self.max_passage_chars)
         stream = SentenceStream()
@@ -182,7 +196,7 @@ class GroundedAnswerer:
             )
         except AnswerError as exc:
             meta["error"] = str(exc)
-            return self._fallback(question, passages, t0, meta, on_token, query)
+            return self._fallback(question, passages, t0, meta, on_token, query, pre)
         for raw in stream.close():
             take(raw)
         meta.update(
@@ -202,7 +216,7 @@ class GroundedAnswerer:
         if not supported:
             if refusal_seen[0] or (is_refusal(gen.text) and not checks):
                 return self._refusal(question, passages, t0, meta, on_token)
-            return self._fallback(question, passages, t0, meta, on_token, query)
+            return self._fallback(question, passages, t0, meta, on_token, query, pre)
         text = render(checks, self.verify_mode)
         meta["unsupported_sentences"] = len(checks) - len(supported)
         return Answer(
@@ -259,11 +273,16 @@ class GroundedAnswerer:
 
     def _fallback(
         self, question: str, passages: list[Passage], t0: float, meta: dict[str, Any],
-        on_token: TokenCallback | None, query: QueryTerms | None = None,
+        on_token: TokenCallback | None, query: QueryTerms | None = None, pre: Answer | None = None,
     ) -> Answer:
         if self.fallback is None:
             return self._refusal(question, passages, t0, {**meta, "fallback": None}, on_token)
-        ans = self.fallback.answer(question, passages, on_token=on_token, query=query)
+        if pre is None:
+            ans = self.fallback.answer(question, passages, on_token=on_token, query=query)
+        else:  # already computed by the gate: stream it now
+            ans = pre
+            if on_token is not None:
+                on_token(pre.text)
         return replace(
             ans, latency_s=time.perf_counter() - t0,
             meta={**ans.meta, **meta, "fallback": self.fallback.name, "fallback_model_id": self.fallback.model_id,

@@ -7,7 +7,7 @@
 (``model_path``, ``adapter_path``, ``openai_base_url``, ``openai_model``,
 ``max_new_tokens``, ``temperature``, ``answer_timeout_s``, ``verify_mode``,
 ``verify_threshold``, ``min_evidence``, ``answer_min_key``, ``answer_require_form``,
-``answer_min_confidence``) and pass backend options through (``n_ctx``,
+``answer_min_confidence``, ``llm_gate``) and pass backend options through (``n_ctx``,
 ``threads``, ``device``, ``max_passage_chars``). Heavy backends are imported lazily.
 """
 
@@ -54,6 +54,7 @@ def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any)
     common: dict[str, Any] = dict(
         fallback=extractive, idf=idf, verify_mode=s.verify_mode, verify_threshold=s.verify_threshold,
         max_new_tokens=s.max_new_tokens, temperature=s.temperature, timeout_s=s.answer_timeout_s,
+        gate=s.llm_gate,
     )
     if name == "gguf":
         from .gguf import GGUFAnswerer

@@ -210,9 +210,10 @@ class _Grounding:
 
         self.n += 1
         meta = getattr(ans, "meta", {}) or {}
-        # a fallback answer is the extractive one; the metrics belong to the LLM that was asked
+        # a fallback answer is the extractive one; the metrics belong to the LLM that was asked.
+        # An answer refused by the answerability gate before generating is not the model's either.
         self.answerer, self.model_id = ans.answerer, meta.get("llm") or ans.model_id
-        self.fallbacks += bool(meta.get("fallback"))
+        self.fallbacks += bool(meta.get("fallback") or meta.get("gate"))
         self.tokens += int(meta.get("completion_tokens") or 0)
         self.gen_s += float(meta.get("generation_s") or 0.0)
         if not ans.answered:

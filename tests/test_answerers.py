@@ -174,3 +174,45 @@ def test_eval_reports_grounding_per_answerer() -> None:
     # mark mode keeps the wrong sentence (marked): half the sentences are unsupported
     assert sc["unsupported_sentence_rate"] == 0.5 and sc["citation_precision"] == 0.5
     assert sc["answerer"] == "scripted" and sc["completion_tokens"] > 0 and "ask_p50_s" in sc
+
+
+def settings_extractive() -> ExtractiveAnswerer:
+    """The extractive answerer with the default refusal settings (as the registry builds it)."""
+    s = Settings()
+    return ExtractiveAnswerer(
+        lambda t: 1.0, max_sentences=s.answer_sentences, min_evidence=s.min_evidence, min_key=s.answer_min_key,
+        require_form=s.answer_require_form, min_confidence=s.answer_min_confidence,
+    )
+
+
+def test_answerability_gate_refuses_before_generating() -> None:
+    # 郵送料 is not in the passages; a model may still write a sentence the verifier accepts
+    # (the 交付手数料 is really in passage 2) — the gate refuses before the model is asked.
+    near_miss = "住民票の写しの郵送料はいくらですか"
+    plausible = "住民票の写しの交付手数料は、1通につき300円です。[2]"
+    streamed: list[str] = []
+    gated = ScriptedAnswerer(plausible, fallback=settings_extractive())
+    ans = gated.answer(near_miss, P, on_token=streamed.append)
+    assert not ans.answered and ans.text == NOT_FOUND and streamed == [NOT_FOUND]
+    assert ans.meta["gate"] == "refused" and gated.seen == []  # never generated
+    free = ScriptedAnswerer(plausible, fallback=settings_extractive(), gate=False)
+    assert free.answer(near_miss, P).answered and len(free.seen) == 1  # what the gate prevents
+    # an answerable question passes the gate and the model's own verified text is used
+    ok = ScriptedAnswerer(GOOD, fallback=settings_extractive())
+    got = ok.answer("部分休業は何時間までですか", P)
+    assert got.answered and got.text == GOOD and not got.meta.get("gate") and not got.meta.get("fallback")
+
+
+def test_gate_shares_the_extractive_answer_with_the_fallback() -> None:
+    streamed: list[str] = []
+    ans = ScriptedAnswerer(BAD, fallback=settings_extractive()).answer("部分休業は何時間までですか", P,
+                                                                       on_token=streamed.append)
+    assert ans.meta["fallback"] == "extractive" and "2時間" in ans.text and "".join(streamed) == ans.text
+
+
+def test_registry_passes_llm_gate() -> None:
+    s = Settings()
+    assert make_answerer("openai", s.replace(openai_base_url="http://127.0.0.1:9/v1", openai_model="m"),
+                         lambda t: 1.0).gate is True
+    assert make_answerer("openai", s, lambda t: 1.0, openai_base_url="http://127.0.0.1:9/v1", openai_model="m",
+                         llm_gate=False).gate is False

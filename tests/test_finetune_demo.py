@@ -43,8 +43,8 @@ def test_finetune_demo_recipe_end_to_end(tmp_path, capsys, monkeypatch) -> None:
     assert card["data"]["manifest_sha256"] == file_sha256(rep["manifest"]) == rep["manifest_sha256"]
     assert card["train"]["steps"] == 2 and card["train"]["tokens_per_s"] > 0
     rows = card["evaluation"]["rows"]
-    assert {r["answerer"] for r in rows} == {"extractive", "base", "base+adapter"}
-    assert len(rows) == 6 and all("non_fallback" in r and "citation_precision" in r for r in rows)
+    assert {r["answerer"] for r in rows} == {"extractive", "base", "base+adapter", "base+adapter, no gate"}
+    assert len(rows) == 8 and all("non_fallback" in r and "citation_precision" in r for r in rows)
     assert rows == rep["rows"] and json.loads((work / "report.json").read_text(encoding="utf-8"))["rows"] == rows
     assert (merged / "config.json").is_file() and list(merged.glob("*.safetensors"))
     assert json.loads((merged / "shirube_adapter_card.json").read_text(encoding="utf-8"))["data"] == card["data"]
