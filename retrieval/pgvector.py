@@ -14,7 +14,7 @@ searches go to PostgreSQL.
 
 Filters run inside the SQL query, before ranking: the allowed chunk ids (the
 engine's access filter — clearance, departments, active documents — as data)
-are a ``chunk_id = ANY(...)`` condition, searched with pgvector 0.8's
+are a bitmap tested per visited row (``get_bit``), searched with pgvector 0.8's
 iterative index scans (``hnsw.iterative_scan = relaxed_order``), so a
 filtered search is never short. A very selective filter (few allowed rows)
 skips the graph and ranks the allowed rows exactly (the ``<#>`` inner-product
@@ -109,7 +109,7 @@ class PgVectorIndex:
         self._count = count
         self._all_ids: np.ndarray | None = None
         # per allowed-id array (the engine caches one per user filter): its SQL condition
-        self._filters: PerAllowed[tuple[str, str]] = PerAllowed(_graph_filter)
+        self._filters: PerAllowed[tuple[str, bytes]] = PerAllowed(_graph_filter)
 
     def __len__(self) -> int:
         return self._count
@@ -188,15 +188,19 @@ def _array_text(ids: np.ndarray) -> str:
     return "{" + ",".join(map(str, np.asarray(ids, np.int64).tolist())) + "}"
 
 
-def _graph_filter(index: PgVectorIndex, allowed: np.ndarray) -> tuple[str, str]:
-    """The WHERE clause of a graph search: the shorter of the allowed and the excluded ids,
-    as a scalar subquery so that the planner does not estimate a constant array element by
-    element (14 ms of planning for 50k ids, against 2 ms of search)."""
+def _graph_filter(index: PgVectorIndex, allowed: np.ndarray) -> tuple[str, bytes]:
+    """The WHERE clause of a graph search: the allowed ids as a bitmap (bit ``id`` set when
+    the chunk may be returned), one ``bytea`` parameter tested with ``get_bit`` per visited
+    row — O(1) a row whatever the size of the filter. (An id array costs a linear scan of
+    the array per visited row: 39 ms against 4 ms unfiltered at 1 M with half the ids
+    allowed.) The bitmap is a scalar subquery, so it is read once per query, and
+    ``chunk_id < :nbits`` keeps ``get_bit`` inside it. Built once per allowed set (the
+    engine caches one per user filter): ``max id / 8`` bytes, 125 kB at 1 M chunks."""
     allowed = np.asarray(allowed, np.int64)
-    if 2 * len(allowed) > index._count:
-        excluded = np.setdiff1d(index.all_ids(), allowed)
-        return "WHERE NOT ((chunk_id + 0) = ANY((SELECT CAST(:ids AS bigint[]))::bigint[]))", _array_text(excluded)
-    return "WHERE (chunk_id + 0) = ANY((SELECT CAST(:ids AS bigint[]))::bigint[])", _array_text(allowed)
+    mask = np.zeros(int(allowed.max()) + 1 if len(allowed) else 1, bool)
+    mask[allowed] = True
+    bits = np.packbits(mask, bitorder="little").tobytes()  # get_bit: bit n is byte n // 8, bit n % 8 from the right
+    return f"WHERE chunk_id < {len(mask)} AND get_bit((SELECT CAST(:ids AS bytea)), chunk_id) = 1", bits
 
 
 def _scored(rows) -> Scored:
