@@ -3,6 +3,10 @@
     python bench/scale.py [--sizes 10000,100000] [--queries 60] [--kinds bm25,flat,hnsw,ivf,hybrid]
     python bench/scale.py --sizes 10000,100000,1000000     # + the 1 M row: ~15 min, ~10 GB RAM (estimate)
 
+Rows: bm25 (lemmas), flat / hnsw / ivf (dense), hybrid (lemma BM25 + n-gram BM25 + dense flat, the
+default) and hyb-hnsw (the same fusion over dense HNSW, `index_type = "hnsw"`; its R@10 is against
+hybrid's top 10).
+
 For each size it builds synthetic corpora through the project's own index classes
 (``retrieval.bm25.BM25Index``, ``retrieval.dense.DenseIndex``, ``retrieval.hybrid.rank``)
 and prints one table: build time, index size on disk, RSS growth, query p50/p95
@@ -244,6 +248,27 @@ def run_size(n: int, args, rng, lemma_vocab, gram_vocab) -> tuple[list[dict], di
                    p50=pct(lat)[0], p95=pct(lat)[1], fp50=pct(latf)[0], fp95=pct(latf)[1])
         rows.append(row)
         hyb = dict(n=n, p50=pct(lat)[0], before=pct(latb), after=pct(latf))
+        if "hnsw" in dense_idx:  # the same fusion with the HNSW graph as the dense ranker (index_type = "hnsw")
+            snap_h = SimpleNamespace(bm25=bm25, ngram=ngram, dense=dense_idx["hnsw"])
+            with query_threads(args.threads):
+                (lat, latf), res = timed([
+                    lambda i: rank(snap_h, emb, qts[i], 10),
+                    lambda i: rank(snap_h, emb, qts[i], 10, allowed_ids=allowed),
+                ], args.queries)
+            flat_top = [rank(snap, emb, qts[i], 10) for i in range(args.queries)]
+
+            def dense_disk(kind: str) -> float:
+                return next(r["disk_mb"] for r in rows if r["ranker"] == kind and r["n"] == n)
+
+            parts = [r for r in rows if r["ranker"] in ("bm25", "hnsw")]
+            rows.append(dict(
+                ranker="hyb-hnsw", n=n, build_s=ngram_s + sum(r["build_s"] for r in parts),
+                disk_mb=row["disk_mb"] - dense_disk("flat") + dense_disk("hnsw"),
+                rss_mb=ngram_rss + sum(r["rss_mb"] for r in parts),
+                p50=pct(lat)[0], p95=pct(lat)[1], fp50=pct(latf)[0], fp95=pct(latf)[1],
+                recall=float(np.mean([len({x.chunk_id for x in a} & {x.chunk_id for x in b}) / 10
+                                      for a, b in zip(res, flat_top)])),
+            ))
     gc.unfreeze()
     return rows, hyb
 
@@ -275,18 +300,19 @@ def main() -> None:
         gc.collect()
 
     base = {r["ranker"]: r for r in rows if r["n"] == sizes[0]}
-    hdr = (f"{'ranker':<7}{'chunks':>10}{'build s':>9}{'disk MB':>9}{'RSS +MB':>9}{'p50 ms':>8}{'p95 ms':>8}"
+    hdr = (f"{'ranker':<9}{'chunks':>10}{'build s':>9}{'disk MB':>9}{'RSS +MB':>9}{'p50 ms':>8}{'p95 ms':>8}"
            f"{'filt p50':>9}{'filt p95':>9}{'R@10':>6}{'×build':>8}{'×disk':>7}{'×p50':>7}{'×filt p95':>10}")
     print("\n" + hdr)
     for r in rows:
         b = base[r["ranker"]]
         rec = f"{r['recall']:.3f}" if "recall" in r else "-"
-        print(f"{r['ranker']:<7}{r['n']:>10,}{r['build_s']:>9.1f}{r['disk_mb']:>9.1f}{r['rss_mb']:>9.0f}"
+        print(f"{r['ranker']:<9}{r['n']:>10,}{r['build_s']:>9.1f}{r['disk_mb']:>9.1f}{r['rss_mb']:>9.0f}"
               f"{r['p50']:>8.2f}{r['p95']:>8.2f}{r['fp50']:>9.2f}{r['fp95']:>9.2f}{rec:>6}"
               f"{r['build_s'] / b['build_s']:>8.1f}{r['disk_mb'] / b['disk_mb']:>7.1f}"
               f"{r['p50'] / b['p50']:>7.1f}{r['fp95'] / b['fp95']:>10.1f}")
     print("(hybrid: lemma BM25 + n-gram BM25 + dense flat, z-score fusion, 100 candidates each; build, disk and "
-          "RSS are the three indexes together)")
+          "RSS are the three indexes together; hyb-hnsw: the same with dense HNSW, R@10 = its top 10 against "
+          "hybrid's)")
     if hybs:
         print(f"\n{'filtered hybrid':<16}{'chunks':>10}{'unfiltered p50':>16}{'masks per query p50/p95':>26}"
               f"{'cached masks p50/p95':>23}{'per-query/cached':>18}")
