@@ -23,12 +23,17 @@ every chunk is really embedded again, as after a change of model or chunking.
 
 Questions first (retrieval/store.py ``question`` / ``yield_to_questions``):
 the writer embeds in small slices and waits between them while a question is
-in flight, so the target is p95 during a re-index ≤ 3 × idle p95.
+in flight (``Shirube.ask`` / ``search`` hold the marker until their audit row
+is written); the app's child also waits before each catalog transaction
+(shirube/writer_process.py ``pause_before_transactions``) and reports its
+waits, printed under the table. The target is p95 during a re-index ≤ 3 × idle
+p95. ``SHIRUBE_DB_URL`` (an empty PostgreSQL database) runs it on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import subprocess
 import sys
@@ -122,6 +127,7 @@ def main() -> None:
     args = ap.parse_args()
 
     home = Path(args.home or tempfile.mkdtemp(prefix="shirube-bench-"))
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
     sh = build(home, args.copies)
     n_chunks = sh.store.load().n_chunks
@@ -142,10 +148,18 @@ def main() -> None:
         t.join()
         rows.append(("re-index in a thread", during, time.perf_counter() - t0))
 
+    waits: list[float] = []
     if not args.no_app:
         # what the app's 全件再索引 does: a child process at writer_nice, watched by a thread
         empty_cache(sh)
-        t = threading.Thread(target=reindex_in_process, args=(sh,), kwargs={"full": True})
+
+        def on_pause(event: dict) -> None:
+            if event["event"] == "resumed":
+                waits.append(float(event["waited_s"]))
+        kwargs: dict[str, object] = {"full": True}
+        if "on_pause" in inspect.signature(reindex_in_process).parameters:  # absent before questions-first waits
+            kwargs["on_pause"] = on_pause
+        t = threading.Thread(target=reindex_in_process, args=(sh,), kwargs=kwargs)
         t0 = time.perf_counter()
         t.start()
         during = ask_all(sh, lambda n: t.is_alive(), args.think)
@@ -168,10 +182,13 @@ def main() -> None:
     sh.close()
 
     base = float(np.percentile(idle, 95))
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (start {load0:.1f}); shirube {ROOT}")
     print(f"\n{'phase':<24}{'n':>5}{'p50 s':>9}{'p95 s':>9}{'p95/idle':>10}{'re-index s':>12}")
     for name, lat, dur in rows:
         p50, p95 = float(np.percentile(lat, 50)), float(np.percentile(lat, 95))
         print(f"{name:<24}{len(lat):>5}{p50:>9.3f}{p95:>9.3f}{p95 / base:>10.2f}{(f'{dur:.1f}' if dur else '-'):>12}")
+    if waits:
+        print(f"app child: waited for questions before {len(waits)} transactions, {sum(waits):.1f} s in all")
 
 
 if __name__ == "__main__":

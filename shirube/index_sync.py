@@ -196,7 +196,9 @@ class IndexSync:
         cache = EmbeddingCache(home.catalog)
         vecs, miss = cached_vectors(cache, emb, texts)
         if miss:  # vectors embedded before the cache existed (revision 0009), or evicted
-            vecs[miss] = embed_slices(emb, [texts[i] for i in miss], progress, pause=home.store.yield_to_questions)
+            # no pause for questions: this rebuild runs for a question (which holds its own
+            # in-flight marker) and every question of this server waits for it anyway
+            vecs[miss] = embed_slices(emb, [texts[i] for i in miss], progress)
             cache.put(emb.model_id, [texts[i] for i in miss], vecs[miss])
         dense = DenseIndex.create(emb.dim, st.index_type, n_hint=len(rows))
         dense.add(ids, vecs)

@@ -18,6 +18,13 @@ start this module as a child process:
   the job, so a job another process runs is left alone) — and writes one JSON line per
   event to stdout: ``start`` (pid, nice), ``progress`` (stage, done, total), then ``done``
   (the generation, or the job and its batch report) or ``error`` (a Japanese message);
+* questions first: the child waits while a question is in flight in the serving process
+  (``Shirube.ask`` / ``search`` hold a marker under ``index/.questions/`` until their audit row
+  is written) — between embedding slices, as every writer does, and also before each catalog
+  transaction it begins while it holds none (:func:`pause_before_transactions`), so a
+  question's audit append does not queue behind the writer's next commit. One wait lasts at
+  most ``yield_to_questions``' cap (10 s), so a stream of questions slows a re-index, never
+  stops it. Each wait is a ``paused`` / ``resumed`` (``waited_s``) event;
 * the parent relays progress and returns the result, or raises
   :class:`~base.errors.ShirubeError` with the child's message — a child that dies without
   one becomes 「…のプロセスが異常終了しました（終了コード N）」. The child's stderr (a
@@ -37,6 +44,7 @@ import os
 import subprocess
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -61,11 +69,13 @@ OnStart = Callable[[dict[str, Any]], None]
 
 def reindex_in_process(
     sh: Shirube, *, full: bool = False, by: str | None = None, progress: Progress = no_progress,
-    on_start: OnStart | None = None,
+    on_start: OnStart | None = None, on_pause: OnStart | None = None,
 ) -> str | None:
     """:meth:`Shirube.reindex` of ``sh``'s home in a child process at ``writer_nice``; the new
-    generation's name. ``on_start`` receives the child's ``start`` event (``pid``, ``nice``)."""
-    done = _run_child(sh.settings, {"task": "reindex", "full": bool(full), "by": by}, "再索引", progress, on_start)
+    generation's name. ``on_start`` receives the child's ``start`` event (``pid``, ``nice``);
+    ``on_pause`` its ``paused`` and ``resumed`` events (``waited_s``): it waits for questions."""
+    done = _run_child(sh.settings, {"task": "reindex", "full": bool(full), "by": by}, "再索引", progress, on_start,
+                      on_pause)
     sh.store.load()  # the new generation loaded here now, not by the next question
     return done.get("generation")
 
@@ -87,7 +97,7 @@ def job_runner(sh: Shirube) -> Callable[[int, Progress], tuple[dict[str, Any] | 
 
 
 def _run_child(settings: Settings, task: dict[str, Any], what: str, progress: Progress,
-               on_start: OnStart | None) -> dict[str, Any]:
+               on_start: OnStart | None, on_pause: OnStart | None = None) -> dict[str, Any]:
     payload = {**task, "settings": settings.to_dict(), "nice": settings.writer_nice}
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_ROOT), env.get("PYTHONPATH", "")) if p)
@@ -115,6 +125,8 @@ def _run_child(settings: Settings, task: dict[str, Any], what: str, progress: Pr
             progress(str(event["stage"]), int(event["done"]), int(event["total"]))
         elif kind == "start" and on_start is not None:
             on_start(event)
+        elif kind in ("paused", "resumed") and on_pause is not None:
+            on_pause(event)
         elif kind in ("done", "error"):
             final = event
     code = proc.wait()
@@ -132,13 +144,61 @@ def _log_stderr(stream: IO[str]) -> None:
 
 
 # -- the child -------------------------------------------------------------------------
+_EMITTING = threading.Lock()  # one whole line at a time: a pause may come from any thread
+
+
 def _emit(event: str, **fields: Any) -> None:
-    sys.stdout.write(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
+    line = json.dumps({"event": event, **fields}, ensure_ascii=False, default=str) + "\n"
+    with _EMITTING:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def _progress(stage: str, done: int, total: int) -> None:
     _emit("progress", stage=stage, done=done, total=total)
+
+
+def pause_before_transactions(engine: Any, pause: Callable[[], object]) -> None:
+    """Call ``pause`` before each catalog transaction ``engine`` begins while no other one is
+    open in this process (in any thread): a writer waits for the questions in flight at a point
+    where it holds no database lock, so a question's own catalog writes (its audit row) never
+    queue behind the writer's next transaction. A transaction begun while another is open (its
+    own, or another thread's that may be waiting for this one) never waits.
+
+    >>> pause_before_transactions(sh.catalog.engine, sh.store.yield_to_questions)   # doctest: +SKIP
+    """
+    from sqlalchemy import event
+
+    lock = threading.Lock()
+    open_now: weakref.WeakSet[Any] = weakref.WeakSet()  # a connection dropped unclosed leaves it
+
+    def begin(conn: Any) -> None:
+        with lock:
+            idle = not open_now
+        if idle:
+            pause()
+        with lock:
+            open_now.add(conn)
+
+    def end(conn: Any) -> None:
+        with lock:
+            open_now.discard(conn)
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+
+
+def _yield_to_questions(sh: Shirube) -> Callable[[], None]:
+    """The child's safe-point pause: wait while a question is in flight (``yield_to_questions``,
+    at most its cap at one point), and tell the parent (``paused`` / ``resumed``)."""
+    store = sh.store
+
+    def pause() -> None:
+        if store.questions_waiting():
+            _emit("paused")
+            _emit("resumed", waited_s=round(store.yield_to_questions(), 3))
+    return pause
 
 
 def main() -> int:
@@ -148,6 +208,9 @@ def main() -> int:
     sh: Shirube | None = None
     try:
         sh = Shirube(Settings.from_dict(payload["settings"]), create=False)
+        # questions first: besides the embedding slices' pauses (index_sync.embed_slices), wait
+        # before each write transaction while the serving process answers a question
+        pause_before_transactions(sh.catalog.engine, _yield_to_questions(sh))
         if payload["task"] == "reindex":
             name = sh.reindex(full=bool(payload["full"]), by=payload.get("by"), progress=_progress)
             _emit("done", generation=name)

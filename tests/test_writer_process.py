@@ -125,3 +125,51 @@ def test_the_worker_with_a_runner_keeps_the_report_and_a_dead_child_fails_the_jo
     ev = sh.audit_trail.events(limit=5)
     assert any(e["action"] == "ingest_job" and e["detail"]["job_id"] == bad_id and e["detail"]["state"] == "failed"
                for e in ev)
+
+
+# -- questions first: the child waits while the serving process answers -------------------
+def test_the_child_waits_while_a_question_is_in_flight_and_goes_on_after(sh):
+    """A question in flight here (the marker ``sh.ask`` holds until its audit row is written)
+    stops the child before its first catalog transaction: no progress while it lasts, and the
+    re-index goes on and goes live once the question is over."""
+    seen: list[tuple] = []
+    paused = threading.Event()
+    out: dict[str, str | None] = {}
+
+    def on_pause(event: dict) -> None:
+        seen.append((event["event"],))
+        if event["event"] == "paused":
+            paused.set()
+
+    def run() -> None:
+        out["name"] = reindex_in_process(sh, full=True, by="kanri", progress=lambda *a: seen.append(("progress", *a)),
+                                         on_pause=on_pause)
+
+    writer = threading.Thread(target=run)
+    with sh.store.question():
+        writer.start()
+        assert paused.wait(120), "the child reached a safe point and waits there"
+        writer.join(timeout=1.0)  # far below the 10 s one wait may last
+        assert writer.is_alive() and seen == [("paused",)]  # not one step while the question is in flight
+    writer.join(timeout=120)
+    assert not writer.is_alive()
+    assert seen[1] == ("resumed",) and any(s[0] == "progress" and s[1] == "embed" for s in seen[2:])
+    assert out["name"] and sh.status()["generation"] == out["name"]
+    hits = sh.search("粗大ごみの大きさの基準", k=1)
+    assert hits and hits[0].source.endswith("gomi.txt")
+
+
+def test_a_question_asked_through_the_engine_is_in_flight_until_its_audit_row(sh, monkeypatch):
+    """The marker spans the whole question, its audit append included (the writer child's
+    transactions wait for it), and is gone afterwards."""
+    waiting: list[bool] = []
+    real = sh._home.audit
+
+    def audit(*args, **kwargs):
+        waiting.append(sh.store.questions_waiting())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sh._home, "audit", audit)
+    sh.ask("粗大ごみの大きさの基準は？", user="shokuin")
+    sh.search("年次休暇は何日", k=1, user="shokuin")
+    assert waiting == [True, True] and not sh.store.questions_waiting()
