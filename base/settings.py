@@ -158,6 +158,10 @@ class Settings:
     keep_originals: bool = True
     # Process files in a separate worker process (off only for debugging and tests).
     parse_in_subprocess: bool = True
+    # Ingest parses the next files (in that worker) while the previous ones are embedded
+    # (shirube/ingest_pipeline.py). Off by default: on this 2-core CPU parsing is ≈ 3 % of an
+    # ingest and embedding in windows pads more, so it measured no faster (README, bench/ingest_e2e.py).
+    ingest_overlap: bool = False
 
     @property
     def database_url(self) -> str:

@@ -232,6 +232,16 @@ class ParseSandbox:
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
+    def interrupt(self) -> None:
+        """Kill the worker from another thread, in the middle of a call: that call fails as a
+        crash and the next one starts a fresh worker. (Without the lock: the call holds it.)"""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                proc.kill()
+            except OSError:
+                pass
+
     # -- work --------------------------------------------------------------
     def call(self, func: Callable[..., Any], *args: Any, source: str = "file") -> Any:
         """Run the importable ``func(*args)`` in the worker; LoaderError on any failure."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,19 +19,17 @@ from base.atomic import write_json_atomic
 from base.errors import IngestError, LoaderError
 from indexer import originals
 from indexer.catalog import Batch, BatchFile, Document
-from indexer.loaders import LoadLimits, sanitize_name
 from indexer.manifest import current_user, tool_versions
-from indexer.process import ProcessedSection
+from indexer.process import ProcessedFile, ProcessedSection
 from indexer.sandbox import limits_from_settings
 from indexer.types import LoadedDocument
 from retrieval.access import EVERYTHING, AccessFilter, clean_departments
 
 from .file_guard import OUTSIDE, SPECIAL, outside, read_regular, shown, special
-from .home import FileLoader, FileProcessor, Home
+from .home import FileLoader, Home
 from .index_build import IndexBuilder, Progress, no_progress
+from .ingest_pipeline import Item, Turn, turns
 from .rows import add_sections
-
-Item = tuple[str, Callable[[], bytes], int | None]  # (source name, read the bytes, size if known)
 
 
 @dataclass
@@ -91,15 +88,13 @@ class BatchReport:
 
 @dataclass(frozen=True)
 class BatchTerms:
-    """What every file of one batch shares: its row, the uploader's choices, the parser."""
+    """What every file of one batch shares: its row, the uploader's choices."""
 
     batch_id: int
     label: int
     departments: list[str]
     license: str
     by: str
-    process: FileProcessor  # the whole file → chunks, in the sandbox worker
-    limits: LoadLimits
     access: AccessFilter
 
 
@@ -237,12 +232,16 @@ class Ingester:
                 batch_id = batch.id
             if on_batch is not None:
                 on_batch(batch_id)
-            terms = BatchTerms(batch_id, label, departments, license, by, load, limits, access)
+            terms = BatchTerms(batch_id, label, departments, license, by, access)
             report = BatchReport(batch_id)
-            for i, (source, read, size) in enumerate(items):
-                progress("load", i, len(items))
-                report.files.append(self._ingest_one(terms, source, read, size))
-            progress("load", len(items), len(items))
+            # ingest_overlap: the worker parses the next files while this thread records and embeds.
+            progress("load", 0, len(items))
+            with turns(self._home, items, load, limits, overlap=self._home.settings.ingest_overlap) as each:
+                for i, turn in enumerate(each):
+                    report.files.append(res := self._ingest_one(terms, turn))
+                    if res.result == "ok" and res.document_id is not None and i < len(items) - 1:
+                        each.embed(res.document_id)  # the last file's chunks: in the sync, with its progress
+                    progress("load", i + 1, len(items))
             failed: dict[int, str] = {}  # document id -> why embedding it failed (its rows are gone)
             if report.ok or self._index.has_pending():
                 report.generation = self._index.sync_index(progress=progress, failed=failed)
@@ -261,16 +260,14 @@ class Ingester:
         return report
 
     # -- one file ----------------------------------------------------------------
-    def _ingest_one(self, terms: BatchTerms, source: str, read: Callable[[], bytes], size: int | None) -> FileResult:
-        name = sanitize_name(source)
-        res = FileResult(source=source, result="error", size=size)
+    def _ingest_one(self, terms: BatchTerms, turn: Turn) -> FileResult:
+        res = FileResult(source=turn.source, result="error", size=turn.size)
         try:
-            data = _read(name, read, size, terms.limits)
+            data, res.sha256 = turn.read()
             res.size = len(data)
-            res.sha256 = hashlib.sha256(data).hexdigest()
-            if self._record_duplicate(terms, res, name, data):
+            if self._record_duplicate(terms, res, turn.name, data):
                 return res
-            self._record_new(terms, res, name, data)
+            self._record_new(terms, res, turn.name, data, turn.parse)
         except IngestError as exc:
             res.result, res.reason = "error", exc.reason
             self._record_error(terms.batch_id, res)
@@ -296,10 +293,12 @@ class Ingester:
                 originals.save(self._home.originals_dir, res.sha256, name, data)
             return True
 
-    def _record_new(self, terms: BatchTerms, res: FileResult, name: str, data: bytes) -> None:
-        """Parse and chunk (in the worker), record a new document (status 'pending' until indexed)."""
+    def _record_new(
+        self, terms: BatchTerms, res: FileResult, name: str, data: bytes, parse: Callable[[], ProcessedFile],
+    ) -> None:
+        """Parse and chunk (in the worker; maybe done ahead), record a new document (status 'pending' until indexed)."""
         st = self._home.settings
-        done = terms.process(data, name)
+        done = parse()
         doc, sections = done.doc, done.sections
         if not sections:
             raise LoaderError(name, "テキストなし（抽出できる本文がありません）")
@@ -337,16 +336,6 @@ class Ingester:
 
 def _fail(e: Entry) -> bytes:
     raise LoaderError(str(e.path), e.error or MISSING)
-
-
-def _read(name: str, read: Callable[[], bytes], size: int | None, limits: LoadLimits) -> bytes:
-    """The file's bytes; too large (checked before reading when the size is known) or unreadable → LoaderError."""
-    if size is not None and size > limits.max_bytes:
-        raise LoaderError(name, f"ファイルが大きすぎます（{size / 1e6:.1f}MB > 上限{limits.max_bytes / 1e6:.1f}MB）")
-    try:
-        return read()
-    except OSError as exc:
-        raise LoaderError(name, f"ファイルを読めません: {exc.strerror or exc}") from exc
 
 
 def _record_file(s: Session, batch_id: int, res: FileResult) -> BatchFile:

@@ -210,9 +210,12 @@ def process_or_misbehave(data, name, limits, chunk_tokens, overlap):
     files whose name asks for a failure no real file can be relied on to give:
     ``mecab_bomb*`` hands MeCab a 5,000,000-character line in one call (what the
     chunker did before it cut long sentences: under the worker's memory limit
-    MeCab aborts on a failed allocation), ``killed*`` dies by SIGKILL mid-file."""
+    MeCab aborts on a failed allocation), ``killed*`` dies by SIGKILL mid-file, ``spin*``
+    never finishes."""
     from indexer.process import process_file
 
+    if name.startswith("spin"):
+        sleep_forever()
     if name.startswith("mecab_bomb"):
         import fugashi
 
