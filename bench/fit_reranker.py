@@ -4,8 +4,15 @@
 
 Over the retrieval cached by bench/answer_loop.py, every sentence of the
 top passages gets the features of :func:`model.sentence_score.sentence_features`
-and the label "holds the gold answer". A logistic regression (numpy, L2,
-Newton steps) is fitted on 5 folds split by article and scored on the held-out
+and the label "holds the gold answer". The answerer picks one sentence among a
+question's candidates, so the default objective (``--objective choice``) is
+that choice: a conditional logit (softmax over each question's sentences, the
+answer-holding ones the target; numpy, L2, Newton steps), which learns what
+tells one candidate from another of the same question instead of what makes a
+question easy; its score is then calibrated to P(holds the answer) by a
+one-feature logistic fit over all sentences, so the weights keep the form of a
+logistic model (``--objective pointwise``: a plain logistic regression, as
+before). Fitted on 5 folds split by article and scored on the held-out
 fold: whether the best sentence, or one of those the answerer would quote,
 holds the answer (the full answerer with the written weights is then measured
 by bench/answer_loop.py). ``--write``
@@ -73,6 +80,34 @@ def fit(X, y, l2=1.0, iters=25):
     return w
 
 
+def fit_choice(X, y, qid, l2=1.0, iters=30):
+    """Conditional logit over each question's sentences (questions with an
+    answer-holding sentence; several share the target), then a calibration
+    ``P = sigmoid(b + a * score)``: weights in :func:`fit`'s form, bias first."""
+    groups, g = np.unique(qid, return_inverse=True)
+    n_pos = np.zeros(len(groups))
+    np.add.at(n_pos, g, y)
+    keep = n_pos[g] > 0
+    Xk, gk = X[keep], g[keep]
+    target = y[keep] / n_pos[gk]
+    w = np.zeros(X.shape[1])
+    for _ in range(iters):
+        z = Xk @ w
+        zmax = np.full(len(groups), -np.inf)
+        np.maximum.at(zmax, gk, z)
+        e = np.exp(z - zmax[gk])
+        den = np.zeros(len(groups))
+        np.add.at(den, gk, e)
+        p = e / den[gk]
+        grad = Xk.T @ (p - target) + l2 * w
+        mean_x = np.zeros((len(groups), X.shape[1]))
+        np.add.at(mean_x, gk, p[:, None] * Xk)
+        hess = (Xk * p[:, None]).T @ Xk - mean_x.T @ mean_x + l2 * np.eye(X.shape[1])
+        w -= np.linalg.solve(hess, grad)
+    b, a = fit((X @ w)[:, None], y, 0.0)
+    return np.concatenate([[b], a * w])
+
+
 def selection_hits(p, y, qid, ratio: float = 0.6, most: int = 3) -> dict[str, float]:
     """Per question: the best sentence holds the answer (top1); one of the
     sentences the answerer would quote (within ``ratio`` of the best, at most
@@ -100,6 +135,9 @@ def main() -> None:
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--ratio", type=float, default=0.6, help="quote sentences within this share of the best")
+    ap.add_argument("--objective", choices=("choice", "pointwise"), default="choice",
+                    help="choice: conditional logit over each question's sentences, calibrated; "
+                         "pointwise: logistic regression over all sentences")
     args = ap.parse_args()
     data = Path(args.data)
     digest = hashlib.sha256(data.read_bytes()).hexdigest()[:12]
@@ -110,10 +148,11 @@ def main() -> None:
     arts = article_of(data)
     q_art = np.asarray([arts[it.relevant[0]] for it, _, _ in rows])
     fold_of_q = q_art % args.folds
+    choice = args.objective == "choice"
     held = {"top1": 0.0, "top3": 0.0, "any": 0.0}
     for k in range(args.folds):
         train = fold_of_q[qid] != k
-        w = fit(X[train], y[train], args.l2)
+        w = fit_choice(X[train], y[train], qid[train], args.l2) if choice else fit(X[train], y[train], args.l2)
         test = ~train
         z = np.hstack([np.ones((test.sum(), 1)), X[test]]) @ w
         p = 1 / (1 + np.exp(-z))
@@ -123,7 +162,7 @@ def main() -> None:
         print(f"fold {k}: " + " ".join(f"{key}={v:.4f}" for key, v in m.items()), file=sys.stderr)
     nq = len(rows)
     print(json.dumps({"heldout_" + k: v / nq for k, v in held.items()} | {"questions": nq}))
-    w = fit(X, y, args.l2)
+    w = fit_choice(X, y, qid, args.l2) if choice else fit(X, y, args.l2)
     print(json.dumps(dict(zip(("bias",) + FEATURES, np.round(w, 3).tolist())), ensure_ascii=False))
     if args.write:
         vals = ", ".join(f"{v:.4f}" for v in w)

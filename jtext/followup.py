@@ -102,17 +102,24 @@ def topic(question: str) -> str | None:
     """The question's topic: its first chain of specific nouns (住民票の写し, 部分休業), or None.
 
     Aspect nouns at the chain's end are left out (住民票の写しの交付手数料 → 住民票の写し),
-    numbers and question words are not a topic (1日, 何時間).
+    numbers and question words are not a topic (1日, 何時間). The agent of the
+    question's act (a chain marked by が) and a verbal noun (任命 of 任命する) are
+    passed over for a later chain: 常勤職員が育児休業を請求するとき → 育児休業.
     """
-    for chain in _chains(question, tokenize(question)):
+    toks = tokenize(question)
+    after = {t.start: t for t in toks}
+    found: list[tuple[str, bool]] = []  # (topic, passed over when another follows)
+    for chain in _chains(question, toks):
         parts = list(chain)
         while parts and parts[-1].generic:
             parts.pop()
         while parts and parts[0].generic:
             parts.pop(0)
         if parts:
-            return question[parts[0].start:parts[-1].end]
-    return None
+            nxt = after.get(chain[-1].end)
+            minor = nxt is not None and (nxt.surface == "が" or nxt.lemma == "為る")
+            found.append((question[parts[0].start:parts[-1].end], minor))
+    return next((t for t, minor in found if not minor), found[0][0] if found else None)
 
 
 def _anaphor(toks: list[Token]) -> tuple[int, int, str] | None:

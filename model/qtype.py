@@ -10,7 +10,8 @@ reads a (normalised) question once and returns a :class:`QuestionType`:
   ``令和7年2月14日``, ``委任状`` …); empty when no form can be expected;
 * ``key``: the question's key content terms — the nouns that say *which*
   thing is asked about (市長 in 市長の任期, 下水道 in 下水道使用料), not the
-  interrogative or generic words (何, 場合, 方法, 教える).
+  interrogative or generic words (何, 場合, 方法, 教える);
+* ``predicate``: what the question says is done (交付 in 交付するのは誰).
 
 >>> analyse("市長の任期は何年ですか").kind
 'count'
@@ -86,6 +87,7 @@ class QuestionType:
     forms: tuple[re.Pattern[str], ...]
     key: tuple[Compound, ...]  # key noun compounds, in question order
     key_words: tuple[str, ...] = ()  # the same, as written
+    predicate: str = ""  # lemma of the question's last content verb (交付 of 交付するのは誰), "" if none
 
     def form_in(self, text: str) -> bool:
         """Whether ``text`` holds the answer form the question expects (True
@@ -122,7 +124,29 @@ def analyse(question: str) -> QuestionType:
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES):
                     forms.append(a)
     key = _without_asked_role(key_terms(question), question)
-    return QuestionType(kind, tuple(forms), key, tuple("".join(s for _, s in c) for c in key))
+    return QuestionType(kind, tuple(forms), key, tuple("".join(s for _, s in c) for c in key), predicate(question))
+
+
+# Verbs that frame a question (ありますか, なりますか, できますか) rather than say what is done.
+_LIGHT_VERBS = frozenset(["為る", "有る", "成る", "居る", "出来る", "言う", "行う", "思う", "知る", "分かる", "教える", "下さる", "頂く", "貰う", "呉れる", "良い",
+                          "対する", "関する", "於く", "因る", "依る", "係る", "伴う", "通じる", "付く", "就く", "基づく"])
+
+
+def predicate(question: str) -> str:
+    """The lemma of what the question says is done (its last content verb, or
+    the noun of a する verb): 交付 in 在留カードを交付するのは誰ですか, 届け出る in
+    何日以内に届け出る必要がありますか. A sentence stating that act answers it
+    more likely than one that only shares its nouns."""
+    out, prev = "", None
+    for tok in tokenize(question):
+        lemma = unicodedata.normalize("NFKC", tok.lemma)
+        if tok.pos1 == "動詞":
+            if lemma not in _LIGHT_VERBS and tok.pos2 != "非自立可能":
+                out = lemma
+            elif lemma == "為る" and prev is not None and prev.pos1 == "名詞" and prev.pos2 == "普通名詞":
+                out = unicodedata.normalize("NFKC", prev.lemma)
+        prev = tok
+    return out
 
 
 _ROLE = re.compile(r"(?:者|人|先|課|係|機関|窓口|担当)$")

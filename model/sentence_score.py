@@ -3,8 +3,12 @@
 A sentence scores by the share of the question's (IDF-weighted) lemmas and
 bigrams it covers, alone and with its context (the heading and article of
 its passage, the sentence before it, the lead-in of a list it is an item
-of), by whether it holds the answer form the question expects, and by its
-passage's retrieval rank. A sentence that is itself a question is never
+of), by how much of its own content is the question's, by whether it states
+the question's predicate (交付 of 交付するのは誰) and holds the answer form
+the question expects, and by its passage's retrieval rank and score
+relative to the first (near-equal articles of one law are not told apart
+by rank). The weights are those of the choice among one question's
+candidate sentences (:mod:`model.rerank_weights`). A sentence that is itself a question is never
 quoted: a FAQ heading or a table-of-contents line repeats the question's
 words and answers nothing.
 """
@@ -68,9 +72,14 @@ def _context_lines(p: Passage) -> str:
     return "\n".join(x for x in (h.title, h.heading, h.article) if x)
 
 
+# a heading line (「3.申請窓口と受付時間」) holds a few terms, all of them the question's: below this
+# many terms the precision feature counts the missing ones as foreign
+PRECISION_MIN_TERMS = 8
+
 FEATURES = (
     "cov", "cov_ctx", "gram", "form", "key_mean", "key_min", "key_sent", "focus_sent",
     "rank_prior", "first_in_passage", "log_len", "item", "cov_count", "top_passage",
+    "precision", "predicate", "score_ratio",
 )
 
 
@@ -83,6 +92,7 @@ def sentence_features(
     # the interrogative (何時 for いつ) has a high IDF and no sentence holds it
     q_terms = {t: w for t, w in q_terms.items() if t not in INTERROGATIVES}
     q_set = set(q_terms)
+    top_score = passages[0].hit.score if passages else 0.0
     for pi, p in enumerate(passages):
         prior = 1.0 / (1.0 + 0.5 * pi)  # the retriever's order
         # A list item or table cell rarely repeats its topic: the title and
@@ -90,6 +100,9 @@ def sentence_features(
         ctx_text = _context_lines(p)
         headings = {p.hit.title.strip(), *(x.strip() for x in (p.hit.heading or "").split(" > "))}
         heading_terms = set(lemma_terms(ctx_text))
+        # how close the retriever puts this passage to its first: rank alone overstates
+        # the lead of one of several near-equal articles
+        ratio = max(0.0, min(1.0, p.hit.score / top_score)) if top_score > 0 else 1.0
         prev_terms: set[str] = set()
         lead_terms: set[str] = set()
         prev_text = lead_text = ""
@@ -119,6 +132,10 @@ def sentence_features(
                 prior, 1.0 if n == 0 else 0.0,
                 math.log(len(s.text)), 1.0 if item else 0.0,
                 len(q_set & terms) / max(1, len(q_set)), 1.0 if pi == 0 else 0.0,
+                # the share of the sentence's own content that is the question's: a long
+                # sentence about something else covers the question's words in passing
+                len(q_set & terms) / max(PRECISION_MIN_TERMS, len(terms)),
+                1.0 if qt.predicate and (qt.predicate in terms or qt.predicate in s.text) else 0.0, ratio,
             ])
             out.append(Scored(0.0, pi, s.start, s.end, s.text))
             n += 1

@@ -1,0 +1,115 @@
+"""Which sentence the extractive answerer quotes first when several retrieved
+passages compete: the question's predicate, the sentence's own focus on the
+question and how close the retriever ranks the passages, on real Japanese law
+text (no index, no embedder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jtext.terms import analyse_query
+from model.answerer import Passage
+from model.extractive import ExtractiveAnswerer
+from model.qtype import analyse, predicate
+from model.records import Hit
+from model.sentence_score import FEATURES, sentence_features
+
+
+@pytest.mark.parametrize(
+    "question, verb",
+    [
+        ("在留カードを交付するのは誰ですか。", "交付"),
+        ("中長期在留者は、住居地を定めてから何日以内に届け出る必要がありますか。", "届け出る"),
+        ("物資の保管場所へ立入検査する職員は何を携帯しなければなりませんか。", "携帯"),
+        # a function verb (に対する) or a framing verb (ありますか) says nothing of the act
+        ("不正アクセス行為をした者に対する罰金の上限はいくらですか。", ""),
+        ("市長の任期は何年ですか", ""),
+        ("テレワークは自宅以外でもできますか", ""),
+    ],
+)
+def test_predicate_is_the_act_the_question_asks_about(question, verb):
+    assert predicate(question) == verb
+    assert analyse(question).predicate == verb
+
+
+_LAW = "労働基準法"
+_HEAD = "第四章\u3000労働時間、休憩、休日及び年次有給休暇 > 第三十六条（時間外及び休日の労働）"
+# 労働基準法第三十六条: the fifth paragraph (ranked first by the retriever) mentions
+# 一箇月 and 四十五時間 in passing; the fourth states the limit.
+_P5 = ("第一項の協定においては、第二項各号に掲げるもののほか、当該事業場における通常予見することのできない業務量の"
+       "大幅な増加等に伴い臨時的に第三項の限度時間を超えて労働させる必要がある場合において、一箇月について労働時間を"
+       "延長して労働させ、及び休日において労働させることができる時間(第二項第四号に関して協定した時間を含め百時間未満"
+       "の範囲内に限る。)並びに一年について労働時間を延長して労働させることができる時間(同号に関して協定した時間を含め"
+       "七百二十時間を超えない範囲内に限る。)を定めることができる。この場合において、第一項の協定に、併せて第二項第二号"
+       "の対象期間において労働時間を延長して労働させる時間が一箇月について四十五時間(第三十二条の四第一項第二号の対象"
+       "期間として三箇月を超える期間を定めて同条の規定により労働させる場合にあつては、一箇月について四十二時間)を超える"
+       "ことができる月数(一年について六箇月以内に限る。)を定めなければならない。")
+_P4 = ("前項の限度時間は、一箇月について四十五時間及び一年について三百六十時間(第三十二条の四第一項第二号の対象期間と"
+       "して三箇月を超える期間を定めて同条の規定により労働させる場合にあつては、一箇月について四十二時間及び一年について"
+       "三百二十時間)とする。")
+_P3 = ("前項第四号の労働時間を延長して労働させることができる時間は、当該事業場の業務量、時間外労働の動向その他の事情を"
+       "考慮して通常予見される時間外労働の範囲内において、限度時間を超えない時間に限る。")
+
+
+def _law_passage(n: int, text: str, article: str, score: float) -> Passage:
+    # n: the paragraph's number, also its section's order in the document
+    hit = Hit(n, 1, n, _LAW, "roudou_kijun.xml", "text", 1, None, article, _HEAD, text, 0, len(text), score)
+    return Passage(hit, text, [])
+
+
+# IDF of the question's lemmas in a corpus of laws, guidelines and JSQuAD paragraphs
+_IDF = {"三": 0.6, "六": 1.0, "協定": 5.0, "定める": 1.3, "時間": 3.6, "外": 4.5, "労働": 1.8, "限度": 4.6, "一": 0.5,
+        "箇月": 4.6, "当たり": 5.4, "何": 4.9}
+
+
+def test_the_paragraph_stating_the_limit_is_quoted_first():
+    passages = [
+        _law_passage(5, _P5, "第三十六条第五項", 7.41),
+        _law_passage(4, _P4, "第三十六条第四項", 6.54),
+        _law_passage(3, _P3, "第三十六条第三項", 4.96),
+    ]
+    ans = ExtractiveAnswerer(lambda t: _IDF.get(t, 1.0)).answer("三六協定で定める時間外労働の限度時間は、一箇月あたり何時間ですか。", passages)
+    assert ans.answered, ans.text
+    # the fourth paragraph is quoted too, and the article's paragraphs keep their order
+    assert ans.citations[0].article == "第三十六条第四項"
+    assert "四十五時間" in ans.citations[0].quote
+
+
+def test_features_of_a_sentence_focused_on_the_question():
+    q = analyse_query("三六協定で定める時間外労働の限度時間は、一箇月あたり何時間ですか。")
+    passages = [_law_passage(5, _P5, "第三十六条第五項", 7.41), _law_passage(4, _P4, "第三十六条第四項", 6.54)]
+    sents, rows = sentence_features({t: _IDF.get(t, 1.0) for t in q.lemmas}, set(q.grams), analyse(q.normalized), passages)
+    assert all(len(r) == len(FEATURES) for r in rows)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    first_p5 = next(r for s, r in zip(sents, rows) if s.p_index == 0)
+    p4 = next(r for s, r in zip(sents, rows) if s.p_index == 1)
+    # the short paragraph is more about the question than the long one that mentions its words
+    assert p4[col["precision"]] > first_p5[col["precision"]]
+    # the retriever ranks the fourth paragraph close to the fifth: 6.54 / 7.41
+    assert p4[col["score_ratio"]] == pytest.approx(6.54 / 7.41)
+    assert first_p5[col["score_ratio"]] == 1.0
+    assert first_p5[col["predicate"]] == 1.0  # 定める
+
+
+def test_the_choice_fit_learns_what_tells_candidates_apart():
+    """bench/fit_reranker.py: a column constant within each question (how easy
+    the question is) says nothing about which of its sentences answers; the
+    conditional logit leaves it at 0 where a pointwise fit leans on it."""
+    import numpy as np
+
+    from bench.fit_reranker import fit, fit_choice
+
+    rng = np.random.default_rng(0)
+    X, y, qid = [], [], []
+    for q in range(300):
+        easy = float(q % 2)
+        answer = rng.integers(4)
+        for s in range(4):
+            # column 0: evidence in the sentence (noisy); column 1: the question is easy
+            X.append([float(s == answer) + rng.normal(0, 0.5), easy])
+            y.append(float(s == answer and (easy or q % 3 == 0)))  # easy questions are answered more often
+            qid.append(q)
+    X, y, qid = np.asarray(X), np.asarray(y), np.asarray(qid)
+    w_choice, w_point = fit_choice(X, y, qid), fit(X, y)
+    assert w_choice[1] > 1.0 and abs(w_choice[2]) < 1e-6
+    assert w_point[2] > 0.5
