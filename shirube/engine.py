@@ -239,8 +239,7 @@ class Shirube:
         timings: dict[str, float] | None = None, user: str | None = None,
     ) -> list[Hit]:
         """Hybrid search inside ``access``; ``user`` names who asks (for the audit log)."""
-        with self.store.question():  # in flight until its audit row is written: writers wait meanwhile
-            return self._searcher.search(query, k, access=access, mode=mode, timings=timings, user=user)
+        return self._searcher.search(query, k, access=access, mode=mode, timings=timings, user=user)
 
     def passages(self, hits: list[Hit]) -> list[Passage]:
         return self._searcher.passages(hits)
@@ -260,11 +259,10 @@ class Shirube:
         follow-up (「その場合、給与は？」) is searched with their topic and the answer's
         ``searched`` says what was searched. ``on_token`` streams the answer text.
         """
-        with self.store.question():  # in flight until its audit row is written: writers wait meanwhile
-            return self._searcher.ask(
-                question, history=history, access=access, answerer=answerer, k=k, on_token=on_token, user=user,
-                **answerer_overrides,
-            )
+        return self._searcher.ask(
+            question, history=history, access=access, answerer=answerer, k=k, on_token=on_token, user=user,
+            **answerer_overrides,
+        )
 
     # -- reading -------------------------------------------------------------
     def status(self, access: AccessFilter = EVERYTHING) -> dict[str, Any]:

@@ -99,17 +99,19 @@ class Searcher:
         self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
         timings: dict[str, float] | None = None, user: str | None = None,
     ) -> list[Hit]:
-        """Hybrid search inside ``access``; ``user`` names who asks (for the audit log)."""
+        """Hybrid search inside ``access``; ``user`` names who asks (for the audit log).
+        In flight (writers wait) until its audit row is written."""
         t0 = time.perf_counter()
         self.check_question(query)
-        found = self.find(query, k, access=access, mode=mode, timings=timings)
-        hits = found.hits
-        self._home.audit(user, "search", {
-            "query": query, "mode": mode, "k": k, "generation": found.generation,
-            "hits": [{"document_id": h.document_id, "chunk_id": h.chunk_id, "page": h.page, "article": h.article}
-                     for h in hits],
-            "latency_s": round(time.perf_counter() - t0, 4),
-        }, question=True)
+        with self._home.store.question():
+            found = self._find(query, k, access=access, mode=mode, timings=timings)
+            hits = found.hits
+            self._home.audit(user, "search", {
+                "query": query, "mode": mode, "k": k, "generation": found.generation,
+                "hits": [{"document_id": h.document_id, "chunk_id": h.chunk_id, "page": h.page, "article": h.article}
+                         for h in hits],
+                "latency_s": round(time.perf_counter() - t0, 4),
+            }, question=True)
         return hits
 
     def check_question(self, text: str) -> None:
@@ -124,8 +126,9 @@ class Searcher:
         self, query: str, k: int | None = None, *, access: AccessFilter = EVERYTHING, mode: str = "hybrid",
         timings: dict[str, float] | None = None,
     ) -> SearchResult:
-        """The top ``k`` hits, unaudited (``search`` and ``ask`` audit them)."""
-        with self._home.store.question():  # questions first: writers pause between batches meanwhile
+        """The top ``k`` hits, unaudited (``search`` and ``ask`` audit them); a question in flight
+        meanwhile (writers pause between batches)."""
+        with self._home.store.question():
             return self._find(query, k, access=access, mode=mode, timings=timings)
 
     def _find(
@@ -255,24 +258,24 @@ class Searcher:
 
         ``history`` (previous questions, oldest first) turns an elliptical follow-up into
         the question searched and answered (``Answer.searched``); ``on_token`` streams
-        the answer text as it is produced.
+        the answer text as it is produced. In flight (writers wait) until its audit row is written.
         """
         t0 = time.perf_counter()
         self.check_question(question)
         searched = resolve_followup(question, history) if history else question
-        found = self.find(searched, k=k, access=access)
-        hits, generation = found.hits, found.generation
         with self._home.store.question():
+            found = self._find(searched, k, access=access, mode="hybrid", timings=None)
+            hits, generation = found.hits, found.generation
             ans = self.answerer(answerer, **answerer_overrides).answer(
                 searched, list(found.passages), on_token=on_token, query=found.query
             )
-        ans = replace(ans, question=question, searched=searched if searched != question else None,
-                      latency_s=time.perf_counter() - t0)
-        self._home.audit(user, "ask", {
-            "question": question, "searched": ans.searched, "answer": ans.text, "answered": ans.answered,
-            "citations": audit.citations_detail(ans.citations, generation),
-            "passages": [{"document_id": h.document_id, "chunk_id": h.chunk_id} for h in hits],
-            "answerer": ans.answerer, "model_id": ans.model_id, "generation": generation,
-            "latency_s": round(ans.latency_s, 4),
-        }, question=True)
+            ans = replace(ans, question=question, searched=searched if searched != question else None,
+                          latency_s=time.perf_counter() - t0)
+            self._home.audit(user, "ask", {
+                "question": question, "searched": ans.searched, "answer": ans.text, "answered": ans.answered,
+                "citations": audit.citations_detail(ans.citations, generation),
+                "passages": [{"document_id": h.document_id, "chunk_id": h.chunk_id} for h in hits],
+                "answerer": ans.answerer, "model_id": ans.model_id, "generation": generation,
+                "latency_s": round(ans.latency_s, 4),
+            }, question=True)
         return ans
