@@ -107,7 +107,6 @@ class PgVectorIndex:
         self.dim = dim
         self.kind = kind
         self._count = count
-        self._all_ids: np.ndarray | None = None
         # per allowed-id array (the engine caches one per user filter): its SQL condition
         self._filters: PerAllowed[tuple[str, bytes]] = PerAllowed(_graph_filter)
 
@@ -156,14 +155,6 @@ class PgVectorIndex:
             ).all()
         return _scored(rows)
 
-    def all_ids(self) -> np.ndarray:
-        """Every chunk id of the generation, sorted (read once)."""
-        if self._all_ids is None:
-            with self.engine.connect() as conn:
-                got = conn.exec_driver_sql(f"SELECT chunk_id FROM {self.table} ORDER BY chunk_id").scalars().all()
-            self._all_ids = np.array(got, np.int64)
-        return self._all_ids
-
     def vectors_for(self, ids: list[int]) -> np.ndarray:
         import sqlalchemy as sa
 
@@ -188,7 +179,7 @@ def _array_text(ids: np.ndarray) -> str:
     return "{" + ",".join(map(str, np.asarray(ids, np.int64).tolist())) + "}"
 
 
-def _graph_filter(index: PgVectorIndex, allowed: np.ndarray) -> tuple[str, bytes]:
+def _graph_filter(_index: PgVectorIndex, allowed: np.ndarray) -> tuple[str, bytes]:
     """The WHERE clause of a graph search: the allowed ids as a bitmap (bit ``id`` set when
     the chunk may be returned), one ``bytea`` parameter tested with ``get_bit`` per visited
     row — O(1) a row whatever the size of the filter. (An id array costs a linear scan of
