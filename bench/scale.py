@@ -242,8 +242,9 @@ def run_size(n: int, args, rng, lemma_vocab, gram_vocab) -> tuple[list[dict], di
             ], args.queries)
         # a generation's three indexes: lemma BM25 + n-gram BM25 + dense flat
         parts = [r for r in rows if r["ranker"] in ("bm25", "flat")]
+        ngram_mb = disk_mb(lambda d: ngram.save(d, "ngram"))
         row = dict(ranker="hybrid", n=n, build_s=ngram_s + sum(r["build_s"] for r in parts),
-                   disk_mb=disk_mb(lambda d: ngram.save(d, "ngram")) + sum(r["disk_mb"] for r in parts),
+                   disk_mb=ngram_mb + sum(r["disk_mb"] for r in parts),
                    rss_mb=ngram_rss + sum(r["rss_mb"] for r in parts),
                    p50=pct(lat)[0], p95=pct(lat)[1], fp50=pct(latf)[0], fp95=pct(latf)[1])
         rows.append(row)
@@ -256,14 +257,10 @@ def run_size(n: int, args, rng, lemma_vocab, gram_vocab) -> tuple[list[dict], di
                     lambda i: rank(snap_h, emb, qts[i], 10, allowed_ids=allowed),
                 ], args.queries)
             flat_top = [rank(snap, emb, qts[i], 10) for i in range(args.queries)]
-
-            def dense_disk(kind: str) -> float:
-                return next(r["disk_mb"] for r in rows if r["ranker"] == kind and r["n"] == n)
-
             parts = [r for r in rows if r["ranker"] in ("bm25", "hnsw")]
             rows.append(dict(
                 ranker="hyb-hnsw", n=n, build_s=ngram_s + sum(r["build_s"] for r in parts),
-                disk_mb=row["disk_mb"] - dense_disk("flat") + dense_disk("hnsw"),
+                disk_mb=ngram_mb + sum(r["disk_mb"] for r in parts),
                 rss_mb=ngram_rss + sum(r["rss_mb"] for r in parts),
                 p50=pct(lat)[0], p95=pct(lat)[1], fp50=pct(latf)[0], fp95=pct(latf)[1],
                 recall=float(np.mean([len({x.chunk_id for x in a} & {x.chunk_id for x in b}) / 10
