@@ -34,7 +34,7 @@ from typing import Self
 from base.errors import LoaderError
 from indexer.catalog import ChunkRow
 from indexer.embed_cache import EmbeddingCache
-from indexer.loaders import LoadLimits, sanitize_name
+from indexer.loaders import LoadLimits, check_size, sanitize_name
 from indexer.process import ProcessedFile
 
 from .home import FileProcessor, Home
@@ -52,8 +52,8 @@ _END = object()
 
 def read_within(name: str, read: Callable[[], bytes], size: int | None, limits: LoadLimits) -> bytes:
     """The file's bytes; too large (checked before reading when the size is known) or unreadable → LoaderError."""
-    if size is not None and size > limits.max_bytes:
-        raise LoaderError(name, f"ファイルが大きすぎます（{size / 1e6:.1f}MB > 上限{limits.max_bytes / 1e6:.1f}MB）")
+    if size is not None:
+        check_size(name, size, limits)
     try:
         return read()
     except OSError as exc:

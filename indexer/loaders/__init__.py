@@ -37,7 +37,7 @@ def load_bytes(data: bytes, name: str, limits: LoadLimits | None = None) -> Load
     """
     limits = limits or LoadLimits()
     source = sanitize_name(name)
-    _check_size(source, len(data), limits)
+    check_size(source, len(data), limits)
     kind = sniff(data, source)
     return _LOADERS[kind](data, source, limits)
 
@@ -51,14 +51,15 @@ def load_path(path: str | Path, limits: LoadLimits | None = None) -> LoadedDocum
     path = Path(path)
     source = sanitize_name(path.name)
     try:
-        _check_size(source, path.stat().st_size, limits)
+        check_size(source, path.stat().st_size, limits)
         data = path.read_bytes()
     except OSError as exc:
         raise LoaderError(source, f"ファイルを読み込めません: {type(exc).__name__}") from exc
     return load_bytes(data, path.name, limits)
 
 
-def _check_size(source: str, size: int, limits: LoadLimits) -> None:
+def check_size(source: str, size: int, limits: LoadLimits) -> None:
+    """A file over ``limits.max_bytes`` is refused before anything reads it (LoaderError)."""
     if size > limits.max_bytes:
         raise LoaderError(
             source,
