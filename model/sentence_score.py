@@ -7,7 +7,10 @@ of), by how much of its own content is the question's, by whether it states
 the question's predicate (交付 of 交付するのは誰) and holds the answer form
 the question expects, and by its passage's retrieval rank and score
 relative to the first (near-equal articles of one law are not told apart
-by rank). The weights are those of the choice among one question's
+by rank), and by the document's structure: a heading or a date line (no
+running text), a rule's exception (…の特例, …にかかわらず) or a supplementary
+provision (附則) when the question is not about one, a provision leaning on
+another (前条の規定により). The weights are those of the choice among one question's
 candidate sentences (:mod:`model.rerank_weights`). A sentence that is itself a question is never
 quoted: a FAQ heading or a table-of-contents line repeats the question's
 words and answers nothing.
@@ -79,8 +82,15 @@ PRECISION_MIN_TERMS = 8
 FEATURES = (
     "cov", "cov_ctx", "gram", "form", "key_mean", "key_min", "key_sent", "focus_sent",
     "rank_prior", "first_in_passage", "log_len", "item", "cov_count", "top_passage",
-    "precision", "predicate", "score_ratio",
+    "precision", "predicate", "score_ratio", "fragment", "exception", "supplementary", "backref",
 )
+# A rule's exception (…の特例, …にかかわらず) and a supplementary provision (附則) answer only
+# a question about them; the main rule comes first otherwise (第十条's 30 days, not 第十一条's 60).
+_EXCEPTION = re.compile(r"特例|にかかわらず|に関わらず")
+_ASKS_EXCEPTION = frozenset({"特例"})
+_ASKS_SUPPLEMENTARY = frozenset({"附則", "施行", "経過", "措置"})
+# A provision that leans on another (前条の規定により…) restates less of its own rule.
+_BACKREF_ANY = re.compile(r"前条|前項|前各項|前号|同条|同項")
 
 
 def sentence_features(
@@ -92,6 +102,8 @@ def sentence_features(
     # the interrogative (何時 for いつ) has a high IDF and no sentence holds it
     q_terms = {t: w for t, w in q_terms.items() if t not in INTERROGATIVES}
     q_set = set(q_terms)
+    asks_exception = bool(q_set & _ASKS_EXCEPTION)
+    asks_supplementary = bool(q_set & _ASKS_SUPPLEMENTARY)
     top_score = passages[0].hit.score if passages else 0.0
     for pi, p in enumerate(passages):
         prior = 1.0 / (1.0 + 0.5 * pi)  # the retriever's order
@@ -103,6 +115,8 @@ def sentence_features(
         # how close the retriever puts this passage to its first: rank alone overstates
         # the lead of one of several near-equal articles
         ratio = max(0.0, min(1.0, p.hit.score / top_score)) if top_score > 0 else 1.0
+        exception_ctx = 1.0 if not asks_exception and "特例" in ctx_text else 0.0
+        supplementary = 1.0 if not asks_supplementary and (p.hit.article or "").startswith("附則") else 0.0
         prev_terms: set[str] = set()
         lead_terms: set[str] = set()
         prev_text = lead_text = ""
@@ -136,6 +150,11 @@ def sentence_features(
                 # sentence about something else covers the question's words in passing
                 len(q_set & terms) / max(PRECISION_MIN_TERMS, len(terms)),
                 1.0 if qt.predicate and (qt.predicate in terms or qt.predicate in s.text) else 0.0, ratio,
+                # a heading, a date line, a name in a table: no running text (no kana, no 。)
+                1.0 if not item and "。" not in s.text and not _HIRAGANA.search(s.text) else 0.0,
+                max(exception_ctx, 0.0 if asks_exception or not _EXCEPTION.search(s.text) else 1.0),
+                supplementary,
+                1.0 if _BACKREF_ANY.search(s.text) else 0.0,
             ])
             out.append(Scored(0.0, pi, s.start, s.end, s.text))
             n += 1

@@ -113,3 +113,81 @@ def test_the_choice_fit_learns_what_tells_candidates_apart():
     w_choice, w_point = fit_choice(X, y, qid), fit(X, y)
     assert w_choice[1] > 1.0 and abs(w_choice[2]) < 1e-6
     assert w_point[2] > 0.5
+
+
+# 行政機関の保有する情報の公開に関する法律: the rule (第十条, 30 days) and its exception
+# (第十一条, 開示決定等の期限の特例), which the retriever ranks first because it repeats more of
+# the question's words.
+_JOHO = "行政機関の保有する情報の公開に関する法律"
+_ART10 = ("前条各項の決定（以下「開示決定等」という。）は、開示請求があった日から三十日以内にしなければならない。"
+          "ただし、第四条第二項の規定により補正を求めた場合にあっては、当該補正に要した日数は、当該期間に算入しない。")
+_ART11 = ("開示請求に係る行政文書が著しく大量であるため、開示請求があった日から六十日以内にそのすべてについて開示決定等を"
+          "することにより事務の遂行に著しい支障が生ずるおそれがある場合には、前条の規定にかかわらず、行政機関の長は、"
+          "開示請求に係る行政文書のうちの相当の部分につき当該期間内に開示決定等をし、残りの行政文書については相当の期間内に"
+          "開示決定等をすれば足りる。")
+
+
+def _joho(n: int, text: str, article: str, heading: str, score: float) -> Passage:
+    hit = Hit(n, 2, n, _JOHO, "joho_kokai.html", "html", 1, None, article, heading, text, 0, len(text), score)
+    return Passage(hit, text, [])
+
+
+def _joho_passages() -> list[Passage]:
+    return [
+        _joho(11, _ART11, "第十一条", "第二章 行政文書の開示 > 第十一条（開示決定等の期限の特例）", 9.1),
+        _joho(10, _ART10, "第十条", "第二章 行政文書の開示 > 第十条（開示決定等の期限）", 8.7),
+    ]
+
+
+def test_structure_features_of_exceptions_supplements_and_fragments():
+    col = {name: i for i, name in enumerate(FEATURES)}
+
+    def rows_for(question: str, passages: list[Passage]):
+        q = analyse_query(question)
+        return sentence_features({t: 1.0 for t in q.lemmas}, set(q.grams), analyse(q.normalized), passages)
+
+    sents, rows = rows_for("開示決定等は何日以内に行いますか。", _joho_passages())
+    exc = {passages_article: r[col["exception"]] for passages_article, r in
+           zip((_joho_passages()[s.p_index].hit.article for s in sents), rows)}
+    assert exc["第十一条"] == 1.0 and exc["第十条"] == 0.0
+    # a question about the exception itself: not held against it
+    sents, rows = rows_for("開示決定等の期限の特例では何日以内ですか。", _joho_passages())
+    assert all(r[col["exception"]] == 0.0 for r in rows)
+    # a supplementary provision answers only a question about enforcement or transition
+    supp = _joho(99, "この法律は、公布の日から起算して一年を超えない範囲内において政令で定める日から施行する。",
+                 "附則第一条", "附則", 5.0)
+    _, rows = rows_for("開示決定等は何日以内に行いますか。", [supp])
+    assert rows[0][col["supplementary"]] == 1.0
+    _, rows = rows_for("この法律はいつから施行されますか。", [supp])
+    assert rows[0][col["supplementary"]] == 0.0
+    # a heading or a date line of a guide is a fragment; running text and list items are not
+    text = "道路占用許可申請の手引き\n令和6年4月\n5.提出書類\n(1) 道路占用許可申請書(正副2部)\n工事が完了したときは、工事完了届を提出してください。"
+    guide = Passage(Hit(1, 3, 1, "道路占用許可申請の手引き", "doro.pdf", "pdf", 1, 1, None, None, text, 0, len(text), 3.0),
+                    text, [])
+    sents, rows = rows_for("工事が終わったら何を提出しますか", [guide])
+    frag = {s.text.strip(): r[col["fragment"]] for s, r in zip(sents, rows)}
+    assert frag["令和6年4月"] == 1.0 and frag["5.提出書類"] == 1.0
+    assert frag["(1) 道路占用許可申請書(正副2部)"] == 0.0
+    assert frag["工事が完了したときは、工事完了届を提出してください。"] == 0.0
+
+
+def test_the_choice_fit_converges_where_plain_newton_steps_overshoot():
+    """Damped Newton: the conditional logit's loss never rises from one step to the next, and
+    a refit from the same rows gives the same weights."""
+    import numpy as np
+
+    from bench.fit_reranker import fit_choice
+
+    rng = np.random.default_rng(1)
+    X, y, qid = [], [], []
+    for q in range(200):
+        answer = rng.integers(6)
+        for s in range(6):
+            # nearly separable: plain Newton steps from 0 overshoot
+            X.append([float(s == answer) * 6 + rng.normal(0, 0.3), rng.normal(), float(s == 0)])
+            y.append(float(s == answer))
+            qid.append(q)
+    X, y, qid = np.asarray(X), np.asarray(y), np.asarray(qid)
+    w1, w2 = fit_choice(X, y, qid, l2=0.01), fit_choice(X, y, qid, l2=0.01, iters=60)
+    assert np.allclose(w1, w2, atol=1e-3)
+    assert w1[1] > 1.0  # the evidence column decides
