@@ -177,7 +177,8 @@ def score_sentences(
 
 def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
     """The quote with its context: each quoted passage's title, heading and
-    article, and the sentence before each quoted one."""
+    article, the sentence before each quoted one, and the line after a quoted
+    line that is no sentence (a table row's other cells)."""
     pieces = []
     for c in chosen:
         p = passages[c.p_index]
@@ -185,6 +186,11 @@ def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
         before = text[max(0, c.start - 200):c.start]
         prev = split_sentences(before)[-1].text if before.strip() else ""
         pieces += [_context_lines(p), prev, c.text]
+        if "。" not in c.text:
+            # a table row's cells span lines (「…文書5年」 then 「契約に関する文書…」): the next line too
+            after = split_sentences(text[c.end:c.end + 200])
+            if after and not is_question(after[0].text):  # a FAQ's question line supports nothing
+                pieces.append(after[0].text)
     return "\n".join(pieces)
 
 

@@ -191,3 +191,29 @@ def test_the_choice_fit_converges_where_plain_newton_steps_overshoot():
     w1, w2 = fit_choice(X, y, qid, l2=0.01), fit_choice(X, y, qid, l2=0.01, iters=60)
     assert np.allclose(w1, w2, atol=1e-3)
     assert w1[1] > 1.0  # the evidence column decides
+
+
+def test_a_table_row_quote_carries_its_next_cell_as_evidence():
+    """A quoted line that is no sentence (a table cell) has the line after it in its evidence,
+    so the row's other cell counts for the key check; a FAQ question line never does."""
+    from model.sentence_score import Scored, quote_evidence
+
+    text = ("10年\n予算及び決算に関する文書、許可、認可等の行政処分に関する文書5年\n"
+            "契約に関する文書、補助金の交付に関する文書\n3年\n")
+    table = Passage(Hit(1, 4, 1, "公文書管理規程", "kitei.pdf", "pdf", 1, 2, None, None, text, 0, len(text), 5.0),
+                    text, [])
+    row = "予算及び決算に関する文書、許可、認可等の行政処分に関する文書5年"
+    start = text.index(row)
+    ev = quote_evidence([Scored(0.5, 0, start, start + len(row), row)], [table])
+    assert "契約に関する文書" in ev
+    faq_text = "## 目次\n・1.3. GIFの策定プロセスを教えてください。\n"
+    faq = Passage(Hit(2, 5, 2, "GIF FAQ", "faq.md", "markdown", 1, None, None, None, faq_text, 0, len(faq_text), 5.0),
+                  faq_text, [])
+    ev = quote_evidence([Scored(0.5, 0, 0, 5, "## 目次")], [faq])
+    assert "策定プロセス" not in ev
+    # a sentence (with 。) does not take the next one
+    sent = "委員の任期は、二年とする。"
+    jorei_text = sent + "\n市長の任期は四年とする。"
+    jorei = Passage(Hit(3, 6, 3, "条例", "jorei.txt", "text", 1, None, "第十四条", None, jorei_text, 0,
+                        len(jorei_text), 5.0), jorei_text, [])
+    assert "市長" not in quote_evidence([Scored(0.5, 0, 0, len(sent), sent)], [jorei])
