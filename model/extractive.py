@@ -9,7 +9,8 @@ for いくら, a date for いつ, documents for 何が必要: :mod:`model.qtype`
 a prior for the passage's retrieval rank; a sentence that is itself a
 question (a FAQ heading, a table-of-contents line) answers nothing. Quotes
 keep the document's structure: a rule with its proviso, a paragraph with the
-one after it that refers back to it (前項…), an article's paragraphs in order.
+one after it that refers back to it (前項…), a lead-in (次に掲げる事項を記載した
+書面…) with the list items that follow it, an article's paragraphs in order.
 
 It refuses — says the documents do not answer and lists the closest passages
 instead — when even the best passage covers too little of the question
@@ -87,6 +88,14 @@ _PROVISO = re.compile(r"^\s*(?:ただし|但し|なお書|この場合におい�
 _BACKREF = re.compile(rf"^\s*{_ITEM_NO}(?:前項|前各項|前号|前条|同項|同号)(?:ただし書|本文|の規定|に規定|により|による|の場合)")
 
 
+# A sentence that introduces a list, and the items that follow it (一 …, (1) …, ・…, 1. …, ア …).
+_LIST_LEAD = re.compile(r"次に掲げる|次の各号|次のとおり|次の(?:書類|もの|事項|いずれか|要件)|以下の(?:書類|もの|事項)|[:：]\s*$")
+_LIST_ITEM_LINE = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+[ 　]|[(（][0-9０-９一二三四五六七八九十]+[)）]|[0-9０-９]+[.．)）]|[・･●○■□◆◇①-⑳]|[アイウエオカキクケコ][ 　.．])")
+MAX_LIST_ITEMS = 8
+MAX_LIST_CHARS = 500
+
+
 def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scored]:
     """Extend each chosen sentence over the proviso that follows it (and a
     chosen proviso back over the sentence it qualifies), merging overlaps."""
@@ -104,6 +113,13 @@ def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scor
         hi = i
         while hi + 1 < len(sents) and (_PROVISO.match(sents[hi + 1].text) or _BACKREF.match(sents[hi + 1].text)):
             hi += 1
+        if _LIST_LEAD.search(sents[hi].text):
+            # a lead-in (次に掲げる事項を記載した書面…) is answered by the list that follows it
+            last = hi
+            while (last + 1 < len(sents) and last - hi < MAX_LIST_ITEMS and _LIST_ITEM_LINE.match(sents[last + 1].text)
+                   and sents[last + 1].end - sents[hi].end <= MAX_LIST_CHARS):
+                last += 1
+            hi = last
         start, end = sents[lo].start, sents[hi].end
         merged = next((o for o in out if o.p_index == c.p_index and o.start < end and start < o.end), None)
         if merged is not None:

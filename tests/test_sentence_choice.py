@@ -217,3 +217,21 @@ def test_a_table_row_quote_carries_its_next_cell_as_evidence():
     jorei = Passage(Hit(3, 6, 3, "条例", "jorei.txt", "text", 1, None, "第十四条", None, jorei_text, 0,
                         len(jorei_text), 5.0), jorei_text, [])
     assert "市長" not in quote_evidence([Scored(0.5, 0, 0, len(sent), sent)], [jorei])
+
+
+_ART4 = ("開示請求は、次に掲げる事項を記載した書面（以下「開示請求書」という。）を行政機関の長に提出してしなければならない。\n"
+         "一 開示請求をする者の氏名又は名称及び住所又は居所並びに法人その他の団体にあっては代表者の氏名\n"
+         "二 行政文書の名称その他の開示請求に係る行政文書を特定するに足りる事項\n"
+         "行政機関の長は、開示請求書に形式上の不備があると認めるときは、相当の期間を定めて、その補正を求めることができる。")
+
+
+def test_a_lead_in_is_quoted_with_the_list_it_introduces():
+    """情報公開法第四条: 「次に掲げる事項を記載した書面」 is answered by its items 一 and 二,
+    quoted under the same citation; the next paragraph is not part of the list."""
+    p = _joho(4, _ART4, "第四条", "第二章 行政文書の開示 > 第四条（開示請求の手続）", 9.0)
+    ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer("開示請求書には何を記載する必要がありますか。", [p])
+    assert ans.answered, ans.text
+    quote = ans.citations[0].quote
+    assert "次に掲げる事項" in quote and "氏名又は名称" in quote and "行政文書の名称" in quote
+    assert "形式上の不備" not in quote
+    assert ans.text.count("[1]") == 3  # each item carries the marker of its lead-in
