@@ -235,3 +235,14 @@ def test_a_lead_in_is_quoted_with_the_list_it_introduces():
     assert "次に掲げる事項" in quote and "氏名又は名称" in quote and "行政文書の名称" in quote
     assert "形式上の不備" not in quote
     assert ans.text.count("[1]") == 3  # each item carries the marker of its lead-in
+
+
+def test_any_next_noun_lead_in_takes_its_items():
+    """災害救助法: 「次の方法によらなければならない」 introduces items like 次に掲げる does."""
+    text = ("災害救助基金の運用は、次の方法によらなければならない。\n一 財政融資資金への預託\n二 確実な銀行への預金\n"
+            "三 主務大臣の指定する有価証券の取得")
+    hit = Hit(26, 7, 26, "災害救助法", "saigai.html", "html", 1, None, "第二十六条", None, text, 0, len(text), 8.0)
+    ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer(
+        "災害救助基金はどのような方法で運用することになっていますか。", [Passage(hit, text, [])])
+    assert ans.answered, ans.text
+    assert "確実な銀行への預金" in ans.citations[0].quote
