@@ -109,7 +109,8 @@ def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scor
             continue
         lo = i
         # (not back onto a chunk's leading fragment: 「する。」 of a sentence cut by the chunk boundary)
-        while lo > 0 and (_PROVISO.match(sents[lo].text) or _BACKREF.match(sents[lo].text)) and len(sents[lo - 1].text) >= 4:
+        while (lo > 0 and (_PROVISO.match(sents[lo].text) or _BACKREF.match(sents[lo].text))
+               and len(sents[lo - 1].text) >= 4):
             lo -= 1
         hi = i
         while hi + 1 < len(sents) and (_PROVISO.match(sents[hi + 1].text) or _BACKREF.match(sents[hi + 1].text)):

@@ -84,8 +84,9 @@ FEATURES = (
     "rank_prior", "first_in_passage", "log_len", "item", "cov_count", "top_passage",
     "precision", "predicate", "score_ratio", "fragment", "exception", "supplementary", "backref",
 )
-# A rule's exception (…の特例, …にかかわらず) and a supplementary provision (附則) answer only
-# a question about them; the main rule comes first otherwise (第十条's 30 days, not 第十一条's 60).
+# A rule's exception (…の特例, …にかかわらず) and a supplementary provision (附則) answer only a
+# question about them: features the fit weighs against them otherwise (第十条's 30 days is the
+# rule, 第十一条's 60 its exception).
 _EXCEPTION = re.compile(r"特例|にかかわらず|に関わらず")
 _ASKS_EXCEPTION = frozenset({"特例"})
 _ASKS_SUPPLEMENTARY = frozenset({"附則", "施行", "経過", "措置"})
