@@ -45,8 +45,10 @@ def server(tmp_path, name: str, db_url: str) -> Shirube:
     """A server: its own home (nothing but what it builds itself), the shared catalog database."""
     from base.settings import Settings
 
+    # answer_min_confidence 0: the servers are compared on the same answers, whatever the learned
+    # answerability model (fitted on JSQuAD) makes of a three-document toy corpus
     st = Settings.load(home=tmp_path / name, embedder="fake", db_url=db_url, parse_in_subprocess=False,
-                       index_sync_s=0)
+                       index_sync_s=0, answer_min_confidence=0.0)
     return Shirube(st, embedder=CountingEmbedder())
 
 
