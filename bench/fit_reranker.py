@@ -202,9 +202,9 @@ def main() -> None:
     cache = Path(args.cache or Path(tempfile.gettempdir()) / f"shirube-answerloop-{digest}.pkl")
     rows, idf = cached_retrieval(data, home, cache)
     fcache = Path(args.features_cache) if args.features_cache else None
-    if fcache is not None and fcache.exists() and json.loads(np.load(fcache)["names"].item()) == list(FEATURES):
-        z = np.load(fcache)
-        X, y, qid = z["X"], z["y"], z["qid"]
+    cached = np.load(fcache) if fcache is not None and fcache.exists() else None
+    if cached is not None and json.loads(cached["names"].item()) == list(FEATURES):
+        X, y, qid = cached["X"], cached["y"], cached["qid"]
     else:
         X, y, qid = features(rows, idf)
         if fcache is not None:

@@ -116,7 +116,7 @@ def sentence_features(
         # how close the retriever puts this passage to its first: rank alone overstates
         # the lead of one of several near-equal articles
         ratio = max(0.0, min(1.0, p.hit.score / top_score)) if top_score > 0 else 1.0
-        exception_ctx = 1.0 if not asks_exception and "特例" in ctx_text else 0.0
+        exception_ctx = not asks_exception and "特例" in ctx_text  # (…の特例) in the heading
         supplementary = 1.0 if not asks_supplementary and (p.hit.article or "").startswith("附則") else 0.0
         prev_terms: set[str] = set()
         lead_terms: set[str] = set()
@@ -153,7 +153,7 @@ def sentence_features(
                 1.0 if qt.predicate and (qt.predicate in terms or qt.predicate in s.text) else 0.0, ratio,
                 # a heading, a date line, a name in a table: no running text (no kana, no 。)
                 1.0 if not item and "。" not in s.text and not _HIRAGANA.search(s.text) else 0.0,
-                max(exception_ctx, 0.0 if asks_exception or not _EXCEPTION.search(s.text) else 1.0),
+                1.0 if exception_ctx or (not asks_exception and _EXCEPTION.search(s.text)) else 0.0,
                 supplementary,
                 1.0 if _BACKREF_ANY.search(s.text) else 0.0,
             ])

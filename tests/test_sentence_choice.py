@@ -146,9 +146,9 @@ def test_structure_features_of_exceptions_supplements_and_fragments():
         q = analyse_query(question)
         return sentence_features({t: 1.0 for t in q.lemmas}, set(q.grams), analyse(q.normalized), passages)
 
-    sents, rows = rows_for("開示決定等は何日以内に行いますか。", _joho_passages())
-    exc = {passages_article: r[col["exception"]] for passages_article, r in
-           zip((_joho_passages()[s.p_index].hit.article for s in sents), rows)}
+    joho = _joho_passages()
+    sents, rows = rows_for("開示決定等は何日以内に行いますか。", joho)
+    exc = {joho[s.p_index].hit.article: r[col["exception"]] for s, r in zip(sents, rows)}
     assert exc["第十一条"] == 1.0 and exc["第十条"] == 0.0
     # a question about the exception itself: not held against it
     sents, rows = rows_for("開示決定等の期限の特例では何日以内ですか。", _joho_passages())
