@@ -82,7 +82,7 @@ class Settings:
     # Extractive answerer: how many sentences to quote, and the evidence floor
     # under which it says the documents do not answer.
     answer_sentences: int = 3
-    min_evidence: float = 0.35
+    min_evidence: float = 0.25
     # Refusal at corpus scale (model/qtype.py): the share of the question's key
     # compounds (市長 in 市長の任期) the quote and its context must cover, and
     # whether a quantity question (いくら, 何日, いつ…) needs its answer form in

@@ -35,7 +35,7 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .qtype import analyse as analyse_question
-from .qtype import designations
+from .qtype import designations, is_question
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
 from .sentence_score import (
@@ -115,12 +115,19 @@ def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scor
         hi = i
         while hi + 1 < len(sents) and (_PROVISO.match(sents[hi + 1].text) or _BACKREF.match(sents[hi + 1].text)):
             hi += 1
-        if _LIST_LEAD.search(sents[hi].text):
-            # a lead-in (次に掲げる事項を記載した書面…) is answered by the list that follows it
+        heading = _is_heading(sents, hi, text)
+        if heading or _LIST_LEAD.search(sents[hi].text):
+            # a lead-in (次に掲げる事項を記載した書面…) is answered by the list that follows it,
+            # a heading (3.認定の有効期間と更新) by the text under it, up to the next heading of its level
             last = hi
             while (last + 1 < len(sents) and last - hi < MAX_LIST_ITEMS and _LIST_ITEM_LINE.match(sents[last + 1].text)
-                   and sents[last + 1].end - sents[hi].end <= MAX_LIST_CHARS):
+                   and sents[last + 1].end - sents[hi].end <= MAX_LIST_CHARS
+                   and not (heading and _same_level(sents[hi].text, sents[last + 1].text))
+                   and not is_question(sents[last + 1].text)):
                 last += 1
+            if (heading and last == hi and hi + 1 < len(sents) and not _is_heading(sents, hi + 1, text)
+                    and not is_question(sents[hi + 1].text)):
+                last = hi + 1
             hi = last
         start, end = sents[lo].start, sents[hi].end
         merged = next((o for o in out if o.p_index == c.p_index and o.start < end and start < o.end), None)
@@ -132,6 +139,27 @@ def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scor
             c = _Scored(c.score, c.p_index, start, end, text[start:end])
         out.append(c)
     return out
+
+
+MAX_HEADING_CHARS = 30
+
+
+def _is_heading(sents: list, i: int, text: str) -> bool:
+    """A short line with no sentence end, on a line of its own with text under it
+    (申請に必要なもの, 3.認定の有効期間と更新): a heading, which says nothing by itself."""
+    s = sents[i]
+    if i + 1 >= len(sents) or len(s.text) > MAX_HEADING_CHARS or s.text[-1] in "。！？!?":
+        return False
+    return "\n" in text[s.end:sents[i + 1].start] and (s.start == 0 or "\n" in text[max(0, s.start - 1):s.start])
+
+
+_MARKER = re.compile(r"^\s*(?:([0-9０-９]+[.．)）])|([(（][0-9０-９]+[)）])|(第[0-9０-９一二三四五六七八九十]+)|([一二三四五六七八九十]+[ 　、]))")
+
+
+def _same_level(heading: str, line: str) -> bool:
+    """Whether ``line`` is numbered like ``heading`` (3. then 4.): the next section, not an item of it."""
+    a, b = _MARKER.match(heading), _MARKER.match(line)
+    return bool(a and b) and [g is None for g in a.groups()] == [g is None for g in b.groups()]
 
 
 @dataclass(frozen=True)
@@ -157,7 +185,7 @@ class ExtractiveAnswerer:
     model_id = "extractive-v2"
 
     def __init__(
-        self, idf: IdfFn, max_sentences: int = 3, min_evidence: float = 0.35, min_key: float = MIN_KEY,
+        self, idf: IdfFn, max_sentences: int = 3, min_evidence: float = 0.25, min_key: float = MIN_KEY,
         require_form: bool = True, weights: tuple[float, ...] | None = None, min_confidence: float = 0.0,
         confidence_weights: tuple[float, ...] | None = None,
     ) -> None:

@@ -67,6 +67,8 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("how", r"どのように|どうやって|方法|手順|やり方|どうすれば|どうしたら|流れ|手続", ""),
 )
 _QUANTITIES = frozenset({"amount", "age", "count", "date"})
+# Date cues that only name the thing asked about: 有効期限は何年 asks a count.
+_DATE_NOUNS = frozenset({"期限", "期日", "時期"})
 _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a in _TYPES)
 
 # Words that frame the question rather than name its subject.
@@ -120,6 +122,8 @@ def analyse(question: str) -> QuestionType:
                     kind = k
                 if a is not None and q.pattern == _COUNTED:
                     a = re.compile(rf"{_NUM}\s*(?:{re.escape(m.group(1))})")
+                if kind == "count" and k == "date" and m.group(0) in _DATE_NOUNS:
+                    continue  # 有効期限は何年: a number of years, not any date (午後11時まで)
                 # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES):
                     forms.append(a)

@@ -39,6 +39,10 @@ from .llm_helpers import passage
         ("避難所用の簡易ベッドを何台備蓄しますか", "count", "最低3日分の食料を備蓄する。", False),
         ("避難所用の簡易ベッドを何台備蓄しますか", "count", "簡易ベッド200台を備蓄する。", True),
         ("登録番号は何桁ですか", "count", "暗証番号は数字4桁です。", True),
+        # 有効期限は何年 asks a number of years: 期限 names the thing, it does not make any date an answer
+        ("電子証明書の有効期限は何年ですか", "count", "利用時間は午前6時30分から午後11時までです。", False),
+        ("電子証明書の有効期限は何年ですか", "count", "電子証明書の有効期間は、発行の日から5年とする。", True),
+        ("実績報告書の提出期限はいつですか", "date", "完了した日から30日以内に提出する。", True),
         # no interrogative, a yes/no ending: yes or no, whatever topic words (手数料, 期日) it holds
         ("すでに支払った手数料は返してもらえますか", "yesno", "既に徴収した手数料は、還付しない。", True),
         ("聴聞の期日の審理は原則として公開されますか", "yesno", "審理は、公開しない。", True),

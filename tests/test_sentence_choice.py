@@ -246,3 +246,30 @@ def test_any_next_noun_lead_in_takes_its_items():
         "災害救助基金はどのような方法で運用することになっていますか。", [Passage(hit, text, [])])
     assert ans.answered, ans.text
     assert "確実な銀行への預金" in ans.citations[0].quote
+
+
+def test_a_heading_is_quoted_with_the_text_under_it():
+    """A guidebook's heading (3.認定の有効期間と更新, 申請に必要なもの) says nothing by
+    itself: when it is quoted, the items or the sentence under it come with it."""
+    text = ("(4) 審査会が審査・判定を行い、申請日から原則30日以内に結果を通知します。\n"
+            "3.認定の有効期間と更新\n"
+            "(1) 新規申請の場合の有効期間は、原則6か月です。\n"
+            "(2) 更新申請の場合の有効期間は、原則12か月です。\n"
+            "4.サービス利用時の自己負担\n"
+            "(1) サービス利用時の自己負担は、原則として費用の1割です。")
+    hit = Hit(1, 1, 1, "介護保険サービス利用の手引き", "kaigo.pdf", "pdf", 1, 2, None, None, text, 0, len(text), 7.0)
+    ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer(
+        "要介護認定の有効期間と更新について教えてください", [Passage(hit, text, [])])
+    assert ans.answered, ans.text
+    quote = ans.citations[0].quote
+    assert quote.startswith("3.認定の有効期間と更新") and "原則6か月" in quote, quote
+    assert "自己負担" not in quote  # the next heading ends what the first one introduced
+
+
+def test_a_sentence_ending_a_line_is_no_heading():
+    """A line that ends its sentence (。) is text, not a heading: nothing is added to it."""
+    text = "申請は、開始日の14日前までに行ってください。\n受付時間は、平日の午前8時30分から午後5時15分までです。"
+    hit = Hit(1, 1, 1, "道路占用許可の手引き", "doro.pdf", "pdf", 1, 1, None, None, text, 0, len(text), 7.0)
+    ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer(
+        "道路占用の申請は何日前までに行いますか", [Passage(hit, text, [])])
+    assert ans.answered and "受付時間" not in ans.citations[0].quote, ans.text
