@@ -129,8 +129,9 @@ def drop_paren_readings(flat: list[Ch]) -> list[Ch]:
 # cannot end a sentence (kana, kanji, 、, an opening bracket) and the next
 # line starts with Japanese text (or a number with a unit: 3月31日, 1,000円)
 # that is not a list item (・ ① (1) 1. 一␣ ア␣), an article (第三条) or a
-# caption ((目的)). Lines ending in 。!?」』) keep their newline, and so do
-# headings: structural ones (第二章 総則, 附則), a kanji-only line of at most
+# caption ((目的)); so does a newline between a number and its counter (期限の1 /
+# 年前) and between a closing parenthesis and a particle ((16種類) / が原因).
+# Other lines ending in 。!?」』) keep their newline, and so do headings: structural ones (第二章 総則, 附則), a kanji-only line of at most
 # 12 characters, and a line of at most 15 characters without 、 followed by
 # one at least twice as long. Between two ASCII letters the newline becomes
 # a space.
@@ -140,6 +141,14 @@ _JA_START = re.compile(
     r"^(?:[\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆〇、。,「『(《〈]"
     r"|[0-9]+(?:[,.][0-9]+)*(?![章節編部款])[\u3041-\u309f\u30a0-\u30ff\u4e00-\u9fff])"
 )
+# A number wrapped away from its counter (期限の1 / 年前に), a parenthesis from the
+# particle after it ((16種類) / が原因で): the sentence goes on.
+_NUM_END = re.compile(r"[0-9]$")
+_UNIT_START = re.compile(
+    r"^(?:年|か月|ヶ月|カ月|箇月|月|日|時|分|秒|割|か所|箇所|ヶ所|カ所|件|回|人|名|円|%|倍|週|歳|才|万|億|千|個|台|本|枚|部|点|度"
+    r"|号|条|項|階|番|社|校|種|類|級|期)")
+_PAREN_END = re.compile(r"\)$")
+_PARTICLE_START = re.compile(r"^[がをにはのでともや][\u3041-\u309f\u4e00-\u9fff]")
 _KNUM = "〇一二三四五六七八九十百千"
 _LIST_MARKER = re.compile(
     r"^(?:[・●■□○◆◇▲△▼▽★☆※◎•◦▪▫➢►▶→【〔]"
@@ -166,6 +175,8 @@ def _separator(prev: str, nxt: str) -> str | None:
         return " "
     if _HEADING.match(prev) or _SHORT_HEADING.match(prev) or _ends_early(prev, nxt):
         return None
+    if _NUM_END.search(prev) and _UNIT_START.match(nxt) or _PAREN_END.search(prev) and _PARTICLE_START.match(nxt):
+        return ""  # 期限の1 / 年前に…, 特定疾病(16種類) / が原因で…
     if not _JA_END.search(prev) or not _JA_START.match(nxt):
         return None
     if _LIST_MARKER.match(nxt) or _CAPTION.match(nxt):
