@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from jtext.morph import tokenize
 from jtext.numerals import kanji_to_int
 
-_NUM = r"[0-9〇一二三四五六七八九十百千万,.]+"
+_NUM = r"[0-9〇零一二三四五六七八九十百千万,.]+"
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
               r"|正午|午前|午後|時代|初旬|中旬|下旬|毎年|毎月|翌")
 
@@ -55,10 +55,11 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
     ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
     ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名)"),
-    ("count", r"何%|何パーセント|何割|割合", rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
+    ("count", r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ", rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
     ("count", _COUNTED, rf"{_NUM}\s*\S"),  # narrowed to the question's own counter in analyse()
     ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期|何年度|何世紀|何時代", _DATE_FORM),
     ("count", r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限", rf"{_NUM}\s*\S|まで|以内|以下|以上"),
+    ("count", r"(?<!分の)いくつ|(?<!分の)幾つ", rf"{_NUM}\s*\S"),
     ("place", r"どこ|場所|窓口|どの課|担当課|提出先|問い合わせ先|移管先|送付先|どの国|どの都市|どの地域",
      r"課|係|窓口|センター|庁舎|事務所|支所|室|所|館|局|省|庁|県|市|町|村|国|州|島|駅|場|社|法人|機構|協会|機関|団体"),
     # who does it may be a body (都道府県, 市町村, 組合, 委員会), not only a person
@@ -107,7 +108,7 @@ class QuestionType:
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,
 # whatever topic words it holds (手数料は返してもらえますか is not いくら).
-_ASKS = re.compile(r"何|なに|なん|いつ|いくら|幾ら|どこ|どちら|どなた|誰|だれ|どの|どう|どれ|どんな|如何|いかが")
+_ASKS = re.compile(r"何|なに|なん|いつ|いくら|幾ら|いくつ|幾つ|どこ|どちら|どなた|誰|だれ|どの|どう|どれ|どんな|如何|いかが")
 _YES_NO_END = re.compile(r"(?:ますか|ですか|でしょうか|のですか|んですか|可能ですか|よいですか|いいですか)[。？?]?\s*$")
 _YES_NO_FORM = next(a for k, _, a in _COMPILED if k == "yesno")
 

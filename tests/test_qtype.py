@@ -50,6 +50,11 @@ from .llm_helpers import passage
         # no interrogative, a yes/no ending: yes or no, whatever topic words (手数料, 期日) it holds
         ("すでに支払った手数料は返してもらえますか", "yesno", "既に徴収した手数料は、還付しない。", True),
         ("聴聞の期日の審理は原則として公開されますか", "yesno", "審理は、公開しない。", True),
+        # いくつ asks a number (not yes or no); 千分のいくつ asks a fraction
+        ("運営班はいくつ置かれますか", "count", "委員会の下に、次の6つの運営班を置きます。", True),
+        ("雇用保険料率は賃金総額の千分のいくつですか", "count", "一般の事業の雇用保険料率は、千分の十五・五とする。", True),
+        ("雇用保険料率は賃金総額の千分のいくつですか", "count", "賃金の総額を六箇月間に労働した日数で除して得た額", False),
+        ("開示請求の手数料はいくらですか", "amount", "開示請求に係る手数料の額は、零円とする。", True),
         # a rate may be a fraction
         ("標準の消費税率はいくらですか", "amount", "百分の七・八", True),
         # a one-character key (日 of 使い始める日) is also the counter of the answer
