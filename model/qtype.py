@@ -93,6 +93,10 @@ class QuestionType:
     key: tuple[Compound, ...]  # key noun compounds, in question order
     key_words: tuple[str, ...] = ()  # the same, as written
     predicate: str = ""  # lemma of the question's last content verb (交付 of 交付するのは誰), "" if none
+    # indices of keys written only inside the question's parentheses (クーリング of
+    # 空白期間（クーリング期間）, 国税分 of 消費税率（国税分）): an aside or another name,
+    # which a quote may cover but need not
+    optional: frozenset[int] = frozenset()
 
     def form_in(self, text: str) -> bool:
         """Whether ``text`` holds the answer form the question expects (True
@@ -131,7 +135,15 @@ def analyse(question: str) -> QuestionType:
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES):
                     forms.append(a)
     key = _without_asked_role(key_terms(question), question)
-    return QuestionType(kind, tuple(forms), key, tuple("".join(s for _, s in c) for c in key), predicate(question))
+    words = tuple("".join(s for _, s in c) for c in key)
+    outside = _PARENTHESES.sub("　", question)
+    optional = frozenset(i for i, w in enumerate(words) if w not in outside)
+    if len(optional) == len(words):
+        optional = frozenset()
+    return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional)
+
+
+_PARENTHESES = re.compile(r"[（(][^（）()]*[）)]")
 
 
 # Verbs that frame a question (ありますか, なりますか, できますか) rather than say what is done.

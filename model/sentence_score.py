@@ -198,11 +198,15 @@ def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
 def quote_key_coverage(qt: QuestionType, evidence: str) -> float:
     """The share of the question's key compounds that ``evidence`` (the quote
     and its context: :func:`quote_evidence`) covers; a compound counts when at
-    least half of its parts are found."""
+    least half of its parts are found. A key written only inside the question's
+    parentheses (an aside: 消費税率（国税分）) counts only when found."""
     if not qt.key:
         return 1.0
     cov = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
-    return sum(1 for c in cov if c >= 0.5) / len(cov)
+    # a key written only in the question's parentheses counts when covered, never against
+    found = [c >= 0.5 for c in cov]
+    asked = [f or i not in qt.optional for i, f in enumerate(found)]
+    return sum(found) / max(1, sum(asked))
 
 
 # A key that names a source (労働契約法, 情報公開条例, 防災備蓄計画): the question asks

@@ -174,3 +174,15 @@ def test_refusal_thresholds_are_arguments():
 )
 def test_numbered_designations_in_one_written_form(text, found):
     assert designations(text) == found
+
+
+def test_a_key_inside_the_question_s_parentheses_is_an_aside():
+    """消費税率（国税分）: 国税分 is an aside the quote may cover but need not; 消費税率 must be covered."""
+    from model.sentence_score import quote_key_coverage
+
+    qt = analyse("消費税法で定める標準の消費税率（国税分）はいくらですか。")
+    assert [qt.key_words[i] for i in qt.optional] == ["国税分"]
+    assert quote_key_coverage(qt, "消費税法 第二十九条 消費税の標準の税率は、百分の七・八とする。") == 1.0
+    assert quote_key_coverage(qt, "消費税法 第二十九条 税率は、百分の七・八とする。") < 1.0
+    # a question wholly in parentheses has no aside
+    assert analyse("（消費税率）").optional == frozenset()
