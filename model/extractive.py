@@ -143,6 +143,21 @@ def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scor
 
 MAX_HEADING_CHARS = 30
 
+# 「行政指導」とはどのような行為 / メタデータとは何: the question asks for a definition.
+_ASKS_DEFINITION = re.compile(r"「([^「」]{2,20})」とは|([一-龥ァ-ヶー]{2,12})とは(?:何|なに|どの|どう|どんな|いかなる)")
+
+
+def _definition_of(question: str, scored: list[_Scored]) -> _Scored | None:
+    """The best sentence that defines the term a とは question asks about: a definitions
+    item (六 行政指導 …をいう。), 「T」とは…, or …を「T」という."""
+    m = _ASKS_DEFINITION.search(question)
+    if m is None:
+        return None
+    term = re.escape(m.group(1) or m.group(2))
+    pattern = re.compile(
+        rf"^\s*(?:{_ITEM_NO})?「?{term}」?\s+\S.*(?:をいう|という)|「?{term}」?とは、|(?:を|は)「{term}」という")
+    return next((x for x in scored if pattern.search(x.text)), None)
+
 
 def _is_heading(sents: list, i: int, text: str) -> bool:
     """A short line with no sentence end, on a line of its own with text under it
@@ -256,6 +271,11 @@ class ExtractiveAnswerer:
                 lead = max(formed, key=lambda x: (x.key, x.score))
                 scored.remove(lead)
                 scored.insert(0, lead)
+        defining = _definition_of(query.normalized, scored)
+        if defining is not None:
+            # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads
+            scored.remove(defining)
+            scored.insert(0, defining)
         best = scored[0]
         chosen = [best]
         for cand in scored[1:]:

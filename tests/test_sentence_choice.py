@@ -273,3 +273,22 @@ def test_a_sentence_ending_a_line_is_no_heading():
     ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer(
         "道路占用の申請は何日前までに行いますか", [Passage(hit, text, [])])
     assert ans.answered and "受付時間" not in ans.citations[0].quote, ans.text
+
+
+def test_a_definition_question_is_answered_by_the_definition():
+    """行政手続法第二条: 「行政指導」とは is answered by item 六, which defines it, though the
+    passage ranked first (items 七 and 八) shares more of the question's words."""
+    first = ("七 届出 行政庁に対し一定の事項の通知をする行為(申請に該当するものを除く。)であって、法令により直接に"
+             "当該通知が義務付けられているものをいう。\n八 命令等 内閣又は行政機関が定める次に掲げるものをいう。")
+    second = ("五 行政機関 次に掲げる機関をいう。\n六 行政指導 行政機関がその任務又は所掌事務の範囲内において一定の"
+              "行政目的を実現するため特定の者に一定の作為又は不作為を求める指導、勧告、助言その他の行為であって"
+              "処分に該当しないものをいう。")
+    passages = [
+        Passage(Hit(1, 2, 1, "行政手続法", "gyosei_tetsuzuki.html", "html", 1, None, "第二条", None, t, 0, len(t), s),
+                t, [])
+        for t, s in ((first, 9.0), (second, 8.0))
+    ]
+    ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer(
+        "行政手続法でいう「行政指導」とはどのような行為を指しますか。", passages)
+    assert ans.answered, ans.text
+    assert ans.citations[0].quote.startswith("六 行政指導") and "処分に該当しないもの" in ans.text
