@@ -129,16 +129,35 @@ def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scor
                     and not is_question(sents[hi + 1].text)):
                 last = hi + 1
             hi = last
-        start, end = sents[lo].start, sents[hi].end
-        merged = next((o for o in out if o.p_index == c.p_index and o.start < end and start < o.end), None)
-        if merged is not None:
-            start, end = min(start, merged.start), max(end, merged.end)
-            out.remove(merged)
-            c = _Scored(max(c.score, merged.score), c.p_index, start, end, text[start:end])
-        else:
-            c = _Scored(c.score, c.p_index, start, end, text[start:end])
-        out.append(c)
+        lead = _lead_of(sents, lo)
+        if lead is not None and lead == lo - 1:
+            lo = lead  # 次に掲げる者については、この法律は、適用しない。 / 一 …二十時間未満である者
+        elif lead is not None:
+            _put(out, _Scored(c.score, c.p_index, sents[lead].start, sents[lead].end, sents[lead].text), text)
+        _put(out, _Scored(c.score, c.p_index, sents[lo].start, sents[hi].end, ""), text)
     return out
+
+
+def _put(out: list[_Scored], c: _Scored, text: str) -> None:
+    """Add the span ``c`` to ``out``, merged with any span of the same passage it overlaps."""
+    start, end, score = c.start, c.end, c.score
+    merged = next((o for o in out if o.p_index == c.p_index and o.start < end and start < o.end), None)
+    if merged is not None:
+        start, end, score = min(start, merged.start), max(end, merged.end), max(score, merged.score)
+        out.remove(merged)
+    out.append(_Scored(score, c.p_index, start, end, text[start:end]))
+
+
+def _lead_of(sents: list, i: int) -> int | None:
+    """For a list item (一 …, (1) …), the sentence that introduces its list (次に掲げる者
+    については、…適用しない。): the item alone does not say what the list is for."""
+    if not _LIST_ITEM_LINE.match(sents[i].text):
+        return None
+    for k in range(i - 1, max(-1, i - MAX_LIST_ITEMS - 1), -1):
+        if _LIST_ITEM_LINE.match(sents[k].text):
+            continue
+        return k if _LIST_LEAD.search(sents[k].text) else None
+    return None
 
 
 MAX_HEADING_CHARS = 30

@@ -9,10 +9,10 @@ import pytest
 
 from jtext.terms import analyse_query
 from model.answerer import Passage
-from model.extractive import ExtractiveAnswerer
+from model.extractive import ExtractiveAnswerer, _with_provisos
 from model.qtype import analyse, predicate
 from model.records import Hit
-from model.sentence_score import FEATURES, sentence_features
+from model.sentence_score import FEATURES, Scored, in_document_order, sentence_features
 
 
 @pytest.mark.parametrize(
@@ -196,7 +196,7 @@ def test_the_choice_fit_converges_where_plain_newton_steps_overshoot():
 def test_a_table_row_quote_carries_its_next_cell_as_evidence():
     """A quoted line that is no sentence (a table cell) has the line after it in its evidence,
     so the row's other cell counts for the key check; a FAQ question line never does."""
-    from model.sentence_score import Scored, quote_evidence
+    from model.sentence_score import quote_evidence
 
     text = ("10年\n予算及び決算に関する文書、許可、認可等の行政処分に関する文書5年\n"
             "契約に関する文書、補助金の交付に関する文書\n3年\n")
@@ -292,3 +292,31 @@ def test_a_definition_question_is_answered_by_the_definition():
         "行政手続法でいう「行政指導」とはどのような行為を指しますか。", passages)
     assert ans.answered, ans.text
     assert ans.citations[0].quote.startswith("六 行政指導") and "処分に該当しないもの" in ans.text
+
+
+def test_a_list_item_is_quoted_with_the_sentence_that_introduces_its_list():
+    """雇用保険法第六条 (abridged): item 五 (季節的に雇用される者) alone does not say that the law
+    does not apply to them; its lead-in 「次に掲げる者については、この法律は、適用しない。」, four
+    long items away, does: it is quoted before the item (not the items between)."""
+    text = ("次に掲げる者については、この法律は、適用しない。\n"
+            "一 一週間の所定労働時間が二十時間未満である者(第三十七条の五第一項の規定による申出をして高年齢被保険者と"
+            "なる者及びこの法律を適用することとした場合において第四十三条第一項に規定する日雇労働被保険者に該当する"
+            "こととなる者を除く。)\n"
+            "二 同一の事業主の適用事業に継続して三十一日以上雇用されることが見込まれない者(前二月の各月において十八日"
+            "以上同一の事業主の適用事業に雇用された者及びこの法律を適用することとした場合において第四十二条に規定する"
+            "日雇労働者であつて第四十三条第一項各号のいずれかに該当するものに該当することとなる者を除く。)\n"
+            "三 船員法第一条に規定する船員であつて、漁船に乗り組むため雇用される者(一年を通じて船員として適用事業に"
+            "雇用される場合を除く。)であつて、厚生労働省令で定めるところにより、これに該当する旨の確認を受けたもの\n"
+            "四 学校教育法第一条、第百二十四条又は第百三十四条第一項の学校の学生又は生徒であつて、前各号に掲げる者に"
+            "準ずるものとして厚生労働省令で定める者\n"
+            "五 季節的に雇用される者であつて、第三十八条第一項各号のいずれかに該当するもの")
+    hit = Hit(6, 3, 6, "雇用保険法", "koyo_hoken.xml", "xml", 1, None, "第六条", None, text, 0, len(text), 9.0)
+    passages = [Passage(hit, text, [])]
+    item = text.index("五 季節的")
+    chosen = [Scored(0.6, 0, item, len(text), text[item:])]
+    quoted = [c.text for c in in_document_order(_with_provisos(chosen, passages), passages)]
+    assert quoted == ["次に掲げる者については、この法律は、適用しない。", text[item:]]  # not the items between
+    # an item whose lead-in is just before it is one quote
+    one = text.index("一 一週間")
+    assert [c.text for c in _with_provisos([Scored(0.6, 0, one, text.index("\n", one), "")], passages)] == [
+        text[:text.index("\n", one)]]
