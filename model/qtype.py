@@ -45,9 +45,10 @@ _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平�
 # asked of a 手数料 too). The first matching kind names the
 # question; every matching form is expected (a question can ask 何日以内 and いつまで).
 _TYPES: tuple[tuple[str, str, str], ...] = (
-    ("documents", r"何が必要|何を提出|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意",
+    ("documents", r"何が必要|何を提出|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意"
+     r"|何を(?:交付|携帯|提示|準備|添え)",  # 何を交付する必要, 何を携帯しなければ
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"
-     r"|同意|許可|登録|承認|認可|免許|資格|認定"),  # what is needed may be a consent or a licence
+     r"|同意|許可|登録|承認|認可|免許|資格|認定|令書|証票|書面"),  # what is needed may be a consent or a licence
     ("amount", r"いくら|何円|金額|手数料|料金|費用|額は|税率|幾ら",
      rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"),
     ("age", r"何歳|何才", rf"{_NUM}\s*(?:歳|才)"),

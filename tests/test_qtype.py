@@ -38,6 +38,11 @@ from .llm_helpers import passage
          "代理人が請求した場合は、本人の住所あてに郵送します。", False),
         ("代理人が住民票の写しを請求するときは何を用意する必要がありますか", "documents",
          "(2) 代理人(本人が作成した委任状が必要です)", True),
+        # 何を交付する必要がありますか asks for a thing (a document), not yes or no
+        ("物資を収用するときには、相手方に何を交付する必要がありますか。", "documents",
+         "前項の場合においては、公用令書を交付しなければならない。", True),
+        ("物資を収用するときには、相手方に何を交付する必要がありますか。", "documents",
+         "都道府県知事は、必要があると認めるときは、物資を収用することができる。", False),
         # what is needed may be a consent or a registration
         ("個人データを第三者に渡すには、原則として何が必要ですか。", "documents",
          "あらかじめ本人の同意を得ないで、個人データを第三者に提供してはならない。", True),
