@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from dataclasses import dataclass
 
 from jtext.sentences import split_sentences
@@ -161,6 +162,25 @@ def _lead_of(sents: list, i: int) -> int | None:
 
 
 MAX_HEADING_CHARS = 30
+
+# Question kinds that ask for a thing, a person or a place: the document's subject may be the answer.
+ENTITY_KINDS = frozenset({"what", "person", "place"})
+MAX_SUBJECT_CHARS = 30
+
+
+def _subject(kind: str, question: str, passages: list[Passage], chosen: list[_Scored]) -> str:
+    """「【ポルトガル】」 before a quote about a document's subject that does not name it
+    (リスボン、ポルト、ファロがおもな国際空港。 answers リスボン…がある国は？ only with the
+    title it is written under): the title of the document the answer comes from, when
+    the question asks for a thing, person or place and neither it nor the quote names it."""
+    if kind not in ENTITY_KINDS or not chosen:
+        return ""
+    title = unicodedata.normalize("NFKC", passages[chosen[0].p_index].hit.title).strip()
+    if not title or len(title) > MAX_SUBJECT_CHARS or title in question:
+        return ""
+    if any(title in unicodedata.normalize("NFKC", c.text) for c in chosen):
+        return ""
+    return f"【{title}】"
 
 # 「行政指導」とはどのような行為 / メタデータとは何: the question asks for a definition.
 _ASKS_DEFINITION = re.compile(r"「([^「」]{2,20})」とは|([一-龥ァ-ヶー]{2,12})とは(?:何|なに|どの|どう|どんな|いかなる)")
@@ -339,7 +359,7 @@ class ExtractiveAnswerer:
             if confidence < self.min_confidence:
                 return self._refuse(question, passages, grounding, t0, meta)
         chosen = in_document_order(cand.chosen, passages)
-        parts, cites = [], []
+        parts, cites = [_subject(sig.kind, query.normalized, passages, chosen)], []
         for n, c in enumerate(chosen, start=1):
             # every sentence carries its marker, also inside a rule + proviso quote
             parts.append("".join(f"{x.text}[{n}]" for x in split_sentences(c.text)) or f"{c.text}[{n}]")

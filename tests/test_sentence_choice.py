@@ -320,3 +320,21 @@ def test_a_list_item_is_quoted_with_the_sentence_that_introduces_its_list():
     one = text.index("一 一週間")
     assert [c.text for c in _with_provisos([Scored(0.6, 0, one, text.index("\n", one), "")], passages)] == [
         text[:text.index("\n", one)]]
+
+
+def _article(title: str, text: str) -> Passage:
+    return Passage(Hit(1, 1, 1, title, f"{title}.txt", "text", 1, None, None, None, text, 0, len(text), 5.0), text, [])
+
+
+def test_the_subject_a_quote_is_written_under_is_named():
+    """JSQuAD's ポルトガル: 「リスボン、ポルト、ファロがおもな国際空港。」 answers リスボン…がある国は？ only
+    with the title it is written under, so the answer names it first; not when the question
+    or the quote names it, nor for a question asking an amount."""
+    p = _article("ポルトガル", "リスボン、ポルト、ファロがおもな国際空港。首都はリスボンである。")
+    ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer("リスボン、ポルト、ファロがおもな国際空港である国は？", [p])
+    assert ans.answered and ans.text.startswith("【ポルトガル】リスボン、ポルト、ファロ"), ans.text
+    named = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer("ポルトガルのおもな国際空港は？", [p])
+    assert named.answered and not named.text.startswith("【"), named.text
+    fee = _article("手数料のご案内", "住民票の写しの交付手数料は、1通300円です。")
+    amount = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer("住民票の写しの交付手数料はいくらですか", [fee])
+    assert amount.answered and amount.text.startswith("住民票の写し"), amount.text
