@@ -241,7 +241,7 @@ class ExtractiveAnswerer:
     def __init__(
         self, idf: IdfFn, max_sentences: int = 3, min_evidence: float = 0.25, min_key: float = MIN_KEY,
         require_form: bool = True, weights: tuple[float, ...] | None = None, min_confidence: float = 0.0,
-        confidence_weights: tuple[float, ...] | None = None,
+        confidence_weights: tuple[float, ...] | None = None, name_subject: bool = True,
     ) -> None:
         self.idf = idf
         self.max_sentences = max_sentences
@@ -251,6 +251,9 @@ class ExtractiveAnswerer:
         self.weights = weights if weights is not None else WEIGHTS
         self.min_confidence = min_confidence  # 0: the hand thresholds alone decide
         self.confidence_weights = confidence_weights  # None: model/answerability_weights.py
+        # 【title】 before a quote that does not name its subject (_subject); off where every
+        # sentence of the text must be a quote (fine-tuning targets, shirube/sft.py)
+        self.name_subject = name_subject
 
     def _weights(self, query: QueryTerms) -> tuple[dict[str, float], set[str]]:
         """IDF weight of each question lemma, and the question's bigrams."""
@@ -359,7 +362,7 @@ class ExtractiveAnswerer:
             if confidence < self.min_confidence:
                 return self._refuse(question, passages, grounding, t0, meta)
         chosen = in_document_order(cand.chosen, passages)
-        parts, cites = [_subject(sig.kind, query.normalized, passages, chosen)], []
+        parts, cites = [_subject(sig.kind, query.normalized, passages, chosen) if self.name_subject else ""], []
         for n, c in enumerate(chosen, start=1):
             # every sentence carries its marker, also inside a rule + proviso quote
             parts.append("".join(f"{x.text}[{n}]" for x in split_sentences(c.text)) or f"{c.text}[{n}]")

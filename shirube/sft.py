@@ -131,7 +131,7 @@ def generated_examples(sh: "Shirube", cfg: SFTConfig, counts: dict[str, int]) ->
             .where(Document.status == "active").order_by(ChunkRow.id)
         ).all()
     snap = sh.snapshot()
-    extractive = ExtractiveAnswerer(snap.bm25.idf, max_sentences=2, min_evidence=0.3)
+    extractive = ExtractiveAnswerer(snap.bm25.idf, max_sentences=2, min_evidence=0.3, name_subject=False)
     rng = random.Random(cfg.seed)
     seen_q: set[str] = set()
     out: list[dict[str, Any]] = []
