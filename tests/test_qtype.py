@@ -91,6 +91,9 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         ("表彰原簿を備えておく責任者は誰ですか", ["表彰原簿"]),
         # … unless it is all the question names
         ("調整機関はどこですか", ["調整機関"]),
+        # how often, how many, on what terms frame the question: the answer need not repeat them
+        ("児童手当は毎月何日に振り込まれますか", ["児童手当"]),
+        ("市営住宅には複数の団地に同時に申し込めますか", ["市営住宅", "団地"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
