@@ -41,6 +41,9 @@ _YEARS = (rf"(?<![0-9〇一二三四五六七八九十百千万,.])(?<!令和)(?
 _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平方メートル|平方|倍|個|種類|社|校|か国|カ国|度|桁|本|頭|匹|冊|室|階"
             r"|週間|週|機関|団体|か所|カ所|箇所|ヶ所)")
 
+# Counters that answer for one another: 何回 → 2度; 何度 → 30℃ (a temperature, not 1回).
+_COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°"}
+
 # (kind, question cue, answer form), the most specific cue first (何を提出 is
 # asked of a 手数料 too). The first matching kind names the
 # question; every matching form is expected (a question can ask 何日以内 and いつまで).
@@ -49,6 +52,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
      r"|何を(?:交付|携帯|提示|準備|添え)",  # 何を交付する必要, 何を携帯しなければ
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"
      r"|同意|許可|登録|承認|認可|免許|資格|認定|令書|証票|書面"),  # what is needed may be a consent or a licence
+    ("count", r"数(?:は|が)?(?:いくら|幾ら)", rf"{_NUM}\s*\S"),  # 議席数はいくらか: a count, not money
     ("amount", r"いくら|何円|金額|手数料|料金|費用|額は|税率|幾ら",
      rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"),
     ("age", r"何歳|何才", rf"{_NUM}\s*(?:歳|才)"),
@@ -80,7 +84,9 @@ _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a i
 _GENERIC = frozenset(
     ["何", "何時", "何処", "誰", "いくら", "幾ら", "如何", "何故", "どう", "どの", "どれ", "どちら", "此れ", "其れ", "彼れ", "場合", "方法", "教える", "知る", "分かる", "出来る", "可能", "第", "以降", "以前", "以後", "必要", "最長", "最大", "最短", "最低", "上限", "下限", "程度", "くらい", "位", "原則", "形", "以内", "以上", "以下", "期間", "時期", "期限", "目安", "際", "時", "後", "前", "中", "上", "下", "為る", "居る", "有る", "成る", "言う", "行う", "思う", "考える", "関する", "対する", "於く", "付く", "付ける", "何れ", "全て", "ため", "方", "人", "もの", "所", "ところ", "等", "など", "今", "ご", "御", "お", "様", "ください", "下さる", "呉れる", "貰う", "頂く", "いる", "ある", "なる", "できる", "良い", "よい", "宜しい",
      # framing: how often, how many, on what terms (毎月何日, 複数の…に同時に, 最初に付与される条件)
-     "毎月", "毎年", "毎日", "毎週", "同時", "最初", "条件", "複数", "通常", "一般"]
+     "毎月", "毎年", "毎日", "毎週", "同時", "最初", "条件", "複数", "通常", "一般",
+     # the answer is a name: 京都市長の名前は？ is answered by 門川大作, not by 名前
+     "名前", "名称", "呼び名"]
 )
 # Lemmas of interrogatives: they name what is asked, never what answers it.
 INTERROGATIVES = frozenset(["何", "何時", "何処", "誰", "幾ら", "如何", "何故", "何れ", "幾つ", "どう", "どの", "どれ", "どちら", "どんな", "孰れ"])
@@ -132,7 +138,7 @@ def analyse(question: str) -> QuestionType:
                 if kind == "what":
                     kind = k
                 if a is not None and q.pattern == _COUNTED:
-                    a = re.compile(rf"{_NUM}\s*(?:{re.escape(m.group(1))})")
+                    a = re.compile(rf"{_NUM}\s*(?:{_COUNTER_ALIASES.get(m.group(1), re.escape(m.group(1)))})")
                 if kind == "count" and k == "date" and m.group(0) in _DATE_NOUNS:
                     continue  # 有効期限は何年: a number of years, not any date (午後11時まで)
                 # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule;

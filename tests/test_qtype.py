@@ -68,6 +68,11 @@ from .llm_helpers import passage
         ("雇用保険料率は賃金総額の千分のいくつですか", "count", "一般の事業の雇用保険料率は、千分の十五・五とする。", True),
         ("雇用保険料率は賃金総額の千分のいくつですか", "count", "賃金の総額を六箇月間に労働した日数で除して得た額", False),
         ("開示請求の手数料はいくらですか", "amount", "開示請求に係る手数料の額は、零円とする。", True),
+        # …数はいくら asks a count, not money; 何回 is answered in 度, 何度 (a temperature) in ℃, not in 回
+        ("国民議会の議席数はいくらか？", "count", "国民議会の議席数は132議席である。", True),
+        ("国名は何回変更されていますか", "count", "国名は2度変更された。", True),
+        ("天然ガスの沸点は何度くらいですか", "count", "メタンの沸点は-162℃である。", True),
+        ("書庫の室温は何度に保ちますか", "count", "文書管理者は、毎年度1回以上、自己点検を行う。", False),
         # a rate may be a fraction
         ("標準の消費税率はいくらですか", "amount", "百分の七・八", True),
         # a one-character key (日 of 使い始める日) is also the counter of the answer
@@ -94,6 +99,7 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         # how often, how many, on what terms frame the question: the answer need not repeat them
         ("児童手当は毎月何日に振り込まれますか", ["児童手当"]),
         ("市営住宅には複数の団地に同時に申し込めますか", ["市営住宅", "団地"]),
+        ("京都市長の名前は？", ["京都市長"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
