@@ -7,10 +7,14 @@ character bigrams for compounds the dictionary splits differently) they
 cover, whether they hold the answer form the question expects (an amount
 for いくら, a date for いつ, documents for 何が必要: :mod:`model.qtype`), with
 a prior for the passage's retrieval rank; a sentence that is itself a
-question (a FAQ heading, a table-of-contents line) answers nothing. Quotes
-keep the document's structure: a rule with its proviso, a paragraph with the
-one after it that refers back to it (前項…), a lead-in (次に掲げる事項を記載した
-書面…) with the list items that follow it, an article's paragraphs in order.
+question (a FAQ heading, a table-of-contents line) answers nothing; a とは
+question is answered by the sentence that defines the term. Quotes keep the
+document's structure (:mod:`model.quote_shape`): a rule with its proviso, a
+paragraph with the one after it that refers back to it (前項…), a lead-in
+(次に掲げる事項を記載した書面…) with the list items that follow it and an item
+with its lead-in, a heading with the text under it, an article's paragraphs
+in order; a what/who/where answer whose quote does not name its subject opens
+with the title of the document it comes from (【ポルトガル】…).
 
 It refuses — says the documents do not answer and lists the closest passages
 instead — when even the best passage covers too little of the question
@@ -27,7 +31,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 
 from jtext.sentences import split_sentences
@@ -36,7 +39,8 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .qtype import analyse as analyse_question
-from .qtype import designations, is_question
+from .qtype import designations
+from .quote_shape import definition_of, shape_quotes, subject_label
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
 from .sentence_score import (
@@ -79,143 +83,6 @@ def _designations_wanted(question: str) -> frozenset[str]:
     return frozenset(d for d in designations(question) if not d.endswith(("項", "号")))
 
 
-# A proviso (但書) or a follow-on sentence qualifies the sentence before it:
-# quoting 「原則として子が1歳に達する日までとする。」 without the
-# 「ただし、…延長することができる。」 that follows would misstate the rule; a
-# paragraph that refers back (「前項ただし書により延長した場合において…」)
-# continues it the same way.
-_ITEM_NO = r"(?:[0-9０-９]+[.．、)）]|[(（][0-9０-９一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+[.．、 ])?\s*"
-_PROVISO = re.compile(r"^\s*(?:ただし|但し|なお書|この場合において)")
-_BACKREF = re.compile(rf"^\s*{_ITEM_NO}(?:前項|前各項|前号|前条|同項|同号)(?:ただし書|本文|の規定|に規定|により|による|の場合)")
-
-
-# A sentence that introduces a list, and the items that follow it (一 …, (1) …, ・…, 1. …, ア …).
-_LIST_LEAD = re.compile(r"次に掲げる|次の各号|次のとおり|次の[一-龥ァ-ヶー]{1,8}|以下の[一-龥ァ-ヶー]{1,8}|[:：]\s*$")
-_LIST_ITEM_LINE = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+[ 　]|[(（][0-9０-９一二三四五六七八九十]+[)）]|[0-9０-９]+[.．)）]|[・･●○■□◆◇①-⑳]|[アイウエオカキクケコ][ 　.．])")
-MAX_LIST_ITEMS = 8
-MAX_LIST_CHARS = 500
-
-
-def _with_provisos(chosen: list[_Scored], passages: list[Passage]) -> list[_Scored]:
-    """Extend each chosen sentence over the proviso that follows it (and a
-    chosen proviso back over the sentence it qualifies), merging overlaps."""
-    out: list[_Scored] = []
-    for c in chosen:
-        text = passages[c.p_index].hit.text
-        sents = split_sentences(text)
-        i = next((k for k, s in enumerate(sents) if s.start == c.start), None)
-        if i is None:
-            out.append(c)
-            continue
-        lo = i
-        # (not back onto a chunk's leading fragment: 「する。」 of a sentence cut by the chunk boundary)
-        while (lo > 0 and (_PROVISO.match(sents[lo].text) or _BACKREF.match(sents[lo].text))
-               and len(sents[lo - 1].text) >= 4):
-            lo -= 1
-        hi = i
-        while hi + 1 < len(sents) and (_PROVISO.match(sents[hi + 1].text) or _BACKREF.match(sents[hi + 1].text)):
-            hi += 1
-        heading = _is_heading(sents, hi, text)
-        if heading or _LIST_LEAD.search(sents[hi].text):
-            # a lead-in (次に掲げる事項を記載した書面…) is answered by the list that follows it,
-            # a heading (3.認定の有効期間と更新) by the text under it, up to the next heading of its level
-            last = hi
-            while (last + 1 < len(sents) and last - hi < MAX_LIST_ITEMS and _LIST_ITEM_LINE.match(sents[last + 1].text)
-                   and sents[last + 1].end - sents[hi].end <= MAX_LIST_CHARS
-                   and not (heading and _same_level(sents[hi].text, sents[last + 1].text))
-                   and not is_question(sents[last + 1].text)):
-                last += 1
-            if (heading and last == hi and hi + 1 < len(sents) and not _is_heading(sents, hi + 1, text)
-                    and not is_question(sents[hi + 1].text)):
-                last = hi + 1
-            hi = last
-        lead = _lead_of(sents, lo)
-        if lead is not None and lead == lo - 1:
-            lo = lead  # 次に掲げる者については、この法律は、適用しない。 / 一 …二十時間未満である者
-        elif lead is not None:
-            _put(out, _Scored(c.score, c.p_index, sents[lead].start, sents[lead].end, sents[lead].text), text)
-        _put(out, _Scored(c.score, c.p_index, sents[lo].start, sents[hi].end, ""), text)
-    return out
-
-
-def _put(out: list[_Scored], c: _Scored, text: str) -> None:
-    """Add the span ``c`` to ``out``, merged with any span of the same passage it overlaps."""
-    start, end, score = c.start, c.end, c.score
-    merged = next((o for o in out if o.p_index == c.p_index and o.start < end and start < o.end), None)
-    if merged is not None:
-        start, end, score = min(start, merged.start), max(end, merged.end), max(score, merged.score)
-        out.remove(merged)
-    out.append(_Scored(score, c.p_index, start, end, text[start:end]))
-
-
-def _lead_of(sents: list, i: int) -> int | None:
-    """For a list item (一 …, (1) …), the sentence that introduces its list (次に掲げる者
-    については、…適用しない。): the item alone does not say what the list is for."""
-    if not _LIST_ITEM_LINE.match(sents[i].text):
-        return None
-    for k in range(i - 1, max(-1, i - MAX_LIST_ITEMS - 1), -1):
-        if _LIST_ITEM_LINE.match(sents[k].text):
-            continue
-        return k if _LIST_LEAD.search(sents[k].text) else None
-    return None
-
-
-MAX_HEADING_CHARS = 30
-
-# Question kinds that ask for a thing, a person or a place: the document's subject may be the answer.
-ENTITY_KINDS = frozenset({"what", "person", "place"})
-MAX_SUBJECT_CHARS = 30
-
-
-def _subject(kind: str, question: str, passages: list[Passage], chosen: list[_Scored]) -> str:
-    """「【ポルトガル】」 before a quote about a document's subject that does not name it
-    (リスボン、ポルト、ファロがおもな国際空港。 answers リスボン…がある国は？ only with the
-    title it is written under): the title of the document the answer comes from, when
-    the question asks for a thing, person or place and neither it nor the quote names it."""
-    if kind not in ENTITY_KINDS or not chosen:
-        return ""
-    title = unicodedata.normalize("NFKC", passages[chosen[0].p_index].hit.title).strip()
-    if not title or len(title) > MAX_SUBJECT_CHARS or title in question:
-        return ""
-    if any(title in unicodedata.normalize("NFKC", c.text) for c in chosen):
-        return ""
-    return f"【{title}】"
-
-# 「行政指導」とはどのような行為 / メタデータとは何: the question asks for a definition.
-_ASKS_DEFINITION = re.compile(r"「([^「」]{2,20})」とは|([一-龥ァ-ヶー]{2,12})とは(?:何|なに|どの|どう|どんな|いかなる)")
-
-
-def _definition_of(question: str, scored: list[_Scored]) -> _Scored | None:
-    """The best sentence that defines the term a とは question asks about: a definitions
-    item (六 行政指導 …をいう。), 「T」とは…, or …を「T」という."""
-    m = _ASKS_DEFINITION.search(question)
-    if m is None:
-        return None
-    term = re.escape(m.group(1) or m.group(2))
-    pattern = re.compile(
-        rf"^\s*(?:{_ITEM_NO})?「?{term}」?\s+\S.*(?:をいう|という)|「?{term}」?とは、|(?:を|は)「{term}」という")
-    return next((x for x in scored if pattern.search(x.text)), None)
-
-
-def _is_heading(sents: list, i: int, text: str) -> bool:
-    """A short line with no sentence end, on a line of its own with text under it
-    (申請に必要なもの, 3.認定の有効期間と更新): a heading, which says nothing by itself."""
-    s = sents[i]
-    if i + 1 >= len(sents) or len(s.text) > MAX_HEADING_CHARS or s.text[-1] in "。！？!?":
-        return False
-    return "\n" in text[s.end:sents[i + 1].start] and (s.start == 0 or "\n" in text[max(0, s.start - 1):s.start])
-
-
-_MARKER = re.compile(r"^\s*(?:([0-9０-９]+[.．)）])|([(（][0-9０-９]+[)）])|(第[0-9０-９一二三四五六七八九十]+)|([一二三四五六七八九十]+[ 　、]))")
-
-
-def _same_level(heading: str, line: str) -> bool:
-    """Whether ``line`` is numbered like ``heading`` (3. then 4.): the next section, not an item of it."""
-    a, b = _MARKER.match(heading), _MARKER.match(line)
-    return bool(a and b) and [g is None for g in a.groups()] == [g is None for g in b.groups()]
-
-
 @dataclass(frozen=True)
 class Candidate:
     """The quote the answerer would give, before it decides to give it."""
@@ -251,7 +118,7 @@ class ExtractiveAnswerer:
         self.weights = weights if weights is not None else WEIGHTS
         self.min_confidence = min_confidence  # 0: the hand thresholds alone decide
         self.confidence_weights = confidence_weights  # None: model/answerability_weights.py
-        # 【title】 before a quote that does not name its subject (_subject); off where every
+        # 【title】 before a quote that does not name its subject (quote_shape.subject_label); off where every
         # sentence of the text must be a quote (fine-tuning targets, shirube/sft.py)
         self.name_subject = name_subject
 
@@ -313,7 +180,7 @@ class ExtractiveAnswerer:
                 lead = max(formed, key=lambda x: (x.key, x.score))
                 scored.remove(lead)
                 scored.insert(0, lead)
-        defining = _definition_of(query.normalized, scored)
+        defining = definition_of(query.normalized, scored)
         if defining is not None:
             # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads
             scored.remove(defining)
@@ -330,7 +197,7 @@ class ExtractiveAnswerer:
             if qt.kind in FORM_KINDS and not qt.form_in(cand.text):
                 continue  # a further quote must hold the asked-for form too
             chosen.append(cand)
-        chosen = _with_provisos(chosen, passages)
+        chosen = shape_quotes(chosen, passages)
         evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for both checks
         key_cov = quote_key_coverage(qt, evidence)
         return Candidate(
@@ -362,7 +229,7 @@ class ExtractiveAnswerer:
             if confidence < self.min_confidence:
                 return self._refuse(question, passages, grounding, t0, meta)
         chosen = in_document_order(cand.chosen, passages)
-        parts, cites = [_subject(sig.kind, query.normalized, passages, chosen) if self.name_subject else ""], []
+        parts, cites = [subject_label(sig.kind, query.normalized, passages, chosen) if self.name_subject else ""], []
         for n, c in enumerate(chosen, start=1):
             # every sentence carries its marker, also inside a rule + proviso quote
             parts.append("".join(f"{x.text}[{n}]" for x in split_sentences(c.text)) or f"{c.text}[{n}]")

@@ -9,7 +9,8 @@ import pytest
 
 from jtext.terms import analyse_query
 from model.answerer import Passage
-from model.extractive import ExtractiveAnswerer, _with_provisos
+from model.extractive import ExtractiveAnswerer
+from model.quote_shape import shape_quotes
 from model.qtype import analyse, predicate
 from model.records import Hit
 from model.sentence_score import FEATURES, Scored, in_document_order, sentence_features
@@ -314,11 +315,11 @@ def test_a_list_item_is_quoted_with_the_sentence_that_introduces_its_list():
     passages = [Passage(hit, text, [])]
     item = text.index("五 季節的")
     chosen = [Scored(0.6, 0, item, len(text), text[item:])]
-    quoted = [c.text for c in in_document_order(_with_provisos(chosen, passages), passages)]
+    quoted = [c.text for c in in_document_order(shape_quotes(chosen, passages), passages)]
     assert quoted == ["次に掲げる者については、この法律は、適用しない。", text[item:]]  # not the items between
     # an item whose lead-in is just before it is one quote
     one = text.index("一 一週間")
-    assert [c.text for c in _with_provisos([Scored(0.6, 0, one, text.index("\n", one), "")], passages)] == [
+    assert [c.text for c in shape_quotes([Scored(0.6, 0, one, text.index("\n", one), "")], passages)] == [
         text[:text.index("\n", one)]]
 
 
