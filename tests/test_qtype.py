@@ -100,6 +100,7 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         ("児童手当は毎月何日に振り込まれますか", ["児童手当"]),
         ("市営住宅には複数の団地に同時に申し込めますか", ["市営住宅", "団地"]),
         ("京都市長の名前は？", ["京都市長"]),
+        ("国際連合の略称は何ですか", ["国際連合"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
