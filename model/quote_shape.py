@@ -82,19 +82,22 @@ def shape_quotes(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
         if lead is not None and lead == lo - 1:
             lo = lead  # 次に掲げる者については、この法律は、適用しない。 / 一 …二十時間未満である者
         elif lead is not None:
-            _put(out, Scored(c.score, c.p_index, sents[lead].start, sents[lead].end, sents[lead].text), text)
-        _put(out, Scored(c.score, c.p_index, sents[lo].start, sents[hi].end, ""), text)
+            _put(out, Scored(c.score, c.p_index, sents[lead].start, sents[lead].end, "", c.key), text)
+        _put(out, Scored(c.score, c.p_index, sents[lo].start, sents[hi].end, "", c.key), text)
     return out
 
 
 def _put(out: list[Scored], c: Scored, text: str) -> None:
-    """Add the span ``c`` to ``out``, merged with any span of the same passage it overlaps."""
+    """Add the span ``c`` to ``out``, merged with any span of the same passage it overlaps
+    (in that span's place)."""
     start, end, score = c.start, c.end, c.score
-    merged = next((o for o in out if o.p_index == c.p_index and o.start < end and start < o.end), None)
-    if merged is not None:
-        start, end, score = min(start, merged.start), max(end, merged.end), max(score, merged.score)
-        out.remove(merged)
-    out.append(Scored(score, c.p_index, start, end, text[start:end]))
+    at = next((k for k, o in enumerate(out) if o.p_index == c.p_index and o.start < end and start < o.end), None)
+    if at is None:
+        out.append(Scored(score, c.p_index, start, end, text[start:end], c.key))
+        return
+    o = out[at]  # merged where the first of the two stood: the lead stays first
+    start, end = min(start, o.start), max(end, o.end)
+    out[at] = Scored(max(score, o.score), c.p_index, start, end, text[start:end], max(c.key, o.key))
 
 
 def _lead_of(sents: list[Sentence], i: int) -> int | None:

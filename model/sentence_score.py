@@ -233,17 +233,19 @@ def _article_of(p: Passage) -> tuple[int, str]:
 
 
 def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
-    """The answer first, the document's structure kept: the document holding
-    the best sentence first; within a document, the article holding the best
-    sentence first; within one article (or a document without articles),
-    quotes in document order (第一項 before 第二項, page 2 before page 3)."""
+    """The answer first, the document's structure kept: the document and the
+    article of the leading quote (``chosen[0]``: the answerer's choice) first,
+    then the others by their best sentence; within one article (or a document
+    without articles), quotes in document order (第一項 before 第二項, page 2
+    before page 3)."""
     best_doc: dict[int, float] = {}
     best_art: dict[tuple[int, str], float] = {}
     first_of: dict[int, int] = {}
     for k, c in enumerate(chosen):
         doc, art = passages[c.p_index].hit.document_id, _article_of(passages[c.p_index])
-        best_doc[doc] = max(best_doc.get(doc, 0.0), c.score)
-        best_art[art] = max(best_art.get(art, 0.0), c.score)
+        lead = math.inf if k == 0 else c.score
+        best_doc[doc] = max(best_doc.get(doc, 0.0), lead)
+        best_art[art] = max(best_art.get(art, 0.0), lead)
         first_of.setdefault(doc, k)
 
     def key(c: Scored):

@@ -339,3 +339,18 @@ def test_the_subject_a_quote_is_written_under_is_named():
     fee = _article("手数料のご案内", "住民票の写しの交付手数料は、1通300円です。")
     amount = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer("住民票の写しの交付手数料はいくらですか", [fee])
     assert amount.answered and amount.text.startswith("住民票の写し"), amount.text
+
+
+def test_the_leading_quote_s_article_comes_first_whatever_the_scores():
+    """The answerer puts the sentence holding the asked-for form first (a 何人 question: 八人)
+    though another article's sentence scores higher; the answer keeps that order, and the
+    paragraphs of one article stay in document order."""
+    texts = {"第百三十四条": "委員会は、委員長及び委員八人をもって組織する。",
+             "第百三十五条": "委員長及び委員は、人格が高潔で識見の高い者のうちから任命する。"}
+    passages = [Passage(Hit(n, 5, n, "個人情報の保護に関する法律", "kojin_joho.xml", "xml", 1, None, art,
+                            f"第六章 個人情報保護委員会 > {art}", t, 0, len(t), 9.0 - n), t, [])
+                for n, (art, t) in enumerate(texts.items())]
+    lead = Scored(0.3, 0, 0, len(texts["第百三十四条"]), texts["第百三十四条"])
+    other = Scored(0.6, 1, 0, len(texts["第百三十五条"]), texts["第百三十五条"])
+    assert [c.text for c in in_document_order([lead, other], passages)] == [lead.text, other.text]
+    assert [c.text for c in in_document_order([other, lead], passages)] == [other.text, lead.text]
