@@ -187,6 +187,7 @@ class ExtractiveAnswerer:
             scored.insert(0, defining)
         best = scored[0]
         chosen = [best]
+        shaped = shape_quotes(chosen, passages)
         for cand in scored[1:]:
             if len(chosen) >= self.max_sentences:
                 break
@@ -194,10 +195,13 @@ class ExtractiveAnswerer:
                 break
             if any(c.text == cand.text for c in chosen):
                 continue
+            if any(s.p_index == cand.p_index and s.start <= cand.start and cand.end <= s.end for s in shaped):
+                continue  # already quoted with another (an item of a quoted list, a proviso)
             if qt.kind in FORM_KINDS and not qt.form_in(cand.text):
                 continue  # a further quote must hold the asked-for form too
             chosen.append(cand)
-        chosen = shape_quotes(chosen, passages)
+            shaped = shape_quotes(chosen, passages)
+        chosen = shaped
         evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for both checks
         key_cov = quote_key_coverage(qt, evidence)
         return Candidate(

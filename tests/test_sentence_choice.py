@@ -354,3 +354,21 @@ def test_the_leading_quote_s_article_comes_first_whatever_the_scores():
     other = Scored(0.6, 1, 0, len(texts["第百三十五条"]), texts["第百三十五条"])
     assert [c.text for c in in_document_order([lead, other], passages)] == [lead.text, other.text]
     assert [c.text for c in in_document_order([other, lead], passages)] == [other.text, lead.text]
+
+
+def test_an_item_already_quoted_with_its_lead_in_takes_no_further_place():
+    """東京都の条例: the lead-in 「次に掲げる事項を記載した帳簿…」 is quoted with its items, so
+    an item (here ranked second and third by a scorer that favours list items) is no
+    further quote: the next place goes to the paragraph on what is done with the 登録簿."""
+    text = ("都の機関等は、保有個人情報を取り扱う事務について、次に掲げる事項を記載した帳簿(以下「登録簿」という。)を"
+            "備え付けなければならない。\n一 保有個人情報を取り扱う事務の名称\n二 保有個人情報を取り扱う組織の名称\n"
+            "都の機関等は、登録簿を公表し、かつ、一般の閲覧に供しなければならない。")
+    hit = Hit(3, 9, 3, "東京都個人情報の保護に関する法律施行条例", "tokyo.html", "html", 1, None, "第三条", None,
+              text, 0, len(text), 9.0)
+    weights = [0.0] * (len(FEATURES) + 1)
+    weights[1 + FEATURES.index("first_in_passage")] = 3.0  # the lead-in first …
+    weights[1 + FEATURES.index("item")] = 2.0  # … then its items, then the last paragraph
+    ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=2, weights=tuple(weights)).answer(
+        "都の機関等は、保有個人情報の登録簿をどのように扱わなければなりませんか。", [Passage(hit, text, [])])
+    assert ans.answered, ans.text
+    assert "組織の名称" in ans.text and "一般の閲覧に供しなければならない" in ans.text, ans.text
