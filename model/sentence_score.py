@@ -228,16 +228,17 @@ _SUB_ARTICLE = re.compile(r"第[0-9〇一二三四五六七八九十百千]+[項
 
 
 def _article_of(p: Passage) -> tuple[int, str]:
-    """(document, article without its 第○項/第○号): the unit whose paragraphs stay in order."""
-    return p.hit.document_id, _SUB_ARTICLE.sub("", p.hit.article or "")
+    """(document, article without its 第○項/第○号, or page): the unit whose paragraphs stay in order."""
+    if p.hit.article:
+        return p.hit.document_id, _SUB_ARTICLE.sub("", p.hit.article)
+    return p.hit.document_id, f"p.{p.hit.page:05d}" if p.hit.page is not None else ""
 
 
 def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
     """The answer first, the document's structure kept: the document and the
-    article of the leading quote (``chosen[0]``: the answerer's choice) first,
-    then the others by their best sentence; within one article (or a document
-    without articles), quotes in document order (第一項 before 第二項, page 2
-    before page 3)."""
+    article (or page) of the leading quote (``chosen[0]``: the answerer's
+    choice) first, then the others by their best sentence; within one article
+    or page, quotes in document order (第一項 before 第二項)."""
     best_doc: dict[int, float] = {}
     best_art: dict[tuple[int, str], float] = {}
     first_of: dict[int, int] = {}

@@ -343,8 +343,7 @@ def test_the_subject_a_quote_is_written_under_is_named():
 
 def test_the_leading_quote_s_article_comes_first_whatever_the_scores():
     """The answerer puts the sentence holding the asked-for form first (a 何人 question: 八人)
-    though another article's sentence scores higher; the answer keeps that order, and the
-    paragraphs of one article stay in document order."""
+    though another article's sentence scores higher; the answer keeps that order."""
     texts = {"第百三十四条": "委員会は、委員長及び委員八人をもって組織する。",
              "第百三十五条": "委員長及び委員は、人格が高潔で識見の高い者のうちから任命する。"}
     passages = [Passage(Hit(n, 5, n, "個人情報の保護に関する法律", "kojin_joho.xml", "xml", 1, None, art,
@@ -354,6 +353,12 @@ def test_the_leading_quote_s_article_comes_first_whatever_the_scores():
     other = Scored(0.6, 1, 0, len(texts["第百三十五条"]), texts["第百三十五条"])
     assert [c.text for c in in_document_order([lead, other], passages)] == [lead.text, other.text]
     assert [c.text for c in in_document_order([other, lead], passages)] == [other.text, lead.text]
+    # a PDF's pages are such units too: the lead's page 2 before page 1
+    pages = {1: "申請書の提出先は、道路管理課です。", 2: "工事が完了したときは、7日以内に工事完了届を提出してください。"}
+    pdf = [Passage(Hit(n, 7, n, "道路占用許可の手引き", "doro.pdf", "pdf", 1, n, None, None, t, 0, len(t), 5.0), t, [])
+           for n, t in pages.items()]
+    p1, p2 = (Scored(sc, k, 0, len(pages[k + 1]), pages[k + 1]) for k, sc in ((0, 0.6), (1, 0.4)))
+    assert [c.text for c in in_document_order([p2, p1], pdf)] == [pages[2], pages[1]]
 
 
 def test_an_item_already_quoted_with_its_lead_in_takes_no_further_place():
