@@ -101,6 +101,26 @@ SELECT_RATIO = 0.3
 PREFER_FORM = FORM_KINDS | {"documents"}
 
 
+_CAPTION = re.compile(r"[（(]([^（）()]+)[)）]\s*$")
+
+
+def _caption(p: Passage) -> str:
+    """The article's caption: 開示決定等の期限の特例 of 「… > 第十一条（開示決定等の期限の特例）」."""
+    m = _CAPTION.search((p.hit.heading or "").rsplit(">", 1)[-1])
+    return m.group(1) if m else ""
+
+
+def _rule_of(passages: list[Passage], x: _Scored) -> str:
+    """For a quote from an article captioned as a special case (…の特例), the caption of
+    the rule it departs from (開示決定等の期限); "" otherwise."""
+    caption = _caption(passages[x.p_index])
+    return caption.removesuffix("の特例") if caption.endswith("の特例") else ""
+
+
+def _same_document(passages: list[Passage], a: _Scored, b: _Scored) -> bool:
+    return passages[a.p_index].hit.document_id == passages[b.p_index].hit.document_id
+
+
 class ExtractiveAnswerer:
     name = "extractive"
     model_id = "extractive-v2"
@@ -178,6 +198,13 @@ class ExtractiveAnswerer:
                       if x.score >= SELECT_RATIO * top and x.key >= scored[0].key and qt.form_in(x.text)]
             if formed:
                 lead = max(formed, key=lambda x: (x.key, x.score))
+                rule = _rule_of(passages, lead)
+                if rule and "特例" not in query.normalized:
+                    # the rule before its special case: 第十条 (開示決定等の期限)'s 三十日 before
+                    # 第十一条 (開示決定等の期限の特例)'s 六十日
+                    ruled = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
+                             and _same_document(passages, x, lead) and _caption(passages[x.p_index]) == rule]
+                    lead = max(ruled, key=lambda x: x.score, default=lead)
                 scored.remove(lead)
                 scored.insert(0, lead)
         defining = definition_of(query.normalized, scored)

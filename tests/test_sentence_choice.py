@@ -377,3 +377,17 @@ def test_an_item_already_quoted_with_its_lead_in_takes_no_further_place():
         "都の機関等は、保有個人情報の登録簿をどのように扱わなければなりませんか。", [Passage(hit, text, [])])
     assert ans.answered, ans.text
     assert "組織の名称" in ans.text and "一般の閲覧に供しなければならない" in ans.text, ans.text
+
+
+def test_the_rule_leads_its_special_case():
+    """情報公開法: 第十一条 (開示決定等の期限の特例, 六十日) scores higher than the rule it departs
+    from, 第十条 (開示決定等の期限, 三十日): the rule, found by its caption, leads the answer;
+    asked about the special case, the special case leads."""
+    strong = {"開示": 5.0, "請求": 3.0, "決定": 3.0, "大量": 4.0, "行政": 1.0, "文書": 1.0}
+    ans = ExtractiveAnswerer(lambda t: strong.get(t, 1.0)).answer(
+        "行政文書の開示請求が大量のとき、開示決定等は何日以内に行うことになっていますか。", _joho_passages())
+    assert ans.answered and ans.citations[0].article == "第十条", ans.text
+    assert "六十日" in ans.text  # the special case is still quoted, after the rule
+    special = ExtractiveAnswerer(lambda t: strong.get(t, 1.0)).answer(
+        "開示決定等の期限の特例では、何日以内に開示決定等をすればよいですか。", _joho_passages())
+    assert special.answered and special.citations[0].article == "第十一条", special.text
