@@ -131,8 +131,9 @@ def drop_paren_readings(flat: list[Ch]) -> list[Ch]:
 # that is not a list item (・ ① (1) 1. 一␣ ア␣), an article (第三条) or a
 # caption ((目的)); so does a newline between a number and its counter (期限の1 /
 # 年前) and between a closing parenthesis and a particle ((16種類) / が原因).
-# Other lines ending in 。!?」』) keep their newline, and so do headings: structural ones (第二章 総則, 附則), a kanji-only line of at most
-# 12 characters, and a line of at most 15 characters without 、 followed by
+# Other lines ending in 。!?」』) keep their newline, and so do headings:
+# structural ones (第二章 総則, 附則), a kanji-only line of at most 12
+# characters, and a line of at most 15 characters without 、 followed by
 # one at least twice as long. Between two ASCII letters the newline becomes
 # a space.
 
