@@ -117,6 +117,14 @@ def _rule_of(passages: list[Passage], x: _Scored) -> str:
     return caption.removesuffix("の特例") if caption.endswith("の特例") else ""
 
 
+_PURPOSE = re.compile(r"(?:を|の)目的と(?:する|し)")
+
+
+def _states_purpose(passages: list[Passage], x: _Scored) -> bool:
+    """A purpose clause: 「この規程は、…を目的とする。」 or any sentence of an article captioned 目的."""
+    return _caption(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
+
+
 def _same_document(passages: list[Passage], a: _Scored, b: _Scored) -> bool:
     return passages[a.p_index].hit.document_id == passages[b.p_index].hit.document_id
 
@@ -207,6 +215,13 @@ class ExtractiveAnswerer:
                     lead = max(ruled, key=lambda x: x.score, default=lead)
                 scored.remove(lead)
                 scored.insert(0, lead)
+        if _states_purpose(passages, scored[0]) and "目的" not in query.normalized:
+            # 「この規程は、…を目的とする。」 restates the whole text's words and answers no
+            # question but its purpose: the best other sentence close enough leads
+            other = next((x for x in scored[1:] if not _states_purpose(passages, x)), None)
+            if other is not None and other.score >= SELECT_RATIO * scored[0].score:
+                scored.remove(other)
+                scored.insert(0, other)
         defining = definition_of(query.normalized, scored)
         if defining is not None:
             # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads

@@ -391,3 +391,25 @@ def test_the_rule_leads_its_special_case():
     special = ExtractiveAnswerer(lambda t: strong.get(t, 1.0)).answer(
         "開示決定等の期限の特例では、何日以内に開示決定等をすればよいですか。", _joho_passages())
     assert special.answered and special.citations[0].article == "第十一条", special.text
+
+
+def test_a_purpose_clause_does_not_lead_unless_the_purpose_is_asked():
+    """被災者生活再建支援法: 第一条 (目的) repeats the law's words and outscores 第三条, which
+    says what is paid; it leads only when the question asks about the purpose."""
+    purpose = ("この法律は、自然災害によりその生活基盤に著しい被害を受けた者に対し、都道府県が相互扶助の観点から拠出した"
+               "基金を活用して被災者生活再建支援金を支給するための措置を定めることにより、その生活の再建を支援し、"
+               "もって住民の生活の安定と被災地の速やかな復興に資することを目的とする。")
+    payment = "都道府県は、当該都道府県の区域内において被災世帯となった世帯の世帯主に対し、支援金の支給を行うものとする。"
+    law = "被災者生活再建支援法"
+    passages = [
+        Passage(Hit(1, 4, 1, law, "shien.html", "html", 1, None, "第一条", f"{law} > 第一条（目的）", purpose, 0,
+                    len(purpose), 9.0), purpose, []),
+        Passage(Hit(3, 4, 3, law, "shien.html", "html", 1, None, "第三条", f"{law} > 第三条（被災者生活再建支援金の支給）",
+                    payment, 0, len(payment), 8.0), payment, []),
+    ]
+    ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer(
+        "被災者生活再建支援金は誰が支給しますか。", passages)
+    assert ans.answered and ans.citations[0].article == "第三条", ans.text
+    purpose_ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer(
+        "被災者生活再建支援法の目的は何ですか。", passages)
+    assert purpose_ans.answered and purpose_ans.citations[0].article == "第一条", purpose_ans.text
