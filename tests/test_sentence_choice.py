@@ -10,8 +10,8 @@ import pytest
 from jtext.terms import analyse_query
 from model.answerer import Passage
 from model.extractive import ExtractiveAnswerer
-from model.quote_shape import shape_quotes
 from model.qtype import analyse, predicate
+from model.quote_shape import shape_quotes
 from model.records import Hit
 from model.sentence_score import FEATURES, Scored, in_document_order, sentence_features
 
