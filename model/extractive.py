@@ -38,9 +38,9 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
+from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, designations
 from .qtype import analyse as analyse_question
-from .qtype import designations
-from .quote_shape import definition_of, shape_quotes, subject_label
+from .quote_shape import definition_of, penalty_for, shape_quotes, subject_label
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
 from .sentence_score import (
@@ -215,6 +215,15 @@ class ExtractiveAnswerer:
                     lead = max(ruled, key=lambda x: x.score, default=lead)
                 scored.remove(lead)
                 scored.insert(0, lead)
+        duty = None
+        if ASKS_PENALTY.search(query.normalized) and not IMPOSES_PENALTY.search(scored[0].text):
+            # 罰則は？: the provision that punishes the duty found leads (it cites the duty's
+            # article by number), the duty after it
+            penal = penalty_for(scored[0], scored, passages)
+            if penal is not None:
+                duty = scored[0]
+                scored.remove(penal)
+                scored.insert(0, penal)
         if _states_purpose(passages, scored[0]) and "目的" not in query.normalized:
             # 「この規程は、…を目的とする。」 restates the whole text's words and answers no
             # question but its purpose: the best other sentence close enough leads
@@ -228,7 +237,7 @@ class ExtractiveAnswerer:
             scored.remove(defining)
             scored.insert(0, defining)
         best = scored[0]
-        chosen = [best]
+        chosen = [best] if duty is None or duty is best else [best, duty]
         shaped = shape_quotes(chosen, passages)
         for cand in scored[1:]:
             if len(chosen) >= self.max_sentences:
@@ -246,8 +255,11 @@ class ExtractiveAnswerer:
         chosen = shaped
         evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for both checks
         key_cov = quote_key_coverage(qt, evidence)
+        # a penalty found through the duty's article number is as sure as the duty itself:
+        # the decision reads the duty's signals
+        judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
-            chosen, signals(grounding, key_cov, qt, scored, chosen, passages), from_named_source(qt, evidence),
+            chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
             qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen),
         )
 

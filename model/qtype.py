@@ -89,6 +89,11 @@ _GENERIC = frozenset(
      # short name, a reading, a year of the calendar, a person, a place, a word)
      "名前", "名称", "呼び名", "名", "略称", "通称", "別名", "読み", "読み方", "西暦", "人物", "場所", "言葉", "こと"]
 )
+# A question about what happens to whoever breaks a rule, and a provision that imposes a
+# penalty (第十四条の規定に違反した者は、…五十万円以下の罰金に処する。).
+ASKS_PENALTY = re.compile(r"罰則|罰金|拘禁刑|懲役|禁錮|過料|科料|罰せられ|処罰|刑罰")
+IMPOSES_PENALTY = re.compile(r"(?:罰金|拘禁刑|懲役|禁錮|過料|科料)に処する")
+
 # Lemmas of interrogatives: they name what is asked, never what answers it.
 INTERROGATIVES = frozenset(["何", "何時", "何処", "誰", "幾ら", "如何", "何故", "何れ", "幾つ", "どう", "どの", "どれ", "どちら", "どんな", "孰れ"])
 _QUESTION_FORM = re.compile(r"(?:ですか|ますか|でしょうか|のか|教えてください|教えて下さい)\s*[。？?]?\s*$|[？?]\s*$")

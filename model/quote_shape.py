@@ -22,7 +22,7 @@ import unicodedata
 from jtext.sentences import Sentence, split_sentences
 
 from .answerer import Passage
-from .qtype import is_question
+from .qtype import IMPOSES_PENALTY, is_question
 from .sentence_score import Scored
 
 # A proviso (但書) or a follow-on sentence qualifies the sentence before it:
@@ -169,3 +169,32 @@ def subject_label(kind: str, question: str, passages: list[Passage], chosen: lis
     if any(title in unicodedata.normalize("NFKC", c.text) for c in chosen):
         return ""
     return f"【{title}】"
+
+
+_ARTICLE_NUMERALS = "0-9〇一二三四五六七八九十百千"
+_PARAGRAPH = re.compile(rf"第[{_ARTICLE_NUMERALS}]+[項号].*$")
+
+
+def article_of(article: str | None) -> str:
+    """The article a locator names, without its paragraph or item (第十四条 of 第十四条第二項);
+    "" for anything else (附則, 別表, a page)."""
+    base = _PARAGRAPH.sub("", article or "")
+    return base if re.fullmatch(rf"第[{_ARTICLE_NUMERALS}]+条(?:の[{_ARTICLE_NUMERALS}]+)*", base) else ""
+
+
+def article_cited(article: str | None, text: str) -> bool:
+    """Whether ``text`` cites ``article`` itself (第十四条 of 第十四条第二項; not 第十四条の二)."""
+    base = article_of(article)
+    return bool(base) and bool(re.search(rf"{re.escape(base)}(?!の[{_ARTICLE_NUMERALS}])", text))
+
+
+def penalty_for(duty: Scored, scored: list[Scored], passages: list[Passage]) -> Scored | None:
+    """The sentence that imposes the penalty (…罰金に処する。) in a passage of the same law
+    citing ``duty``'s article by number (第十四条の規定に違反した者), or None."""
+    hit = passages[duty.p_index].hit
+    for x in scored:
+        p = passages[x.p_index].hit
+        if (p.document_id == hit.document_id and IMPOSES_PENALTY.search(x.text)
+                and article_cited(hit.article, p.text)):
+            return x
+    return None

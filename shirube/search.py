@@ -23,13 +23,14 @@ from jtext.terms import QueryTerms, analyse_query
 from model.answerer import Passage
 from model.records import Answer, Hit
 from retrieval.access import EVERYTHING, AccessFilter
-from retrieval.hybrid import FusionWeights, Ranking, rank
+from retrieval.hybrid import FusionWeights, Ranked, Ranking, rank
 from retrieval.masks import freeze
 from retrieval.store import Snapshot
 
 from . import audit
 from .home import AclToken, Home
 from .index_sync import IndexSync
+from .penalty import penalty_passages, penalty_search
 from .rows import visible
 
 AllowedKey = tuple[str, AclToken, Any]  # (generation, acl token, access key)
@@ -233,7 +234,9 @@ class Searcher:
 
     def answerer(self, name: str | None = None, **overrides: Any) -> Any:
         """The configured (or named) answerer, built once per name and reused."""
-        from model.registry import make_answerer  # heavy (model back ends): only when answering
+        from model.registry import (
+            make_answerer,  # heavy (model back ends): only when answering
+        )
 
         name = name or self._home.settings.answerer
         snap = self.snapshot()
@@ -265,9 +268,10 @@ class Searcher:
         searched = resolve_followup(question, history) if history else question
         with self._home.store.question():
             found = self._find(searched, k, access=access, mode="hybrid", timings=None)
-            hits, generation = found.hits, found.generation
+            passages = self._with_penalty(searched, list(found.passages), found.query, access)
+            hits, generation = [p.hit for p in passages], found.generation
             ans = self.answerer(answerer, **answerer_overrides).answer(
-                searched, list(found.passages), on_token=on_token, query=found.query
+                searched, passages, on_token=on_token, query=found.query
             )
             ans = replace(ans, question=question, searched=searched if searched != question else None,
                           latency_s=time.perf_counter() - t0)
@@ -279,3 +283,21 @@ class Searcher:
                 "latency_s": round(ans.latency_s, 4),
             }, question=True)
         return ans
+
+    def _with_penalty(
+        self, question: str, passages: list[Passage], query: QueryTerms, access: AccessFilter,
+    ) -> list[Passage]:
+        """A penalty question gets, after the duty it found, the provision of the same law
+        that punishes breaking it (shirube/penalty.py): the live chunks of that document
+        that cite the article, resolved inside ``access`` like any hit."""
+        search = penalty_search(question, passages)
+        if search is None:
+            return passages
+        with self._home.question_session() as s:
+            ids = s.scalars(select(ChunkRow.id).where(
+                ChunkRow.document_id == search.document_id, ChunkRow.text.contains(search.article),
+            ).order_by(ChunkRow.id)).all()
+        arr = np.asarray(ids, np.int64)
+        live = arr[np.isin(arr, self.snapshot().bm25.ids)]  # not a superseded row of a re-index in progress
+        ranked = Ranking(query, tuple(Ranked(int(i), 0.0, {}) for i in live))
+        return passages[:1] + penalty_passages(search, self.resolve(ranked, access), passages) + passages[1:]

@@ -1,0 +1,75 @@
+"""A penalty question reaches the provision that punishes the duty it found (shirube/penalty.py),
+through the real engine over an e-Gov XML law (fake embedder: the second search is lexical)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from base.settings import Settings
+from model.answerer import Passage
+from model.records import Hit
+from shirube.engine import Shirube
+from shirube.penalty import penalty_search
+
+
+def _article(num: int, title: str, caption: str, sentence: str) -> str:
+    return (f'<Article Num="{num}"><ArticleCaption>（{caption}）</ArticleCaption><ArticleTitle>{title}</ArticleTitle>'
+            f'<Paragraph Num="1"><ParagraphNum/><ParagraphSentence><Sentence Num="1">{sentence}</Sentence>'
+            "</ParagraphSentence></Paragraph></Article>")
+
+
+# 労働安全衛生法 (abridged): the duty in 第十四条, its penalty in the 罰則 chapter, which names it only by number.
+LAW = f"""<Law Era="Showa" Lang="ja" LawType="Act" Num="057" Year="47">
+  <LawNum>昭和四十七年法律第五十七号</LawNum>
+  <LawBody>
+    <LawTitle Kana="ろうどうあんぜんえいせいほう">労働安全衛生法</LawTitle>
+    <MainProvision>
+      <Chapter Num="3"><ChapterTitle>第三章　安全衛生管理体制</ChapterTitle>
+        {_article(14, "第十四条", "作業主任者",
+                  "事業者は、高圧室内作業その他の労働災害を防止するための管理を必要とする作業で、政令で定めるものについては、"
+                  "技能講習を修了した者のうちから、作業主任者を選任し、その者に当該作業に従事する労働者の指揮を行わせなければならない。")}
+        {_article(15, "第十五条", "統括安全衛生責任者",
+                  "事業者で、一の場所において行う事業の仕事の一部を請負人に請け負わせているものは、統括安全衛生責任者を選任しなければならない。")}
+      </Chapter>
+      <Chapter Num="12"><ChapterTitle>第十二章　罰則</ChapterTitle>
+        {_article(119, "第百十九条", "罰則",
+                  "第十四条の規定に違反した者は、六月以下の拘禁刑又は五十万円以下の罰金に処する。")}
+        {_article(120, "第百二十条", "罰則",
+                  "第十五条の規定に違反した者は、五十万円以下の罰金に処する。")}
+        {_article(121, "第百二十一条", "罰則",
+                  "第十四条の二の規定による届出をしなかつた者は、三十万円以下の罰金に処する。")}
+      </Chapter>
+    </MainProvision>
+  </LawBody>
+</Law>"""
+
+
+def test_a_penalty_question_is_answered_from_the_provision_that_punishes_the_duty(tmp_path: Path):
+    sh = Shirube(Settings.load(home=tmp_path, env={}, embedder="fake"))
+    sh.ingest_bytes([("anzen.xml", LAW.encode("utf-8"))])
+    question = "作業主任者を選任しなかった場合の罰則の上限は？"
+    assert [h.article for h in sh.search(question, k=1)] == ["第十四条"]  # the duty, not its penalty
+    ans = sh.ask(question, k=1, answer_min_confidence=0.0)
+    assert ans.answered, ans.text
+    assert "五十万円以下の罰金" in ans.text and "六月以下の拘禁刑" in ans.text
+    assert "第百十九条" in {c.article for c in ans.citations}
+    assert {h.article for h in ans.passages} == {"第十四条", "第百十九条"}  # not 第十四条の二's, not 第十五条's
+    # a question about no penalty asks nothing more
+    plain = sh.ask("作業主任者は誰のうちから選任しますか。", k=1, answer_min_confidence=0.0)
+    assert [h.article for h in plain.passages] == ["第十四条"]
+
+
+def _passage(article: str, text: str) -> Passage:
+    return Passage(Hit(1, 1, 1, "労働安全衛生法", "anzen.xml", "xml", 1, None, article, None, text, 0, len(text), 1.0),
+                   text, [])
+
+
+def test_the_second_search_only_follows_a_duty_article():
+    duty = _passage("第十四条第二項", "事業者は、作業主任者を選任しなければならない。")
+    search = penalty_search("作業主任者を選任しなかったときの罰金は？", [duty])
+    assert search is not None and search.article == "第十四条" and search.document_id == 1
+    assert search.cites("第十四条の規定に違反した者") and not search.cites("第十四条の二の規定に違反した者")
+    assert penalty_search("作業主任者は誰が選任しますか", [duty]) is None  # no penalty asked
+    penalty = _passage("第百十九条", "第十四条の規定に違反した者は、五十万円以下の罰金に処する。")
+    assert penalty_search("罰金はいくらですか", [penalty]) is None  # the passage is the penalty already
+    assert penalty_search("罰則は？", [_passage("附則第二条", "この法律は、公布の日から施行する。")]) is None
