@@ -7,14 +7,18 @@ character bigrams for compounds the dictionary splits differently) they
 cover, whether they hold the answer form the question expects (an amount
 for いくら, a date for いつ, documents for 何が必要: :mod:`model.qtype`), with
 a prior for the passage's retrieval rank; a sentence that is itself a
-question (a FAQ heading, a table-of-contents line) answers nothing; a とは
-question is answered by the sentence that defines the term. Quotes keep the
-document's structure (:mod:`model.quote_shape`): a rule with its proviso, a
-paragraph with the one after it that refers back to it (前項…), a lead-in
-(次に掲げる事項を記載した書面…) with the list items that follow it and an item
-with its lead-in, a heading with the text under it, an article's paragraphs
-in order; a what/who/where answer whose quote does not name its subject opens
-with the title of the document it comes from (【ポルトガル】…).
+question (a FAQ heading, a table-of-contents line) answers nothing. Which
+sentence leads: the one holding the asked-for form; the rule rather than its
+special case (an article captioned …の特例); for a penalty question, the
+provision that cites the duty found and punishes it, the duty after it; for a
+とは question, the definition; never a purpose clause (…を目的とする。) unless
+the purpose is asked. Quotes keep the document's structure
+(:mod:`model.quote_shape`): a rule with its proviso, a paragraph with the one
+after it that refers back to it (前項…), a lead-in (次に掲げる事項を記載した
+書面…) with the list items that follow it and an item with its lead-in, a
+heading with the text under it, an article's paragraphs in order; a
+what/who/where answer whose quote does not name its subject opens with the
+title of the document it comes from (【ポルトガル】…).
 
 It refuses — says the documents do not answer and lists the closest passages
 instead — when even the best passage covers too little of the question
