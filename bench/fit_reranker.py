@@ -153,10 +153,10 @@ def fit_choice(X, y, qid, l2=1.0, iters=30, sw=None):
             if new_loss <= loss or t < 1e-4:
                 break
             t /= 2
-        if loss - new_loss < 1e-9 * max(1.0, abs(loss)):
-            w, loss, p = w - t * step, new_loss, new_p
-            break
+        converged = loss - new_loss < 1e-9 * max(1.0, abs(loss))
         w, loss, p = w - t * step, new_loss, new_p
+        if converged:
+            break
     b, a = fit((X @ w)[:, None], y, 0.0, sw=sw)
     return np.concatenate([[b], a * w])
 

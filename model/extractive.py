@@ -44,7 +44,13 @@ from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, designations
 from .qtype import analyse as analyse_question
-from .quote_shape import definition_of, penalty_for, shape_quotes, subject_label
+from .quote_shape import (
+    definition_of,
+    penalty_for,
+    shape_into,
+    shape_quotes,
+    subject_label,
+)
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
 from .sentence_score import (
@@ -133,6 +139,12 @@ def _same_document(passages: list[Passage], a: _Scored, b: _Scored) -> bool:
     return passages[a.p_index].hit.document_id == passages[b.p_index].hit.document_id
 
 
+def _to_front(scored: list[_Scored], x: _Scored) -> None:
+    """Make ``x`` the leading sentence."""
+    scored.remove(x)
+    scored.insert(0, x)
+
+
 class ExtractiveAnswerer:
     name = "extractive"
     model_id = "extractive-v2"
@@ -217,8 +229,7 @@ class ExtractiveAnswerer:
                     ruled = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
                              and _same_document(passages, x, lead) and _caption(passages[x.p_index]) == rule]
                     lead = max(ruled, key=lambda x: x.score, default=lead)
-                scored.remove(lead)
-                scored.insert(0, lead)
+                _to_front(scored, lead)
         duty = None
         if ASKS_PENALTY.search(query.normalized) and not IMPOSES_PENALTY.search(scored[0].text):
             # 罰則は？: the provision that punishes the duty found leads (it cites the duty's
@@ -226,23 +237,20 @@ class ExtractiveAnswerer:
             penal = penalty_for(scored[0], scored, passages)
             if penal is not None:
                 duty = scored[0]
-                scored.remove(penal)
-                scored.insert(0, penal)
+                _to_front(scored, penal)
         if _states_purpose(passages, scored[0]) and "目的" not in query.normalized:
             # 「この規程は、…を目的とする。」 restates the whole text's words and answers no
             # question but its purpose: the best other sentence close enough leads
             other = next((x for x in scored[1:] if not _states_purpose(passages, x)), None)
             if other is not None and other.score >= SELECT_RATIO * scored[0].score:
-                scored.remove(other)
-                scored.insert(0, other)
+                _to_front(scored, other)
         defining = definition_of(query.normalized, scored)
         if defining is not None:
             # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads
-            scored.remove(defining)
-            scored.insert(0, defining)
+            _to_front(scored, defining)
         best = scored[0]
         chosen = [best] if duty is None or duty is best else [best, duty]
-        shaped = shape_quotes(chosen, passages)
+        shaped = shape_quotes(chosen, passages)  # grows with chosen, each sentence shaped once
         for cand in scored[1:]:
             if len(chosen) >= self.max_sentences:
                 break
@@ -255,7 +263,7 @@ class ExtractiveAnswerer:
             if qt.kind in FORM_KINDS and not qt.form_in(cand.text):
                 continue  # a further quote must hold the asked-for form too
             chosen.append(cand)
-            shaped = shape_quotes(chosen, passages)
+            shape_into(shaped, cand, passages)
         chosen = shaped
         evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for both checks
         key_cov = quote_key_coverage(qt, evidence)

@@ -23,7 +23,7 @@ from jtext.sentences import Sentence, split_sentences
 
 from .answerer import Passage
 from .qtype import IMPOSES_PENALTY, is_question
-from .sentence_score import Scored
+from .sentence_score import SUB_ARTICLE, Scored
 
 # A proviso (但書) or a follow-on sentence qualifies the sentence before it:
 # quoting 「原則として子が1歳に達する日までとする。」 without the
@@ -50,41 +50,47 @@ def shape_quotes(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
     list; spans of one passage that overlap are merged."""
     out: list[Scored] = []
     for c in chosen:
-        text = passages[c.p_index].hit.text
-        sents = split_sentences(text)
-        i = next((k for k, s in enumerate(sents) if s.start == c.start), None)
-        if i is None:
-            out.append(c)
-            continue
-        lo = i
-        # (not back onto a chunk's leading fragment: 「する。」 of a sentence cut by the chunk boundary)
-        while (lo > 0 and (_PROVISO.match(sents[lo].text) or _BACKREF.match(sents[lo].text))
-               and len(sents[lo - 1].text) >= 4):
-            lo -= 1
-        hi = i
-        while hi + 1 < len(sents) and (_PROVISO.match(sents[hi + 1].text) or _BACKREF.match(sents[hi + 1].text)):
-            hi += 1
-        heading = _is_heading(sents, hi, text)
-        if heading or _LIST_LEAD.search(sents[hi].text):
-            # a lead-in (次に掲げる事項を記載した書面…) is answered by the list that follows it,
-            # a heading (3.認定の有効期間と更新) by the text under it, up to the next heading of its level
-            last = hi
-            while (last + 1 < len(sents) and last - hi < MAX_LIST_ITEMS and _LIST_ITEM_LINE.match(sents[last + 1].text)
-                   and sents[last + 1].end - sents[hi].end <= MAX_LIST_CHARS
-                   and not (heading and _same_level(sents[hi].text, sents[last + 1].text))
-                   and not is_question(sents[last + 1].text)):
-                last += 1
-            if (heading and last == hi and hi + 1 < len(sents) and not _is_heading(sents, hi + 1, text)
-                    and not is_question(sents[hi + 1].text)):
-                last = hi + 1
-            hi = last
-        lead = _lead_of(sents, lo)
-        if lead is not None and lead == lo - 1:
-            lo = lead  # 次に掲げる者については、この法律は、適用しない。 / 一 …二十時間未満である者
-        elif lead is not None:
-            _put(out, Scored(c.score, c.p_index, sents[lead].start, sents[lead].end, "", c.key), text)
-        _put(out, Scored(c.score, c.p_index, sents[lo].start, sents[hi].end, "", c.key), text)
+        shape_into(out, c, passages)
     return out
+
+
+def shape_into(out: list[Scored], c: Scored, passages: list[Passage]) -> None:
+    """Add one chosen sentence, shaped, to ``out``: :func:`shape_quotes` for each in turn,
+    so an answerer choosing sentences one by one shapes each only once."""
+    text = passages[c.p_index].hit.text
+    sents = split_sentences(text)
+    i = next((k for k, s in enumerate(sents) if s.start == c.start), None)
+    if i is None:
+        out.append(c)
+        return
+    lo = i
+    # (not back onto a chunk's leading fragment: 「する。」 of a sentence cut by the chunk boundary)
+    while (lo > 0 and (_PROVISO.match(sents[lo].text) or _BACKREF.match(sents[lo].text))
+           and len(sents[lo - 1].text) >= 4):
+        lo -= 1
+    hi = i
+    while hi + 1 < len(sents) and (_PROVISO.match(sents[hi + 1].text) or _BACKREF.match(sents[hi + 1].text)):
+        hi += 1
+    heading = _is_heading(sents, hi, text)
+    if heading or _LIST_LEAD.search(sents[hi].text):
+        # a lead-in (次に掲げる事項を記載した書面…) is answered by the list that follows it,
+        # a heading (3.認定の有効期間と更新) by the text under it, up to the next heading of its level
+        last = hi
+        while (last + 1 < len(sents) and last - hi < MAX_LIST_ITEMS and _LIST_ITEM_LINE.match(sents[last + 1].text)
+               and sents[last + 1].end - sents[hi].end <= MAX_LIST_CHARS
+               and not (heading and _same_level(sents[hi].text, sents[last + 1].text))
+               and not is_question(sents[last + 1].text)):
+            last += 1
+        if (heading and last == hi and hi + 1 < len(sents) and not _is_heading(sents, hi + 1, text)
+                and not is_question(sents[hi + 1].text)):
+            last = hi + 1
+        hi = last
+    lead = _lead_of(sents, lo)
+    if lead is not None and lead == lo - 1:
+        lo = lead  # 次に掲げる者については、この法律は、適用しない。 / 一 …二十時間未満である者
+    elif lead is not None:
+        _put(out, Scored(c.score, c.p_index, sents[lead].start, sents[lead].end, "", c.key), text)
+    _put(out, Scored(c.score, c.p_index, sents[lo].start, sents[hi].end, "", c.key), text)
 
 
 def _put(out: list[Scored], c: Scored, text: str) -> None:
@@ -172,13 +178,12 @@ def subject_label(kind: str, question: str, passages: list[Passage], chosen: lis
 
 
 _ARTICLE_NUMERALS = "0-9〇一二三四五六七八九十百千"
-_PARAGRAPH = re.compile(rf"第[{_ARTICLE_NUMERALS}]+[項号].*$")
 
 
 def article_of(article: str | None) -> str:
     """The article a locator names, without its paragraph or item (第十四条 of 第十四条第二項);
     "" for anything else (附則, 別表, a page)."""
-    base = _PARAGRAPH.sub("", article or "")
+    base = SUB_ARTICLE.sub("", article or "")
     return base if re.fullmatch(rf"第[{_ARTICLE_NUMERALS}]+条(?:の[{_ARTICLE_NUMERALS}]+)*", base) else ""
 
 

@@ -224,13 +224,14 @@ def from_named_source(qt: QuestionType, evidence: str) -> bool:
     return all(c >= 0.75 for c in key_coverage(named, set(lemma_terms(evidence)), evidence))
 
 
-_SUB_ARTICLE = re.compile(r"第[0-9〇一二三四五六七八九十百千]+[項号].*$")
+# A locator's paragraph or item (第二項, 第三号 and what follows): off, the article remains.
+SUB_ARTICLE = re.compile(r"第[0-9〇一二三四五六七八九十百千]+[項号].*$")
 
 
 def _article_of(p: Passage) -> tuple[int, str]:
     """(document, article without its 第○項/第○号, or page): the unit whose paragraphs stay in order."""
     if p.hit.article:
-        return p.hit.document_id, _SUB_ARTICLE.sub("", p.hit.article)
+        return p.hit.document_id, SUB_ARTICLE.sub("", p.hit.article)
     return p.hit.document_id, f"p.{p.hit.page:05d}" if p.hit.page is not None else ""
 
 

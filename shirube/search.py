@@ -234,9 +234,7 @@ class Searcher:
 
     def answerer(self, name: str | None = None, **overrides: Any) -> Any:
         """The configured (or named) answerer, built once per name and reused."""
-        from model.registry import (
-            make_answerer,  # heavy (model back ends): only when answering
-        )
+        from model.registry import make_answerer  # heavy (model back ends): only when answering
 
         name = name or self._home.settings.answerer
         snap = self.snapshot()
