@@ -42,7 +42,7 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
-from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, designations
+from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType, designations
 from .qtype import analyse as analyse_question
 from .quote_shape import (
     definition_of,
@@ -101,6 +101,7 @@ class Candidate:
     signals: Signals
     named_ok: bool  # every source the question names (…法, …条例) is named by the quote's context
     form_ok: bool  # a quantity question's answer form (an amount, a date, a count) is in the quote
+    qt: QuestionType
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's
@@ -272,7 +273,7 @@ class ExtractiveAnswerer:
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
-            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen),
+            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt,
         )
 
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
@@ -298,7 +299,8 @@ class ExtractiveAnswerer:
             meta["answerability"] = confidence = round(probability(sig, self.confidence_weights), 4)
             if confidence < self.min_confidence:
                 return self._refuse(question, passages, grounding, t0, meta)
-        chosen = in_document_order(cand.chosen, passages)
+        form = cand.qt.form_in if cand.qt.kind in PREFER_FORM else None
+        chosen = in_document_order(cand.chosen, passages, form)
         parts, cites = [subject_label(sig.kind, query.normalized, passages, chosen) if self.name_subject else ""], []
         for n, c in enumerate(chosen, start=1):
             # every sentence carries its marker, also inside a rule + proviso quote

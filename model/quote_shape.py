@@ -85,7 +85,14 @@ def shape_into(out: list[Scored], c: Scored, passages: list[Passage]) -> None:
                 and not is_question(sents[hi + 1].text)):
             last = hi + 1
         hi = last
-    lead = _lead_of(sents, lo)
+    lead = _lead_of(sents, lo, text)
+    if lead is not None and _is_heading(sents, lead, text) and not _is_heading(sents, lo, text):
+        # an item under a heading (3.認定の有効期間と更新 / (2) 更新申請の場合…): the heading
+        # with its items, as if the heading were chosen
+        shape_into(out, Scored(c.score, c.p_index, sents[lead].start, sents[lead].end, sents[lead].text, c.key),
+                   passages)
+        _put(out, Scored(c.score, c.p_index, sents[lo].start, sents[hi].end, "", c.key), text)
+        return
     if lead is not None and lead == lo - 1:
         lo = lead  # 次に掲げる者については、この法律は、適用しない。 / 一 …二十時間未満である者
     elif lead is not None:
@@ -106,12 +113,15 @@ def _put(out: list[Scored], c: Scored, text: str) -> None:
     out[at] = Scored(max(score, o.score), c.p_index, start, end, text[start:end], max(c.key, o.key))
 
 
-def _lead_of(sents: list[Sentence], i: int) -> int | None:
+def _lead_of(sents: list[Sentence], i: int, text: str) -> int | None:
     """For a list item (一 …, (1) …), the sentence that introduces its list (次に掲げる者
-    については、…適用しない。): the item alone does not say what the list is for."""
+    については、…適用しない。) or the heading it is written under (3.認定の有効期間と
+    更新): the item alone does not say what the list is for."""
     if not _LIST_ITEM_LINE.match(sents[i].text):
         return None
     for k in range(i - 1, max(-1, i - MAX_LIST_ITEMS - 1), -1):
+        if _is_heading(sents, k, text) and not _same_level(sents[k].text, sents[i].text):
+            return k  # (an unnumbered line or one numbered otherwise: 3. above (1), (2))
         if _LIST_ITEM_LINE.match(sents[k].text):
             continue
         return k if _LIST_LEAD.search(sents[k].text) else None

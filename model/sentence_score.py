@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -83,6 +84,7 @@ FEATURES = (
     "cov", "cov_ctx", "gram", "form", "key_mean", "key_min", "key_sent", "focus_sent",
     "rank_prior", "first_in_passage", "log_len", "item", "cov_count", "top_passage",
     "precision", "predicate", "score_ratio", "fragment", "exception", "supplementary", "backref",
+    "caption", "topic",
 )
 # A rule's exception (…の特例, …にかかわらず) and a supplementary provision (附則) answer only a
 # question about them: features the fit weighs against them otherwise (第十条's 30 days is the
@@ -92,6 +94,32 @@ _ASKS_EXCEPTION = frozenset({"特例"})
 _ASKS_SUPPLEMENTARY = frozenset({"附則", "施行", "経過", "措置"})
 # A provision that leans on another (前条の規定により…) restates less of its own rule.
 _BACKREF_ANY = re.compile(r"前条|前項|前各項|前号|同条|同項")
+
+
+_CAPTION = re.compile(r"[（(]([^（）()]+)[)）]\s*$")
+_ARTICLE_LABEL = re.compile(r"^\s*第[0-9〇一二三四五六七八九十百千]+条(?:の[0-9〇一二三四五六七八九十百千]+)*\s*")
+
+
+def _caption_terms(p: Passage) -> set[str]:
+    """The lemmas of what the passage's own heading says it is about: an article's caption
+    (在留期間の更新 of 「第二十一条（在留期間の更新）」) or the last heading (3.申請に必要なもの)."""
+    last = (p.hit.heading or "").rsplit(">", 1)[-1].strip()
+    m = _CAPTION.search(last)
+    return set(lemma_terms(m.group(1) if m else _ARTICLE_LABEL.sub("", last)))
+
+
+# The sentence's topic: what stands before its first 「は、」 (世帯主は、…; 弁明は、…).
+_TOPIC = re.compile(r"^[^、。は]{1,24}?は[、,]")
+
+
+def _topic_share(sentence: str, q_set: AbstractSet[str]) -> float:
+    """The share of the sentence's topic (…は、) that the question names: a sentence about the
+    question's subject (弁明は、… for 弁明は…どのような方法で) rather than one naming it in passing."""
+    m = _TOPIC.match(sentence)
+    if m is None:
+        return 0.0
+    terms = set(lemma_terms(m.group(0)))
+    return len(terms & q_set) / len(terms) if terms else 0.0
 
 
 def sentence_features(
@@ -118,6 +146,9 @@ def sentence_features(
         ratio = max(0.0, min(1.0, p.hit.score / top_score)) if top_score > 0 else 1.0
         exception_ctx = not asks_exception and "特例" in ctx_text  # (…の特例) in the heading
         supplementary = 1.0 if not asks_supplementary and (p.hit.article or "").startswith("附則") else 0.0
+        caption = _caption_terms(p)
+        # the share of the article's caption (its heading's subject) that is the question's
+        caption_share = len(caption & q_set) / len(caption) if caption else 0.0
         prev_terms: set[str] = set()
         lead_terms: set[str] = set()
         prev_text = lead_text = ""
@@ -156,6 +187,7 @@ def sentence_features(
                 1.0 if exception_ctx or (not asks_exception and _EXCEPTION.search(s.text)) else 0.0,
                 supplementary,
                 1.0 if _BACKREF_ANY.search(s.text) else 0.0,
+                caption_share, _topic_share(s.text, q_set),
             ])
             out.append(Scored(0.0, pi, s.start, s.end, s.text))
             n += 1
@@ -235,11 +267,21 @@ def _article_of(p: Passage) -> tuple[int, str]:
     return p.hit.document_id, f"p.{p.hit.page:05d}" if p.hit.page is not None else ""
 
 
-def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
+# A quote that continues the one before it (前項の場合において…, 同項…): it cannot lead its unit.
+_REFERS_BACK = re.compile(r"^\s*(?:[0-9０-９]+[.．、)）]\s*)?(?:前項|前各項|前号|前条|同項|同号|ただし|但し)")
+
+
+def in_document_order(
+    chosen: list[Scored], passages: list[Passage], holds_form: Callable[[str], bool] | None = None,
+) -> list[Scored]:
     """The answer first, the document's structure kept: the document and the
     article (or page) of the leading quote (``chosen[0]``: the answerer's
-    choice) first, then the others by their best sentence; within one article
-    or page, quotes in document order (第一項 before 第二項)."""
+    choice) first, then the others by their best sentence; within each article
+    or page, quotes in document order (第一項 before 第二項), except that the
+    leading quote opens its own (第四項's answer before 第三項's context)
+    unless it refers back (前項の場合において…) or an earlier quote there also
+    holds the asked-for form (``holds_form``): of two paragraphs stating a
+    period, the first states the rule (五年), a later one its extension (六年)."""
     best_doc: dict[int, float] = {}
     best_art: dict[tuple[int, str], float] = {}
     first_of: dict[int, int] = {}
@@ -250,8 +292,19 @@ def in_document_order(chosen: list[Scored], passages: list[Passage]) -> list[Sco
         best_art[art] = max(best_art.get(art, 0.0), lead)
         first_of.setdefault(doc, k)
 
+    def where(c: Scored) -> tuple[int, int]:
+        h = passages[c.p_index].hit
+        return h.section_id, h.start + c.start
+
+    opening: set[int] = set()
+    if chosen and not _REFERS_BACK.match(chosen[0].text):
+        lead, unit = chosen[0], _article_of(passages[chosen[0].p_index])
+        opening = {id(lead)} | {id(c) for c in chosen[1:] if holds_form is not None and holds_form(c.text)
+                                and _article_of(passages[c.p_index]) == unit and where(c) < where(lead)}
+
     def key(c: Scored):
         h, art = passages[c.p_index].hit, _article_of(passages[c.p_index])
-        return (-best_doc[h.document_id], first_of[h.document_id], -best_art[art], art[1], h.section_id, h.start + c.start)
+        return (-best_doc[h.document_id], first_of[h.document_id], -best_art[art], art[1],
+                0 if id(c) in opening else 1, *where(c))
 
     return sorted(chosen, key=key)
