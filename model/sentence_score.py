@@ -5,7 +5,9 @@ bigrams it covers, alone and with its context (the heading and article of
 its passage, the sentence before it, the lead-in of a list it is an item
 of), by how much of its own content is the question's, by whether it states
 the question's predicate (交付 of 交付するのは誰) and holds the answer form
-the question expects, and by its passage's retrieval rank and score
+the question expects, by how much of its article's caption (在留期間の更新)
+and of its own topic (弁明は、…) the question names, and by its passage's
+retrieval rank and score
 relative to the first (near-equal articles of one law are not told apart
 by rank), and by the document's structure: a heading or a date line (no
 running text), a rule's exception (…の特例, …にかかわらず) or a supplementary
