@@ -222,15 +222,17 @@ class ExtractiveAnswerer:
             formed = [x for x in scored
                       if x.score >= SELECT_RATIO * top and x.key >= scored[0].key and qt.form_in(x.text)]
             if formed:
-                lead = max(formed, key=lambda x: (x.key, x.score))
-                rule = _rule_of(passages, lead)
-                if rule and "特例" not in query.normalized:
-                    # the rule before its special case: 第十条 (開示決定等の期限)'s 三十日 before
-                    # 第十一条 (開示決定等の期限の特例)'s 六十日
-                    ruled = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
-                             and _same_document(passages, x, lead) and _caption(passages[x.p_index]) == rule]
-                    lead = max(ruled, key=lambda x: x.score, default=lead)
-                _to_front(scored, lead)
+                _to_front(scored, max(formed, key=lambda x: (x.key, x.score)))
+        rule = _rule_of(passages, scored[0])
+        if rule and "特例" not in query.normalized:
+            # the rule before its special case: 第十条 (開示決定等の期限)'s 三十日 before
+            # 第十一条 (開示決定等の期限の特例)'s 六十日, 第二十条 (個人事業者の納税地) before
+            # 第二十一条 (個人事業者の納税地の特例)
+            lead, top = scored[0], max(x.score for x in scored)
+            ruled = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
+                     and _same_document(passages, x, lead) and _caption(passages[x.p_index]) == rule]
+            if ruled:
+                _to_front(scored, max(ruled, key=lambda x: x.score))
         duty = None
         if ASKS_PENALTY.search(query.normalized) and not IMPOSES_PENALTY.search(scored[0].text):
             # 罰則は？: the provision that punishes the duty found leads (it cites the duty's

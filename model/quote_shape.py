@@ -54,9 +54,10 @@ def shape_quotes(chosen: list[Scored], passages: list[Passage]) -> list[Scored]:
     return out
 
 
-def shape_into(out: list[Scored], c: Scored, passages: list[Passage]) -> None:
+def shape_into(out: list[Scored], c: Scored, passages: list[Passage], headed: bool = True) -> None:
     """Add one chosen sentence, shaped, to ``out``: :func:`shape_quotes` for each in turn,
-    so an answerer choosing sentences one by one shapes each only once."""
+    so an answerer choosing sentences one by one shapes each only once (``headed``: an
+    item brings the heading it is written under, not for that heading itself)."""
     text = passages[c.p_index].hit.text
     sents = split_sentences(text)
     i = next((k for k, s in enumerate(sents) if s.start == c.start), None)
@@ -85,12 +86,12 @@ def shape_into(out: list[Scored], c: Scored, passages: list[Passage]) -> None:
                 and not is_question(sents[hi + 1].text)):
             last = hi + 1
         hi = last
-    lead = _lead_of(sents, lo, text)
-    if lead is not None and _is_heading(sents, lead, text) and not _is_heading(sents, lo, text):
+    lead = _lead_of(sents, lo, text, headed)
+    if lead is not None and _is_heading(sents, lead, text):
         # an item under a heading (3.認定の有効期間と更新 / (2) 更新申請の場合…): the heading
         # with its items, as if the heading were chosen
         shape_into(out, Scored(c.score, c.p_index, sents[lead].start, sents[lead].end, sents[lead].text, c.key),
-                   passages)
+                   passages, headed=False)
         _put(out, Scored(c.score, c.p_index, sents[lo].start, sents[hi].end, "", c.key), text)
         return
     if lead is not None and lead == lo - 1:
@@ -113,14 +114,14 @@ def _put(out: list[Scored], c: Scored, text: str) -> None:
     out[at] = Scored(max(score, o.score), c.p_index, start, end, text[start:end], max(c.key, o.key))
 
 
-def _lead_of(sents: list[Sentence], i: int, text: str) -> int | None:
+def _lead_of(sents: list[Sentence], i: int, text: str, headed: bool = True) -> int | None:
     """For a list item (一 …, (1) …), the sentence that introduces its list (次に掲げる者
     については、…適用しない。) or the heading it is written under (3.認定の有効期間と
-    更新): the item alone does not say what the list is for."""
+    更新; not with ``headed`` False): the item alone does not say what the list is for."""
     if not _LIST_ITEM_LINE.match(sents[i].text):
         return None
     for k in range(i - 1, max(-1, i - MAX_LIST_ITEMS - 1), -1):
-        if _is_heading(sents, k, text) and not _same_level(sents[k].text, sents[i].text):
+        if headed and _is_heading(sents, k, text) and not _same_level(sents[k].text, sents[i].text):
             return k  # (an unnumbered line or one numbered otherwise: 3. above (1), (2))
         if _LIST_ITEM_LINE.match(sents[k].text):
             continue
@@ -145,6 +146,7 @@ def definition_of(question: str, scored: list[Scored]) -> Scored | None:
 
 
 MAX_HEADING_CHARS = 30
+_WORDED = re.compile(r"[ぁ-んァ-ヶ一-龥A-Za-zＡ-Ｚａ-ｚ]")
 
 
 def _is_heading(sents: list[Sentence], i: int, text: str) -> bool:
@@ -153,6 +155,8 @@ def _is_heading(sents: list[Sentence], i: int, text: str) -> bool:
     s = sents[i]
     if i + 1 >= len(sents) or len(s.text) > MAX_HEADING_CHARS or s.text[-1] in "。！？!?":
         return False
+    if not _WORDED.search(s.text):
+        return False  # a page number (13), a rule: no heading
     return "\n" in text[s.end:sents[i + 1].start] and (s.start == 0 or "\n" in text[max(0, s.start - 1):s.start])
 
 
