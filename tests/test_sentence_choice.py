@@ -413,3 +413,66 @@ def test_a_purpose_clause_does_not_lead_unless_the_purpose_is_asked():
     purpose_ans = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1).answer(
         "被災者生活再建支援法の目的は何ですか。", passages)
     assert purpose_ans.answered and purpose_ans.citations[0].article == "第一条", purpose_ans.text
+
+
+def _shohizei(article: str, caption: str, text: str, score: float) -> Passage:
+    hit = Hit(int(score * 10), 8, int(score * 10), "消費税法", "shohizei.xml", "xml", 1, None, article,
+              f"第一章 総則 > {article}（{caption}）", text, 0, len(text), score)
+    return Passage(hit, text, [])
+
+
+def test_the_rule_leads_its_special_case_for_a_where_question():
+    """消費税法: asked where an individual's tax is paid (どこ, no quantity), 第二十一条 (個人事業者の
+    納税地の特例), ranked well above and scoring above the rule, does not lead: 第二十条
+    (個人事業者の納税地), the rule, does."""
+    rule = _shohizei("第二十条", "個人事業者の納税地",
+                     "個人事業者の資産の譲渡等に係る消費税の納税地は、次の各号に掲げる場合の区分に応じ当該各号に定める場所とする。\n"
+                     "一 国内に住所を有する場合 その住所地", 3.0)
+    special = _shohizei("第二十一条", "個人事業者の納税地の特例",
+                        "国内に住所のほか居所を有する個人事業者で所得税法第十六条第一項の規定の適用を受ける者の消費税の納税地は、"
+                        "前条の規定にかかわらず、その住所地に代え、その居所地とする。", 9.0)
+    ans = ExtractiveAnswerer(lambda t: 1.0).answer("国内に住所がある個人事業者の消費税の納税地はどこですか。",
+                                                  [special, rule])
+    assert ans.answered and ans.citations[0].article == "第二十条", ans.text
+
+
+def _shien(article: str, text: str, score: float) -> Passage:
+    hit = Hit(int(score * 10), 9, int(score * 10), "被災者生活再建支援法", "shien.html", "html", 1, None, article,
+              "第三章 被災者生活再建支援法人 > 第十条（運営委員会）", text, 0, len(text), score)
+    return Passage(hit, text, [])
+
+
+def test_the_leading_quote_opens_its_article():
+    """被災者生活再建支援法 第十条: the answer (第四項, who sits on the committee) comes before the
+    article's earlier paragraph quoted with it (第三項), which says something else; an
+    earlier paragraph holding the asked-for form too (再入国許可の五年 before the 六年 of its
+    extension) keeps its place, as does a lead that refers back (前項の…)."""
+    p3 = _shien("第十条第三項", "運営委員会は、支援業務の運営に関する重要事項について審議する。", 7.0)
+    p4 = _shien("第十条第四項", "運営委員会の委員は、都道府県知事をもって充てるものとする。", 8.0)
+    lead = Scored(0.8, 1, 0, len(p4.hit.text), p4.hit.text)
+    other = Scored(0.5, 0, 0, len(p3.hit.text), p3.hit.text)
+    assert [c.text for c in in_document_order([lead, other], [p3, p4])] == [lead.text, other.text]
+    back = _shien("第十条第四項", "前項の委員は、都道府県知事をもって充てるものとする。", 8.0)
+    lead_back = Scored(0.8, 1, 0, len(back.hit.text), back.hit.text)
+    assert [c.text for c in in_document_order([lead_back, other], [p3, back])] == [other.text, lead_back.text]
+    five = _shien("第十条第三項", "許可の有効期間は、五年を超えない範囲内で定める。", 7.0)
+    six = _shien("第十条第五項", "有効期間の延長は、六年を超えない範囲内でする。", 8.0)
+    qt = analyse("再入国許可の有効期間は最長何年ですか。")
+    lead6 = Scored(0.8, 1, 0, len(six.hit.text), six.hit.text)
+    other5 = Scored(0.5, 0, 0, len(five.hit.text), five.hit.text)
+    assert [c.text for c in in_document_order([lead6, other5], [five, six], qt.form_in)] == [other5.text, lead6.text]
+    assert [c.text for c in in_document_order([lead6, other5], [five, six])] == [lead6.text, other5.text]
+
+
+def test_an_item_brings_the_heading_it_is_written_under():
+    """A guidebook's item 「(2) 更新申請の場合の有効期間は、原則12か月です。」 says what it
+    says only under its heading 3.認定の有効期間と更新: chosen alone, it is quoted with the
+    heading and the heading's items; a page number line (13) is no heading."""
+    text = ("13\n3.認定の有効期間と更新\n(1) 新規申請の場合の有効期間は、原則6か月です。\n"
+            "(2) 更新申請の場合の有効期間は、原則12か月です。\n4.サービス利用時の自己負担")
+    hit = Hit(1, 1, 1, "介護保険サービス利用の手引き", "kaigo.pdf", "pdf", 1, 2, None, None, text, 0, len(text), 7.0)
+    passages = [Passage(hit, text, [])]
+    item = text.index("(2)")
+    quoted = [c.text for c in shape_quotes([Scored(0.5, 0, item, text.index("\n", item), "")], passages)]
+    assert len(quoted) == 1 and quoted[0].startswith("3.認定の有効期間と更新"), quoted
+    assert "原則6か月" in quoted[0] and "原則12か月" in quoted[0] and "13" not in quoted[0]
