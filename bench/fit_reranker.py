@@ -22,9 +22,9 @@ refits on everything and writes model/rerank_weights.py.
 bench/answer_loop.py ``--gov-home``) adds the answerable questions of
 bench/gov_qa/ to the fit: a sentence is a target when it holds an acceptable
 answer string and lies in the expected document and locator (article or
-page). They are weighted ``--gov-weight`` each (JSQuAD has 4,442 questions,
-the set 306) and fold by document, so the held-out figures, printed per set,
-are for documents the fit never saw.
+page, or one of the row's ``also`` entries). They are weighted ``--gov-weight``
+each (JSQuAD has 4,442 questions, the set 306) and fold by document, so the
+held-out figures, printed per set, are for documents the fit never saw.
 """
 
 from __future__ import annotations
@@ -79,8 +79,7 @@ def gov_features(rows, idf, first_qid: int):
     """The answerable questions of bench/gov_qa (retrieval cached by bench/answer_loop.py):
     features, target (acceptable answer string in the expected document and locator),
     question ids from ``first_qid`` and each question's expected document."""
-    from bench.gov_qa import answer_found, qa_item
-    from shirube.evaluate import _location_ok, _matches
+    from bench.gov_qa import answer_found, located, qa_item
 
     X, y, qid, doc = [], [], [], []
     for i, (d, _searched, q, ps) in enumerate(rows):
@@ -94,7 +93,7 @@ def gov_features(rows, idf, first_qid: int):
             h = ps[s.p_index].hit
             X.append(f)
             y.append(answer_found(list(it.answers), s.text)
-                     and _matches(h.source, h.document_id, it.relevant) and _location_ok(it, h.page, h.article))
+                     and located(d, it, h.source, h.document_id, h.page, h.article)[1])
             qid.append(first_qid + i)
             doc.append(it.relevant[0])
     return np.asarray(X, float).reshape(-1, len(FEATURES)), np.asarray(y, float), np.asarray(qid), doc

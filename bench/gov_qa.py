@@ -16,7 +16,9 @@ when ``Shirube.ask`` takes a ``history`` parameter, else alone (the table says
 so). Printed per question type and overall:
 
 * ``loc``   locator hit: the first citation (for a refusal, the top passage) is
-  from a relevant file and matches page/article (shirube/evaluate.py rules);
+  from a relevant file and matches page/article (shirube/evaluate.py rules), or
+  matches one of the row's ``also`` entries (another file and locator stating the
+  same fact);
 * ``ans``   answer hit: answered and one answer string is in the answer text
   (NFKC, kanji and arabic numerals both accepted);
 * ``ref-un`` / ``ref-nm``  refusal rate on unanswerable / near-miss questions;
@@ -196,10 +198,22 @@ def ask_all(sh: Shirube, items: list[dict[str, Any]], by_id: dict[str, dict[str,
     return rows
 
 
+def located(d: dict[str, Any], it: QAItem, source: str, document_id: Any, page: int | None,
+            article: str | None) -> tuple[bool, bool]:
+    """(right document, right document and locator) for a citation or passage: the row's
+    own document and page/article, or one of its ``also`` entries (another document and
+    locator that states the same fact: a guidebook quoting the law's date, a survey's
+    summary page and its detail page)."""
+    targets = [it] + [QAItem(it.question, (str(a["relevant"]),), it.answers, a.get("page"), a.get("article"),
+                             it.answerable, it.id) for a in d.get("also", ())]
+    docs = [t for t in targets if t.relevant and _matches(source, document_id, t.relevant)]
+    return bool(docs), any(_location_ok(t, page, article) for t in docs)
+
+
 def score(d: dict[str, Any], it: QAItem, ans: Any, secs: float) -> dict[str, Any]:
     first = ans.citations[0] if ans.answered and ans.citations else (ans.passages[0] if ans.passages else None)
-    doc_ok = bool(first is not None and it.relevant and _matches(first.source, first.document_id, it.relevant))
-    loc = bool(doc_ok and _location_ok(it, first.page, first.article))
+    doc_ok, loc = (False, False) if first is None else located(
+        d, it, first.source, first.document_id, first.page, first.article)
     hit = bool(ans.answered and it.answerable and answer_found(list(it.answers), ans.text))
     row = {
         "id": it.id, "type": d.get("type", "?"), "answerable": it.answerable,
