@@ -58,6 +58,9 @@ def test_topic(question, expected):
     (PARTIAL, "給与はどうなりますか", "部分休業の給与はどうなりますか"),
     (JUMINHYO, "じゃあ費用は?", "住民票の写しの費用は?"),
     ("固定資産税の納税義務者は誰ですか", "じゃあ納期限は?", "固定資産税の納期限は?"),
+    # an aspect written with a lemma of another spelling (受付 → 受け付け) or a 先 (提出先)
+    (JOHO, "受付時間は？", "情報公開請求の受付時間は？"),
+    (JOHO, "提出先は？", "情報公開請求の提出先は？"),
     # 「では、Xは？」: the same question about another topic
     (JUMINHYO, "では、印鑑登録証明書は？", "印鑑登録証明書の交付手数料はいくらですか"),
     (PARTIAL, "では育児短時間勤務はどうですか", "育児短時間勤務は1日何時間までですか"),
