@@ -144,6 +144,31 @@ def _has_predicate(toks: list[Token]) -> bool:
                if t.surface not in ("どう", "いかが", "如何"))
 
 
+# 何を提出…, 何が必要…: the previous question asked for a thing, which a following それ names.
+_ASKS_THING = re.compile(r"[、,]?\s*(?:何|なに)(?:を|が)")
+
+
+def _asked_thing(previous: str) -> str | None:
+    """What a 「それ」 after ``previous`` stands for when ``previous`` asked for a thing: the
+    answer, named by the question (「工事が終わったら、何を提出しなければなりませんか」 →
+    「工事が終わったら提出するもの」); None when ``previous`` asks for no thing."""
+    m = _ASKS_THING.search(previous)
+    if m is None or m.start() == 0:
+        return None
+    toks = tokenize(previous[m.end():])
+    k = next((i for i, t in enumerate(toks) if t.pos1 in ("名詞", "動詞")), None)
+    if k is None:
+        return None
+    word, nxt = toks[k], toks[k + 1] if k + 1 < len(toks) else None
+    if word.pos1 == "動詞":
+        action = word.lemma  # 何を持っていく → 持つ…: the verb's dictionary form
+    elif nxt is not None and nxt.lemma == "為る":
+        action = word.surface + "する"  # 何を提出しなければ → 提出する
+    else:
+        action = word.surface + "な"  # 何が必要ですか → 必要な
+    return f"{previous[:m.start()].rstrip('、, ')}{action}もの"
+
+
 def rewrite(question: str, previous: str) -> str:
     """``question`` as a self-contained question, given the (already self-contained)
     ``previous`` one; ``question`` itself when it has a topic of its own or ``previous`` has none."""
@@ -162,7 +187,8 @@ def rewrite(question: str, previous: str) -> str:
         a, b, kind = ana
         if prev_topic in body:
             return question
-        sub = {"article": prev_topic + "の", "pronoun": prev_topic, "same": prev_topic + "と同じ"}[kind]
+        asked = _asked_thing(previous) if kind == "pronoun" else None
+        sub = asked or {"article": prev_topic + "の", "pronoun": prev_topic, "same": prev_topic + "と同じ"}[kind]
         return body[:a] + sub + body[b:]
     own = topic(body)
     if own:
