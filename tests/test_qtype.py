@@ -63,6 +63,9 @@ from .llm_helpers import passage
         ("電子証明書の有効期限は何年ですか", "count", "利用時間は午前6時30分から午後11時までです。", False),
         ("電子証明書の有効期限は何年ですか", "count", "電子証明書の有効期間は、発行の日から5年とする。", True),
         ("実績報告書の提出期限はいつですか", "date", "完了した日から30日以内に提出する。", True),
+        # 「最終改正は？」, 「施行日は？」 ask a date though no interrogative is written
+        ("情報システム安全対策基準の最終改正は？", "date", "平成9年9月24日(通商産業省告示第536号)(最終改正)", True),
+        ("この条例の施行日は？", "date", "この条例は、令和5年4月1日から施行する。", True),
         # no interrogative, a yes/no ending: yes or no, whatever topic words (手数料, 期日) it holds
         ("すでに支払った手数料は返してもらえますか", "yesno", "既に徴収した手数料は、還付しない。", True),
         ("聴聞の期日の審理は原則として公開されますか", "yesno", "審理は、公開しない。", True),
