@@ -28,10 +28,14 @@ from retrieval.masks import freeze
 from retrieval.store import Snapshot
 
 from . import audit
+from .enactment import enactment_passages, enactment_search
 from .home import AclToken, Home
 from .index_sync import IndexSync
 from .penalty import penalty_passages, penalty_search
 from .rows import visible
+
+# A law's own 附則 comes before its amending laws' (document order): the first of them suffice.
+MAX_ENACTMENT_CHUNKS = 40
 
 AllowedKey = tuple[str, AclToken, Any]  # (generation, acl token, access key)
 _ALLOWED_CACHE_MAX = 256
@@ -267,6 +271,7 @@ class Searcher:
         with self._home.store.question():
             found = self._find(searched, k, access=access, mode="hybrid", timings=None)
             passages = self._with_penalty(searched, list(found.passages), found.query, access)
+            passages = self._with_enactment(searched, passages, found.query, access)
             hits, generation = [p.hit for p in passages], found.generation
             ans = self.answerer(answerer, **answerer_overrides).answer(
                 searched, passages, on_token=on_token, query=found.query
@@ -299,3 +304,25 @@ class Searcher:
         live = arr[np.isin(arr, self.snapshot().bm25.ids)]  # not a superseded row of a re-index in progress
         ranked = Ranking(query, tuple(Ranked(int(i), 0.0, {}) for i in live))
         return passages[:1] + penalty_passages(search, self.resolve(ranked, access), passages) + passages[1:]
+
+    def _with_enactment(
+        self, question: str, passages: list[Passage], query: QueryTerms, access: AccessFilter,
+    ) -> list[Passage]:
+        """A question about when a law took effect gets, first and at the first passage's
+        score, the provision of that law's own 附則 that says so (shirube/enactment.py),
+        not an amending law's: resolved inside ``access`` like any hit."""
+        search = enactment_search(question, passages)
+        if search is None:
+            return passages
+        with self._home.question_session() as s:
+            ids = s.scalars(select(ChunkRow.id).join(SectionRow, SectionRow.id == ChunkRow.section_id).where(
+                ChunkRow.document_id == search.document_id, SectionRow.article.startswith("附則"),
+            ).order_by(ChunkRow.id).limit(MAX_ENACTMENT_CHUNKS)).all()
+        arr = np.asarray(ids, np.int64)
+        live = arr[np.isin(arr, self.snapshot().bm25.ids)]
+        ranked = Ranking(query, tuple(Ranked(int(i), 0.0, {}) for i in live))
+        first = enactment_passages(self.resolve(ranked, access), passages)
+        if not first:
+            return passages
+        top = replace(first[0], hit=replace(first[0].hit, score=passages[0].hit.score))
+        return [top] + [p for p in passages if p.hit.chunk_id != top.hit.chunk_id]
