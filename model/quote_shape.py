@@ -7,7 +7,8 @@ never misstates a rule or says nothing by itself:
 * a rule with its proviso (ただし、…) and a paragraph that refers back to it
   (前項ただし書により…), both ways;
 * a lead-in (次に掲げる事項を記載した書面…) with the list items that follow it,
-  and a list item with the sentence that introduces its list;
+  and a list item with the sentence that introduces its list, or with the
+  heading it is written under and that heading's items;
 * a heading (3.認定の有効期間と更新) with the text under it;
 * for a とは question, the sentence that defines the term;
 * for a what/who/where question, the title of the document the quote is
