@@ -11,31 +11,19 @@ from model.records import Hit
 from shirube.engine import Shirube
 from shirube.enactment import enactment_passages, enactment_search, own_supplement
 
-
-def _suppl(sentence: str, amend: str = "") -> str:
-    attrs = f' AmendLawNum="{amend}" Extract="true"' if amend else ' Extract="true"'
-    return (f"<SupplProvision{attrs}><SupplProvisionLabel>附　則</SupplProvisionLabel>"
-            f'<Paragraph Num="1"><ParagraphNum/><ParagraphSentence><Sentence Num="1">{sentence}</Sentence>'
-            "</ParagraphSentence></Paragraph></SupplProvision>")
+from .egov_xml import article, law, suppl
 
 
 # 災害救助法 (abridged): its own 附則, then three amending laws' 附則 that read the same.
-LAW = f"""<Law Era="Showa" Lang="ja" LawType="Act" Num="118" Year="22">
-  <LawNum>昭和二十二年法律第百十八号</LawNum>
-  <LawBody>
-    <LawTitle Kana="さいがいきゅうじょほう">災害救助法</LawTitle>
-    <MainProvision>
-      <Article Num="1"><ArticleCaption>（目的）</ArticleCaption><ArticleTitle>第一条</ArticleTitle>
-        <Paragraph Num="1"><ParagraphNum/><ParagraphSentence><Sentence Num="1">この法律は、災害に際して、国が地方公共団体、日本赤十字社その他の団体及び国民の協力の下に、応急的に、必要な救助を行い、被災者の保護と社会の秩序の保全を図ることを目的とする。</Sentence></ParagraphSentence></Paragraph>
-      </Article>
-    </MainProvision>
-    {_suppl("この法律は、昭和二十二年十月二十日から、これを施行する。")}
-    {_suppl("この法律は、昭和二十四年六月一日から施行する。災害救助法の一部を改正する。", "昭和二四年五月三一日法律第一五七号")}
-    {_suppl("この法律は、公布の日から施行する。災害救助法の施行に関し必要な事項を定める。", "昭和二四年五月三一日法律第一六八号")}
-    {_suppl("この法律は、災害対策基本法の施行の日から施行する。災害救助法の施行の日に関する改正規定は、公布の日から施行する。",
-            "昭和三七年五月八日法律第一〇九号")}
-  </LawBody>
-</Law>"""
+LAW = law("災害救助法", "さいがいきゅうじょほう", "昭和二十二年法律第百十八号",
+          article(1, "第一条", "目的",
+                  "この法律は、災害に際して、国が地方公共団体、日本赤十字社その他の団体及び国民の協力の下に、応急的に、"
+                  "必要な救助を行い、被災者の保護と社会の秩序の保全を図ることを目的とする。"),
+          suppl("この法律は、昭和二十二年十月二十日から、これを施行する。")
+          + suppl("この法律は、昭和二十四年六月一日から施行する。災害救助法の一部を改正する。", "昭和二四年五月三一日法律第一五七号")
+          + suppl("この法律は、公布の日から施行する。災害救助法の施行に関し必要な事項を定める。", "昭和二四年五月三一日法律第一六八号")
+          + suppl("この法律は、災害対策基本法の施行の日から施行する。災害救助法の施行の日に関する改正規定は、公布の日から施行する。",
+                  "昭和三七年五月八日法律第一〇九号"))
 
 
 def test_when_a_law_took_effect_is_answered_from_its_own_supplementary_provision(tmp_path: Path):

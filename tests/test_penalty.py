@@ -11,37 +11,22 @@ from model.records import Hit
 from shirube.engine import Shirube
 from shirube.penalty import penalty_search
 
-
-def _article(num: int, title: str, caption: str, sentence: str) -> str:
-    return (f'<Article Num="{num}"><ArticleCaption>（{caption}）</ArticleCaption><ArticleTitle>{title}</ArticleTitle>'
-            f'<Paragraph Num="1"><ParagraphNum/><ParagraphSentence><Sentence Num="1">{sentence}</Sentence>'
-            "</ParagraphSentence></Paragraph></Article>")
+from .egov_xml import article, law
 
 
 # 労働安全衛生法 (abridged): the duty in 第十四条, its penalty in the 罰則 chapter, which names it only by number.
-LAW = f"""<Law Era="Showa" Lang="ja" LawType="Act" Num="057" Year="47">
-  <LawNum>昭和四十七年法律第五十七号</LawNum>
-  <LawBody>
-    <LawTitle Kana="ろうどうあんぜんえいせいほう">労働安全衛生法</LawTitle>
-    <MainProvision>
-      <Chapter Num="3"><ChapterTitle>第三章　安全衛生管理体制</ChapterTitle>
-        {_article(14, "第十四条", "作業主任者",
-                  "事業者は、高圧室内作業その他の労働災害を防止するための管理を必要とする作業で、政令で定めるものについては、"
-                  "技能講習を修了した者のうちから、作業主任者を選任し、その者に当該作業に従事する労働者の指揮を行わせなければならない。")}
-        {_article(15, "第十五条", "統括安全衛生責任者",
-                  "事業者で、一の場所において行う事業の仕事の一部を請負人に請け負わせているものは、統括安全衛生責任者を選任しなければならない。")}
-      </Chapter>
-      <Chapter Num="12"><ChapterTitle>第十二章　罰則</ChapterTitle>
-        {_article(119, "第百十九条", "罰則",
-                  "第十四条の規定に違反した者は、六月以下の拘禁刑又は五十万円以下の罰金に処する。")}
-        {_article(120, "第百二十条", "罰則",
-                  "第十五条の規定に違反した者は、五十万円以下の罰金に処する。")}
-        {_article(121, "第百二十一条", "罰則",
-                  "第十四条の二の規定による届出をしなかつた者は、三十万円以下の罰金に処する。")}
-      </Chapter>
-    </MainProvision>
-  </LawBody>
-</Law>"""
+LAW = law("労働安全衛生法", "ろうどうあんぜんえいせいほう", "昭和四十七年法律第五十七号", (
+    '<Chapter Num="3"><ChapterTitle>第三章　安全衛生管理体制</ChapterTitle>'
+    + article(14, "第十四条", "作業主任者",
+              "事業者は、高圧室内作業その他の労働災害を防止するための管理を必要とする作業で、政令で定めるものについては、"
+              "技能講習を修了した者のうちから、作業主任者を選任し、その者に当該作業に従事する労働者の指揮を行わせなければならない。")
+    + article(15, "第十五条", "統括安全衛生責任者",
+              "事業者で、一の場所において行う事業の仕事の一部を請負人に請け負わせているものは、統括安全衛生責任者を選任しなければならない。")
+    + '</Chapter><Chapter Num="12"><ChapterTitle>第十二章　罰則</ChapterTitle>'
+    + article(119, "第百十九条", "罰則", "第十四条の規定に違反した者は、六月以下の拘禁刑又は五十万円以下の罰金に処する。")
+    + article(120, "第百二十条", "罰則", "第十五条の規定に違反した者は、五十万円以下の罰金に処する。")
+    + article(121, "第百二十一条", "罰則", "第十四条の二の規定による届出をしなかつた者は、三十万円以下の罰金に処する。")
+    + "</Chapter>"))
 
 
 def test_a_penalty_question_is_answered_from_the_provision_that_punishes_the_duty(tmp_path: Path):
