@@ -56,6 +56,7 @@ from .rerank_weights import WEIGHTS
 from .sentence_score import (
     FORM_KINDS,
     MIN_KEY,
+    caption_of,
     from_named_source,
     in_document_order,
     quote_evidence,
@@ -112,19 +113,10 @@ SELECT_RATIO = 0.3
 PREFER_FORM = FORM_KINDS | {"documents"}
 
 
-_CAPTION = re.compile(r"[（(]([^（）()]+)[)）]\s*$")
-
-
-def _caption(p: Passage) -> str:
-    """The article's caption: 開示決定等の期限の特例 of 「… > 第十一条（開示決定等の期限の特例）」."""
-    m = _CAPTION.search((p.hit.heading or "").rsplit(">", 1)[-1])
-    return m.group(1) if m else ""
-
-
 def _rule_of(passages: list[Passage], x: _Scored) -> str:
     """For a quote from an article captioned as a special case (…の特例), the caption of
     the rule it departs from (開示決定等の期限); "" otherwise."""
-    caption = _caption(passages[x.p_index])
+    caption = caption_of(passages[x.p_index])
     return caption.removesuffix("の特例") if caption.endswith("の特例") else ""
 
 
@@ -133,7 +125,7 @@ _PURPOSE = re.compile(r"(?:を|の)目的と(?:する|し)")
 
 def _states_purpose(passages: list[Passage], x: _Scored) -> bool:
     """A purpose clause: 「この規程は、…を目的とする。」 or any sentence of an article captioned 目的."""
-    return _caption(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
+    return caption_of(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
 
 
 def _same_document(passages: list[Passage], a: _Scored, b: _Scored) -> bool:
@@ -230,7 +222,7 @@ class ExtractiveAnswerer:
             # 第二十一条 (個人事業者の納税地の特例)
             lead, top = scored[0], max(x.score for x in scored)
             ruled = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
-                     and _same_document(passages, x, lead) and _caption(passages[x.p_index]) == rule]
+                     and _same_document(passages, x, lead) and caption_of(passages[x.p_index]) == rule]
             if ruled:
                 _to_front(scored, max(ruled, key=lambda x: x.score))
         duty = None

@@ -102,12 +102,17 @@ _CAPTION = re.compile(r"[（(]([^（）()]+)[)）]\s*$")
 _ARTICLE_LABEL = re.compile(r"^\s*第[0-9〇一二三四五六七八九十百千]+条(?:の[0-9〇一二三四五六七八九十百千]+)*\s*")
 
 
+def caption_of(p: Passage) -> str:
+    """The article's caption: 開示決定等の期限の特例 of 「… > 第十一条（開示決定等の期限の特例）」; "" if none."""
+    m = _CAPTION.search((p.hit.heading or "").rsplit(">", 1)[-1])
+    return m.group(1) if m else ""
+
+
 def _caption_terms(p: Passage) -> set[str]:
     """The lemmas of what the passage's own heading says it is about: an article's caption
     (在留期間の更新 of 「第二十一条（在留期間の更新）」) or the last heading (3.申請に必要なもの)."""
     last = (p.hit.heading or "").rsplit(">", 1)[-1].strip()
-    m = _CAPTION.search(last)
-    return set(lemma_terms(m.group(1) if m else _ARTICLE_LABEL.sub("", last)))
+    return set(lemma_terms(caption_of(p) or _ARTICLE_LABEL.sub("", last)))
 
 
 # The sentence's topic: what stands before its first 「は、」 (世帯主は、…; 弁明は、…).
