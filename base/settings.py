@@ -94,7 +94,7 @@ class Settings:
     # P(the quote is a right answer) is under this; 0 turns it off. Read off the
     # bench/gov_qa trade-off curve (README): where near-miss refusal rises before
     # answer_hit falls steeply.
-    answer_min_confidence: float = 0.07
+    answer_min_confidence: float = 0.075
     answerer: str = "extractive"
     keep_generations: int = 2
     # Several servers on one catalog database (shirube/index_sync.py): how often, in seconds, a
