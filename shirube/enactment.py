@@ -18,8 +18,8 @@ which :mod:`shirube.search` puts first, at the first passage's score.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from model.answerer import Passage
 

@@ -296,14 +296,10 @@ class Searcher:
         search = penalty_search(question, passages)
         if search is None:
             return passages
-        with self._home.question_session() as s:
-            ids = s.scalars(select(ChunkRow.id).where(
-                ChunkRow.document_id == search.document_id, ChunkRow.text.contains(search.article),
-            ).order_by(ChunkRow.id)).all()
-        arr = np.asarray(ids, np.int64)
-        live = arr[np.isin(arr, self.snapshot().bm25.ids)]  # not a superseded row of a re-index in progress
-        ranked = Ranking(query, tuple(Ranked(int(i), 0.0, {}) for i in live))
-        return passages[:1] + penalty_passages(search, self.resolve(ranked, access), passages) + passages[1:]
+        found = self._lookup(select(ChunkRow.id).where(
+            ChunkRow.document_id == search.document_id, ChunkRow.text.contains(search.article),
+        ), query, access)
+        return passages[:1] + penalty_passages(search, found, passages) + passages[1:]
 
     def _with_enactment(
         self, question: str, passages: list[Passage], query: QueryTerms, access: AccessFilter,
@@ -314,15 +310,21 @@ class Searcher:
         search = enactment_search(question, passages)
         if search is None:
             return passages
-        with self._home.question_session() as s:
-            ids = s.scalars(select(ChunkRow.id).join(SectionRow, SectionRow.id == ChunkRow.section_id).where(
-                ChunkRow.document_id == search.document_id, SectionRow.article.startswith("附則"),
-            ).order_by(ChunkRow.id).limit(MAX_ENACTMENT_CHUNKS)).all()
-        arr = np.asarray(ids, np.int64)
-        live = arr[np.isin(arr, self.snapshot().bm25.ids)]
-        ranked = Ranking(query, tuple(Ranked(int(i), 0.0, {}) for i in live))
-        first = enactment_passages(self.resolve(ranked, access), passages)
+        found = self._lookup(select(ChunkRow.id).join(SectionRow, SectionRow.id == ChunkRow.section_id).where(
+            ChunkRow.document_id == search.document_id, SectionRow.article.startswith("附則"),
+        ), query, access, limit=MAX_ENACTMENT_CHUNKS)
+        first = enactment_passages(found, passages)
         if not first:
             return passages
         top = replace(first[0], hit=replace(first[0].hit, score=passages[0].hit.score))
         return [top] + [p for p in passages if p.hit.chunk_id != top.hit.chunk_id]
+
+    def _lookup(self, ids_query: Any, query: QueryTerms, access: AccessFilter, limit: int | None = None) -> list[Passage]:
+        """The passages of a catalog lookup's chunk ids (``ids_query`` selects ChunkRow.id), in id
+        (document) order: only the live generation's (not a superseded row of a re-index in
+        progress), the first ``limit`` of them, resolved inside ``access`` like any hit."""
+        with self._home.question_session() as s:
+            ids = s.scalars(ids_query.order_by(ChunkRow.id)).all()
+        arr = np.asarray(ids, np.int64)
+        live = arr[np.isin(arr, self.snapshot().bm25.ids)][:limit]
+        return self.resolve(Ranking(query, tuple(Ranked(int(i), 0.0, {}) for i in live)), access)
