@@ -207,10 +207,10 @@ class ExtractiveAnswerer:
         if not scored:
             return None
         scored.sort(key=lambda x: -x.score)
+        top = scored[0].score  # the best sentence of all, whichever comes to lead
         if qt.kind in PREFER_FORM:
             # the answer holds the form asked for: the best such sentence leads
             # when it is close enough to the best sentence of all
-            top = scored[0].score
             formed = [x for x in scored
                       if x.score >= SELECT_RATIO * top and x.key >= scored[0].key and qt.form_in(x.text)]
             if formed:
@@ -220,7 +220,7 @@ class ExtractiveAnswerer:
             # the rule before its special case: 第十条 (開示決定等の期限)'s 三十日 before
             # 第十一条 (開示決定等の期限の特例)'s 六十日, 第二十条 (個人事業者の納税地) before
             # 第二十一条 (個人事業者の納税地の特例)
-            lead, top = scored[0], max(x.score for x in scored)
+            lead = scored[0]
             ruled = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
                      and _same_document(passages, x, lead) and caption_of(passages[x.p_index]) == rule]
             if ruled:
