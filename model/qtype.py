@@ -44,6 +44,10 @@ _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平�
 # Counters that answer for one another: 何回 → 2度; 何度 → 30℃ (a temperature, not 1回).
 _COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°"}
 
+# A fraction asked with its denominator (賃金総額の千分のいくつ): the answer is a fraction of
+# that denominator (千分の十五・五), not any fraction (百分の九十 is another rate).
+_DENOMINATOR = re.compile(r"([0-9〇一二三四五六七八九十百千万]+)分の(?:いくつ|幾つ|何)")
+
 # (kind, question cue, answer form), the most specific cue first (何を提出 is
 # asked of a 手数料 too). The first matching kind names the
 # question; every matching form is expected (a question can ask 何日以内 and いつまで).
@@ -149,6 +153,8 @@ def analyse(question: str) -> QuestionType:
                     kind = k
                 if a is not None and q.pattern == _COUNTED:
                     a = re.compile(rf"{_NUM}\s*(?:{_COUNTER_ALIASES.get(m.group(1), re.escape(m.group(1)))})")
+                if a is not None and "分のいくつ" in q.pattern:
+                    a = _fraction_of(question, a)
                 if kind == "count" and k == "date" and m.group(0) in _DATE_NOUNS:
                     continue  # 有効期限は何年: a number of years, not any date (午後11時まで)
                 # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule;
@@ -165,6 +171,21 @@ def analyse(question: str) -> QuestionType:
 
 
 _PARENTHESES = re.compile(r"[（(][^（）()]*[）)]")
+
+
+def _fraction_of(question: str, form: re.Pattern[str]) -> re.Pattern[str]:
+    """The answer form of a question naming the denominator of the fraction it asks
+    (千分のいくつ → 千分の十五・五 or 1000分の15.5); ``form`` when it names none."""
+    m = _DENOMINATOR.search(question)
+    if m is None:
+        return form
+    written = m.group(1)
+    try:
+        digits = str(_to_int(written))
+    except ValueError:
+        return form
+    names = "|".join(re.escape(w) for w in dict.fromkeys((written, digits)))
+    return re.compile(rf"(?<![0-9〇一二三四五六七八九十百千万])(?:{names})分の{_NUM}")
 
 
 # Verbs that frame a question (ありますか, なりますか, できますか) rather than say what is done.
@@ -244,8 +265,10 @@ def key_terms(question: str) -> tuple[Compound, ...]:
     for tok in tokenize(question):
         lemma = unicodedata.normalize("NFKC", tok.lemma).lower()
         counter = prev_interrogative and tok.pos1 in ("名詞", "接尾辞")
-        prev_interrogative = tok.surface in ("何", "幾")
-        keep = (tok.pos1 in ("名詞", "接頭辞", "接尾辞") and tok.pos2 not in ("数詞", "代名詞")
+        # 何, and the interrogatives written as one word with their counter (何分, 何人, 何曜)
+        asks = tok.surface.startswith(("何", "幾"))
+        prev_interrogative = asks
+        keep = (tok.pos1 in ("名詞", "接頭辞", "接尾辞") and tok.pos2 not in ("数詞", "代名詞") and not asks
                 and lemma not in _GENERIC and tok.surface not in _GENERIC and not counter)
         if keep and not (tok.pos1 == "接尾辞" and not run):
             run.append((lemma, tok.surface))

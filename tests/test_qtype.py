@@ -73,6 +73,10 @@ from .llm_helpers import passage
         ("運営班はいくつ置かれますか", "count", "委員会の下に、次の6つの運営班を置きます。", True),
         ("雇用保険料率は賃金総額の千分のいくつですか", "count", "一般の事業の雇用保険料率は、千分の十五・五とする。", True),
         ("雇用保険料率は賃金総額の千分のいくつですか", "count", "賃金の総額を六箇月間に労働した日数で除して得た額", False),
+        # the denominator asked is the one answered: 百分の九十 is another rate, 1000分の is the same
+        ("雇用保険料率は賃金総額の千分のいくつですか", "count", "賃金日額の百分の九十に相当する額とする。", False),
+        ("雇用保険料率は賃金総額の千分のいくつですか", "count", "雇用保険料率は、1000分の15.5です。", True),
+        ("雇用保険料率は賃金総額の千分のいくつですか", "count", "保険料率は一万分の三とする。", False),
         ("開示請求の手数料はいくらですか", "amount", "開示請求に係る手数料の額は、零円とする。", True),
         # …数はいくら asks a count, not money; 何回 is answered in 度, 何度 (a temperature) in ℃, not in 回
         ("国民議会の議席数はいくらか？", "count", "国民議会の議席数は132議席である。", True),
@@ -107,6 +111,10 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         ("市営住宅には複数の団地に同時に申し込めますか", ["市営住宅", "団地"]),
         ("京都市長の名前は？", ["京都市長"]),
         ("国際連合の略称は何ですか", ["国際連合"]),
+        # an interrogative written as one word with its counter (何分, 何人, 何曜) asks, it names nothing
+        ("画面ロックは何分で自動的にかかりますか", ["画面ロック", "自動的"]),
+        ("運営委員会の委員は何人ですか", ["運営委員会", "委員"]),
+        ("粗大ごみの収集は何曜日ですか", ["粗大ごみ", "収集"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
