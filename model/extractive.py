@@ -24,7 +24,9 @@ It refuses — says the documents do not answer and lists the closest passages
 instead — when even the best passage covers too little of the question
 (``min_evidence``), when the quote does not cover the question's key terms
 (市長 in 市長の任期: ``min_key``), when it lacks a numbered designation
-the question names (第八期, 第二十条), or when the question asks for a form (an
+the question names (第八期, 第二十条), when the section it comes from is about
+the asked attribute of another owner and the question's owner is nowhere in
+it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), or when the question asks for a form (an
 amount, a date, a count) that the quote does not hold (``require_form``); and,
 with ``min_confidence`` > 0, when the learned answerability model
 (:mod:`model.answerability`) gives the quote less than that probability of
@@ -42,7 +44,8 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
-from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType, designations
+from .owner import other_owner
+from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType, designations, key_coverage
 from .qtype import analyse as analyse_question
 from .quote_shape import (
     definition_of,
@@ -103,6 +106,9 @@ class Candidate:
     named_ok: bool  # every source the question names (…法, …条例) is named by the quote's context
     form_ok: bool  # a quantity question's answer form (an amount, a date, a count) is in the quote
     qt: QuestionType
+    # (the question's owner, the attribute, another owner) when the lead's section is about the asked
+    # attribute of another owner (犬の登録 for 飼い猫の登録: model/owner.py); None otherwise
+    other_owner: tuple[str, str, str] | None = None
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's
@@ -260,14 +266,18 @@ class ExtractiveAnswerer:
             chosen.append(cand)
             shape_into(shaped, cand, passages)
         chosen = shaped
-        evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for both checks
-        key_cov = quote_key_coverage(qt, evidence)
+        evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for the checks
+        per_key = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
+        key_cov = quote_key_coverage(qt, evidence, per_key)
+        lead = passages[best.p_index]
+        heading = caption_of(lead) or (lead.hit.heading or "").rsplit(">", 1)[-1].strip()
+        sibling = other_owner(qt, query.normalized, per_key, heading)
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
-            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt,
+            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt, sibling,
         )
 
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
@@ -282,7 +292,7 @@ class ExtractiveAnswerer:
         sig = cand.signals
         # Refuse when the quote misses what the question is about or the form it asks for
         # (the question's own rules), or when it is unlikely to be right.
-        if (self.min_key > 0 or self.min_confidence > 0) and not cand.named_ok:
+        if (self.min_key > 0 or self.min_confidence > 0) and (not cand.named_ok or cand.other_owner is not None):
             return self._refuse(question, passages, grounding, t0)
         if self.min_key > 0 and sig.key_cov < self.min_key:
             return self._refuse(question, passages, grounding, t0)

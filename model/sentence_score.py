@@ -234,14 +234,17 @@ def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
     return "\n".join(pieces)
 
 
-def quote_key_coverage(qt: QuestionType, evidence: str) -> float:
+def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None = None) -> float:
     """The share of the question's key compounds that ``evidence`` (the quote
     and its context: :func:`quote_evidence`) covers; a compound counts when at
     least half of its parts are found. A key written only inside the question's
-    parentheses (an aside: 消費税率（国税分）) counts only when found."""
+    parentheses (an aside: 消費税率（国税分）) counts only when found. ``cov``: the
+    per-compound coverage of ``evidence`` (:func:`model.qtype.key_coverage`) when
+    already computed."""
     if not qt.key:
         return 1.0
-    cov = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
+    if cov is None:
+        cov = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
     # a key written only in the question's parentheses counts when covered, never against
     found = [c >= 0.5 for c in cov]
     asked = [f or i not in qt.optional for i, f in enumerate(found)]

@@ -1,0 +1,91 @@
+"""Whose attribute a quote states: a near miss answers the same attribute of another owner.
+
+A question about an attribute names its owner: 飼い猫 in 「飼い猫を市に登録する
+ときの手数料」, 個人 in 個人番号. A corpus that lacks the fact often holds the
+same attribute of a sibling — 犬の登録, 暗証番号 — and a quote from that
+section has every word of the question but the owner. Words alone do not tell
+this from a paraphrase (土日 answered by 土曜日・日曜日, 落ち度 by 重大な過失),
+but the section's heading does: a heading says what its text is about, and
+when it names the asked attribute with an owner the question does not name
+(犬の登録, 暗証番号の設定) while the question's owner is nowhere in the quote
+or its context, the quote answers another question.
+
+>>> from model.qtype import analyse
+>>> qt = analyse("飼い猫を市に登録するときの手数料はいくらですか")
+>>> other_owner(qt, "飼い猫を市に登録するときの手数料はいくらですか", [0.0, 1.0, 1.0, 1.0], "犬の登録")
+('飼い猫', '登録', '犬')
+>>> other_owner(qt, "飼い猫を市に登録するときの手数料はいくらですか", [0.0, 1.0, 1.0, 1.0], "登録の手続")
+>>> qt = analyse("飼い犬を市に登録するときの手数料はいくらですか")
+>>> other_owner(qt, "飼い犬を市に登録するときの手数料はいくらですか", [0.0, 1.0, 1.0, 1.0], "犬の登録")
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from jtext.terms import lemma_terms
+
+from .qtype import QuestionType
+
+# A noun run: kanji, katakana and their marks.
+_NOUN = r"[\u4e00-\u9fff\u30a0-\u30ffー々〆ヶ]"
+# Between an owner and its attribute in a question: 外国人観光客の割合, 飼い猫を(市に)登録.
+_OWNS = r"(?:の|を)(?:[^、。をのはが]{0,4}に)?"
+
+
+def asked_owners(qt: QuestionType, question: str, coverage: Sequence[float]) -> list[tuple[str, str]]:
+    """(owner, attribute) pairs of the question whose owner the evidence misses
+    (``coverage`` per key compound, :func:`model.qtype.key_coverage`) and whose
+    attribute it holds: 「飼い猫を…登録」 → (飼い猫, 登録); a compound whose last part is
+    found without the rest, 個人番号 → (個人番号, 番号)."""
+    covered = [w for w, c in zip(qt.key_words, coverage) if c >= 0.5 and len(w) >= 2]
+    out = []
+    for i, (comp, c) in enumerate(zip(qt.key, coverage)):
+        if c >= 0.5 or i in qt.optional:
+            continue
+        owner = qt.key_words[i]
+        if len(comp) >= 2 and len(comp[-1][1]) >= 2:
+            out.append((owner, comp[-1][1]))
+        for attr in covered:
+            if re.search(rf"{re.escape(owner)}{_OWNS}{re.escape(attr)}", question):
+                out.append((owner, attr))
+    return out
+
+
+_KANJI = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _related(a: str, b: str) -> bool:
+    """Two owners that may name one thing: one written inside the other, or sharing a
+    kanji (犬 and 飼い犬, 職員 and 会計年度任用職員; not 犬 and 飼い猫, 暗証 and 個人)."""
+    return a in b or b in a or bool(set(_KANJI.findall(a)) & set(_KANJI.findall(b)))
+
+
+def _heading_owner(heading: str, owner: str, attr: str, question_lemmas: set[str]) -> str:
+    """The owner the heading gives ``attr`` (犬 of 犬の登録, 暗証 of 暗証番号) when the
+    question names none of its words and it is not a form of the question's ``owner``;
+    "" otherwise."""
+    for m in re.finditer(rf"({_NOUN}+)の?{re.escape(attr)}", heading):
+        other = m.group(1)
+        lemmas = set(lemma_terms(other))
+        if lemmas and not lemmas & question_lemmas and not _related(other, owner):
+            return other
+    return ""
+
+
+def other_owner(
+    qt: QuestionType, question: str, coverage: Sequence[float], heading: str,
+) -> tuple[str, str, str] | None:
+    """(the question's owner, the attribute, the heading's other owner) when the
+    section headed ``heading`` is about the asked attribute of another owner and
+    the question's owner is missing from the evidence; ``None`` otherwise."""
+    pairs = asked_owners(qt, question, coverage)
+    if not pairs or not heading:
+        return None
+    question_lemmas = set(lemma_terms(question))
+    for owner, attr in pairs:
+        other = _heading_owner(heading, owner, attr, question_lemmas)
+        if other:
+            return owner, attr, other
+    return None

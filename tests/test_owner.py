@@ -1,0 +1,77 @@
+"""A quote about the asked attribute of another owner is refused: the near miss
+「飼い猫の登録手数料」 against a city page headed 犬の登録, 「個人番号の桁数」 against
+the card's 暗証番号 section — while the owner the page is about, or a form of
+it (飼い犬 for 犬), is answered from the same text (model/owner.py, no index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from jtext.terms import analyse_query
+from model.answerer import Passage
+from model.extractive import ExtractiveAnswerer
+from model.owner import asked_owners
+from model.qtype import analyse
+from model.records import NOT_FOUND, Hit
+
+_DOG = ("生後91日以上の犬を飼い始めたときは、30日以内に市に登録してください。"
+        "登録手数料は、1頭につき3,000円です。登録すると鑑札を交付します。")
+_PIN = ("マイナンバーカードの受け取りの際に、次の暗証番号を設定していただきます。\n"
+        "・署名用電子証明書:英数字6文字以上16文字以下\n"
+        "・利用者証明用電子証明書、住民基本台帳用、券面事項入力補助用:数字4桁(同じ番号でもかまいません)")
+
+
+def _passage(text: str, title: str, heading: str, source: str) -> Passage:
+    hit = Hit(1, 1, 1, title, source, "text", 1, None, None, heading, text, 0, len(text), 7.0)
+    return Passage(hit, text, [])
+
+
+def _ask(question: str, passage: Passage):
+    answerer = ExtractiveAnswerer(lambda t: 3.0)
+    query = analyse_query(question)
+    return answerer.answer(question, [passage], query=query), answerer.candidate(question, [passage], query)
+
+
+_DOG_PAGE = _passage(_DOG, "犬の登録と狂犬病予防注射", "犬の登録", "inu_toroku.html")
+_PIN_PAGE = _passage(_PIN, "マイナンバーカードの受け取り", "マイナンバーカードの受け取り > 暗証番号の設定", "mynumber.html")
+
+
+@pytest.mark.parametrize(
+    "question, page, other",
+    [
+        ("飼い猫を市に登録するときの手数料はいくらですか", _DOG_PAGE, ("飼い猫", "登録", "犬")),
+        ("個人番号（マイナンバー）は何桁の数字ですか。", _PIN_PAGE, ("個人番号", "番号", "暗証")),
+    ],
+)
+def test_the_same_attribute_of_another_owner_is_refused(question, page, other):
+    answer, cand = _ask(question, page)
+    assert cand.other_owner == other
+    assert not answer.answered and answer.text == NOT_FOUND
+    assert answer.passages and not answer.citations  # the closest passages are listed, nothing cited
+
+
+@pytest.mark.parametrize(
+    "question, page, expected",
+    [
+        ("犬を市に登録するときの手数料はいくらですか", _DOG_PAGE, "3,000円"),
+        # 飼い犬 is a form of the 犬 the heading names, not another owner
+        ("飼い犬を登録するときの手数料はいくらですか", _DOG_PAGE, "3,000円"),
+        ("カードの暗証番号は何桁の数字ですか。", _PIN_PAGE, "4桁"),
+    ],
+)
+def test_the_owner_the_section_is_about_is_answered(question, page, expected):
+    answer, cand = _ask(question, page)
+    assert cand.other_owner is None
+    assert answer.answered and expected in answer.text
+
+
+def test_the_asked_owner_and_attribute_are_read_from_the_question():
+    q = "令和5年度の調査で、外国人観光客の割合は何パーセントでしたか"
+    qt = analyse(q)
+    cov = [1.0 if w != "外国" else 0.0 for w in qt.key_words]
+    assert ("外国", "割合") not in asked_owners(qt, q, cov)  # 外国 owns 人観光客, not 割合 directly
+    q = "飼い猫を市に登録するときの手数料はいくらですか"
+    qt = analyse(q)
+    assert asked_owners(qt, q, [0.0, 1.0, 1.0, 1.0]) == [("飼い猫", "登録")]
+    # an owner the evidence holds is no near miss
+    assert asked_owners(qt, q, [1.0, 1.0, 1.0, 1.0]) == []
