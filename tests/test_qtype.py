@@ -115,6 +115,9 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         ("画面ロックは何分で自動的にかかりますか", ["画面ロック", "自動的"]),
         ("運営委員会の委員は何人ですか", ["運営委員会", "委員"]),
         ("粗大ごみの収集は何曜日ですか", ["粗大ごみ", "収集"]),
+        # what is counted besides or in all: the count is asked (委員 of 委員長のほか委員何人)
+        ("個人情報保護委員会は委員長のほか委員何人で構成されますか", ["個人情報保護委員会", "委員長", "委員", "構成"]),
+        ("調査で集めたサンプルは合計何件ですか", ["調査", "サンプル"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
