@@ -44,6 +44,9 @@ _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平�
 # Counters that answer for one another: 何回 → 2度; 何度 → 30℃ (a temperature, not 1回).
 _COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°"}
 
+# A counter given as an alternative in parentheses: 何日（週） is answered in days or in weeks.
+_ALTERNATIVE_COUNTER = re.compile(r"何[^\s（()）]{1,3}[（(]([^\s0-9（()）]{1,3})[)）]")
+
 # A fraction asked with its denominator (賃金総額の千分のいくつ): the answer is a fraction of
 # that denominator (千分の十五・五), not any fraction (百分の九十 is another rate).
 _DENOMINATOR = re.compile(r"([0-9〇一二三四五六七八九十百千万]+)分の(?:いくつ|幾つ|何)")
@@ -163,6 +166,10 @@ def analyse(question: str) -> QuestionType:
                 # one asking for a thing (何を用意する必要がありますか) that thing, not any yes or no
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES) and (k != "yesno" or kind == k):
                     forms.append(a)
+        alt = _ALTERNATIVE_COUNTER.search(question)
+        if alt and kind == "count":
+            # 何日（週）: a number of days or of weeks (二週間)
+            forms.append(re.compile(rf"{_NUM}\s*{re.escape(alt.group(1))}"))
     key = _without_asked_role(key_terms(question), question)
     words = tuple("".join(s for _, s in c) for c in key)
     outside = _PARENTHESES.sub("　", question)

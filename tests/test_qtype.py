@@ -85,6 +85,9 @@ from .llm_helpers import passage
         ("書庫の室温は何度に保ちますか", "count", "文書管理者は、毎年度1回以上、自己点検を行う。", False),
         # a rate may be a fraction
         ("標準の消費税率はいくらですか", "amount", "百分の七・八", True),
+        # a counter given as an alternative in parentheses: days or weeks
+        ("掲示開始から何日（週）たつと到達したとみなされますか", "count", "掲示を始めた日から二週間を経過したとき", True),
+        ("掲示開始から何日（週）たつと到達したとみなされますか", "count", "掲示は三月とする。", False),
         # a one-character key (日 of 使い始める日) is also the counter of the answer
         ("使い始める日の何日前までに申請しますか", "count", "占用を開始しようとする日の14日前までに申請する。", True),
     ],
