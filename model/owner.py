@@ -62,16 +62,27 @@ def _related(a: str, b: str) -> bool:
     return a in b or b in a or bool(set(_KANJI.findall(a)) & set(_KANJI.findall(b)))
 
 
+# What may stand before a heading's words: a mark, a number (2.3., (1)), an article label.
+_HEADING_LABEL = re.compile(r"^\s*(?:(?:[◆◇■□●○・※]|\d+(?:\.\d+)*\.?|[(（]\d+[)）]|第[0-9〇一二三四五六七八九十百千]+[条章節款])\s*)*")
+
+
+# One-character prefixes that qualify the attribute rather than name an owner (不開示, 未払, 再交付).
+_PREFIXES = frozenset("不非未無再各全")
+
+
 def _heading_owner(heading: str, owner: str, attr: str, question_lemmas: set[str]) -> str:
-    """The owner the heading gives ``attr`` (犬 of 犬の登録, 暗証 of 暗証番号) when the
-    question names none of its words and it is not a form of the question's ``owner``;
-    "" otherwise."""
-    for m in re.finditer(rf"({_NOUN}+)の?{re.escape(attr)}", heading):
-        other = m.group(1)
-        lemmas = set(lemma_terms(other))
-        if lemmas and not lemmas & question_lemmas and not _related(other, owner):
-            return other
-    return ""
+    """The owner the heading opens with for ``attr`` (犬 of 犬の登録, 暗証 of 暗証番号の設定)
+    when the question names none of its words and it is not a form of the question's
+    ``owner``; "" otherwise. Only the heading's first words: in 指定行政機関の長等の収用等 the
+    の before 収用 marks who expropriates, not what."""
+    m = re.match(rf"({_NOUN}+)の?{re.escape(attr)}", _HEADING_LABEL.sub("", heading))
+    if m is None:
+        return ""
+    other = m.group(1)
+    if other in _PREFIXES:
+        return ""  # 不開示 is the same act denied, not the act of another owner
+    lemmas = set(lemma_terms(other))
+    return other if lemmas and not lemmas & question_lemmas and not _related(other, owner) else ""
 
 
 def other_owner(

@@ -75,3 +75,26 @@ def test_the_asked_owner_and_attribute_are_read_from_the_question():
     assert asked_owners(qt, q, [0.0, 1.0, 1.0, 1.0]) == [("飼い猫", "登録")]
     # an owner the evidence holds is no near miss
     assert asked_owners(qt, q, [1.0, 1.0, 1.0, 1.0]) == []
+
+
+def test_only_the_owner_a_heading_opens_with_counts():
+    from model.owner import other_owner
+
+    q = "救助のために物資を収用するときには、相手方に何を交付する必要がありますか。"
+    qt = analyse(q)
+    cov = [0.0 if w == "物資" else 1.0 for w in qt.key_words]
+    assert ("物資", "収用") in asked_owners(qt, q, cov)
+    # 長等 is who expropriates (指定行政機関の長等の収用), not another thing expropriated
+    assert other_owner(qt, q, cov, "第五条（指定行政機関の長等の収用等）") is None
+    assert other_owner(qt, q, cov, "土地の収用") == ("物資", "収用", "土地")
+    # a numbered or marked heading opens with its words all the same
+    assert other_owner(qt, q, cov, "◆2.1. 土地の収用") == ("物資", "収用", "土地")
+
+
+def test_a_negating_prefix_is_no_other_owner():
+    from model.owner import other_owner
+
+    q = "東京都の機関に保有個人情報の開示を請求する際の手数料はいくらですか。"
+    qt = analyse(q)
+    cov = [0.0 if w == "保有個人情報" else 1.0 for w in qt.key_words]
+    assert other_owner(qt, q, cov, "不開示情報") is None
