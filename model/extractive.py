@@ -45,7 +45,13 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .owner import other_owner
-from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType, designations, key_coverage
+from .qtype import (
+    ASKS_PENALTY,
+    IMPOSES_PENALTY,
+    QuestionType,
+    designations,
+    key_coverage,
+)
 from .qtype import analyse as analyse_question
 from .quote_shape import (
     definition_of,
