@@ -44,7 +44,7 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
-from .owner import other_owner
+from .owner import other_owner, other_subject
 from .qtype import (
     ASKS_PENALTY,
     IMPOSES_PENALTY,
@@ -277,7 +277,8 @@ class ExtractiveAnswerer:
         key_cov = quote_key_coverage(qt, evidence, per_key)
         lead = passages[best.p_index]
         heading = caption_of(lead) or (lead.hit.heading or "").rsplit(">", 1)[-1].strip()
-        sibling = other_owner(qt, query.normalized, per_key, heading)
+        sibling = (other_owner(qt, query.normalized, per_key, heading)
+                   or other_subject(qt, query.normalized, per_key, evidence, chosen[0].text))
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]

@@ -8,7 +8,10 @@ this from a paraphrase (土日 answered by 土曜日・日曜日, 落ち度 by �
 but the section's heading does: a heading says what its text is about, and
 when it names the asked attribute with an owner the question does not name
 (犬の登録, 暗証番号の設定) while the question's owner is nowhere in the quote
-or its context, the quote answers another question.
+or its context, the quote answers another question. The quote's first sentence
+says the same when its subject is the asked attribute of an explicit other
+owner (「初めて」という割合は…, 委員の任期は…) while the question's owner (外国人観光客
+of 外国人観光客の割合) is nowhere in the quote or its context.
 
 >>> from model.qtype import analyse
 >>> qt = analyse("飼い猫を市に登録するときの手数料はいくらですか")
@@ -99,4 +102,51 @@ def other_owner(
         other = _heading_owner(heading, owner, attr, question_lemmas)
         if other:
             return owner, attr, other
+    return None
+
+
+# An owner in the question: a noun run (with okurigana: 飼い猫) before の/を and the attribute.
+_RUN = re.compile(rf"((?:{_NOUN}|[いうえきくけしすせちつてみりれ](?={_NOUN}))+){_OWNS}")
+_ASKED_BY = re.compile(r"(?:どの|どんな|どういう|いずれの|何の)$")  # どの国の影響: the owner is asked
+_ANAPHOR = re.compile(r"(?:この|その|あの|同|当該|本)$")  # この時代の天皇: the owner named before
+
+
+def _question_owners(qt: QuestionType, question: str, evidence: str) -> list[tuple[str, str]]:
+    """(owner run, attribute) pairs whose owner the evidence does not hold whole:
+    外国人観光客の割合 → (外国人観光客, 割合). Not an owner the question asks for (何の, どの国の)."""
+    out = []
+    for attr in qt.key_words:
+        if len(attr) < 2:
+            continue
+        for m in re.finditer(_RUN.pattern + re.escape(attr), question):
+            run = m.group(1)
+            if len(run) < 2 or "何" in run or not re.match(_NOUN, run) or _ASKED_BY.search(question[:m.start(1)]):
+                continue
+            if run not in evidence:
+                out.append((run, attr))
+    return out
+
+
+def other_subject(
+    qt: QuestionType, question: str, coverage: Sequence[float], evidence: str, lead: str,
+) -> tuple[str, str, str] | None:
+    """(the question's owner, the attribute, the other owner) when ``lead`` (the quote's first
+    sentence) has the asked attribute of another owner as its subject (委員の任期は,
+    「初めて」という割合は) and ``evidence`` (the quote and its context) lacks the question's
+    owner; ``None`` otherwise. ``coverage``: per key compound, as for :func:`other_owner`."""
+    question_lemmas: set[str] | None = None
+    for run, attr in _question_owners(qt, question, evidence):
+        inside = [c for w, c in zip(qt.key_words, coverage) if w in run]
+        if inside and all(c >= 1.0 for c in inside):
+            continue  # every key of the owner is found: worded otherwise, not missing
+        for m in re.finditer(rf"({_NOUN}+の|」という){re.escape(attr)}(?:は|が)", lead):
+            if _ANAPHOR.search(lead[:m.start(1)]):
+                continue
+            other = m.group(1).removesuffix("の").removesuffix("という")
+            if other == "」":
+                return run, attr, "「」"  # a quoted answer's share (「初めて」という割合)
+            if question_lemmas is None:
+                question_lemmas = set(lemma_terms(question))
+            if other not in _PREFIXES and not set(lemma_terms(other)) & question_lemmas and not _related(other, run):
+                return run, attr, other
     return None

@@ -98,3 +98,44 @@ def test_a_negating_prefix_is_no_other_owner():
     qt = analyse(q)
     cov = [0.0 if w == "保有個人情報" else 1.0 for w in qt.key_words]
     assert other_owner(qt, q, cov, "不開示情報") is None
+
+
+_SURVEY = ("市外から訪れた人の神戸訪問について、全市では今回が「初めて」という割合は1割に満たない。"
+           "神戸市以外も訪問予定があるという割合は、全市では2割弱となっている。")
+_SURVEY_PAGE = _passage(_SURVEY, "令和5年度神戸市観光動向調査結果", "", "kobe_kanko.pdf")
+
+
+def test_a_first_sentence_about_the_attribute_of_another_owner_is_refused():
+    # no heading here: the first sentence's subject is the 割合 of those answering 「初めて」
+    answer, cand = _ask("令和5年度の神戸市観光動向調査で、外国人観光客の割合は何パーセントでしたか", _SURVEY_PAGE)
+    assert cand.other_owner == ("外国人観光客", "割合", "「」")
+    assert not answer.answered
+    # 市長の任期 against 委員の任期は、二年とする。
+    law = _passage("委員の任期は、二年とする。ただし、補欠の委員の任期は、前任者の残任期間とする。",
+                   "標市情報公開条例", "第十四条（審査会）", "jorei.html")
+    answer, cand = _ask("市長の任期は何年ですか", law)
+    assert cand.other_owner is not None and cand.other_owner[2] == "委員"
+    assert not answer.answered
+
+
+def test_a_first_sentence_about_the_asked_owner_is_answered():
+    text = "外国人観光客の割合は、全市で12.5%となった。" + _SURVEY
+    answer, cand = _ask("令和5年度の神戸市観光動向調査で、外国人観光客の割合は何パーセントでしたか",
+                        _passage(text, "令和5年度神戸市観光動向調査結果", "", "kobe_kanko.pdf"))
+    assert cand.other_owner is None
+    assert answer.answered and "12.5%" in answer.text
+
+
+def test_an_owner_the_question_asks_for_or_the_text_names_before_is_no_other_owner():
+    from model.owner import other_subject
+
+    q = "ポルトガルはどの国の影響を強く受けましたか"
+    qt = analyse(q)
+    cov = [1.0] * len(qt.key)
+    assert other_subject(qt, q, cov, "ポルトガル", "イギリスの影響が強い。") is None
+    q = "寛保の天皇は誰ですか"
+    qt = analyse(q)
+    cov = [0.0 if w == "寛保" else 1.0 for w in qt.key_words]
+    # この時代 is the era the text named before: its 天皇 may well be 寛保's
+    assert other_subject(qt, q, cov, "この時代の天皇は中御門天皇。", "この時代の天皇は中御門天皇。") is None
+    assert other_subject(qt, q, cov, "延享の天皇は桜町天皇。", "延享の天皇は桜町天皇。") == ("寛保", "天皇", "延享")
