@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from jtext.aliases import written_forms
 from jtext.terms import lemma_terms
 
 from .qtype import QuestionType
@@ -60,9 +61,12 @@ _KANJI = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _related(a: str, b: str) -> bool:
-    """Two owners that may name one thing: one written inside the other, or sharing a
-    kanji (犬 and 飼い犬, 職員 and 会計年度任用職員; not 犬 and 飼い猫, 暗証 and 個人)."""
-    return a in b or b in a or bool(set(_KANJI.findall(a)) & set(_KANJI.findall(b)))
+    """Two owners that may name one thing: one written inside the other, sharing a kanji
+    (犬 and 飼い犬, 職員 and 会計年度任用職員; not 犬 and 飼い猫, 暗証 and 個人), or two names
+    of one thing (個人番号 and マイナンバーカード's マイナンバー: :mod:`jtext.aliases`)."""
+    if a in b or b in a or bool(set(_KANJI.findall(a)) & set(_KANJI.findall(b))):
+        return True
+    return any(x in b or b in x for x in written_forms(a)[1:])  # 個人番号 is マイナンバー
 
 
 # What may stand before a heading's words: a mark, a number (2.3., (1)), an article label.

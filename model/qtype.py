@@ -26,6 +26,7 @@ import unicodedata
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from jtext.aliases import written_forms
 from jtext.morph import tokenize
 from jtext.numerals import kanji_to_int
 
@@ -289,11 +290,13 @@ def key_terms(question: str) -> tuple[Compound, ...]:
 
 def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) -> list[float]:
     """For each key compound, the share of its parts that ``terms`` (lemmas)
-    or ``text`` (as a substring) hold; a compound found whole counts 1, one
+    or ``text`` (as a substring) hold; a compound found whole, or under another
+    of its names (国保 as 国民健康保険: :mod:`jtext.aliases`), counts 1, one
     whose longest part is missing at most 0.25."""
     out = []
     for comp in key:
-        if "".join(s for _, s in comp) in text:
+        word = "".join(s for _, s in comp)
+        if word in text or any(_names(w, text) for w in written_forms(word)[1:]):  # 国保 as 国民健康保険 too
             out.append(1.0)
             continue
         found = [lemma in terms or surface in text for lemma, surface in comp]
@@ -301,6 +304,15 @@ def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) 
         head = max(range(len(comp)), key=lambda i: len(comp[i][1]))
         out.append(sum(found) / len(comp) if found[head] else min(sum(found) / len(comp), 0.25))
     return out
+
+
+def _names(name: str, text: str) -> bool:
+    """Whether ``text`` writes ``name`` as a word of its own, not as the first part of a
+    longer compound (マイナンバー in マイナンバーカード names the card, not the number)."""
+    return any(not _COMPOUND_GOES_ON.match(text, m.end()) for m in re.finditer(re.escape(name), text))
+
+
+_COMPOUND_GOES_ON = re.compile(r"[\u4e00-\u9fff\u30a1-\u30faー]")
 
 
 def _is_kanji(s: str) -> bool:

@@ -139,3 +139,19 @@ def test_an_owner_the_question_asks_for_or_the_text_names_before_is_no_other_own
     # この時代 is the era the text named before: its 天皇 may well be 寛保's
     assert other_subject(qt, q, cov, "この時代の天皇は中御門天皇。", "この時代の天皇は中御門天皇。") is None
     assert other_subject(qt, q, cov, "延享の天皇は桜町天皇。", "延享の天皇は桜町天皇。") == ("寛保", "天皇", "延享")
+
+
+def test_two_names_of_one_thing_are_one_owner_and_one_key():
+    from model.owner import other_owner
+    from model.qtype import key_coverage
+
+    # the law names マイナンバーカード 個人番号カード: its section is about the asked card
+    q = "マイナンバーカードを持っている人が国外へ転出するとき、カードはどこに提出しますか。"
+    qt = analyse(q)
+    cov = [0.0 if w == "マイナンバーカード" else 1.0 for w in qt.key_words]
+    assert other_owner(qt, q, cov, "第十七条（個人番号カードの交付等）") is None
+    text = "個人番号カードの交付を受けている者は、国外に転出をするときは、当該個人番号カードを返納しなければならない。"
+    assert key_coverage(analyse(q).key, set(), text)[0] == 1.0
+    # マイナンバー inside マイナンバーカード names the card, not the number
+    assert key_coverage(analyse("個人番号は何桁ですか").key, set(), "マイナンバーカードの暗証番号")[0] < 0.5
+    assert key_coverage(analyse("国保の保険料はいくらですか").key, set(), "国民健康保険の保険料は")[0] == 1.0
