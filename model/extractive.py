@@ -24,7 +24,8 @@ It refuses — says the documents do not answer and lists the closest passages
 instead — when even the best passage covers too little of the question
 (``min_evidence``), when the quote does not cover the question's key terms
 (市長 in 市長の任期: ``min_key``), when it lacks a numbered designation
-the question names (第八期, 第二十条), when the section it comes from is about
+the question names (第八期, 第二十条), when its passage names none of the years the
+question names (令和7年度 is not 令和6年度), when the section it comes from is about
 the asked attribute of another owner and the question's owner is nowhere in
 it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), or when the question asks for a form (an
 amount, a date, a count) that the quote does not hold (``require_form``); and,
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 
 from jtext.sentences import split_sentences
 from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
+from jtext.years import years_in
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
@@ -115,6 +117,7 @@ class Candidate:
     # (the question's owner, the attribute, another owner) when the lead's section is about the asked
     # attribute of another owner (犬の登録 for 飼い猫の登録: model/owner.py); None otherwise
     other_owner: tuple[str, str, str] | None = None
+    year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's
@@ -279,12 +282,16 @@ class ExtractiveAnswerer:
         heading = caption_of(lead) or (lead.hit.heading or "").rsplit(">", 1)[-1].strip()
         sibling = (other_owner(qt, query.normalized, per_key, heading)
                    or other_subject(qt, query.normalized, per_key, evidence, chosen[0].text))
+        years = years_in(query.normalized)
+        # 令和7年度の申請期間 is not answered from a passage about 令和6年度 alone (2023年度 and
+        # 令和5年度 are one year; the year may be anywhere in the lead's passage or its title)
+        year_ok = not years or bool(years & years_in(f"{lead.hit.title}\n{lead.hit.heading or ''}\n{lead.hit.text}"))
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
-            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt, sibling,
+            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt, sibling, year_ok,
         )
 
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
@@ -299,7 +306,8 @@ class ExtractiveAnswerer:
         sig = cand.signals
         # Refuse when the quote misses what the question is about or the form it asks for
         # (the question's own rules), or when it is unlikely to be right.
-        if (self.min_key > 0 or self.min_confidence > 0) and (not cand.named_ok or cand.other_owner is not None):
+        if (self.min_key > 0 or self.min_confidence > 0) and (
+                not cand.named_ok or cand.other_owner is not None or not cand.year_ok):
             return self._refuse(question, passages, grounding, t0)
         if self.min_key > 0 and sig.key_cov < self.min_key:
             return self._refuse(question, passages, grounding, t0)

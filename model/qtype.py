@@ -40,10 +40,10 @@ _YEARS = (rf"(?<![0-9〇一二三四五六七八九十百千万,.])(?<!令和)(?
 
 # 何 + a counter: the answer is a number with the same counter (何台 → 20台, not 3日間).
 _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平方メートル|平方|倍|個|種類|社|校|か国|カ国|度|桁|本|頭|匹|冊|室|階"
-            r"|週間|週|機関|団体|か所|カ所|箇所|ヶ所)")
+            r"|週間|週|機関|団体|か所|カ所|箇所|ヶ所|席|軒|棟|隻|杯|錠|項目|文字|字|ページ|頁)")
 
 # Counters that answer for one another: 何回 → 2度; 何度 → 30℃ (a temperature, not 1回).
-_COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°"}
+_COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°", "字": "字|文字", "ページ": "ページ|頁", "頁": "ページ|頁"}
 
 # A counter given as an alternative in parentheses: 何日（週） is answered in days or in weeks.
 _ALTERNATIVE_COUNTER = re.compile(r"何[^\s（()）]{1,3}[（(]([^\s0-9（()）]{1,3})[)）]")
@@ -88,6 +88,9 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
      r"により|によって|によつて|を通じて|を用いて|をもって|をもつて|に応じて|に基づ|して(?:行|す)|方法|手順"),
 )
 _QUANTITIES = frozenset({"amount", "age", "count", "date"})
+# Cues that ask "how much" without a unit (最長で, どのくらい): their loose form (any number, まで)
+# stands only when no cue of the question names the unit (最長で何年間 expects years).
+_LOOSE = frozenset({r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限", r"(?<!分の)いくつ|(?<!分の)幾つ"})
 # Date cues that only name the thing asked about: 有効期限は何年 asks a count.
 _DATE_NOUNS = frozenset({"期限", "期日", "時期"})
 _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a in _TYPES)
@@ -152,6 +155,7 @@ def analyse(question: str) -> QuestionType:
         kind, forms = "yesno", [_YES_NO_FORM]
     else:
         kind, forms = "what", []
+        counted = False  # a cue naming the unit of a count (何年間, 何台, 何日) has matched
         for k, q, a in _COMPILED:
             m = q.search(question)
             if m:
@@ -165,8 +169,11 @@ def analyse(question: str) -> QuestionType:
                     continue  # 有効期限は何年: a number of years, not any date (午後11時まで)
                 # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule;
                 # one asking for a thing (何を用意する必要がありますか) that thing, not any yes or no
+                if a is not None and q.pattern in _LOOSE and counted:
+                    continue  # 最長で何年間: the years asked, not any number
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES) and (k != "yesno" or kind == k):
                     forms.append(a)
+                    counted = counted or (k == "count" and q.pattern not in _LOOSE)
         alt = _ALTERNATIVE_COUNTER.search(question)
         if alt and kind == "count":
             # 何日（週）: a number of days or of weeks (二週間)

@@ -85,6 +85,14 @@ from .llm_helpers import passage
         ("書庫の室温は何度に保ちますか", "count", "文書管理者は、毎年度1回以上、自己点検を行う。", False),
         # a rate may be a fraction
         ("標準の消費税率はいくらですか", "amount", "百分の七・八", True),
+        # 何席 asks seats (not yes or no for ありますか); 最長で何年間 asks years, not any number
+        ("サテライトオフィスには座席が何席ありますか", "count", "座席は12席とする。", True),
+        ("サテライトオフィスには座席が何席ありますか", "count", "対象は常勤職員とする。", False),
+        ("応急仮設住宅は最長で何年間供与されますか", "count", "供与期間は2年以内とする。", True),
+        ("応急仮設住宅は最長で何年間供与されますか", "count", "一 避難所及び応急仮設住宅の供与", False),
+        # … but a loose cue keeps its form beside one named in passing (梅雨入りの時期)
+        ("梅雨入りの時期が特定できないパターンはどれくらい発生するか", "date", "数年に一回の割合で起こる。", True),
+        ("CODENはアルファベット何字からなる", "count", "CODENは、アルファベット5-6文字からなる。", True),
         # a counter given as an alternative in parentheses: days or weeks
         ("掲示開始から何日（週）たつと到達したとみなされますか", "count", "掲示を始めた日から二週間を経過したとき", True),
         ("掲示開始から何日（週）たつと到達したとみなされますか", "count", "掲示は三月とする。", False),

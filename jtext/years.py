@@ -1,0 +1,44 @@
+"""The calendar years a text names, in western years, whatever the era or numerals.
+
+令和5年度, R5年, 2023年度 and 令和五年 all name 2023; 令和元年 names 2019. A
+question about 令和7年度 is not answered from a text about 令和6年度.
+
+>>> sorted(years_in("令和5年度の調査と2024年3月末の件数"))
+[2023, 2024]
+>>> sorted(years_in("平成三十一年四月、令和元年五月"))
+[2019]
+>>> sorted(years_in("第5年次、5年以内、50年前"))
+[]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .eras import era_to_western
+from .numerals import kanji_to_int
+
+_NUMERAL = r"[0-9〇一二三四五六七八九十百千]+|元"
+# an era year (令和5年, 平成三十一年度, R5年) or a western year of four digits (2023年, 二〇二三年)
+_ERA_YEAR = re.compile(rf"(明治|大正|昭和|平成|令和|(?<![A-Za-z])[MTSHR])\s*({_NUMERAL})\s*年")
+_WESTERN_YEAR = re.compile(r"(?<![0-9〇一二三四五六七八九])((?:1[89]|20)[0-9]{2}|[一二][〇九][〇一二三四五六七八九]{2})\s*年")
+
+
+def _number(s: str) -> int:
+    return 1 if s == "元" else int(s) if s.isdigit() else kanji_to_int(s)
+
+
+def years_in(text: str) -> frozenset[int]:
+    """The western years ``text`` names (an era year or a four-digit year before 年)."""
+    text = unicodedata.normalize("NFKC", text)
+    out = set()
+    for m in _ERA_YEAR.finditer(text):
+        try:
+            out.add(era_to_western(m.group(1), _number(m.group(2))))
+        except ValueError:
+            continue  # 令和99年: no such year
+    for m in _WESTERN_YEAR.finditer(text):
+        y = m.group(1)
+        out.add(int(y) if y.isdigit() else int("".join(str("〇一二三四五六七八九".index(c)) for c in y)))
+    return frozenset(out)

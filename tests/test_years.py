@@ -1,0 +1,39 @@
+"""A question naming a year is answered only from a passage about that year:
+令和7年度の申請期間 is not the 令和6年度 one (jtext/years.py, model/extractive.py)."""
+
+from __future__ import annotations
+
+from jtext.terms import analyse_query
+from jtext.years import years_in
+from model.answerer import Passage
+from model.extractive import ExtractiveAnswerer
+from model.records import Hit
+
+_TEXT = ("第5 申請期間及び申請方法\n1.令和6年度の申請期間は、令和6年5月7日(火)から令和6年6月28日(金)までとする。\n"
+         "2.申請者は、補助金交付申請書に次の書類を添えて、経済部商工振興課に提出するものとする。")
+
+
+def _page(text: str) -> Passage:
+    hit = Hit(1, 1, 1, "標市中小企業設備投資補助金交付要綱", "hojokin.pdf", "pdf", 1, 2, None, None, text, 0, len(text), 7.0)
+    return Passage(hit, text, [])
+
+
+def _ask(question: str):
+    return ExtractiveAnswerer(lambda t: 3.0).answer(question, [_page(_TEXT)], query=analyse_query(question))
+
+
+def test_years_in_any_era_or_numerals_are_one_year():
+    assert years_in("令和5年度") == years_in("2023年度") == years_in("令和五年") == years_in("R5年") == {2023}
+    assert years_in("令和元年") == {2019}
+    assert years_in("5年以内に、50年前の第3年次") == frozenset()
+
+
+def test_the_year_asked_is_answered_and_another_year_refused():
+    ok = _ask("設備投資補助金の令和6年度の申請期間はいつからいつまでですか")
+    assert ok.answered and "令和6年6月28日" in ok.text
+    same = _ask("設備投資補助金の2024年度の申請期間はいつまでですか")
+    assert same.answered and "令和6年6月28日" in same.text
+    other = _ask("設備投資補助金の令和7年度の申請期間はいつからいつまでですか")
+    assert not other.answered and not other.citations
+    # a question naming no year is answered from whichever year the text gives
+    assert _ask("設備投資補助金の申請期間はいつまでですか").answered
