@@ -29,16 +29,25 @@ def _number(s: str) -> int:
     return 1 if s == "元" else int(s) if s.isdigit() else kanji_to_int(s)
 
 
-def years_in(text: str) -> frozenset[int]:
-    """The western years ``text`` names (an era year or a four-digit year before 年)."""
+def years_in(text: str, fiscal: bool = False) -> frozenset[int]:
+    """The western years ``text`` names (an era year or a four-digit year before 年);
+    with ``fiscal``, only those written as a fiscal year (令和6年度, 2024年度).
+
+    >>> sorted(years_in("令和6年度の納期限: 令和7年2月28日", fiscal=True))
+    [2024]
+    """
     text = unicodedata.normalize("NFKC", text)
     out = set()
     for m in _ERA_YEAR.finditer(text):
+        if fiscal and not text.startswith("度", m.end()):
+            continue
         try:
             out.add(era_to_western(m.group(1), _number(m.group(2))))
         except ValueError:
             continue  # 令和99年: no such year
     for m in _WESTERN_YEAR.finditer(text):
+        if fiscal and not text.startswith("度", m.end()):
+            continue
         y = m.group(1)
         out.add(int(y) if y.isdigit() else int("".join(str("〇一二三四五六七八九".index(c)) for c in y)))
     return frozenset(out)

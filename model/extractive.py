@@ -25,7 +25,8 @@ instead — when even the best passage covers too little of the question
 (``min_evidence``), when the quote does not cover the question's key terms
 (市長 in 市長の任期: ``min_key``), when it lacks a numbered designation
 the question names (第八期, 第二十条), when its passage names none of the years the
-question names (令和7年度 is not 令和6年度), when the section it comes from is about
+question names (令和7年度 is not 令和6年度), when it writes a negated key only without
+its negation (課税世帯 for 住民税非課税世帯), when the section it comes from is about
 the asked attribute of another owner and the question's owner is nowhere in
 it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), or when the question asks for a form (an
 amount, a date, a count) that the quote does not hold (``require_form``); and,
@@ -53,6 +54,7 @@ from .qtype import (
     QuestionType,
     designations,
     key_coverage,
+    negation_lost,
 )
 from .qtype import analyse as analyse_question
 from .quote_shape import (
@@ -118,6 +120,7 @@ class Candidate:
     # attribute of another owner (犬の登録 for 飼い猫の登録: model/owner.py); None otherwise
     other_owner: tuple[str, str, str] | None = None
     year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
+    negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's
@@ -141,6 +144,20 @@ _PURPOSE = re.compile(r"(?:を|の)目的と(?:する|し)")
 def _states_purpose(passages: list[Passage], x: _Scored) -> bool:
     """A purpose clause: 「この規程は、…を目的とする。」 or any sentence of an article captioned 目的."""
     return caption_of(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
+
+
+def _same_year(question: str, lead: str) -> bool:
+    """Whether the lead's passage (with its title and heading) may be about the year the
+    question names: it names one of its years (令和5年度 = 2023年度), and when the question
+    names a fiscal year (令和7年度の納期限) and the passage names fiscal years, one of those;
+    a question naming no year is about any."""
+    years = years_in(question)
+    if not years:
+        return True
+    if not years & years_in(lead):
+        return False
+    fiscal, written = years_in(question, fiscal=True), years_in(lead, fiscal=True)
+    return not (fiscal and written) or bool(fiscal & written)  # 令和6年度の納期限 … 令和7年2月28日
 
 
 def _same_document(passages: list[Passage], a: _Scored, b: _Scored) -> bool:
@@ -282,16 +299,15 @@ class ExtractiveAnswerer:
         heading = caption_of(lead) or (lead.hit.heading or "").rsplit(">", 1)[-1].strip()
         sibling = (other_owner(qt, query.normalized, per_key, heading)
                    or other_subject(qt, query.normalized, per_key, evidence, chosen[0].text))
-        years = years_in(query.normalized)
-        # 令和7年度の申請期間 is not answered from a passage about 令和6年度 alone (2023年度 and
-        # 令和5年度 are one year; the year may be anywhere in the lead's passage or its title)
-        year_ok = not years or bool(years & years_in(f"{lead.hit.title}\n{lead.hit.heading or ''}\n{lead.hit.text}"))
+        # 住民税非課税世帯 asked, only 住民税課税世帯 quoted: the quote is about the opposite
+        negation_ok = not any(negation_lost(comp, evidence) for comp in qt.key)
+        year_ok = _same_year(query.normalized, f"{lead.hit.title}\n{lead.hit.heading or ''}\n{lead.hit.text}")
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
-            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt, sibling, year_ok,
+            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt, sibling, year_ok, negation_ok,
         )
 
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
@@ -307,7 +323,7 @@ class ExtractiveAnswerer:
         # Refuse when the quote misses what the question is about or the form it asks for
         # (the question's own rules), or when it is unlikely to be right.
         if (self.min_key > 0 or self.min_confidence > 0) and (
-                not cand.named_ok or cand.other_owner is not None or not cand.year_ok):
+                not cand.named_ok or cand.other_owner is not None or not cand.year_ok or not cand.negation_ok):
             return self._refuse(question, passages, grounding, t0)
         if self.min_key > 0 and sig.key_cov < self.min_key:
             return self._refuse(question, passages, grounding, t0)

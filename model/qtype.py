@@ -299,18 +299,35 @@ def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) 
     """For each key compound, the share of its parts that ``terms`` (lemmas)
     or ``text`` (as a substring) hold; a compound found whole, or under another
     of its names (国保 as 国民健康保険: :mod:`jtext.aliases`), counts 1, one
-    whose longest part is missing at most 0.25."""
+    whose longest part is missing at most 0.25, one whose negated part (非課税) the
+    text writes only without its negation (課税) 0."""
     out = []
     for comp in key:
         word = "".join(s for _, s in comp)
         if word in text or any(_names(w, text) for w in written_forms(word)[1:]):  # 国保 as 国民健康保険 too
             out.append(1.0)
             continue
+        if negation_lost(comp, text):
+            out.append(0.0)  # 非課税世帯 against 課税世帯: the text is about the opposite
+            continue
         found = [lemma in terms or surface in text for lemma, surface in comp]
         # the longest part names the thing (下水 of 下水道使用料; 道 and 料 are everywhere)
         head = max(range(len(comp)), key=lambda i: len(comp[i][1]))
         out.append(sum(found) / len(comp) if found[head] else min(sum(found) / len(comp), 0.25))
     return out
+
+
+_NEGATIONS = frozenset("非不未無")
+
+
+def negation_lost(comp: Compound, text: str) -> bool:
+    """Whether a negated part of the compound (非課税 of 住民税非課税世帯, 非常勤, 不開示) is
+    written in ``text`` only without its negation (課税, 常勤, 開示)."""
+    for i in range(len(comp) - 1):
+        prefix, stem = comp[i][1], comp[i + 1][1]
+        if prefix in _NEGATIONS and len(stem) >= 2 and prefix + stem not in text and stem in text:
+            return True
+    return False
 
 
 def _names(name: str, text: str) -> bool:

@@ -155,3 +155,15 @@ def test_two_names_of_one_thing_are_one_owner_and_one_key():
     # マイナンバー inside マイナンバーカード names the card, not the number
     assert key_coverage(analyse("個人番号は何桁ですか").key, set(), "マイナンバーカードの暗証番号")[0] < 0.5
     assert key_coverage(analyse("国保の保険料はいくらですか").key, set(), "国民健康保険の保険料は")[0] == 1.0
+
+
+_KAIGO = ("(2) 1か月の自己負担額が上限額を超えた場合は、申請により高額介護サービス費が支給されます。"
+          "住民税課税世帯の一般的な方の上限額は、世帯で月額44,400円です。")
+
+
+def test_a_quote_about_the_negated_opposite_is_refused():
+    page = _passage(_KAIGO, "介護保険サービス利用の手引き", "5.高額介護サービス費", "kaigo.pdf")
+    answer, cand = _ask("住民税非課税世帯の場合、高額介護サービス費の上限額は月額いくらですか。", page)
+    assert not cand.negation_ok and not answer.answered
+    answer, cand = _ask("住民税課税世帯の場合、高額介護サービス費の上限額は月額いくらですか。", page)
+    assert cand.negation_ok and answer.answered and "44,400円" in answer.text

@@ -37,3 +37,15 @@ def test_the_year_asked_is_answered_and_another_year_refused():
     assert not other.answered and not other.citations
     # a question naming no year is answered from whichever year the text gives
     assert _ask("設備投資補助金の申請期間はいつまでですか").answered
+
+
+def test_a_fiscal_year_is_not_the_calendar_year_its_dates_fall_in():
+    text = "■令和6年度の納期限\n第1期 令和6年5月31日(金)\n第4期 令和7年2月28日(金)"
+    hit = Hit(1, 1, 1, "固定資産税のご案内", "kotei.txt", "text", 1, None, None, "■令和6年度の納期限", text, 0, len(text), 7.0)
+    page = Passage(hit, text, [])
+    ask = ExtractiveAnswerer(lambda t: 3.0)
+    q = "令和7年度の固定資産税の第1期の納期限はいつですか"
+    assert not ask.answer(q, [page], query=analyse_query(q)).answered  # 令和7年2月28日 is 令和6年度's
+    q = "令和6年度の固定資産税の第1期の納期限はいつですか"
+    a = ask.answer(q, [page], query=analyse_query(q))
+    assert a.answered and "令和6年5月31日" in a.text
