@@ -146,6 +146,24 @@ def _states_purpose(passages: list[Passage], x: _Scored) -> bool:
     return caption_of(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
 
 
+_ASKED_ROLE = re.compile(r"(?:は|が|を)(?:誰|だれ|どなた)")
+
+
+def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
+    """For a who question, whether the quote names the role whose holder is asked (会長 of
+    審査会の会長は誰が務めますか); ``per_key``: the quote's coverage of each key."""
+    if qt.kind != "person":
+        return True  # 地域はどこ, 都市はどこ: a place question's noun is the answer's kind, not named by it
+    m = _ASKED_ROLE.search(question)
+    if m is None:
+        return True
+    before = question[:m.start()]
+    for word, cov in zip(qt.key_words, per_key):
+        if before.endswith(word):
+            return cov >= 0.5
+    return True
+
+
 def _same_year(question: str, lead: str) -> bool:
     """Whether the lead's passage (with its title and heading) may be about the year the
     question names: it names one of its years (令和5年度 = 2023年度), and when the question
@@ -289,6 +307,8 @@ class ExtractiveAnswerer:
                 continue  # already quoted with another (an item of a quoted list, a proviso)
             if qt.kind in FORM_KINDS and not qt.form_in(cand.text):
                 continue  # a further quote must hold the asked-for form too
+            if not _same_document(passages, cand, best) and not from_named_source(qt, quote_evidence([cand], passages)):
+                continue  # 行政手続法の標準処理期間: not the road guide's 10日 beside the law's article
             chosen.append(cand)
             shape_into(shaped, cand, passages)
         chosen = shaped
@@ -299,8 +319,9 @@ class ExtractiveAnswerer:
         heading = caption_of(lead) or (lead.hit.heading or "").rsplit(">", 1)[-1].strip()
         sibling = (other_owner(qt, query.normalized, per_key, heading)
                    or other_subject(qt, query.normalized, per_key, evidence, chosen[0].text))
+        role_ok = _role_named(qt, query.normalized, per_key)
         # 住民税非課税世帯 asked, only 住民税課税世帯 quoted: the quote is about the opposite
-        negation_ok = not any(negation_lost(comp, evidence) for comp in qt.key)
+        negation_ok = role_ok and not any(negation_lost(comp, evidence) for comp in qt.key)
         year_ok = _same_year(query.normalized, f"{lead.hit.title}\n{lead.hit.heading or ''}\n{lead.hit.text}")
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals

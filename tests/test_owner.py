@@ -167,3 +167,28 @@ def test_a_quote_about_the_negated_opposite_is_refused():
     assert not cand.negation_ok and not answer.answered
     answer, cand = _ask("住民税課税世帯の場合、高額介護サービス費の上限額は月額いくらですか。", page)
     assert cand.negation_ok and answer.answered and "44,400円" in answer.text
+
+
+def test_who_holds_a_role_the_quote_never_names_is_refused():
+    text = ("審査請求があったときは、実施機関は標市情報公開・個人情報保護審査会に諮問しなければならない。"
+            "審査会は、委員五人以内で組織する。委員は、学識経験を有する者のうちから、市長が委嘱する。")
+    page = _passage(text, "標市情報公開条例", "第十四条（審査会）", "jorei.xml")
+    answer, cand = _ask("標市情報公開・個人情報保護審査会の会長は誰が務めますか。", page)
+    assert not answer.answered  # 会長 is nowhere: the 委員 and 市長 are not the asked role
+    answer, cand = _ask("標市情報公開・個人情報保護審査会の委員は誰が委嘱しますか。", page)
+    assert answer.answered and "市長が委嘱する" in answer.text
+
+
+def test_a_further_quote_from_another_document_must_name_the_source_asked():
+    law = _passage("行政庁は、申請がその事務所に到達してから当該申請に対する処分をするまでに通常要すべき標準的な期間を"
+                   "定めるよう努めるとともに、これを定めたときは、公にしておかなければならない。",
+                   "行政手続法", "第二章 > 第六条（標準処理期間）", "gyosei_tetsuzuki.html")
+    guide = _passage("申請を受け付けてから許可書を交付するまでの標準処理期間は、10日(閉庁日を除く。)です。",
+                     "道路占用許可申請の手引き", "3.標準処理期間", "doro.pdf")
+    q = "行政手続法では、申請を受けてから処分をするまでの標準処理期間を何日以内と定めていますか。"
+    answerer = ExtractiveAnswerer(lambda t: 3.0)
+    answer = answerer.answer(q, [law, guide], query=analyse_query(q))
+    assert "10日" not in answer.text  # the road guide's period is not the law's
+    q = "道路占用許可の標準処理期間は何日ですか。"
+    answer = answerer.answer(q, [guide, law], query=analyse_query(q))
+    assert answer.answered and "10日" in answer.text
