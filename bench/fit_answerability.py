@@ -81,7 +81,7 @@ def collect(home: Path, data: Path, limit: int, seed: int) -> list[dict]:
             rows.append({
                 "id": it.id, "title": title_of[gold_pid], "present": present, "label": int(present and hit),
                 "f": dict(zip(FEATURES, s.vector())), "grounding": s.grounding, "key_cov": s.key_cov,
-                "named_ok": cand.named_ok and cand.other_owner is None and cand.year_ok and cand.negation_ok, "form_ok": cand.form_ok, "kind": s.kind,
+                "named_ok": not cand.mismatch, "form_ok": cand.form_ok, "kind": s.kind,
             })
         if (i + 1) % 500 == 0:
             print(f"  {i + 1}/{len(items)} questions, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)

@@ -26,7 +26,8 @@ instead — when even the best passage covers too little of the question
 (市長 in 市長の任期: ``min_key``), when it lacks a numbered designation
 the question names (第八期, 第二十条), when its passage names none of the years the
 question names (令和7年度 is not 令和6年度), when it writes a negated key only without
-its negation (課税世帯 for 住民税非課税世帯), when the section it comes from is about
+its negation (課税世帯 for 住民税非課税世帯), when a who question's role (会長) is
+nowhere in it, when the section it comes from is about
 the asked attribute of another owner and the question's owner is nowhere in
 it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), or when the question asks for a form (an
 amount, a date, a count) that the quote does not hold (``require_form``); and,
@@ -121,6 +122,14 @@ class Candidate:
     other_owner: tuple[str, str, str] | None = None
     year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
+    role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
+
+    @property
+    def mismatch(self) -> bool:
+        """The quote answers another question than the one asked: another source, owner,
+        year, the negated opposite or another role (the question's own rules)."""
+        return (not self.named_ok or self.other_owner is not None or not self.year_ok or not self.negation_ok
+                or not self.role_ok)
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's
@@ -321,7 +330,7 @@ class ExtractiveAnswerer:
                    or other_subject(qt, query.normalized, per_key, evidence, chosen[0].text))
         role_ok = _role_named(qt, query.normalized, per_key)
         # 住民税非課税世帯 asked, only 住民税課税世帯 quoted: the quote is about the opposite
-        negation_ok = role_ok and not any(negation_lost(comp, evidence) for comp in qt.key)
+        negation_ok = not any(negation_lost(comp, evidence) for comp in qt.key)
         year_ok = _same_year(query.normalized, f"{lead.hit.title}\n{lead.hit.heading or ''}\n{lead.hit.text}")
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals
@@ -329,6 +338,7 @@ class ExtractiveAnswerer:
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
             qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt, sibling, year_ok, negation_ok,
+            role_ok,
         )
 
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
@@ -343,8 +353,7 @@ class ExtractiveAnswerer:
         sig = cand.signals
         # Refuse when the quote misses what the question is about or the form it asks for
         # (the question's own rules), or when it is unlikely to be right.
-        if (self.min_key > 0 or self.min_confidence > 0) and (
-                not cand.named_ok or cand.other_owner is not None or not cand.year_ok or not cand.negation_ok):
+        if (self.min_key > 0 or self.min_confidence > 0) and cand.mismatch:
             return self._refuse(question, passages, grounding, t0)
         if self.min_key > 0 and sig.key_cov < self.min_key:
             return self._refuse(question, passages, grounding, t0)
