@@ -48,6 +48,5 @@ def years_in(text: str, fiscal: bool = False) -> frozenset[int]:
     for m in _WESTERN_YEAR.finditer(text):
         if fiscal and not text.startswith("度", m.end()):
             continue
-        y = m.group(1)
-        out.add(int(y) if y.isdigit() else int("".join(str("〇一二三四五六七八九".index(c)) for c in y)))
+        out.add(_number(m.group(1)))  # 2023, 二〇二三
     return frozenset(out)

@@ -76,6 +76,7 @@ from .sentence_score import (
     quote_evidence,
     quote_key_coverage,
     score_sentences,
+    section_heading,
 )
 from .sentence_score import Scored as _Scored
 from .sentence_score import coverage as _coverage
@@ -325,8 +326,7 @@ class ExtractiveAnswerer:
         per_key = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
         key_cov = quote_key_coverage(qt, evidence, per_key)
         lead = passages[best.p_index]
-        heading = caption_of(lead) or (lead.hit.heading or "").rsplit(">", 1)[-1].strip()
-        sibling = (other_owner(qt, query.normalized, per_key, heading)
+        sibling = (other_owner(qt, query.normalized, per_key, section_heading(lead))
                    or other_subject(qt, query.normalized, per_key, evidence, chosen[0].text))
         role_ok = _role_named(qt, query.normalized, per_key)
         # 住民税非課税世帯 asked, only 住民税課税世帯 quoted: the quote is about the opposite

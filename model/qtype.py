@@ -48,6 +48,11 @@ _COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°", "字": "字|文字", 
 # A counter given as an alternative in parentheses: 何日（週） is answered in days or in weeks.
 _ALTERNATIVE_COUNTER = re.compile(r"何[^\s（()）]{1,3}[（(]([^\s0-9（()）]{1,3})[)）]")
 
+# Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
+_RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
+_HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限"
+_HOW_MANY = r"(?<!分の)いくつ|(?<!分の)幾つ"
+
 # A fraction asked with its denominator (賃金総額の千分のいくつ): the answer is a fraction of
 # that denominator (千分の十五・五), not any fraction (百分の九十 is another rate).
 _DENOMINATOR = re.compile(r"([0-9〇一二三四五六七八九十百千万]+)分の(?:いくつ|幾つ|何)")
@@ -69,13 +74,13 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
     ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
     ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名)"),
-    ("count", r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ", rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
+    ("count", _RATE, rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
     ("count", _COUNTED, rf"{_NUM}\s*\S"),  # narrowed to the question's own counter in analyse()
     ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期|何年度|何世紀|何時代"
      r"|(?:施行|公布|改正|制定|締切|締め切り|受付開始|受付終了)日?(?:は|って)\s*[？?]?\s*$",  # 最終改正は？
      _DATE_FORM),
-    ("count", r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限", rf"{_NUM}\s*\S|まで|以内|以下|以上"),
-    ("count", r"(?<!分の)いくつ|(?<!分の)幾つ", rf"{_NUM}\s*\S"),
+    ("count", _HOW_MUCH, rf"{_NUM}\s*\S|まで|以内|以下|以上"),
+    ("count", _HOW_MANY, rf"{_NUM}\s*\S"),
     ("place", r"どこ|場所|窓口|どの課|担当課|提出先|問い合わせ先|移管先|送付先|どの国|どの都市|どの地域",
      r"課|係|窓口|センター|庁舎|事務所|支所|室|所|館|局|省|庁|県|市|町|村|国|州|島|駅|場|社|法人|機構|協会|機関|団体"),
     # who does it may be a body (都道府県, 市町村, 組合, 委員会), not only a person
@@ -90,7 +95,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
 _QUANTITIES = frozenset({"amount", "age", "count", "date"})
 # Cues that ask "how much" without a unit (最長で, どのくらい): their loose form (any number, まで)
 # stands only when no cue of the question names the unit (最長で何年間 expects years).
-_LOOSE = frozenset({r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限", r"(?<!分の)いくつ|(?<!分の)幾つ"})
+_LOOSE = frozenset({_HOW_MUCH, _HOW_MANY})
 # Date cues that only name the thing asked about: 有効期限は何年 asks a count.
 _DATE_NOUNS = frozenset({"期限", "期日", "時期"})
 _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a in _TYPES)
@@ -163,7 +168,7 @@ def analyse(question: str) -> QuestionType:
                     kind = k
                 if a is not None and q.pattern == _COUNTED:
                     a = re.compile(rf"{_NUM}\s*(?:{_COUNTER_ALIASES.get(m.group(1), re.escape(m.group(1)))})")
-                if a is not None and "分のいくつ" in q.pattern:
+                if a is not None and q.pattern == _RATE:
                     a = _fraction_of(question, a)
                 if kind == "count" and k == "date" and m.group(0) in _DATE_NOUNS:
                     continue  # 有効期限は何年: a number of years, not any date (午後11時まで)

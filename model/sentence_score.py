@@ -108,11 +108,16 @@ def caption_of(p: Passage) -> str:
     return m.group(1) if m else ""
 
 
-def _caption_terms(p: Passage) -> set[str]:
-    """The lemmas of what the passage's own heading says it is about: an article's caption
-    (在留期間の更新 of 「第二十一条（在留期間の更新）」) or the last heading (3.申請に必要なもの)."""
+def section_heading(p: Passage) -> str:
+    """What the passage's own heading says it is about: an article's caption (在留期間の更新 of
+    「第二十一条（在留期間の更新）」) or the last heading without an article label (3.申請に必要なもの)."""
     last = (p.hit.heading or "").rsplit(">", 1)[-1].strip()
-    return set(lemma_terms(caption_of(p) or _ARTICLE_LABEL.sub("", last)))
+    return caption_of(p) or _ARTICLE_LABEL.sub("", last)
+
+
+def _caption_terms(p: Passage) -> set[str]:
+    """The lemmas of :func:`section_heading`."""
+    return set(lemma_terms(section_heading(p)))
 
 
 # The sentence's topic: what stands before its first 「は、」 (世帯主は、…; 弁明は、…).
