@@ -95,6 +95,11 @@ class Settings:
     # bench/gov_qa trade-off curve (README): where near-miss refusal rises before
     # answer_hit falls steeply.
     answer_min_confidence: float = 0.075
+    # Answer judge (model/judge.py: a cross-encoder on the bundled e5, trained by
+    # bench/fit_judge.py; needs the torch extra, skipped without it): refuse when
+    # no quoted sentence states the answer with at least this probability; 0 turns
+    # it off. Read off the bench/gov_qa trade-off (README).
+    answer_min_judge: float = 0.0
     answerer: str = "extractive"
     keep_generations: int = 2
     # Several servers on one catalog database (shirube/index_sync.py): how often, in seconds, a
@@ -204,6 +209,8 @@ class Settings:
                 f"min_evidence and answer_min_key must be between 0 and 1 "
                 f"(got {self.min_evidence}, {self.answer_min_key})"
             )
+        if not 0.0 <= self.answer_min_judge < 1.0:
+            raise ConfigError(f"answer_min_judge must be at least 0 and below 1 (got {self.answer_min_judge})")
         if not 0.0 <= self.answer_min_confidence < 1.0:
             raise ConfigError(f"answer_min_confidence must be at least 0 and below 1 (got {self.answer_min_confidence})")
         _check_range("keep_generations", self.keep_generations, 1, 100)

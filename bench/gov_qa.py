@@ -2,7 +2,7 @@
 
     python bench/gov_qa.py [--gov DIR] [--jsquad FILE] [--questions A.jsonl,B.jsonl]
                            [--home DIR] [--limit N] [--json OUT] [--sweep NAME=v1,v2,...]
-                           [--learned T1,T2,...] [--samples-only]
+                           [--learned T1,T2,...] [--judge T1,T2,...] [--samples-only]
 
 Builds one corpus with Shirube's real pipeline (ingest → normalise → chunk →
 catalog → BM25 + dense): the bundled fictional 標市 corpus (samples/), every
@@ -28,7 +28,8 @@ so). Printed per question type and overall:
 Then the refusal trade-off: each --sweep value passed as ``sh.ask(q, NAME=v)``,
 and the learned answerability's (model/answerability.py) for each --learned
 threshold of ``answer_min_confidence``, alone and with the settings' thresholds
-(one pass per curve: every answer carries its probability).
+(one pass per curve: every answer carries its probability), and the answer
+judge's (model/judge.py) for each --judge threshold of ``answer_min_judge``.
 The index is kept in --home (default: a temp dir keyed by the corpus file list
 and the embedder), so reruns skip the embedding step.
 """
@@ -222,6 +223,7 @@ def score(d: dict[str, Any], it: QAItem, ans: Any, secs: float) -> dict[str, Any
         "false_answer": bool(ans.answered and (not it.answerable or not hit)),
         "grounding": round(float(ans.grounding), 4), "latency_s": round(secs, 4),
         "answerability": (getattr(ans, "meta", None) or {}).get("answerability"),
+        "judge": (getattr(ans, "meta", None) or {}).get("judge"),
         "first_source": None if first is None else Path(first.source).name,
         "first_locator": None if first is None else first.locator,
         "answer": ans.text[:300],
@@ -296,14 +298,16 @@ def parse_sweep(spec: str) -> tuple[str, list[Any]]:
 
 
 def learned_curve(sh: Shirube, items: list[dict[str, Any]], by_id: dict[str, dict[str, Any]], history_ok: bool,
-                  thresholds: list[float], **base: Any) -> list[dict[str, Any]]:
-    """The learned answerability's trade-off (answer_min_confidence = each threshold)
-    from one pass: asked with a threshold near 0, every answer carries its P(right)
-    (``meta["answerability"]``), and a higher threshold only refuses the answers under it."""
-    rows = ask_all(sh, items, by_id, history_ok, answer_min_confidence=1e-6, **base)
+                  thresholds: list[float], setting: str = "answer_min_confidence", key: str = "answerability",
+                  **base: Any) -> list[dict[str, Any]]:
+    """The trade-off of a learned refusal (answer_min_confidence, or answer_min_judge with
+    ``key="judge"``) = each threshold, from one pass: asked with a threshold near 0, every
+    answer that reaches that check carries its probability (``meta[key]``), and a higher
+    threshold only refuses the answers under it."""
+    rows = ask_all(sh, items, by_id, history_ok, **{setting: 1e-6}, **base)
     out = []
     for t in thresholds:
-        kept = [r | {k: bool(r[k] and (r["answerability"] or 0.0) >= t)
+        kept = [r | {k: bool(r[k] and (r[key] or 0.0) >= t)
                      for k in ("answered", "answer_hit", "false_answer")} for r in rows]
         out.append({"value": t, **summarise(kept)})
     return out
@@ -337,6 +341,9 @@ def main() -> None:
     ap.add_argument("--learned", default="0,0.02,0.05,0.08,0.1,0.15,0.2,0.25,0.3,0.4,0.5",
                     help="answer_min_confidence thresholds for the learned answerability's trade-off "
                          "(model/answerability.py), alone and with the hand thresholds ('' to skip)")
+    ap.add_argument("--judge", default="",
+                    help="answer_min_judge thresholds for the answer judge's trade-off (model/judge.py), "
+                         "e.g. 0,0.05,0.1,0.2 ('' to skip; needs torch)")
     args = ap.parse_args()
 
     gov, samples = Path(args.gov), ROOT / "samples"
@@ -409,10 +416,17 @@ def main() -> None:
             print(f"\nlearned answerability trade-off, {label} (answer_min_confidence):")
             learned[label] = learned_curve(sh, questions, by_id, history_ok, ts, **base)
             print_curve("P >=", learned[label])
+    judged: list[dict[str, Any]] = []
+    if args.judge:
+        ts = [float(t) for t in args.judge.split(",") if t.strip()]
+        print("\nanswer judge trade-off, with the settings' thresholds (answer_min_judge):")
+        judged = learned_curve(sh, questions, by_id, history_ok, ts, setting="answer_min_judge", key="judge")
+        print_curve("P >=", judged)
     if args.json:
         Path(args.json).write_text(json.dumps({
             "home": str(home), "embedder": sh.embedder.model_id, "build": stats, "status": st,
             "history": history_ok, "questions": len(questions), "table": table, "sweep": sweep, "learned": learned,
+            "judge": judged,
             "items": rows,
         }, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 

@@ -33,7 +33,9 @@ it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), or when t
 amount, a date, a count) that the quote does not hold (``require_form``); and,
 with ``min_confidence`` > 0, when the learned answerability model
 (:mod:`model.answerability`) gives the quote less than that probability of
-being a right answer (the probability is in ``Answer.meta["answerability"]``).
+being a right answer (the probability is in ``Answer.meta["answerability"]``);
+and, with a judge (:mod:`model.judge`) and ``min_judge`` > 0, when no quoted
+sentence states the answer with at least that probability (``meta["judge"]``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from jtext.years import years_in
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
+from .judge import Judge
 from .owner import other_owner, other_subject
 from .qtype import (
     ASKS_PENALTY,
@@ -206,6 +209,7 @@ class ExtractiveAnswerer:
         self, idf: IdfFn, max_sentences: int = 3, min_evidence: float = 0.25, min_key: float = MIN_KEY,
         require_form: bool = True, weights: tuple[float, ...] | None = None, min_confidence: float = 0.0,
         confidence_weights: tuple[float, ...] | None = None, name_subject: bool = True,
+        judge: Judge | None = None, min_judge: float = 0.0,
     ) -> None:
         self.idf = idf
         self.max_sentences = max_sentences
@@ -218,6 +222,9 @@ class ExtractiveAnswerer:
         # 【title】 before a quote that does not name its subject (quote_shape.subject_label); off where every
         # sentence of the text must be a quote (fine-tuning targets, shirube/sft.py)
         self.name_subject = name_subject
+        # model/judge.py: refuse when no quoted sentence states the answer with P >= min_judge (0: off)
+        self.judge = judge
+        self.min_judge = min_judge
 
     def _weights(self, query: QueryTerms) -> tuple[dict[str, float], set[str]]:
         """IDF weight of each question lemma, and the question's bigrams."""
@@ -341,6 +348,13 @@ class ExtractiveAnswerer:
             role_ok,
         )
 
+    def _judged(self, question: str, passages: list[Passage], chosen: list[_Scored]) -> float:
+        """The judge's best P(states the answer) over the quoted sentences, each read with its
+        document's title."""
+        assert self.judge is not None
+        pairs = [(passages[c.p_index].hit.title, s.text) for c in chosen for s in split_sentences(c.text)]
+        return max(self.judge.scores(question, pairs), default=0.0)
+
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
         t0 = time.perf_counter()
         q_terms, q_grams = self._weights(query)
@@ -363,6 +377,10 @@ class ExtractiveAnswerer:
         if self.min_confidence > 0:
             meta["answerability"] = confidence = round(probability(sig, self.confidence_weights), 4)
             if confidence < self.min_confidence:
+                return self._refuse(question, passages, grounding, t0, meta)
+        if self.judge is not None and self.min_judge > 0:
+            meta["judge"] = judged = round(self._judged(question, passages, cand.chosen), 4)
+            if judged < self.min_judge:
                 return self._refuse(question, passages, grounding, t0, meta)
         form = cand.qt.form_in if cand.qt.kind in PREFER_FORM else None
         chosen = in_document_order(cand.chosen, passages, form)

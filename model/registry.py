@@ -7,13 +7,15 @@
 (``model_path``, ``adapter_path``, ``openai_base_url``, ``openai_model``,
 ``max_new_tokens``, ``temperature``, ``answer_timeout_s``, ``verify_mode``,
 ``verify_threshold``, ``min_evidence``, ``answer_min_key``, ``answer_require_form``,
-``answer_min_confidence``, ``llm_gate``) and pass backend options through (``n_ctx``,
+``answer_min_confidence``, ``answer_min_judge``, ``llm_gate``) and pass backend options through (``n_ctx``,
 ``threads``, ``device``, ``max_passage_chars``). Heavy backends are imported lazily.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from base.settings import ANSWERERS  # re-exported: the app lists it
@@ -24,12 +26,22 @@ from .answerer import Answerer, IdfFn
 if TYPE_CHECKING:
     from base.settings import Settings
 
+    from .judge import Judge
+
 _COMMON_OPTIONS = ("max_passage_chars",)
 _BACKEND_OPTIONS = {
     "gguf": ("n_ctx", "threads", "n_gpu_layers") + _COMMON_OPTIONS,
     "transformers": ("device",) + _COMMON_OPTIONS,
     "openai": _COMMON_OPTIONS,
 }
+
+
+@functools.lru_cache(maxsize=2)
+def _judge(cache_dir: Path) -> Judge | None:
+    """The answer judge, loaded once per process (``None`` without torch)."""
+    from .judge import load_judge
+
+    return load_judge(cache_dir)
 
 
 def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any) -> Answerer:
@@ -48,6 +60,7 @@ def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any)
     extractive = ExtractiveAnswerer(
         idf, max_sentences=s.answer_sentences, min_evidence=s.min_evidence,
         min_key=s.answer_min_key, require_form=s.answer_require_form, min_confidence=s.answer_min_confidence,
+        judge=_judge(s.cache_dir) if s.answer_min_judge > 0 else None, min_judge=s.answer_min_judge,
     )
     if name == "extractive":
         return extractive
