@@ -144,6 +144,11 @@ SELECT_RATIO = 0.3
 PREFER_FORM = FORM_KINDS | {"documents"}
 
 
+def _wants_form(qt: QuestionType) -> bool:
+    """Whether the quote must hold the question's answer form: a quantity, or an address asked."""
+    return qt.kind in FORM_KINDS or qt.address
+
+
 def _rule_of(passages: list[Passage], x: _Scored) -> str:
     """For a quote from an article captioned as a special case (…の特例), the caption of
     the rule it departs from (開示決定等の期限); "" otherwise."""
@@ -322,7 +327,7 @@ class ExtractiveAnswerer:
                 continue
             if any(s.p_index == cand.p_index and s.start <= cand.start and cand.end <= s.end for s in shaped):
                 continue  # already quoted with another (an item of a quoted list, a proviso)
-            if qt.kind in FORM_KINDS and not qt.form_in(cand.text):
+            if _wants_form(qt) and not qt.form_in(cand.text):
                 continue  # a further quote must hold the asked-for form too
             if not _same_document(passages, cand, best) and not from_named_source(qt, quote_evidence([cand], passages)):
                 continue  # 行政手続法の標準処理期間: not the road guide's 10日 beside the law's article
@@ -344,7 +349,7 @@ class ExtractiveAnswerer:
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
-            qt.kind not in FORM_KINDS or any(qt.form_in(c.text) for c in chosen), qt, sibling, year_ok, negation_ok,
+            not _wants_form(qt) or any(qt.form_in(c.text) for c in chosen), qt, sibling, year_ok, negation_ok,
             role_ok,
         )
 

@@ -48,6 +48,14 @@ _COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°", "字": "字|文字", 
 # A counter given as an alternative in parentheses: 何日（週） is answered in days or in weeks.
 _ALTERNATIVE_COUNTER = re.compile(r"何[^\s（()）]{1,3}[（(]([^\s0-9（()）]{1,3})[)）]")
 
+_PHONE = r"[0-9]{2,5}\s*[-‐－ー−(（]\s*[0-9]{1,4}\s*[-‐－ー−)）]\s*[0-9]{3,4}"
+
+# An address asked (所在地, 住所) is answered by one: a 丁目, 番地, 号 or postcode, not by the
+# name of the place whose address is asked (どこ alone may be answered by a town or a country).
+_ADDRESS_CUE = re.compile(r"(?:住所|所在地)(?:は|を|って|[）)]|\s*[?？]|\s*$)")  # not 住所がある個人事業者
+_ADDRESS = (rf"丁目|番地|〒|{_NUM}\s*番\s*{_NUM}?\s*号?|{_NUM}\s*号"
+            r"|(?<![0-9\-])[0-9]{1,2}\s*[-‐－−]\s*[0-9]{1,3}(?:\s*[-‐－−]\s*[0-9]{1,3})?(?![0-9])")  # 1-1-1, not a phone
+
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
 _HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限"
@@ -61,6 +69,8 @@ _DENOMINATOR = re.compile(r"([0-9〇一二三四五六七八九十百千万]+)�
 # asked of a 手数料 too). The first matching kind names the
 # question; every matching form is expected (a question can ask 何日以内 and いつまで).
 _TYPES: tuple[tuple[str, str, str], ...] = (
+    # a telephone number is answered by one (0123-45-5300, 03(1234)5678), not by the office that has it
+    ("phone", r"電話番号|ファクス番号|FAX番号|ファックス番号", _PHONE),
     ("documents", r"何が必要|何を提出|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意"
      r"|何を(?:交付|携帯|提示|準備|添え)",  # 何を交付する必要, 何を携帯しなければ
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"
@@ -70,7 +80,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
      rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"),
     ("age", r"何歳|何才", rf"{_NUM}\s*(?:歳|才)"),
     ("count", r"何年(?!度)", _YEARS),
-    ("count", r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日"),
+    ("count", r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日(?!曜)"),  # not 第4日曜日
     ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
     ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
     ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名)"),
@@ -92,7 +102,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
      # a means or manner: 書面を提出してする, 表彰状及び記念品を授与して行う, 汚水量に応じて算定する
      r"により|によって|によつて|を通じて|を用いて|をもって|をもつて|に応じて|に基づ|して(?:行|す)|方法|手順"),
 )
-_QUANTITIES = frozenset({"amount", "age", "count", "date"})
+_QUANTITIES = frozenset({"amount", "age", "count", "date", "phone"})
 # Cues that ask "how much" without a unit (最長で, どのくらい): their loose form (any number, まで)
 # stands only when no cue of the question names the unit (最長で何年間 expects years).
 _LOOSE = frozenset({_HOW_MUCH, _HOW_MANY})
@@ -135,6 +145,7 @@ class QuestionType:
     # 空白期間（クーリング期間）, 国税分 of 消費税率（国税分）): an aside or another name,
     # which a quote may cover but need not
     optional: frozenset[int] = frozenset()
+    address: bool = False  # an address is asked (所在地, 住所): the quote must hold one, like a quantity
 
     def form_in(self, text: str) -> bool:
         """Whether ``text`` holds the answer form the question expects (True
@@ -145,7 +156,12 @@ class QuestionType:
         for word in self.key_words:
             if len(word) > 1:  # a one-character key (日 of 使い始める日) is also the answer's counter
                 text = text.replace(word, "　")
+        text = _EVEN_ONE.sub("　", text)
         return any(f.search(text) for f in self.forms)
+
+
+# 「1項目でも」「一人でも」: "even one", a condition, not a count the text states.
+_EVEN_ONE = re.compile(r"(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{1,3}でも")
 
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,
@@ -176,6 +192,8 @@ def analyse(question: str) -> QuestionType:
                 # one asking for a thing (何を用意する必要がありますか) that thing, not any yes or no
                 if a is not None and q.pattern in _LOOSE and counted:
                     continue  # 最長で何年間: the years asked, not any number
+                if k == "place" and _ADDRESS_CUE.search(question):
+                    a = re.compile(_ADDRESS)  # 所在地はどこ: an address, not any place word
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES) and (k != "yesno" or kind == k):
                     forms.append(a)
                     counted = counted or (k == "count" and q.pattern not in _LOOSE)
@@ -189,7 +207,9 @@ def analyse(question: str) -> QuestionType:
     optional = frozenset(i for i, w in enumerate(words) if w not in outside)
     if len(optional) == len(words):
         optional = frozenset()
-    return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional)
+    address = kind == "place" and bool(_ADDRESS_CUE.search(question))
+    return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
+                        address=address)
 
 
 _PARENTHESES = re.compile(r"[（(][^（）()]*[）)]")

@@ -35,7 +35,7 @@ from .rerank_weights import WEIGHTS
 
 # The question kinds whose answer form is specific enough that a quote without
 # it does not answer (an amount, a date, a count, an age).
-FORM_KINDS = frozenset({"amount", "date", "count", "age"})
+FORM_KINDS = frozenset({"amount", "date", "count", "age", "phone"})
 # This share of the question's key compounds must be covered by the quote and
 # its context: both of 市長 and 任期 in 市長の任期, four of 宇宙開発関連事業の予算額's six.
 MIN_KEY = 0.6

@@ -237,3 +237,56 @@ def test_a_key_inside_the_question_s_parentheses_is_an_aside():
     assert quote_key_coverage(qt, "消費税法 第二十九条 税率は、百分の七・八とする。") < 1.0
     # a question wholly in parentheses has no aside
     assert analyse("（消費税率）").optional == frozenset()
+
+
+GOMI = ("◆粗大ごみ\n標市粗大ごみ受付センター(電話 0123-45-5300、受付は平日の午前8時30分から午後5時まで)にお申し込みください。"
+        "\n処理手数料は、1点につき500円です。")
+KIKI = "避難所担当職員は、避難所を閉鎖したときは、避難所運営報告書を総務部危機管理課長に提出しなければならない。"
+
+
+def _answer(question: str, text: str, title: str = "家庭ごみの分け方・出し方"):
+    return ExtractiveAnswerer(lambda t: 3.0).answer(question, [passage(1, text, title)])
+
+
+def test_a_telephone_number_is_answered_only_by_a_number():
+    qt = analyse("粗大ごみ受付センターの電話番号は何番ですか。")
+    assert qt.kind == "phone"
+    assert qt.form_in("電話 0123-45-5300") and qt.form_in("電話 03(1234)5678")
+    assert not qt.form_in("粗大ごみ受付センターにお申し込みください。")
+    ok = _answer("粗大ごみ受付センターの電話番号は何番ですか。", GOMI)
+    assert ok.answered and "0123-45-5300" in ok.text
+    # the office is named, its number is not
+    no = _answer("避難所を担当する危機管理課の電話番号は何番ですか。", KIKI, "標市避難所運営規則")
+    assert not no.answered and no.text == NOT_FOUND
+
+
+def test_an_address_asked_needs_an_address_not_the_place_s_name():
+    qt = analyse("粗大ごみ受付センターは、どこにありますか（所在地）。")
+    assert qt.kind == "place" and qt.address
+    assert qt.form_in("所在地は標市中央一丁目1番1号です。") and qt.form_in("標市中央1-2-3")
+    assert not qt.form_in("電話 0123-45-5300")  # a telephone number is not a lot number
+    assert not _answer("粗大ごみ受付センターは、どこにありますか（所在地）。", GOMI).answered
+    # どこ alone may be answered by a place name (JSQuAD: フランスにある)
+    plain = analyse("粗大ごみはどこに申し込めばよいですか。")
+    assert plain.kind == "place" and not plain.address
+    assert _answer("粗大ごみはどこに申し込めばよいですか。", GOMI).answered
+
+
+def test_even_one_is_a_condition_not_a_count():
+    """「1項目でも」 states no number of items; 「12項目」 does."""
+    qt = analyse("安全点検チェックリストには、全部で何項目の点検項目がありますか。")
+    assert not qt.form_in("安全点検チェックリストで「危険」が1項目でもある場合は、その建物を使用しません。")
+    assert qt.form_in("安全点検チェックリストは12項目からなります。")
+    assert not analyse("何人いれば開催できますか").form_in("一人でも欠けたときは延期する。")
+
+
+def test_a_day_of_the_week_is_not_a_number_of_days():
+    qt = analyse("休日交付の予約は何日前までに必要ですか。")
+    assert not qt.form_in("休日交付:毎月第4日曜日の午前9時から午後4時まで(予約が必要です)")
+    assert qt.form_in("休日交付の予約は、交付日の3日前までに電話でお申し込みください。")
+
+
+def test_an_address_named_as_a_condition_is_not_asked():
+    """国内に住所がある個人事業者の納税地はどこ asks for the 納税地, not an address."""
+    assert not analyse("国内に住所がある個人事業者の消費税の納税地はどこですか。").address
+    assert analyse("南部出張所の住所はどこですか。").address
