@@ -51,6 +51,7 @@ from jtext.years import years_in
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .judge import Judge
+from .measures import measure_lost
 from .owner import other_owner, other_subject
 from .qtype import (
     ASKS_PENALTY,
@@ -127,13 +128,14 @@ class Candidate:
     year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
+    measure_ok: bool = True  # a size the question names (20リットル) is not quoted only for other sizes
 
     @property
     def mismatch(self) -> bool:
         """The quote answers another question than the one asked: another source, owner,
         year, the negated opposite or another role (the question's own rules)."""
         return (not self.named_ok or self.other_owner is not None or not self.year_ok or not self.negation_ok
-                or not self.role_ok)
+                or not self.role_ok or not self.measure_ok)
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's
@@ -350,7 +352,7 @@ class ExtractiveAnswerer:
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
             not _wants_form(qt) or any(qt.form_in(c.text) for c in chosen), qt, sibling, year_ok, negation_ok,
-            role_ok,
+            role_ok, not measure_lost(query.normalized, evidence),
         )
 
     def _judged(self, question: str, passages: list[Passage], chosen: list[_Scored]) -> float:

@@ -1,0 +1,60 @@
+"""A measure the question names (20リットル, 3DK, 1歳) that the quote gives only for other sizes.
+
+「20リットルの指定袋はいくらですか」 answered from 「大(45リットル)10枚入り 500円、中(30リットル)
+10枚入り 350円」 quotes the price of other bags: the quote lists the same unit with other
+numbers and never the asked one. A quote that gives the unit as a bound (40歳以上, 30リットル
+まで) may cover the asked number, so it is not judged here.
+
+>>> measure_lost("燃やすごみ用の20リットルの袋は10枚入りでいくらですか", "大(45リットル)10枚入り 500円、中(30リットル)10枚入り 350円")
+True
+>>> measure_lost("燃やすごみ用の30リットルの袋は10枚入りでいくらですか", "大(45リットル)10枚入り 500円、中(30リットル)10枚入り 350円")
+False
+>>> measure_lost("58歳でも使えますか", "40歳以上の方が加入者となります")
+False
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from jtext.numerals import kanji_to_int
+
+# Units that name a size or a class of thing rather than the quantity asked for (not 円, 日,
+# 年: those are what a question asks about, and 令和6年 names a year).
+_UNITS = (r"リットル|ℓ|キログラム|キロメートル|キロ|kg|km|グラム|平方メートル|メートル|センチ|cm|ミリ|mm"
+          r"|LDK|SLDK|DK|畳|歳|才|人槽|インチ|ワット|W")
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?|[〇一二三四五六七八九十百千]+"
+_MEASURE = re.compile(rf"({_NUMBER})\s*({_UNITS})")
+# a bound or a range after the measure: the quote may cover the asked number
+_BOUND = re.compile(r"\s*(?:以上|以下|未満|超|を超え|に満たな|に満たず|に達する|まで|から|以内|程度|前後|～|〜|~|-)")
+
+
+def _value(num: str) -> float | None:
+    if num[0].isdigit():
+        return float(num)
+    n = kanji_to_int(num)
+    return float(n) if n is not None else None
+
+
+def _measures(text: str) -> list[tuple[float | None, str, bool]]:
+    """(value, unit, bounded) of each measure in ``text`` (NFKC)."""
+    out = []
+    for m in _MEASURE.finditer(text):
+        bounded = bool(_BOUND.match(text, m.end()))
+        out.append((_value(m.group(1)), m.group(2), bounded))
+    return out
+
+
+def measure_lost(question: str, quote: str) -> bool:
+    """Whether a measure the question names is given in the quote only for other sizes."""
+    q = unicodedata.normalize("NFKC", question)
+    asked = {(v, u) for v, u, _ in _measures(q) if v is not None}
+    if not asked:
+        return False
+    given = _measures(unicodedata.normalize("NFKC", quote))
+    for value, unit in asked:
+        same_unit = [(v, b) for v, u, b in given if u == unit]
+        if same_unit and not any(b or v == value for v, b in same_unit):
+            return True
+    return False
