@@ -50,3 +50,23 @@ def years_in(text: str, fiscal: bool = False) -> frozenset[int]:
             continue
         out.add(_number(m.group(1)))  # 2023, 二〇二三
     return frozenset(out)
+
+
+def same_year(question: str, text: str) -> bool:
+    """Whether ``text`` (a passage with its title and heading) may be about the year the
+    question names: it names one of its years (令和5年度 = 2023年度), and when the question
+    names a fiscal year (令和7年度の納期限) and the text names fiscal years, one of those;
+    a question naming no year is about any.
+
+    >>> same_year("令和7年度の納期限は", "令和6年度の納期限: 令和7年2月28日")
+    False
+    >>> same_year("2024年度の納期限は", "令和6年度の納期限: 令和7年2月28日")
+    True
+    """
+    years = years_in(question)
+    if not years:
+        return True
+    if not years & years_in(text):
+        return False
+    fiscal, written = years_in(question, fiscal=True), years_in(text, fiscal=True)
+    return not (fiscal and written) or bool(fiscal & written)  # 令和6年度の納期限 … 令和7年2月28日

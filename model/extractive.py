@@ -29,8 +29,10 @@ question names (令和7年度 is not 令和6年度), when it writes a negated ke
 its negation (課税世帯 for 住民税非課税世帯), when a who question's role (会長) is
 nowhere in it, when the section it comes from is about
 the asked attribute of another owner and the question's owner is nowhere in
-it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), or when the question asks for a form (an
-amount, a date, a count) that the quote does not hold (``require_form``); and,
+it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), when a size the question names
+(20リットル) is quoted only for other sizes (:mod:`model.measures`), or when the question asks for
+a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
+(``require_form``); and,
 with ``min_confidence`` > 0, when the learned answerability model
 (:mod:`model.answerability`) gives the quote less than that probability of
 being a right answer (the probability is in ``Answer.meta["answerability"]``);
@@ -46,7 +48,7 @@ from dataclasses import dataclass
 
 from jtext.sentences import split_sentences
 from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
-from jtext.years import years_in
+from jtext.years import same_year
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
@@ -133,7 +135,7 @@ class Candidate:
     @property
     def mismatch(self) -> bool:
         """The quote answers another question than the one asked: another source, owner,
-        year, the negated opposite or another role (the question's own rules)."""
+        year, the negated opposite, another role or another size (the question's own rules)."""
         return (not self.named_ok or self.other_owner is not None or not self.year_ok or not self.negation_ok
                 or not self.role_ok or not self.measure_ok)
 
@@ -182,20 +184,6 @@ def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
         if before.endswith(word):
             return cov >= 0.5
     return True
-
-
-def _same_year(question: str, lead: str) -> bool:
-    """Whether the lead's passage (with its title and heading) may be about the year the
-    question names: it names one of its years (令和5年度 = 2023年度), and when the question
-    names a fiscal year (令和7年度の納期限) and the passage names fiscal years, one of those;
-    a question naming no year is about any."""
-    years = years_in(question)
-    if not years:
-        return True
-    if not years & years_in(lead):
-        return False
-    fiscal, written = years_in(question, fiscal=True), years_in(lead, fiscal=True)
-    return not (fiscal and written) or bool(fiscal & written)  # 令和6年度の納期限 … 令和7年2月28日
 
 
 def _same_document(passages: list[Passage], a: _Scored, b: _Scored) -> bool:
@@ -345,7 +333,7 @@ class ExtractiveAnswerer:
         role_ok = _role_named(qt, query.normalized, per_key)
         # 住民税非課税世帯 asked, only 住民税課税世帯 quoted: the quote is about the opposite
         negation_ok = not any(negation_lost(comp, evidence) for comp in qt.key)
-        year_ok = _same_year(query.normalized, f"{lead.hit.title}\n{lead.hit.heading or ''}\n{lead.hit.text}")
+        year_ok = same_year(query.normalized, f"{lead.hit.title}\n{lead.hit.heading or ''}\n{lead.hit.text}")
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]

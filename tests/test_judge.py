@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.judge import WEIGHTS_FILE, AnswerJudge, load_judge, lora_arrays, read_weights, save_weights
+from model.judge import (
+    WEIGHTS_FILE,
+    AnswerJudge,
+    load_judge,
+    lora_arrays,
+    read_weights,
+    save_weights,
+)
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")

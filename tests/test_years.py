@@ -49,3 +49,12 @@ def test_a_fiscal_year_is_not_the_calendar_year_its_dates_fall_in():
     q = "令和6年度の固定資産税の第1期の納期限はいつですか"
     a = ask.answer(q, [page], query=analyse_query(q))
     assert a.answered and "令和6年5月31日" in a.text
+
+
+def test_same_year_reads_eras_and_fiscal_years():
+    from jtext.years import same_year
+
+    assert same_year("申請期間はいつまでですか", "令和6年度の申請期間")  # no year asked: any
+    assert same_year("2024年度の納期限は", "令和6年度の納期限: 令和7年2月28日")
+    assert not same_year("令和7年度の納期限は", "令和6年度の納期限: 令和7年2月28日")
+    assert not same_year("令和8年の申請期間は", "令和6年5月7日から令和6年6月28日まで")
