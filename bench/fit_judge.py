@@ -39,7 +39,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model.judge import WEIGHTS_FILE, lora_arrays, pair_ids, read_weights, save_weights
+from bench.fit_answerability import auc
+from model.judge import (
+    WEIGHTS_FILE,
+    lora_arrays,
+    lora_factor,
+    mean_pooled,
+    pad_batch,
+    pair_ids,
+    read_weights,
+    save_weights,
+)
 
 Pair = tuple[str, str, str, int]  # question, title, sentence, label
 
@@ -158,10 +168,9 @@ def train_judge(train: list[Pair], dev: list[Pair], args: argparse.Namespace) ->
             raise SystemExit(f"{args.init} has rank {meta0['rank']}; --rank and --lower must match it")
         with torch.no_grad():
             for name, p in model.named_parameters():
-                for factor in ("A", "B"):
-                    if f".lora_{factor}." in name:
-                        mod = name.split("base_model.model.", 1)[-1].split(f".lora_{factor}.")[0]
-                        p.copy_(torch.from_numpy(arrays0[f"{mod}.{factor}"].astype(np.float32)))
+                found = lora_factor(name)
+                if found is not None:
+                    p.copy_(torch.from_numpy(arrays0["{}.{}".format(*found)].astype(np.float32)))
             head.weight.copy_(torch.from_numpy(arrays0["head.weight"]))
             head.bias.copy_(torch.from_numpy(arrays0["head.bias"]))
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -171,18 +180,11 @@ def train_judge(train: list[Pair], dev: list[Pair], args: argparse.Namespace) ->
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
 
     def batch(rows: list[Pair]):
-        ids = [pair_ids(tok, fast, q, t, s) for q, t, s, _ in rows]
-        width = max(map(len, ids))
-        x = torch.full((len(ids), width), tok.pad, dtype=torch.long)
-        m = torch.zeros((len(ids), width), dtype=torch.long)
-        for i, r in enumerate(ids):
-            x[i, : len(r)] = torch.tensor(r)
-            m[i, : len(r)] = 1
-        return x.to(device), m.to(device), torch.tensor([float(r[3]) for r in rows], device=device)
+        x, m = pad_batch(torch, [pair_ids(tok, fast, q, t, s) for q, t, s, _ in rows], tok.pad, device)
+        return x, m, torch.tensor([float(r[3]) for r in rows], device=device)
 
     def logits(x, m):
-        h = model(input_ids=x, attention_mask=m, token_type_ids=torch.zeros_like(x)).last_hidden_state
-        return head((h * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True)).squeeze(-1)
+        return head(mean_pooled(model, x, m)).squeeze(-1)
 
     rows = list(train)
     random.Random(args.seed).shuffle(rows)
@@ -205,22 +207,12 @@ def train_judge(train: list[Pair], dev: list[Pair], args: argparse.Namespace) ->
         for i in range(0, len(dev), 32):
             x, m, _ = batch(dev[i : i + 32])
             probs += torch.sigmoid(logits(x, m)).tolist()
-    auc = _auc([r[3] for r in dev], probs) if dev else float("nan")
+    dev_auc = auc(np.asarray(probs), np.asarray([r[3] for r in dev])) if dev else float("nan")
     modules, arrays = lora_arrays(model.named_parameters(), head)
     meta = {"rank": args.rank, "alpha": 2 * args.rank, "modules": modules, "variant": "original",
             "model_id": f"shirube-judge-e5-small-lora{args.rank}-l{args.lower}", "base": path.name,
             "lower": args.lower}
-    return meta, arrays, auc
-
-
-def _auc(labels: list[int], scores: list[float]) -> float:
-    """Area under the ROC curve (ties count half)."""
-    pos = [s for s, y in zip(scores, labels) if y]
-    neg = [s for s, y in zip(scores, labels) if not y]
-    if not pos or not neg:
-        return float("nan")
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
+    return meta, arrays, dev_auc
 
 
 def main() -> None:

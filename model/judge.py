@@ -6,13 +6,13 @@ one candidate sentence, with its document's title, are read together as
 ``<s> query: Q </s> passage: title。sentence </s>``; the mean of the last
 hidden states goes through one logistic unit. Only low-rank (LoRA) updates of
 the upper layers and that unit were trained (``bench/fit_judge.py``); they
-ship in ``model/data/judge.npz`` (about 1 MB) and are folded into the weights
+ship in ``model/data/judge.npz`` (0.6 MB) and are folded into the weights
 when the judge loads, so neither peft nor a download is needed.
 
 Lexical signals cannot tell 南部出張所 named from 南部出張所's address given,
 or 父母の所得が同額 from the rule for 所得の高い方; reading the two together
-can. The extractive answerer uses the judge's P(states the answer) of its
-leading sentence as one more reason to refuse (``answer_min_judge``).
+can. The extractive answerer refuses when the best P(states the answer) of its
+quoted sentences is under ``answer_min_judge``.
 
 torch and transformers are imported lazily (the ``torch`` extra); without
 them :func:`load_judge` returns ``None`` and the answerer goes on without a
@@ -52,6 +52,33 @@ def pair_ids(tokenizer: Any, fast: Any, question: str, title: str, sentence: str
     return [tokenizer.bos, *q, tokenizer.eos, *p, tokenizer.eos]
 
 
+def pad_batch(torch: Any, rows: Sequence[list[int]], pad: int, device: Any) -> tuple[Any, Any]:
+    """(input ids, attention mask) of token-id rows, padded to the longest, on ``device``."""
+    width = max(map(len, rows))
+    x = torch.full((len(rows), width), pad, dtype=torch.long)
+    m = torch.zeros((len(rows), width), dtype=torch.long)
+    for r, row in enumerate(rows):
+        x[r, : len(row)] = torch.tensor(row, dtype=torch.long)
+        m[r, : len(row)] = 1
+    return x.to(device), m.to(device)
+
+
+def mean_pooled(model: Any, x: Any, m: Any) -> Any:
+    """The mean of the encoder's last hidden states over each row's tokens (what the unit reads)."""
+    h = model(input_ids=x, attention_mask=m, token_type_ids=x.new_zeros(x.shape)).last_hidden_state
+    return (h * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True)
+
+
+def lora_factor(name: str) -> tuple[str, str] | None:
+    """(module, "A" or "B") of a peft LoRA parameter name
+    (``base_model.model.encoder.layer.6.attention.self.query.lora_A.default.weight``), else None."""
+    for factor in ("A", "B"):
+        mark = f".lora_{factor}."
+        if mark in name:
+            return name.split("base_model.model.", 1)[-1].split(mark)[0], factor
+    return None
+
+
 def read_weights(path: Path = WEIGHTS_FILE) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """(meta, arrays) of a judge file: ``meta`` says which export it was trained on."""
     with np.load(path, allow_pickle=False) as z:
@@ -66,13 +93,13 @@ def lora_arrays(named_parameters: Any, head: Any) -> tuple[list[str], dict[str, 
     arrays: dict[str, np.ndarray] = {}
     modules: list[str] = []
     for name, p in named_parameters:
-        for factor in ("A", "B"):
-            mark = f".lora_{factor}."
-            if mark in name:
-                mod = name.split("base_model.model.", 1)[-1].split(mark)[0]
-                arrays[f"{mod}.{factor}"] = p.detach().cpu().numpy().astype(np.float16)
-                if factor == "A":
-                    modules.append(mod)
+        found = lora_factor(name)
+        if found is None:
+            continue
+        mod, factor = found
+        arrays[f"{mod}.{factor}"] = p.detach().cpu().numpy().astype(np.float16)
+        if factor == "A":
+            modules.append(mod)
     arrays["head.weight"] = head.weight.detach().cpu().numpy().astype(np.float32)
     arrays["head.bias"] = head.bias.detach().cpu().numpy().astype(np.float32)
     return modules, arrays
@@ -126,16 +153,8 @@ class AnswerJudge:
         out: list[float] = []
         with self._lock, torch.inference_mode():
             for i in range(0, len(ids), self.batch_size):
-                batch = ids[i : i + self.batch_size]
-                width = max(map(len, batch))
-                x = torch.full((len(batch), width), self.tokenizer.pad, dtype=torch.long)
-                m = torch.zeros((len(batch), width), dtype=torch.long)
-                for r, row in enumerate(batch):
-                    x[r, : len(row)] = torch.tensor(row, dtype=torch.long)
-                    m[r, : len(row)] = 1
-                x, m = x.to(self.device), m.to(self.device)
-                h = self._model(input_ids=x, attention_mask=m, token_type_ids=torch.zeros_like(x)).last_hidden_state
-                pooled = (h * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True)
+                x, m = pad_batch(torch, ids[i : i + self.batch_size], self.tokenizer.pad, self.device)
+                pooled = mean_pooled(self._model, x, m)
                 out += torch.sigmoid(pooled @ self._w.T + self._b).squeeze(-1).tolist()
         return [float(p) for p in out]
 

@@ -55,6 +55,7 @@ _PHONE = r"[0-9]{2,5}\s*[-‐－ー−(（]\s*[0-9]{1,4}\s*[-‐－ー−)）]\s
 _ADDRESS_CUE = re.compile(r"(?:住所|所在地)(?:は|を|って|[）)]|\s*[?？]|\s*$)")  # not 住所がある個人事業者
 _ADDRESS = (rf"丁目|番地|〒|{_NUM}\s*番\s*{_NUM}?\s*号?|{_NUM}\s*号"
             r"|(?<![0-9\-])[0-9]{1,2}\s*[-‐－−]\s*[0-9]{1,3}(?:\s*[-‐－−]\s*[0-9]{1,3})?(?![0-9])")  # 1-1-1, not a phone
+_ADDRESS_FORM = re.compile(_ADDRESS)
 
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
@@ -172,6 +173,7 @@ _YES_NO_FORM = next(a for k, _, a in _COMPILED if k == "yesno")
 
 
 def analyse(question: str) -> QuestionType:
+    asks_address = bool(_ADDRESS_CUE.search(question))  # 所在地はどこ: an address, not any place word
     if _YES_NO_END.search(question) and not _ASKS.search(question):
         kind, forms = "yesno", [_YES_NO_FORM]
     else:
@@ -192,8 +194,8 @@ def analyse(question: str) -> QuestionType:
                 # one asking for a thing (何を用意する必要がありますか) that thing, not any yes or no
                 if a is not None and q.pattern in _LOOSE and counted:
                     continue  # 最長で何年間: the years asked, not any number
-                if k == "place" and _ADDRESS_CUE.search(question):
-                    a = re.compile(_ADDRESS)  # 所在地はどこ: an address, not any place word
+                if k == "place" and asks_address:
+                    a = _ADDRESS_FORM
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES) and (k != "yesno" or kind == k):
                     forms.append(a)
                     counted = counted or (k == "count" and q.pattern not in _LOOSE)
@@ -207,9 +209,8 @@ def analyse(question: str) -> QuestionType:
     optional = frozenset(i for i, w in enumerate(words) if w not in outside)
     if len(optional) == len(words):
         optional = frozenset()
-    address = kind == "place" and bool(_ADDRESS_CUE.search(question))
     return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
-                        address=address)
+                        address=kind == "place" and asks_address)
 
 
 _PARENTHESES = re.compile(r"[（(][^（）()]*[）)]")
