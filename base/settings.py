@@ -89,6 +89,10 @@ class Settings:
     # the quote. Chosen on JSQuAD valid + bench/gov_qa (README: the trade-off).
     answer_min_key: float = 0.6
     answer_require_form: bool = True
+    # The answer form must be in a quoted sentence about the question's keys: the share of
+    # them that sentence with its context (heading, the sentence before) covers, at least
+    # this (介護保険課の電話 is no answer to 北部センターの電話番号); 0 turns it off.
+    answer_min_form_key: float = 0.5
     # Learned answerability (model/answerability.py, fitted on JSQuAD by
     # bench/fit_answerability.py), on top of the thresholds above: refuse when
     # P(the quote is a right answer) is under this; 0 turns it off. Read off the
@@ -204,10 +208,10 @@ class Settings:
             raise ConfigError(f"db_busy_timeout_s must be between 0.1 and 120 seconds (got {self.db_busy_timeout_s})")
         _check_range("candidates", self.candidates, self.top_k, 10000)
         _check_range("answer_sentences", self.answer_sentences, 1, 20)
-        if not 0.0 <= self.answer_min_key <= 1.0 or not 0.0 <= self.min_evidence <= 1.0:
+        if not all(0.0 <= x <= 1.0 for x in (self.answer_min_key, self.min_evidence, self.answer_min_form_key)):
             raise ConfigError(
-                f"min_evidence and answer_min_key must be between 0 and 1 "
-                f"(got {self.min_evidence}, {self.answer_min_key})"
+                f"min_evidence, answer_min_key and answer_min_form_key must be between 0 and 1 "
+                f"(got {self.min_evidence}, {self.answer_min_key}, {self.answer_min_form_key})"
             )
         if not 0.0 <= self.answer_min_judge < 1.0:
             raise ConfigError(f"answer_min_judge must be at least 0 and below 1 (got {self.answer_min_judge})")

@@ -30,9 +30,11 @@ its negation (課税世帯 for 住民税非課税世帯), when a who question's 
 nowhere in it, when the section it comes from is about
 the asked attribute of another owner and the question's owner is nowhere in
 it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), when a size the question names
-(20リットル) is quoted only for other sizes (:mod:`model.measures`), or when the question asks for
+(20リットル) is quoted only for other sizes or a rate it names (1週間に) only over other periods
+(:mod:`model.measures`), when the figure asked is one the quote leaves to a 政令
+(:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
-(``require_form``); and,
+(``require_form``) in a sentence about the question's keys (``min_form_key``); and,
 with ``min_confidence`` > 0, when the learned answerability model
 (:mod:`model.answerability`) gives the quote less than that probability of
 being a right answer (the probability is in ``Answer.meta["answerability"]``);
@@ -52,14 +54,15 @@ from jtext.years import same_year
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
+from .delegation import delegated
+from .designations import designations
 from .judge import Judge
-from .measures import measure_lost
+from .measures import measure_lost, period_lost
 from .owner import other_owner, other_subject
 from .qtype import (
     ASKS_PENALTY,
     IMPOSES_PENALTY,
     QuestionType,
-    designations,
     key_coverage,
     negation_lost,
 )
@@ -131,13 +134,14 @@ class Candidate:
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
     measure_ok: bool = True  # a size the question names (20リットル) is not quoted only for other sizes
+    delegated: bool = False  # a quantity asked is left by the quote to a 政令 (政令で定める額(以下「基準額」…))
 
     @property
     def mismatch(self) -> bool:
         """The quote answers another question than the one asked: another source, owner,
         year, the negated opposite, another role or another size (the question's own rules)."""
         return (not self.named_ok or self.other_owner is not None or not self.year_ok or not self.negation_ok
-                or not self.role_ok or not self.measure_ok)
+                or not self.role_ok or not self.measure_ok or self.delegated)
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's
@@ -204,7 +208,7 @@ class ExtractiveAnswerer:
         self, idf: IdfFn, max_sentences: int = 3, min_evidence: float = 0.25, min_key: float = MIN_KEY,
         require_form: bool = True, weights: tuple[float, ...] | None = None, min_confidence: float = 0.0,
         confidence_weights: tuple[float, ...] | None = None, name_subject: bool = True,
-        judge: Judge | None = None, min_judge: float = 0.0,
+        judge: Judge | None = None, min_judge: float = 0.0, min_form_key: float = 0.0,
     ) -> None:
         self.idf = idf
         self.max_sentences = max_sentences
@@ -220,6 +224,7 @@ class ExtractiveAnswerer:
         # model/judge.py: refuse when no quoted sentence states the answer with P >= min_judge (0: off)
         self.judge = judge
         self.min_judge = min_judge
+        self.min_form_key = min_form_key
 
     def _weights(self, query: QueryTerms) -> tuple[dict[str, float], set[str]]:
         """IDF weight of each question lemma, and the question's bigrams."""
@@ -339,8 +344,11 @@ class ExtractiveAnswerer:
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
-            not _wants_form(qt) or any(qt.form_in(c.text) for c in chosen), qt, sibling, year_ok, negation_ok,
-            role_ok, not measure_lost(query.normalized, evidence),
+            # the form in a sentence about the question's keys (or in the provision punishing the duty found)
+            not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
+                                       for c in chosen), qt, sibling, year_ok, negation_ok,
+            role_ok, not measure_lost(query.normalized, evidence) and not period_lost(query.normalized, evidence),
+            _wants_form(qt) and delegated(query.normalized, qt.key_words, evidence),
         )
 
     def _judged(self, question: str, passages: list[Passage], chosen: list[_Scored]) -> float:

@@ -11,6 +11,14 @@ True
 False
 >>> measure_lost("58歳でも使えますか", "40歳以上の方が加入者となります")
 False
+
+The same holds for the period a rate is counted over: 「1週間に何日まで実施できますか」 is not
+answered by 「1か月につき10日を上限とする」 (:func:`period_lost`).
+
+>>> period_lost("テレワークは1週間に何日まで実施できますか", "実施日数は、1か月につき10日を上限とする。")
+True
+>>> period_lost("育児時間は1日に何回請求できますか", "1日2回各々少なくとも30分、その生児を育てるための時間を請求することができる。")
+False
 """
 
 from __future__ import annotations
@@ -58,3 +66,27 @@ def measure_lost(question: str, quote: str) -> bool:
         if same_unit and not any(b or v == value for v, b in same_unit):
             return True
     return False
+
+
+# The period a rate is counted over: 1週間に, 週あたり, 毎週 (a number after it: 1日2回, 月2回).
+_ONE = r"(?:1|一)\s*"
+_PERIODS = {
+    "day": re.compile(rf"{_ONE}日\s*(?:に|あたり|当たり|につき|[0-9一二三四五六七八九十])|毎日"),
+    "week": re.compile(rf"(?:{_ONE})?週(?:間)?\s*(?:に|あたり|当たり|につき|[0-9一二三四五六七八九十])|毎週"),
+    "month": re.compile(rf"{_ONE}(?:か|ヶ|カ|ヵ|箇)?月\s*(?:に|あたり|当たり|につき)|(?<![0-9一二三四五六七八九十])月\s*(?:に|あたり|当たり)?\s*[0-9一二三四五六七八九十]+\s*回|毎月"),
+    "year": re.compile(rf"{_ONE}年\s*(?:に|あたり|当たり|につき|間に)|年間|毎年"),
+}
+
+
+def _periods(text: str) -> set[str]:
+    return {name for name, pattern in _PERIODS.items() if pattern.search(text)}
+
+
+def period_lost(question: str, quote: str) -> bool:
+    """Whether the question counts per one period (1週間に何日) and the quote counts only per
+    others (1か月につき10日)."""
+    asked = _periods(unicodedata.normalize("NFKC", question))
+    if not asked:
+        return False
+    given = _periods(unicodedata.normalize("NFKC", quote))
+    return bool(given) and not asked & given

@@ -30,9 +30,14 @@ from jtext.aliases import written_forms
 from jtext.morph import tokenize
 from jtext.numerals import kanji_to_int
 
-_NUM = r"[0-9〇零一二三四五六七八九十百千万,.]+"
+_NUM = r"[0-9〇零一二三四五六七八九十百千万億兆,.]+"
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
-              r"|正午|午前|午後|時代|初旬|中旬|下旬|毎年|毎月|翌")
+              r"|正午|午前|午後|時代|初旬|上旬|中旬|下旬|毎年|毎月|翌|末期|初期|前半|後半|頃|ごろ|[春夏秋冬]"
+              r"|(?:公布|施行)の日")  # この条例は、公布の日から施行する: the day is named, not dated
+# 何月 (何月何日までに) asks for a month: 6月30日 or 年度末, not 3か月以内.
+_MONTH_FORM = rf"{_NUM}\s*月(?!分)|月末|年度末|年末|年度初め"
+# 何日前まで is answered by 7日前 or 前日, not by any day (12月29日から翌年1月3日まで).
+_BEFORE = re.compile(r"何\s*(日|週間|か月|ヶ月|カ月|年)\s*前")
 
 # A number of years, not a year: 昭和43年 and 2023年4月 are dates.
 _YEARS = (rf"(?<![0-9〇一二三四五六七八九十百千万,.])(?<!令和)(?<!平成)(?<!昭和)(?<!大正)(?<!明治)(?<!西暦)"
@@ -40,10 +45,13 @@ _YEARS = (rf"(?<![0-9〇一二三四五六七八九十百千万,.])(?<!令和)(?
 
 # 何 + a counter: the answer is a number with the same counter (何台 → 20台, not 3日間).
 _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平方メートル|平方|倍|個|種類|社|校|か国|カ国|度|桁|本|頭|匹|冊|室|階"
-            r"|週間|週|機関|団体|か所|カ所|箇所|ヶ所|席|軒|棟|隻|杯|錠|項目|文字|字|ページ|頁)")
+            r"|週間|週|機関|団体|か所|カ所|箇所|ヶ所|席|軒|棟|隻|杯|錠|項目|文字|字|ページ|頁|戸|世帯|組|区画|品目|段階|食"
+            r"|ギガバイト|メガバイト|テラバイト|キロバイト|バイト|GB|MB|TB|トン|リットル|キログラム|グラム|ヘクタール|畳)")
 
 # Counters that answer for one another: 何回 → 2度; 何度 → 30℃ (a temperature, not 1回).
-_COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°", "字": "字|文字", "ページ": "ページ|頁", "頁": "ページ|頁"}
+_COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°", "字": "字|文字", "ページ": "ページ|頁", "頁": "ページ|頁",
+                    "メートル": "メートル|m(?![a-zA-Z])", "キロ": "キロ|km|kg", "センチ": "センチ|cm",
+                    "平方メートル": "平方メートル|m2|㎡", "キログラム": "キログラム|kg", "グラム": "グラム|g(?![a-zA-Z])"}
 
 # A counter given as an alternative in parentheses: 何日（週） is answered in days or in weeks.
 _ALTERNATIVE_COUNTER = re.compile(r"何[^\s（()）]{1,3}[（(]([^\s0-9（()）]{1,3})[)）]")
@@ -57,9 +65,14 @@ _ADDRESS = (rf"丁目|番地|〒|{_NUM}\s*番\s*{_NUM}?\s*号?|{_NUM}\s*号"
             r"|(?<![0-9\-])[0-9]{1,2}\s*[-‐－−]\s*[0-9]{1,3}(?:\s*[-‐－−]\s*[0-9]{1,3})?(?![0-9])")  # 1-1-1, not a phone
 _ADDRESS_FORM = re.compile(_ADDRESS)
 
+_AMOUNT_FORM = rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"
+_MONEY_NOUNS = r"金額|手数料|料金|費用|額は|税率"
+# Interrogatives that ask for something other than an amount, whatever money the question names.
+_ASKS_OTHER = re.compile(r"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|何を|何が")
+
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
-_HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大|最長|上限|最短|最低|下限"
+_HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大(?!限)|最長|上限|最短|最低(?!限)|下限"
 _HOW_MANY = r"(?<!分の)いくつ|(?<!分の)幾つ"
 
 # A fraction asked with its denominator (賃金総額の千分のいくつ): the answer is a fraction of
@@ -72,14 +85,18 @@ _DENOMINATOR = re.compile(r"([0-9〇一二三四五六七八九十百千万]+)�
 _TYPES: tuple[tuple[str, str, str], ...] = (
     # a telephone number is answered by one (0123-45-5300, 03(1234)5678), not by the office that has it
     ("phone", r"電話番号|ファクス番号|FAX番号|ファックス番号", _PHONE),
-    ("documents", r"何が必要|何を提出|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意"
+    ("documents", r"何が必要|何を提出|(?:どんな|どのような|どういう|何の)(?:書類|もの)|書類が必要|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意"
      r"|何を(?:交付|携帯|提示|準備|添え)",  # 何を交付する必要, 何を携帯しなければ
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"
      r"|同意|許可|登録|承認|認可|免許|資格|認定|令書|証票|書面"),  # what is needed may be a consent or a licence
     ("count", r"数(?:は|が)?(?:いくら|幾ら)", rf"{_NUM}\s*\S"),  # 議席数はいくらか: a count, not money
-    ("amount", r"いくら|何円|金額|手数料|料金|費用|額は|税率|幾ら",
-     rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"),
+    ("amount", r"いくら|何円|幾ら", _AMOUNT_FORM),
+    # the money named as the topic (手数料の額はどのように定める, 費用を負担する者は誰): an amount only
+    # when no interrogative asks for something else
+    ("amount", _MONEY_NOUNS, _AMOUNT_FORM),
+    ("date", r"何月", _MONTH_FORM),  # 毎年何月何日までに: a date, before 何日's count
     ("age", r"何歳|何才", rf"{_NUM}\s*(?:歳|才)"),
+    ("date", r"何年(?:に|頃|ごろ|のこと)|何年(?:か|なのか)?\s*[。?？]?\s*$", _DATE_FORM),  # 何年か: which year
     ("count", r"何年(?!度)", _YEARS),
     ("count", r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日(?!曜)"),  # not 第4日曜日
     ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
@@ -87,7 +104,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名)"),
     ("count", _RATE, rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
     ("count", _COUNTED, rf"{_NUM}\s*\S"),  # narrowed to the question's own counter in analyse()
-    ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期|何年度|何世紀|何時代"
+    ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期(?:は|って)\s*[?？]?\s*$|どの時期|何年度|何世紀|何時代"
      r"|(?:施行|公布|改正|制定|締切|締め切り|受付開始|受付終了)日?(?:は|って)\s*[？?]?\s*$",  # 最終改正は？
      _DATE_FORM),
     ("count", _HOW_MUCH, rf"{_NUM}\s*\S|まで|以内|以下|以上"),
@@ -181,6 +198,10 @@ def analyse(question: str) -> QuestionType:
         counted = False  # a cue naming the unit of a count (何年間, 何台, 何日) has matched
         for k, q, a in _COMPILED:
             m = q.search(question)
+            if m and q.pattern == _MONEY_NOUNS and _ASKS_OTHER.search(question):
+                continue  # 管理費用を負担する者のほかに誰が: a person asked, not money
+            if m and k == "yesno" and _ASKS.search(re.split(r"[。？?]", question[:m.start()])[-1]):
+                continue  # どのような項目がありますか, 何ギガバイトまで通信できますか: not a yes or no
             if m:
                 if kind == "what":
                     kind = k
@@ -188,7 +209,7 @@ def analyse(question: str) -> QuestionType:
                     a = re.compile(rf"{_NUM}\s*(?:{_COUNTER_ALIASES.get(m.group(1), re.escape(m.group(1)))})")
                 if a is not None and q.pattern == _RATE:
                     a = _fraction_of(question, a)
-                if kind == "count" and k == "date" and m.group(0) in _DATE_NOUNS:
+                if kind == "count" and k == "date" and m.group(0)[:2] in _DATE_NOUNS:
                     continue  # 有効期限は何年: a number of years, not any date (午後11時まで)
                 # a question asking for a quantity (何日以内, いつまで) expects a quantity, not a rule;
                 # one asking for a thing (何を用意する必要がありますか) that thing, not any yes or no
@@ -199,6 +220,13 @@ def analyse(question: str) -> QuestionType:
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES) and (k != "yesno" or kind == k):
                     forms.append(a)
                     counted = counted or (k == "count" and q.pattern not in _LOOSE)
+        if kind == "what" and asks_address:  # 住所（所在地）を教えてください: an address
+            kind, forms = "place", [_ADDRESS_FORM]
+        before = _BEFORE.search(question)
+        if before and kind == "count":  # 何日前までに: the counter before 前 (7日前), or 前日
+            forms = [re.compile(rf"{_NUM}\s*{before.group(1)}\s*前|前日|前々日")]
+        if kind == "date" and "何月" in question:  # 何月何日までに: a month, not 以内 or any day
+            forms = [re.compile(_MONTH_FORM)]
         alt = _ALTERNATIVE_COUNTER.search(question)
         if alt and kind == "count":
             # 何日（週）: a number of days or of weeks (二週間)
@@ -224,7 +252,7 @@ def _fraction_of(question: str, form: re.Pattern[str]) -> re.Pattern[str]:
         return form
     written = m.group(1)
     try:
-        digits = str(_to_int(written))
+        digits = str(int(written) if written.isdigit() else kanji_to_int(written))
     except ValueError:
         return form
     names = "|".join(re.escape(w) for w in dict.fromkeys((written, digits)))
@@ -266,29 +294,6 @@ def _without_asked_role(key: tuple[Compound, ...], question: str) -> tuple[Compo
             continue
         out.append(comp)
     return tuple(out) if out else key  # a role alone (調整機関はどこ) is what the answer names
-
-
-# A numbered designation names one thing among its siblings: 第八期 is not
-# 第九期, 第二十条 not 第十二条, 第2種電柱 not 第1種. Kanji or arabic digits.
-_DESIGNATION = re.compile(r"第\s*([0-9〇一二三四五六七八九十百千]+)\s*([条項号章節款編期種次回類級])((?:の[0-9〇一二三四五六七八九十]+)*)")
-
-
-def designations(text: str) -> frozenset[str]:
-    """The numbered designations of ``text`` (第○条, 第○期, 第○種 …), in one
-    written form (arabic digits): ``designations("第八期")`` == ``{"第8期"}``."""
-    out = set()
-    for m in _DESIGNATION.finditer(unicodedata.normalize("NFKC", text)):
-        try:
-            n = _to_int(m.group(1))
-            branches = "".join(f"の{_to_int(b)}" for b in m.group(3).split("の")[1:])
-        except ValueError:
-            continue
-        out.add(f"第{n}{m.group(2)}{branches}")
-    return frozenset(out)
-
-
-def _to_int(numeral: str) -> int:
-    return int(numeral) if numeral.isdigit() else kanji_to_int(numeral)
 
 
 def key_terms(question: str) -> tuple[Compound, ...]:

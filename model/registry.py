@@ -61,6 +61,7 @@ def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any)
         idf, max_sentences=s.answer_sentences, min_evidence=s.min_evidence,
         min_key=s.answer_min_key, require_form=s.answer_require_form, min_confidence=s.answer_min_confidence,
         judge=_judge(s.cache_dir) if s.answer_min_judge > 0 else None, min_judge=s.answer_min_judge,
+        min_form_key=s.answer_min_form_key,
     )
     if name == "extractive":
         return extractive

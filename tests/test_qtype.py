@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from model.extractive import ExtractiveAnswerer
-from model.qtype import analyse, designations, is_question
+from model.designations import designations
+from model.qtype import analyse, is_question
 from model.records import NOT_FOUND
 
 from .llm_helpers import passage
@@ -90,14 +91,45 @@ from .llm_helpers import passage
         ("サテライトオフィスには座席が何席ありますか", "count", "対象は常勤職員とする。", False),
         ("応急仮設住宅は最長で何年間供与されますか", "count", "供与期間は2年以内とする。", True),
         ("応急仮設住宅は最長で何年間供与されますか", "count", "一 避難所及び応急仮設住宅の供与", False),
-        # … but a loose cue keeps its form beside one named in passing (梅雨入りの時期)
-        ("梅雨入りの時期が特定できないパターンはどれくらい発生するか", "date", "数年に一回の割合で起こる。", True),
+        # 梅雨入りの時期 names a time in passing, not the thing asked: the loose cue decides
+        ("梅雨入りの時期が特定できないパターンはどれくらい発生するか", "count", "数年に一回の割合で起こる。", True),
         ("CODENはアルファベット何字からなる", "count", "CODENは、アルファベット5-6文字からなる。", True),
         # a counter given as an alternative in parentheses: days or weeks
         ("掲示開始から何日（週）たつと到達したとみなされますか", "count", "掲示を始めた日から二週間を経過したとき", True),
         ("掲示開始から何日（週）たつと到達したとみなされますか", "count", "掲示は三月とする。", False),
         # a one-character key (日 of 使い始める日) is also the counter of the answer
         ("使い始める日の何日前までに申請しますか", "count", "占用を開始しようとする日の14日前までに申請する。", True),
+        # 何日前まで: the days before, not any day named
+        ("休日交付の予約は何日前までに済ませる必要がありますか", "count", "交付日の前日までに予約してください。", True),
+        ("休日交付の予約は何日前までに済ませる必要がありますか", "count",
+         "12月29日から翌年1月3日まで及びシステムメンテナンス日を除きます。", False),
+        # 何月何日までに: a month, not 3か月以内
+        ("自己点検の結果は毎年何月何日までに報告しなければなりませんか", "date", "毎年5月31日までに報告する。", True),
+        ("研修は毎年度何月までに受講しなければなりませんか", "date", "新規採用職員は、採用後3か月以内に受講します。", False),
+        # 何 + a counter and できますか/ありますか: a count, not a yes or no
+        ("モバイルルーターは1か月に何ギガバイトまで通信できますか", "count", "通信量は月30ギガバイトまでとする。", True),
+        ("モバイルルーターは1か月に何ギガバイトまで通信できますか", "count", "公衆無線LANを使用してはならない。", False),
+        ("桜ヶ丘団地には全部で何戸の住宅がありますか", "count", "桜ヶ丘団地は全120戸です。", True),
+        ("共通の形式が決められたコアデータパーツにはどのような項目がありますか", "what", "住所、氏名、電話番号", True),
+        # money named as the topic while another interrogative asks (誰, どのように)
+        ("管理費用を負担する者が異なる場合、管理者のほかに誰が賠償責任を負いますか", "person",
+         "費用を負担する者もまた、その損害を賠償する責に任ずる。", True),
+        ("開示の手数料を取る場合、その額はどのように定めなければなりませんか", "how", "手数料の額は、実費に応じて定める。", True),
+        ("住民票の写しの手数料を教えてください", "amount", "1通300円", True),
+        # どんな書類が必要: documents
+        ("国保の葬祭費を申請するときは、どんな書類が必要ですか", "documents", "申請には、会葬礼状の写しが必要です。", True),
+        # a day named, not dated: 公布の日から施行する
+        ("この条例はいつから施行されていますか", "date", "この条例は、公布の日から施行する。", True),
+        # an address asked without どこ
+        ("南部出張所の住所（所在地）を教えてください", "place", "南部出張所 標市南町三丁目2番1号", True),
+        ("南部出張所の住所（所在地）を教えてください", "place", "北部出張所及び南部出張所は休みです。", False),
+        # 何年か asks which year; 何メートル is answered in m; 億 is a number
+        ("尖閣漁船衝突事件は何年か", "date", "2010年9月4日の尖閣漁船衝突事件では直後に見解を発表した。", True),
+        ("ディアブロティン山の高さは何メートルか", "count", "最高峰はディアブロティン山で高さ1,447mである。", True),
+        ("インドの人口は何人か", "count", "中国13億人、インド12億人という人口規模", True),
+        # 最低限 and 時期 in passing ask for no quantity
+        ("常に最低限、統制的に実施しなければならないのは？", "what", "武力行使は常に最低限、統制的に実施しなければならない。", True),
+        ("産卵期以外の時期に取れる季節外れの鮭は、何と呼ばれるか", "what", "トキシラズは季節外れの鮭の呼称。", True),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):

@@ -1,0 +1,49 @@
+"""A figure the quote leaves to another instrument (政令で定める額) instead of stating it.
+
+「前払式支払手段の発行保証金の供託が必要になる基準額はいくらですか」 is not answered by
+「基準日未使用残高が政令で定める額(以下この章において「基準額」という。)を超えるときは…」:
+the law names the 基準額 and leaves its figure to a 政令 that is not in the corpus. A quantity
+question whose asked term the quote defines that way is refused (the closest passages are
+listed, so the 政令 reference stays visible).
+
+Only the term asked for counts (the one just before いくら), not one the question names as a
+condition (基準額を超えた発行者は、未使用残高のどれだけ以上を供託しますか is answered: 二分の一).
+
+>>> law = "基準日未使用残高が政令で定める額(以下この章において「基準額」という。)を超えるときは"
+>>> delegated("発行保証金の供託が必要になる基準額はいくらですか", ("発行保証金", "供託", "基準額"), law)
+True
+>>> delegated("基準額を超えた前払式支払手段発行者は、未使用残高のどれだけ以上の発行保証金を供託しますか",
+...           ("基準額", "前払式支払手段発行者", "未使用残高", "発行保証金", "供託"), law)
+False
+"""
+
+from __future__ import annotations
+
+import re
+
+# 政令で定める額(以下「基準額」という。): the defined term is group 1
+_DEFINED = re.compile(
+    r"(?:政令|省令|府令|規則|告示|条例)で定める(?:額|金額|数|人数|日数|期間|率|割合|基準|時間|回数)"
+    r"\s*[(（]以下[^()（）「」]{0,30}「([^「」]{1,20})」という。?[)）]"
+)
+
+
+_ASKED = re.compile(r"いくら|幾ら|どれだけ|どれくらい|どのくらい|何")
+_NEAR = 20  # characters before the interrogative where the asked term ends
+
+
+def asked_terms(question: str, key_words: tuple[str, ...]) -> set[str]:
+    """The key words that end shortly before the question's interrogative (基準額 of 基準額はいくら)."""
+    m = _ASKED.search(question)
+    if m is None:
+        return set()
+    before = question[:m.start()]
+    return {w for w in key_words if len(w) >= 2 and (at := before.rfind(w)) >= 0
+            and m.start() - (at + len(w)) <= _NEAR}
+
+
+def delegated(question: str, key_words: tuple[str, ...], evidence: str) -> bool:
+    """Whether ``evidence`` defines the term ``question`` asks for (one of its ``key_words``) as a
+    figure another instrument sets (政令で定める額(以下「基準額」という。))."""
+    asked = asked_terms(question, key_words)
+    return bool(asked) and any(m.group(1) in asked for m in _DEFINED.finditer(evidence))

@@ -1,0 +1,34 @@
+"""Numbered designations (第八期, 第二十条, 第2種) a question names and a quote must hold.
+
+>>> sorted(designations("国家賠償法第八条と第十九条の七"))
+['第19条の7', '第8条']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from jtext.numerals import kanji_to_int
+
+# A numbered designation names one thing among its siblings: 第八期 is not
+# 第九期, 第二十条 not 第十二条, 第2種電柱 not 第1種. Kanji or arabic digits.
+_DESIGNATION = re.compile(r"第\s*([0-9〇一二三四五六七八九十百千]+)\s*([条項号章節款編期種次回類級])((?:の[0-9〇一二三四五六七八九十]+)*)")
+
+
+def designations(text: str) -> frozenset[str]:
+    """The numbered designations of ``text`` (第○条, 第○期, 第○種 …), in one
+    written form (arabic digits): ``designations("第八期")`` == ``{"第8期"}``."""
+    out = set()
+    for m in _DESIGNATION.finditer(unicodedata.normalize("NFKC", text)):
+        try:
+            n = _to_int(m.group(1))
+            branches = "".join(f"の{_to_int(b)}" for b in m.group(3).split("の")[1:])
+        except ValueError:
+            continue
+        out.add(f"第{n}{m.group(2)}{branches}")
+    return frozenset(out)
+
+
+def _to_int(numeral: str) -> int:
+    return int(numeral) if numeral.isdigit() else kanji_to_int(numeral)

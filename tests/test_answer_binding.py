@@ -1,0 +1,67 @@
+"""Refusals where the quote holds a number, but not the one asked (model/extractive.py):
+the form in a sentence about something else (answer_min_form_key), a rate counted over
+another period (model/measures.period_lost), and a figure left to a 政令
+(model/delegation.py). Real Japanese sentences; no index, no embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from base.errors import ConfigError
+from base.settings import Settings
+from model.delegation import asked_terms, delegated
+from model.extractive import ExtractiveAnswerer
+from model.measures import period_lost
+from model.registry import make_answerer
+
+from .llm_helpers import passage
+
+KAIGO = passage(1, "6.相談窓口\n(1) 地域包括支援センターは、高齢者の総合相談窓口として、市内5か所に設置しています。\n"
+                   "名称\n担当地区\n北部地域包括支援センター\n北町、桜ヶ丘、緑が丘\n西部地域包括支援センター\n西町、山手、梅林\n"
+                   "(2) 介護保険に関するお問合せは、標市健康福祉部介護保険課(電話 0123-45-6320)へ。", "介護保険のしおり")
+KAIGO_OWN = passage(2, "北部地域包括支援センター(電話 0123-45-6401、平日の午前8時30分から午後5時15分まで)", "介護保険のしおり")
+TELEWORK = passage(3, "第4 実施日数\nテレワークの実施日数は、1か月につき10日を上限とする。", "標市テレワーク実施要領")
+SHIKIN = passage(4, "前払式支払手段発行者は、基準日未使用残高が政令で定める額(以下この章において「基準額」という。)を超えるときは、"
+                    "当該基準日未使用残高の二分の一の額以上の額に相当する額の発行保証金を供託しなければならない。",
+                 "資金決済に関する法律", "第十四条")
+
+
+def _answerer(**kw) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(lambda t: 3.0, min_evidence=0.2, **kw)
+
+
+def test_a_number_about_something_else_does_not_answer():
+    q = "北部地域包括支援センターの電話番号は何番ですか"
+    assert not _answerer(min_form_key=0.5).answer(q, [KAIGO]).answered
+    assert _answerer(min_form_key=0.0).answer(q, [KAIGO]).answered  # the rule is what refuses
+    own = _answerer(min_form_key=0.5).answer(q, [KAIGO_OWN])
+    assert own.answered and "0123-45-6401" in own.text
+
+
+def test_the_default_settings_bind_the_form_to_the_question():
+    assert Settings().answer_min_form_key == 0.5
+    made = make_answerer("extractive", Settings(), lambda t: 3.0)
+    assert made.min_form_key == 0.5
+    assert not make_answerer("extractive", Settings(), lambda t: 3.0, answer_min_form_key=0.0).min_form_key
+    with pytest.raises(ConfigError, match="answer_min_form_key"):
+        Settings().replace(answer_min_form_key=1.5)
+
+
+def test_a_rate_over_another_period_does_not_answer():
+    assert period_lost("テレワークは1週間に何日まで実施できますか", TELEWORK.hit.text)
+    assert not period_lost("テレワークは1か月に何日まで実施できますか", TELEWORK.hit.text)
+    assert not period_lost("テレワークは何日まで実施できますか", TELEWORK.hit.text)  # no period named
+    assert not _answerer().answer("標市の職員のテレワークは、1週間に何日まで実施できますか", [TELEWORK]).answered
+    ok = _answerer().answer("標市の職員のテレワークは、1か月に何日まで実施できますか", [TELEWORK])
+    assert ok.answered and "10日" in ok.text
+
+
+def test_a_figure_left_to_a_cabinet_order_is_not_stated():
+    q = "前払式支払手段の発行保証金の供託が必要になる基準額は、具体的にいくらですか"
+    assert "基準額" in asked_terms(q, ("前払式支払手段", "発行保証金", "供託", "基準額", "具体的"))
+    assert delegated(q, ("前払式支払手段", "発行保証金", "供託", "基準額"), SHIKIN.hit.text)
+    assert not _answerer().answer(q, [SHIKIN]).answered
+    # 基準額 named as a condition: the share asked is stated (二分の一)
+    q2 = "基準額を超えた前払式支払手段発行者は、未使用残高のどれだけ以上の発行保証金を供託しなければなりませんか"
+    ok = _answerer().answer(q2, [SHIKIN])
+    assert ok.answered and "二分の一" in ok.text
