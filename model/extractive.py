@@ -133,13 +133,16 @@ class Candidate:
     year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
-    measure_ok: bool = True  # a size the question names (20リットル) is not quoted only for other sizes
+    # a size the question names (20リットル) is not quoted only for other sizes, nor a rate it names
+    # (1週間に) only over other periods
+    measure_ok: bool = True
     delegated: bool = False  # a quantity asked is left by the quote to a 政令 (政令で定める額(以下「基準額」…))
 
     @property
     def mismatch(self) -> bool:
         """The quote answers another question than the one asked: another source, owner,
-        year, the negated opposite, another role or another size (the question's own rules)."""
+        year, the negated opposite, another role, another size or period, or a figure it leaves to a
+        政令 (the question's own rules)."""
         return (not self.named_ok or self.other_owner is not None or not self.year_ok or not self.negation_ok
                 or not self.role_ok or not self.measure_ok or self.delegated)
 
