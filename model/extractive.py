@@ -133,9 +133,7 @@ class Candidate:
     year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
-    # a size the question names (20リットル) is not quoted only for other sizes, nor a rate it names
-    # (1週間に) only over other periods
-    measure_ok: bool = True
+    measure_ok: bool = True  # no size (20リットル) or rate period (1週間に) asked is quoted only for others
     delegated: bool = False  # a quantity asked is left by the quote to a 政令 (政令で定める額(以下「基準額」…))
 
     @property
