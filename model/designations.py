@@ -22,13 +22,9 @@ def designations(text: str) -> frozenset[str]:
     out = set()
     for m in _DESIGNATION.finditer(unicodedata.normalize("NFKC", text)):
         try:
-            n = _to_int(m.group(1))
-            branches = "".join(f"の{_to_int(b)}" for b in m.group(3).split("の")[1:])
+            n = kanji_to_int(m.group(1))  # kanji or arabic digits
+            branches = "".join(f"の{kanji_to_int(b)}" for b in m.group(3).split("の")[1:])
         except ValueError:
             continue
         out.add(f"第{n}{m.group(2)}{branches}")
     return frozenset(out)
-
-
-def _to_int(numeral: str) -> int:
-    return int(numeral) if numeral.isdigit() else kanji_to_int(numeral)

@@ -252,7 +252,7 @@ def _fraction_of(question: str, form: re.Pattern[str]) -> re.Pattern[str]:
         return form
     written = m.group(1)
     try:
-        digits = str(int(written) if written.isdigit() else kanji_to_int(written))
+        digits = str(kanji_to_int(written))  # kanji or arabic digits
     except ValueError:
         return form
     names = "|".join(re.escape(w) for w in dict.fromkeys((written, digits)))
