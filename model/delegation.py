@@ -15,6 +15,17 @@ True
 >>> delegated("基準額を超えた前払式支払手段発行者は、未使用残高のどれだけ以上の発行保証金を供託しますか",
 ...           ("基準額", "前払式支払手段発行者", "未使用残高", "発行保証金", "供託"), law)
 False
+
+A question that asks what the delegated thing itself is (「国家公安委員会規則で定める者」とは、具体的に
+どの機関ですか) is not answered by the sentence that delegates it either, only by a text that
+says what it is (…規則で定める者は、次に掲げる者とする):
+
+>>> act = "事例分析の実施の事務の全部又は一部を国家公安委員会規則で定める者に委託することができる。"
+>>> delegation_asked("「国家公安委員会規則で定める者」とは、具体的にどの機関ですか", act)
+True
+>>> delegation_asked("「国家公安委員会規則で定める者」とは、具体的にどの機関ですか",
+...                  "法第九条第三項の国家公安委員会規則で定める者は、次に掲げる者とする。")
+False
 """
 
 from __future__ import annotations
@@ -47,3 +58,19 @@ def delegated(question: str, key_words: tuple[str, ...], evidence: str) -> bool:
     figure another instrument sets (政令で定める額(以下「基準額」という。))."""
     asked = asked_terms(question, key_words)
     return bool(asked) and any(m.group(1) in asked for m in _DEFINED.finditer(evidence))
+
+
+# 「…規則で定める者」とは / 政令で定める基準って: the question asks what an instrument sets
+_ASKS_DELEGATED = re.compile(
+    r"((?:政令|省令|府令|規則|告示|条例)で定める[^\s、。「」()（）]{1,8}?)\s*(?:」|とは|って|は具体的|は何|はどの|は誰)"
+)
+
+
+def delegation_asked(question: str, evidence: str) -> bool:
+    """Whether ``question`` asks what an instrument sets (「規則で定める者」とは) and ``evidence``
+    only names it as set there, without saying what it is (no 「…で定める者は、」 or 「…とは」)."""
+    m = _ASKS_DELEGATED.search(question)
+    if m is None:
+        return False
+    phrase = m.group(1)
+    return phrase in evidence and re.search(re.escape(phrase) + r"\s*(?:とは|は)", evidence) is None

@@ -54,7 +54,7 @@ from jtext.years import same_year
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
-from .delegation import delegated
+from .delegation import delegated, delegation_asked
 from .designations import designations
 from .judge import Judge
 from .measures import measure_lost, period_lost
@@ -134,7 +134,7 @@ class Candidate:
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
     measure_ok: bool = True  # no size (20リットル) or rate period (1週間に) asked is quoted only for others
-    delegated: bool = False  # a quantity asked is left by the quote to a 政令 (政令で定める額(以下「基準額」…))
+    delegated: bool = False  # what is asked is left by the quote to a 政令 or 規則 (政令で定める額(以下「基準額」…))
 
     @property
     def mismatch(self) -> bool:
@@ -349,7 +349,8 @@ class ExtractiveAnswerer:
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,
             role_ok, not measure_lost(query.normalized, evidence) and not period_lost(query.normalized, evidence),
-            _wants_form(qt) and delegated(query.normalized, qt.key_words, evidence),
+            (_wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
+            or delegation_asked(query.normalized, evidence),
         )
 
     def _judged(self, question: str, passages: list[Passage], chosen: list[_Scored]) -> float:

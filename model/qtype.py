@@ -33,7 +33,8 @@ from jtext.numerals import kanji_to_int
 _NUM = r"[0-9〇零一二三四五六七八九十百千万億兆,.]+"
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
               r"|正午|午前|午後|時代|初旬|上旬|中旬|下旬|毎年|毎月|翌|末期|初期|前半|後半|頃|ごろ|[春夏秋冬]"
-              r"|(?:公布|施行)の日")  # この条例は、公布の日から施行する: the day is named, not dated
+              r"|(?:公布|施行)の日"  # この条例は、公布の日から施行する: the day is named, not dated
+              r"|初日|末日|直ちに|遅滞なく|速やかに|(?:後|前|際)に")  # a day or a moment by an event: インストール後に
 # 何月 (何月何日までに) asks for a month: 6月30日 or 年度末, not 3か月以内.
 _MONTH_FORM = rf"{_NUM}\s*月(?!分)|月末|年度末|年末|年度初め"
 # 何日前まで is answered by 7日前 or 前日, not by any day (12月29日から翌年1月3日まで).
@@ -101,7 +102,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日(?!曜)"),  # not 第4日曜日
     ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
     ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
-    ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名)"),
+    ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名(?![簿義称前刺字所物産誉目]))"),  # not 2. 名簿班
     ("count", _RATE, rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
     ("count", _COUNTED, rf"{_NUM}\s*\S"),  # narrowed to the question's own counter in analyse()
     ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期(?:は|って)\s*[?？]?\s*$|どの時期|何年度|何世紀|何時代"

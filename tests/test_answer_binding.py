@@ -1,7 +1,8 @@
 """Refusals where the quote holds a number, but not the one asked (model/extractive.py):
 the form in a sentence about something else (answer_min_form_key), a rate counted over
 another period (model/measures.period_lost), and a figure left to a 政令
-(model/delegation.py). Real Japanese sentences; no index, no embedder."""
+(model/delegation.py), or a body asked that the quote only says a 規則 names, and a count
+read from a list number (2. 名簿班). Real Japanese sentences; no index, no embedder."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from base.errors import ConfigError
 from base.settings import Settings
-from model.delegation import asked_terms, delegated
+from model.delegation import asked_terms, delegated, delegation_asked
 from model.extractive import ExtractiveAnswerer
 from model.measures import period_lost
 from model.registry import make_answerer
@@ -24,6 +25,12 @@ TELEWORK = passage(3, "第4 実施日数\nテレワークの実施日数は、1�
 SHIKIN = passage(4, "前払式支払手段発行者は、基準日未使用残高が政令で定める額(以下この章において「基準額」という。)を超えるときは、"
                     "当該基準日未使用残高の二分の一の額以上の額に相当する額の発行保証金を供託しなければならない。",
                  "資金決済に関する法律", "第十四条")
+FUSEI = passage(5, "都道府県公安委員会は、前項の規定による援助を行うため必要な事例分析の実施の事務の全部又は一部を"
+                   "国家公安委員会規則で定める者に委託することができる。", "不正アクセス行為の禁止等に関する法律", "第九条第二項")
+FUSEI_RULE = passage(6, "法第九条第二項の国家公安委員会規則で定める者は、次に掲げる者とする。\n一 一般社団法人情報セキュリティ協会",
+                     "不正アクセス行為の禁止等に関する法律施行規則", "第一条")
+HINANJO = passage(7, "第六条 避難所運営委員会は、次に掲げる者をもって組織する。\n一 自主防災組織又は自治会の代表者\n"
+                     "二 施設管理者又はその指名する者\n三 避難所担当職員\n2. 名簿班は、避難者の受付を行う。", "標市避難所運営規則")
 
 
 def _answerer(**kw) -> ExtractiveAnswerer:
@@ -65,3 +72,19 @@ def test_a_figure_left_to_a_cabinet_order_is_not_stated():
     q2 = "基準額を超えた前払式支払手段発行者は、未使用残高のどれだけ以上の発行保証金を供託しなければなりませんか"
     ok = _answerer().answer(q2, [SHIKIN])
     assert ok.answered and "二分の一" in ok.text
+
+
+def test_a_body_a_rule_names_is_not_stated_by_the_delegating_article():
+    q = "不正アクセス禁止法で、事例分析の事務を委託できる「国家公安委員会規則で定める者」とは、具体的にどの機関ですか"
+    assert delegation_asked(q, FUSEI.hit.text)
+    assert not _answerer().answer(q, [FUSEI]).answered
+    assert not delegation_asked(q, FUSEI_RULE.hit.text)  # the rule itself says who: not this refusal
+    assert not delegation_asked("事例分析の事務は誰に委託できますか", FUSEI.hit.text)  # the delegation is the answer
+
+
+def test_a_list_number_is_not_a_head_count():
+    q = "標市の避難所運営委員会は、委員を何人で構成することになっていますか"
+    assert not _answerer().answer(q, [HINANJO]).answered  # 2. 名簿班 is no count of 名
+    staffed = passage(8, "避難所運営委員会は、委員10名以内で組織する。", "標市避難所運営規則")
+    ok = _answerer().answer(q, [staffed])
+    assert ok.answered and "10名" in ok.text

@@ -130,6 +130,14 @@ from .llm_helpers import passage
         # 最低限 and 時期 in passing ask for no quantity
         ("常に最低限、統制的に実施しなければならないのは？", "what", "武力行使は常に最低限、統制的に実施しなければならない。", True),
         ("産卵期以外の時期に取れる季節外れの鮭は、何と呼ばれるか", "what", "トキシラズは季節外れの鮭の呼称。", True),
+        # a moment named by an event, or the first day, answers いつ
+        ("初期パスワードは、いつ変更するのが望ましいですか", "date",
+         "パスワードを、ソフトウェアのインストール後に変更することが望ましい。", True),
+        ("初期パスワードは、いつ変更するのが望ましいですか", "date", "利用者は、パスワードを適切に管理する。", False),
+        ("保険料の基準日はいつですか", "date", "保険料の賦課期日は、当該年度の初日とする。", True),
+        # 名 counts people, 2. 名簿班 does not
+        ("委員は何人で構成されますか", "count", "委員会は、委員10名以内で組織する。", True),
+        ("委員は何人で構成されますか", "count", "2. 名簿班は、避難者の受付を行う。", False),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):
