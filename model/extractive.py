@@ -27,12 +27,12 @@ instead — when even the best passage covers too little of the question
 the question names (第八期, 第二十条), when its passage names none of the years the
 question names (令和7年度 is not 令和6年度), when it writes a negated key only without
 its negation (課税世帯 for 住民税非課税世帯), when a who question's role (会長) is
-nowhere in it, when the section it comes from is about
-the asked attribute of another owner and the question's owner is nowhere in
-it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`), when a size the question names
-(20リットル) is quoted only for other sizes or a rate it names (1週間に) only over other periods
-(:mod:`model.measures`), when the figure asked is one the quote leaves to a 政令
-(:mod:`model.delegation`), or when the question asks for
+nowhere in it, when the section it comes from is about the asked attribute of another owner
+and the question's owner is nowhere in it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`),
+when a size the question names (20リットル) is quoted only for other sizes or a rate it names
+(1週間に) only over other periods (:mod:`model.measures`), when a place whose whereabouts is
+asked is quoted without them (:mod:`model.location`), when what is asked is one the quote leaves
+to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
 (``require_form``) in a sentence about the question's keys (``min_form_key``); and,
 with ``min_confidence`` > 0, when the learned answerability model
@@ -57,6 +57,7 @@ from .answerer import IdfFn, Passage, TokenCallback
 from .delegation import delegated, delegation_asked
 from .designations import designations
 from .judge import Judge
+from .location import location_lost
 from .measures import measure_lost, period_lost
 from .owner import other_owner, other_subject
 from .qtype import (
@@ -133,7 +134,7 @@ class Candidate:
     year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
-    measure_ok: bool = True  # no size (20リットル) or rate period (1週間に) asked is quoted only for others
+    measure_ok: bool = True  # no size (20リットル), rate period (1週間に) or whereabouts asked is quoted only for others
     delegated: bool = False  # what is asked is left by the quote to a 政令 or 規則 (政令で定める額(以下「基準額」…))
 
     @property
@@ -145,9 +146,8 @@ class Candidate:
                 or not self.role_ok or not self.measure_ok or self.delegated)
 
 
-# Quote further sentences whose P(answers) is at least this share of the best's
-# (bench/fit_reranker.py --ratio: held out on JSQuAD, 0.3 quotes the answer
-# for 0.916 of questions against 0.881 at 0.6).
+# Quote further sentences whose P(answers) is at least this share of the best's (bench/fit_reranker.py
+# --ratio: held out on JSQuAD, 0.3 quotes the answer for 0.916 of questions against 0.881 at 0.6).
 SELECT_RATIO = 0.3
 # Question kinds whose answer form is specific enough to pick the leading sentence by.
 PREFER_FORM = FORM_KINDS | {"documents"}
@@ -348,7 +348,7 @@ class ExtractiveAnswerer:
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,
-            role_ok, not measure_lost(query.normalized, evidence) and not period_lost(query.normalized, evidence),
+            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost)),
             (_wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),
         )

@@ -1,8 +1,8 @@
 """Refusals where the quote holds a number, but not the one asked (model/extractive.py):
 the form in a sentence about something else (answer_min_form_key), a rate counted over
 another period (model/measures.period_lost), and a figure left to a 政令
-(model/delegation.py), or a body asked that the quote only says a 規則 names, and a count
-read from a list number (2. 名簿班). Real Japanese sentences; no index, no embedder."""
+(model/delegation.py), or a body asked that the quote only says a 規則 names, a count
+read from a list number (2. 名簿班), and a place's whereabouts asked of a quote that only names it. Real Japanese sentences; no index, no embedder."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from base.errors import ConfigError
 from base.settings import Settings
 from model.delegation import asked_terms, delegated, delegation_asked
 from model.extractive import ExtractiveAnswerer
+from model.location import location_lost
 from model.measures import period_lost
 from model.registry import make_answerer
 
@@ -88,3 +89,15 @@ def test_a_list_number_is_not_a_head_count():
     staffed = passage(8, "避難所運営委員会は、委員10名以内で組織する。", "標市避難所運営規則")
     ok = _answerer().answer(q, [staffed])
     assert ok.answered and "10名" in ok.text
+
+
+BICHIKU = passage(9, "第6 保管場所\n2.拠点備蓄倉庫は、中央防災倉庫(標市中央公園内)、北部防災倉庫及び南部防災倉庫とする。",
+                  "標市防災備蓄計画")
+
+
+def test_a_place_named_without_its_whereabouts_does_not_say_where_it_is():
+    q = "標市の北部防災倉庫はどこにありますか"
+    assert location_lost(q, BICHIKU.hit.text)
+    assert not _answerer().answer(q, [BICHIKU]).answered
+    ok = _answerer().answer("標市の中央防災倉庫はどこにありますか", [BICHIKU])
+    assert ok.answered and "中央公園内" in ok.text
