@@ -3,8 +3,8 @@
 「標市の北部防災倉庫はどこにありますか」 is not answered by 「拠点備蓄倉庫は、中央防災倉庫(標市中央公園内)、
 北部防災倉庫及び南部防災倉庫とする」: the quote names the asked place, but says where another one is.
 A quote answers only when an address, a floor or a site comes right after the asked place's name
-(大谷駅前駐輪場 かつらぎ町大字大谷247番地の1), or an address right before it (a table whose address
-column comes first).
+(大谷駅前駐輪場 かつらぎ町大字大谷247番地の1), or an address or 「…にある」 right before it (a table
+whose address column comes first, 国土地理院のHPにある「電子基準点データ提供サービス」).
 
 >>> q = "標市の北部防災倉庫はどこにありますか"
 >>> location_lost(q, "拠点備蓄倉庫は、中央防災倉庫(標市中央公園内)、北部防災倉庫及び南部防災倉庫とする。")
@@ -14,6 +14,8 @@ False
 >>> location_lost("移管先になっている標市歴史資料室は、どこにありますか", "公文書は、標市歴史資料室に移管する。")
 True
 >>> location_lost("妙寺駅前駐輪場はどこにありますか", "かつらぎ町大字新田95番地の11 妙寺駅前駐輪場")
+False
+>>> location_lost("電子基準点データ提供サービスはどこにあるか。", "国土地理院のHPにある「電子基準点データ提供サービス」で入手できる。")
 False
 >>> location_lost("保存期間が満了した公文書の移管先はどこですか", "標市歴史資料室に移管する。")  # a place asked, not where it is
 False
@@ -28,7 +30,7 @@ _WHERE = re.compile(r"([一-龥々〆ァ-ヶーA-Za-z0-9]{2,20})(?:は|って)[�
 _NUM = r"[0-9〇一二三四五六七八九十百千]+"
 _ADDRESS = rf"丁目|番地|〒|{_NUM}\s*番\s*{_NUM}?\s*号|(?<![0-9\-])[0-9]{{1,3}}\s*[-‐－−]\s*[0-9]{{1,3}}(?![0-9])"
 _SITE = re.compile(rf"{_ADDRESS}|{_NUM}\s*階|(?:庁舎|公園|会館|センター|ビル|敷地|構|校|館)内|に(?:あり|所在|位置|設置)")
-_BEFORE = re.compile(_ADDRESS)
+_BEFORE = re.compile(rf"{_ADDRESS}|(?:に(?:ある|あり|置かれた|設置された|設置する)|内の)\s*[「『]?$")  # 国土地理院のHPにある「…」
 _NEAR = 30  # characters after (or, for an address, before) the place's name
 
 
