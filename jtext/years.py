@@ -52,6 +52,10 @@ def years_in(text: str, fiscal: bool = False) -> frozenset[int]:
     return frozenset(out)
 
 
+# a sentence that states a plan or an expectation, not what happened
+_PLANNED = re.compile(r"予定(?:して|です|であ|する|され|しており)|見込(?:みです|まれ|んで)|を目指(?:し|す)")
+
+
 def same_year(question: str, text: str) -> bool:
     """Whether ``text`` (a passage with its title and heading) may be about the year the
     question names: it names one of its years (令和5年度 = 2023年度), and when the question
@@ -62,10 +66,20 @@ def same_year(question: str, text: str) -> bool:
     False
     >>> same_year("2024年度の納期限は", "令和6年度の納期限: 令和7年2月28日")
     True
+
+    A year named only in a plan (2022年に更新を予定しています) does not say what happened then,
+    unless the question asks about the plan:
+
+    >>> same_year("2022年版はいつ公表されましたか", "2021年1月20日公表。2022年に更新を予定しています。")
+    False
+    >>> same_year("2022年に何を予定していますか", "2021年1月20日公表。2022年に更新を予定しています。")
+    True
     """
     years = years_in(question)
     if not years:
         return True
+    if not _PLANNED.search(question):
+        text = "".join(s for s in re.split(r"(?<=[。\n])", text) if not _PLANNED.search(s))
     if not years & years_in(text):
         return False
     fiscal, written = years_in(question, fiscal=True), years_in(text, fiscal=True)

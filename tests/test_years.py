@@ -58,3 +58,13 @@ def test_same_year_reads_eras_and_fiscal_years():
     assert same_year("2024年度の納期限は", "令和6年度の納期限: 令和7年2月28日")
     assert not same_year("令和7年度の納期限は", "令和6年度の納期限: 令和7年2月28日")
     assert not same_year("令和8年の申請期間は", "令和6年5月7日から令和6年6月28日まで")
+
+
+def test_a_year_named_only_in_a_plan_is_not_what_happened_then():
+    from jtext.years import same_year
+
+    page = "政府機関が保有するコード一覧 内閣官房IT総合戦略室 2021年1月20日\n※2022年にコード一覧の更新を予定しています。"
+    assert not same_year("コード一覧の2022年版は、いつ公開されましたか", page)
+    assert same_year("コード一覧の2021年版は、いつ公開されましたか", page)
+    assert same_year("2022年にはコード一覧について何が予定されていますか", page)  # the plan is asked
+    assert same_year("防災備蓄計画の令和6年度の目標量は", "標市防災備蓄計画(令和6年度)")  # 計画 in a title is no plan

@@ -1,0 +1,20 @@
+"""The worked examples in the docstrings of the answer rules run as tests: each rule's
+documentation states real Japanese cases it decides, and they must stay true."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.delegation", "model.designations",
+           "model.location", "model.measures", "model.owner", "model.qtype")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_documented_examples_hold(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{name} documents no example"
+    assert result.failed == 0
