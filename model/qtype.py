@@ -165,6 +165,9 @@ class QuestionType:
     # which a quote may cover but need not
     optional: frozenset[int] = frozenset()
     address: bool = False  # an address is asked (所在地, 住所): the quote must hold one, like a quantity
+    # indices of keys written only in the situation told before the question proper (工場 and 事故 of
+    # 工場で…事故で亡くなりました。遺族補償は何日分ですか): a quote missing one misses half a key
+    told: frozenset[int] = frozenset()
 
     def form_in(self, text: str) -> bool:
         """Whether ``text`` holds the answer form the question expects (True
@@ -238,11 +241,15 @@ def analyse(question: str) -> QuestionType:
     optional = frozenset(i for i, w in enumerate(words) if w not in outside)
     if len(optional) == len(words):
         optional = frozenset()
+    asked = _SITUATION.sub("", outside.rstrip("。？? "))
+    told = frozenset(i for i, w in enumerate(words) if w in outside and w not in asked)
     return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
-                        address=kind == "place" and asks_address)
+                        address=kind == "place" and asks_address, told=told)
 
 
 _PARENTHESES = re.compile(r"[（(][^（）()]*[）)]")
+# The situation told before the question proper: up to its last 。 or 〜のですが、 (…亡くなりました。遺族補償は…)
+_SITUATION = re.compile(r"^.*(?:。|(?:の|ん)ですが、|ましたが、|ところ、)(?=.)")
 
 
 def _fraction_of(question: str, form: re.Pattern[str]) -> re.Pattern[str]:

@@ -243,17 +243,19 @@ def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None 
     """The share of the question's key compounds that ``evidence`` (the quote
     and its context: :func:`quote_evidence`) covers; a compound counts when at
     least half of its parts are found. A key written only inside the question's
-    parentheses (an aside: 消費税率（国税分）) counts only when found. ``cov``: the
+    parentheses (an aside: 消費税率（国税分）) counts only when found, one told only as the
+    question's situation (…事故で亡くなりました。遺族補償は) half when missing. ``cov``: the
     per-compound coverage of ``evidence`` (:func:`model.qtype.key_coverage`) when
     already computed."""
     if not qt.key:
         return 1.0
     if cov is None:
         cov = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
-    # a key written only in the question's parentheses counts when covered, never against
+    # a key written only in the question's parentheses counts when covered, never against; one
+    # told only as the question's situation counts half against
     found = [c >= 0.5 for c in cov]
-    asked = [f or i not in qt.optional for i, f in enumerate(found)]
-    return sum(found) / max(1, sum(asked))
+    asked = [1.0 if f else 0.0 if i in qt.optional else 0.5 if i in qt.told else 1.0 for i, f in enumerate(found)]
+    return sum(found) / max(1.0, sum(asked))
 
 
 # A key that names a source (労働契約法, 情報公開条例, 防災備蓄計画): the question asks

@@ -3,6 +3,8 @@ rule, on real Japanese questions and sentences (no index, no embedder)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from model.extractive import ExtractiveAnswerer
@@ -277,6 +279,22 @@ def test_a_key_inside_the_question_s_parentheses_is_an_aside():
     assert quote_key_coverage(qt, "消費税法 第二十九条 税率は、百分の七・八とする。") < 1.0
     # a question wholly in parentheses has no aside
     assert analyse("（消費税率）").optional == frozenset()
+
+
+def test_a_key_told_only_as_the_situation_counts_half_when_missing():
+    """工場で働いていた従業員が…亡くなりました。遺族補償は…: 工場 and 事故 are the situation told, the
+    遺族補償 asked; a quote of the 遺族補償 rule need not repeat the situation in full."""
+    from model.sentence_score import quote_key_coverage
+
+    q = "工場で働いていた従業員が業務中の事故で亡くなりました。会社が遺族に対して行う遺族補償は、平均賃金の何日分ですか"
+    qt = analyse(q)
+    told = {qt.key_words[i] for i in qt.told}
+    assert {"工場", "事故"} <= told and "遺族補償" not in told
+    rule = "労働者が業務上死亡した場合においては、使用者は、遺族に対して、平均賃金の千日分の遺族補償を行わなければならない。"
+    plain = analyse("会社が遺族に対して行う遺族補償は、平均賃金の何日分ですか")
+    assert quote_key_coverage(plain, rule) < 1.0  # 会社 is missing either way
+    assert quote_key_coverage(qt, rule) > quote_key_coverage(replace(qt, told=frozenset()), rule)
+    assert not analyse("遺族補償は平均賃金の何日分ですか").told  # no situation told
 
 
 GOMI = ("◆粗大ごみ\n標市粗大ごみ受付センター(電話 0123-45-5300、受付は平日の午前8時30分から午後5時まで)にお申し込みください。"
