@@ -34,7 +34,7 @@ def test_login_upload_pdf_ask_and_open_cited_page(tmp_path):
     with app_server(home, [tmp_path / "corpus"], log=tmp_path / "streamlit.log") as url, browser_page() as page:
         login(page, url, "toroku", PASSWORD)
         go(page, "アップロード")
-        page.get_by_role("heading", name="資料のアップロード").wait_for()
+        page.get_by_role("heading", name="資料のアップロード").first.wait_for()
         page.locator('input[type="file"]').set_input_files(str(pdf))
         submit = page.get_by_role("button", name="取り込む")
         expect(submit).to_be_enabled()
@@ -43,7 +43,7 @@ def test_login_upload_pdf_ask_and_open_cited_page(tmp_path):
         page.screenshot(path=str(tmp_path / "upload.png"), full_page=True)
 
         go(page, "質問")
-        page.get_by_role("heading", name="質問").wait_for()
+        page.get_by_role("heading", name="質問").first.wait_for()
         ask(page, "市民農園の利用料は1区画いくらですか")
         cite = page.get_by_text("[1] 標市市民農園利用規約", exact=True)
         cite.wait_for()
@@ -118,13 +118,13 @@ def test_reload_keeps_login_and_conversation_and_a_marker_opens_its_span(tmp_pat
 
         # F5: still logged in, the same conversation
         page.reload()
-        page.get_by_role("heading", name="質問").wait_for()
+        page.get_by_role("heading", name="質問").first.wait_for()
         page.get_by_text("検索した質問: 部分休業の場合、給与はどうなりますか", exact=True).first.wait_for()
         assert page.locator('[data-testid="stChatMessage"]').count() == 4
         assert page.get_by_role("button", name="ログイン").count() == 0
         # the app's address typed anew (no conversation in it): logged in, the conversation listed
         page.goto(url)
-        page.get_by_role("heading", name="質問").wait_for()
+        page.get_by_role("heading", name="質問").first.wait_for()
         page.locator('[data-testid="stSidebar"]').get_by_text("職員が部分休業を取る場合").first.wait_for()
         assert page.locator('[data-testid="stChatMessage"]').count() == 0
 
@@ -209,7 +209,7 @@ def test_every_page_for_every_role_is_japanese_without_developer_chrome(tmp_path
             login(page, url, user, PASSWORD)
             for title in titles:
                 go(page, title)
-                page.get_by_role("heading", name="資料のアップロード" if title == "アップロード" else title).wait_for()
+                page.get_by_role("heading", name="資料のアップロード" if title == "アップロード" else title).first.wait_for()
                 _scan(page, f"{user}/{title}", found)
                 if title == "文書ライブラリ":
                     page.get_by_role("button", name="原本を取得").click()
@@ -264,7 +264,7 @@ def test_upload_widget_is_japanese_while_dragging_and_for_a_file_over_the_limit(
     with app_server(home, [tmp_path / "corpus"], log=tmp_path / "streamlit.log") as url, browser_page() as page:
         login(page, url, "toroku", PASSWORD)
         go(page, "アップロード")
-        page.get_by_role("heading", name="資料のアップロード").wait_for()
+        page.get_by_role("heading", name="資料のアップロード").first.wait_for()
         wait_idle(page)
         zone = page.locator('[data-testid="stFileUploaderDropzone"]')
 
