@@ -14,6 +14,7 @@ its input and aborts on megabyte-long lines without punctuation).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -117,3 +118,22 @@ def _cut(text: str, start: int, limit: int) -> int:
 
 def _joins_previous(ch: str) -> bool:
     return unicodedata.combining(ch) != 0 or "\ufe00" <= ch <= "\ufe0f" or "\U000e0100" <= ch <= "\U000e01ef" or ch == "\u200d"
+
+
+# An aside in parentheses (項目名（カラム名）, 消費税率（国税分）): another name or a remark
+ASIDE = re.compile(r"[（(][^（）()]*[）)]")
+# The situation told before the question proper: up to its last 。 or 〜のですが、 (…亡くなりました。遺族補償は…)
+_SITUATION = re.compile(r"^.*(?:。|(?:の|ん)ですが、|ましたが、|ところ、)(?=.)")
+
+
+def question_proper(question: str) -> str | None:
+    """The question without the situation told before it (None when it tells none).
+
+    >>> question_proper("工場で事故があり、夫が亡くなりました。遺族補償は何日分ですか。")
+    '遺族補償は何日分ですか'
+    >>> question_proper("遺族補償は何日分ですか") is None
+    True
+    """
+    text = question.rstrip("。？? ")
+    asked = _SITUATION.sub("", text)
+    return None if asked == text else asked

@@ -49,13 +49,15 @@ import time
 from dataclasses import dataclass
 
 from jtext.sentences import split_sentences
-from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
+from jtext.terms import QueryTerms, analyse_query, lemma_terms
 from jtext.years import same_year
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .delegation import delegated, delegation_asked
 from .designations import designations
+from .grounding import grounding as question_grounding
+from .grounding import weights
 from .judge import Judge
 from .location import location_lost
 from .measures import measure_lost, period_lost
@@ -89,26 +91,11 @@ from .sentence_score import (
     section_heading,
 )
 from .sentence_score import Scored as _Scored
-from .sentence_score import coverage as _coverage
 
 
 def answer_cues(question: str) -> list[re.Pattern[str]]:
     """Patterns that a sentence answering ``question`` is expected to contain."""
     return list(analyse_question(question).forms)
-
-
-def _evidence(q_terms: dict[str, float], q_grams: set[str], passages: list[Passage]) -> float:
-    """Best share of the question's (IDF-weighted) content that one passage covers."""
-    best = 0.0
-    for p in passages:
-        h = p.hit
-        text = h.text + "\n" + (h.heading or "") + "\n" + (h.article or "") + "\n" + h.title
-        # the lemmas stored at ingest are those of the same text (jtext.terms.index_text)
-        terms = p.terms if p.terms is not None else set(lemma_terms(text))
-        cov = _coverage(q_terms, terms)
-        gram = len(q_grams & set(gram_terms(text))) / max(1, len(q_grams))
-        best = max(best, 0.7 * cov + 0.3 * gram)
-    return best
 
 
 def _designations_wanted(question: str) -> frozenset[str]:
@@ -227,10 +214,6 @@ class ExtractiveAnswerer:
         self.min_judge = min_judge
         self.min_form_key = min_form_key
 
-    def _weights(self, query: QueryTerms) -> tuple[dict[str, float], set[str]]:
-        """IDF weight of each question lemma, and the question's bigrams."""
-        return {t: self.idf(t) for t in query.lemmas}, set(query.grams)
-
     def answer(
         self, question: str, passages: list[Passage], *, on_token: TokenCallback | None = None,
         query: QueryTerms | None = None,
@@ -255,8 +238,8 @@ class ExtractiveAnswerer:
         any threshold is applied (``None``: nothing quotable, or nothing holding
         the designation the question names). bench/fit_answerability.py reads it."""
         query = query if query is not None else analyse_query(question)
-        q_terms, q_grams = self._weights(query)
-        grounding = _evidence(q_terms, q_grams, passages) if passages else 0.0
+        q_terms, q_grams = weights(self.idf, query)
+        grounding = question_grounding(self.idf, query, passages) if passages else 0.0
         return self._candidate(passages, query, q_terms, q_grams, grounding)
 
     def _candidate(
@@ -362,8 +345,8 @@ class ExtractiveAnswerer:
 
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
         t0 = time.perf_counter()
-        q_terms, q_grams = self._weights(query)
-        grounding = _evidence(q_terms, q_grams, passages) if passages else 0.0
+        q_terms, q_grams = weights(self.idf, query)
+        grounding = question_grounding(self.idf, query, passages) if passages else 0.0
         if grounding < self.min_evidence or not passages:
             return self._refuse(question, passages, grounding, t0)
         cand = self._candidate(passages, query, q_terms, q_grams, grounding)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from jtext.aliases import written_forms
 from jtext.morph import tokenize
 from jtext.numerals import kanji_to_int
+from jtext.sentences import ASIDE, question_proper
 
 _NUM = r"[0-9〇零一二三四五六七八九十百千万億兆,.]+"
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
@@ -138,7 +139,10 @@ _GENERIC = frozenset(
      "他", "ほか", "合計", "総計",
      # the answer's slot: 京都市長の名前は？ is answered by 門川大作, not by 名前 (a name, a
      # short name, a reading, a year of the calendar, a person, a place, a word)
-     "名前", "名称", "呼び名", "名", "略称", "通称", "別名", "読み", "読み方", "西暦", "人物", "場所", "言葉", "こと"]
+     "名前", "名称", "呼び名", "名", "略称", "通称", "別名", "読み", "読み方", "西暦", "人物", "場所", "言葉", "こと",
+     # the asker's own time and person (来月、第一子が生まれる予定です; 自分の組織): no document says them
+     "来月", "今月", "先月", "来年", "今年", "昨年", "去年", "先日", "今日", "明日", "昨日", "今度", "今回",
+     "先週", "来週", "最近", "自分", "私", "具体", "実際", "長年"]
 )
 # A question about what happens to whoever breaks a rule, and a provision that imposes a
 # penalty (第十四条の規定に違反した者は、…五十万円以下の罰金に処する。).
@@ -237,19 +241,14 @@ def analyse(question: str) -> QuestionType:
             forms.append(re.compile(rf"{_NUM}\s*{re.escape(alt.group(1))}"))
     key = _without_asked_role(key_terms(question), question)
     words = tuple("".join(s for _, s in c) for c in key)
-    outside = _PARENTHESES.sub("　", question)
+    outside = ASIDE.sub("　", question)
     optional = frozenset(i for i, w in enumerate(words) if w not in outside)
     if len(optional) == len(words):
         optional = frozenset()
-    asked = _SITUATION.sub("", outside.rstrip("。？? "))
+    asked = question_proper(outside) or outside
     told = frozenset(i for i, w in enumerate(words) if w in outside and w not in asked)
     return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
                         address=kind == "place" and asks_address, told=told)
-
-
-_PARENTHESES = re.compile(r"[（(][^（）()]*[）)]")
-# The situation told before the question proper: up to its last 。 or 〜のですが、 (…亡くなりました。遺族補償は…)
-_SITUATION = re.compile(r"^.*(?:。|(?:の|ん)ですが、|ましたが、|ところ、)(?=.)")
 
 
 def _fraction_of(question: str, form: re.Pattern[str]) -> re.Pattern[str]:

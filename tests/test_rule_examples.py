@@ -9,7 +9,8 @@ import importlib
 import pytest
 
 MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.delegation", "model.designations",
-           "model.location", "model.measures", "model.owner", "model.qtype")
+           "model.grounding", "model.location", "model.measures", "model.owner", "model.qtype",
+           "jtext.sentences")
 
 
 @pytest.mark.parametrize("name", MODULES)
