@@ -9,7 +9,8 @@ import pytest
 
 from model.extractive import ExtractiveAnswerer
 from model.designations import designations
-from model.qtype import analyse, is_question
+from jtext.terms import lemma_terms
+from model.qtype import analyse, is_question, key_coverage
 from model.records import NOT_FOUND
 
 from .llm_helpers import passage
@@ -281,7 +282,7 @@ def test_a_key_inside_the_question_s_parentheses_is_an_aside():
     assert analyse("（消費税率）").optional == frozenset()
 
 
-def test_a_key_told_only_as_the_situation_counts_half_when_missing():
+def test_a_key_told_only_as_the_situation_counts_a_quarter_when_missing():
     """工場で働いていた従業員が…亡くなりました。遺族補償は…: 工場 and 事故 are the situation told, the
     遺族補償 asked; a quote of the 遺族補償 rule need not repeat the situation in full."""
     from model.sentence_score import quote_key_coverage
@@ -294,6 +295,12 @@ def test_a_key_told_only_as_the_situation_counts_half_when_missing():
     plain = analyse("会社が遺族に対して行う遺族補償は、平均賃金の何日分ですか")
     assert quote_key_coverage(plain, rule) < 1.0  # 会社 is missing either way
     assert quote_key_coverage(qt, rule) > quote_key_coverage(replace(qt, told=frozenset()), rule)
+    # each missing situation key weighs a quarter of a missing key the question proper asks
+    found = [c >= 0.5 for c in key_coverage(qt.key, set(lemma_terms(rule)), rule)]
+    missing_told = sum(1 for i, f in enumerate(found) if not f and i in qt.told)
+    missing_asked = sum(1 for i, f in enumerate(found) if not f and i not in qt.told)
+    assert missing_told >= 2 and missing_asked >= 1
+    assert quote_key_coverage(qt, rule) == pytest.approx(sum(found) / (sum(found) + missing_asked + 0.25 * missing_told))
     assert not analyse("遺族補償は平均賃金の何日分ですか").told  # no situation told
 
 
