@@ -51,11 +51,23 @@ sys.path.insert(0, str(ROOT))
 
 from bench.jsquad import load_jsquad
 from model.answerability import FEATURES
+from model.extractive import Candidate
 from retrieval.access import AccessFilter
 from shirube.engine import Shirube
 from shirube.evaluate import nfkc
 
 WEIGHTS_FILE = ROOT / "model/answerability_weights.py"
+
+
+def _row(qid: str, title: str, present: bool, label: int, cand: Candidate) -> dict:
+    """One fit row: the question, its fold (``title``), whether its answer is in the corpus, the
+    label, the answerability features and the hand rules' signals of the candidate quote."""
+    s = cand.signals
+    return {
+        "id": qid, "title": title, "present": present, "label": label,
+        "f": dict(zip(FEATURES, s.vector())), "grounding": s.grounding, "key_cov": s.key_cov,
+        "named_ok": not cand.mismatch, "form_ok": cand.form_ok, "kind": s.kind,
+    }
 
 
 def collect(home: Path, data: Path, limit: int, seed: int) -> list[dict]:
@@ -86,12 +98,7 @@ def collect(home: Path, data: Path, limit: int, seed: int) -> list[dict]:
             hit = any(g in text for g in golds)
             if not present and hit:
                 continue  # another paragraph states the same fact: not a near miss
-            s = cand.signals
-            rows.append({
-                "id": it.id, "title": title_of[gold_pid], "present": present, "label": int(present and hit),
-                "f": dict(zip(FEATURES, s.vector())), "grounding": s.grounding, "key_cov": s.key_cov,
-                "named_ok": not cand.mismatch, "form_ok": cand.form_ok, "kind": s.kind,
-            })
+            rows.append(_row(it.id, title_of[gold_pid], present, int(present and hit), cand))
         if (i + 1) % 500 == 0:
             print(f"  {i + 1}/{len(items)} questions, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return rows
@@ -117,12 +124,7 @@ def collect_gov(home: Path, paths: list[Path]) -> list[dict]:
             continue
         present = bool(d.get("answerable", bool(d.get("relevant"))))
         hit = present and answer_found(list(d.get("answers", [])), "".join(c.text for c in cand.chosen))
-        s = cand.signals
-        rows.append({
-            "id": d["id"], "title": f"gov:{d['_file']}", "present": present, "label": int(hit),
-            "f": dict(zip(FEATURES, s.vector())), "grounding": s.grounding, "key_cov": s.key_cov,
-            "named_ok": not cand.mismatch, "form_ok": cand.form_ok, "kind": s.kind,
-        })
+        rows.append(_row(d["id"], f"gov:{d['_file']}", present, int(hit), cand))
     return rows
 
 

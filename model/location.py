@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import re
 
+from .qtype import ADDRESS
+
 # 北部防災倉庫はどこにありますか: the place is group 1
 _WHERE = re.compile(r"([一-龥々〆ァ-ヶーA-Za-z0-9]{2,20})(?:は|って)[、\s]*どこに(?:あり|ある)")
 _NUM = r"[0-9〇一二三四五六七八九十百千]+"
-_ADDRESS = rf"丁目|番地|〒|{_NUM}\s*番\s*{_NUM}?\s*号|(?<![0-9\-])[0-9]{{1,3}}\s*[-‐－−]\s*[0-9]{{1,3}}(?![0-9])"
-_SITE = re.compile(rf"{_ADDRESS}|{_NUM}\s*階|(?:庁舎|公園|会館|センター|ビル|敷地|構|校|館)内|に(?:あり|所在|位置|設置)")
-_BEFORE = re.compile(rf"{_ADDRESS}|(?:に(?:ある|あり|置かれた|設置された|設置する)|内の)\s*[「『]?$")  # 国土地理院のHPにある「…」
+_SITE = re.compile(rf"{ADDRESS}|{_NUM}\s*階|(?:庁舎|公園|会館|センター|ビル|敷地|構|校|館)内|に(?:あり|所在|位置|設置)")
+_BEFORE = re.compile(rf"{ADDRESS}|(?:に(?:ある|あり|置かれた|設置された|設置する)|内の)\s*[「『]?$")  # 国土地理院のHPにある「…」
 _NEAR = 30  # characters after (or, for an address, before) the place's name
 
 
