@@ -38,6 +38,10 @@ _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成
               r"|初日|末日|直ちに|遅滞なく|速やかに|(?:後|前|際)に")  # a day or a moment by an event: インストール後に
 # 何月 (何月何日までに) asks for a month: 6月30日 or 年度末, not 3か月以内.
 _MONTH_FORM = rf"{_NUM}\s*月(?!分)|月末|年度末|年末|年度初め"
+# 何時から何時まで asks for hours (午前8時30分から, 9:00〜17:15), not dates; a single 何時 may be いつ
+# (何時頃から演奏されたか → 1970年代), so only the pair counts
+_ASKS_CLOCK = re.compile(r"何\s*時\s*から.{0,12}?何\s*時\s*まで")
+_CLOCK_FORM = rf"{_NUM}\s*時(?!間|代|期|点|効)|[0-9]{{1,2}}\s*[:：]\s*[0-9]{{2}}|正午|24時間|終日"
 # 何日前まで is answered by 7日前 or 前日, not by any day (12月29日から翌年1月3日まで).
 _BEFORE = re.compile(r"何\s*(日|週間|か月|ヶ月|カ月|年)\s*前")
 
@@ -236,6 +240,8 @@ def analyse(question: str) -> QuestionType:
             forms = [re.compile(rf"{_NUM}\s*{before.group(1)}\s*前|前日|前々日")]
         if kind == "date" and "何月" in question:  # 何月何日までに: a month, not 以内 or any day
             forms = [re.compile(_MONTH_FORM)]
+        if kind == "date" and _ASKS_CLOCK.search(question):  # hours, not 4月1日から4月30日まで
+            forms = [re.compile(_CLOCK_FORM)]
         alt = _ALTERNATIVE_COUNTER.search(question)
         if alt and kind == "count":
             # 何日（週）: a number of days or of weeks (二週間)

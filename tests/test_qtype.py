@@ -355,3 +355,16 @@ def test_an_address_named_as_a_condition_is_not_asked():
     """国内に住所がある個人事業者の納税地はどこ asks for the 納税地, not an address."""
     assert not analyse("国内に住所がある個人事業者の消費税の納税地はどこですか。").address
     assert analyse("南部出張所の住所はどこですか。").address
+
+
+def test_hours_asked_are_answered_by_times_of_day_not_dates():
+    """何時から何時まで asks for hours: a 縦覧期間 of dates (4月1日から4月30日まで) does not answer
+    「何時から何時まで見られますか」; a single 何時 may be いつ and keeps the date form."""
+    hours = analyse("固定資産税の縦覧帳簿は、資産税課で何時から何時まで見られますか")
+    assert hours.kind == "date"
+    assert not hours.form_in("縦覧期間は、令和6年4月1日(月)から令和6年4月30日(火)までです。")
+    assert hours.form_in("受付時間は午前8時30分から午後5時15分までです。")
+    assert hours.form_in("利用時間 6:30〜23:00")
+    assert hours.form_in("深夜業は、午後十時から午前五時までの間の労働をいう。")
+    era = analyse("ポルトガルに映画が伝えられたのは何時か")
+    assert era.form_in("1896年6月に映画が伝えられた。")
