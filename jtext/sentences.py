@@ -137,3 +137,15 @@ def question_proper(question: str) -> str | None:
     text = question.rstrip("。？? ")
     asked = _SITUATION.sub("", text)
     return None if asked == text else asked
+
+
+# A sentence that itself asks: a FAQ's question line, a heading ending in ですか
+_QUESTION_FORM = re.compile(r"(?:ですか|ますか|でしょうか|のか|教えてください|教えて下さい)\s*[。？?]?\s*$|[？?]\s*$")
+_TOC_LINE = re.compile(r"^\s*(?:[・\-*#]+\s*)?\d+(?:\.\d+)+\.?\s")
+
+
+def is_question(sentence: str) -> bool:
+    """A sentence that itself asks (a FAQ heading) or a numbered table-of-contents
+    line (・2.1. …) answers nothing."""
+    s = sentence.strip().rstrip("）)]」』")
+    return bool(_QUESTION_FORM.search(s) or _TOC_LINE.match(s))

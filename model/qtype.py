@@ -38,6 +38,10 @@ _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成
               r"|初日|末日|直ちに|遅滞なく|速やかに|(?:後|前|際)に")  # a day or a moment by an event: インストール後に
 # 何月 (何月何日までに) asks for a month: 6月30日 or 年度末, not 3か月以内.
 _MONTH_FORM = rf"{_NUM}\s*月(?!分)|月末|年度末|年末|年度初め"
+_DAYS = rf"{_NUM}\s*(?:営業)?日(?!曜)"
+# 何日以内, 何日間, 何日分: a number of days, which a date (3月31日) does not give
+_ASKS_DAYS = re.compile(r"何\s*(?:営業)?日\s*(?:以内|間|分|前|後|以上|を超|経過)")
+_DAYS_NOT_DATE = re.compile(rf"(?<![月0-9〇一二三四五六七八九十百千]){_DAYS}")
 # 何時から何時まで asks for hours (午前8時30分から, 9:00〜17:15), not dates; a single 何時 may be いつ
 # (何時頃から演奏されたか → 1970年代), so only the pair counts
 _ASKS_CLOCK = re.compile(r"何\s*時\s*から.{0,12}?何\s*時\s*まで")
@@ -105,7 +109,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("age", r"何歳|何才", rf"{_NUM}\s*(?:歳|才)"),
     ("date", r"何年(?:に|頃|ごろ|のこと)|何年(?:か|なのか)?\s*[。?？]?\s*$", _DATE_FORM),  # 何年か: which year
     ("count", r"何年(?!度)", _YEARS),
-    ("count", r"何日|何営業日", rf"{_NUM}\s*(?:営業)?日(?!曜)"),  # not 第4日曜日
+    ("count", r"何日|何営業日", _DAYS),  # not 第4日曜日
     ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
     ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
     ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名(?![簿義称前刺字所物産誉目]))"),  # not 2. 名簿班
@@ -156,7 +160,6 @@ IMPOSES_PENALTY = re.compile(r"(?:罰金|拘禁刑|懲役|禁錮|過料|科料)�
 
 # Lemmas of interrogatives: they name what is asked, never what answers it.
 INTERROGATIVES = frozenset(["何", "何時", "何処", "誰", "幾ら", "如何", "何故", "何れ", "幾つ", "どう", "どの", "どれ", "どちら", "どんな", "孰れ"])
-_QUESTION_FORM = re.compile(r"(?:ですか|ますか|でしょうか|のか|教えてください|教えて下さい)\s*[。？?]?\s*$|[？?]\s*$")
 
 
 Compound = tuple[tuple[str, str], ...]
@@ -240,6 +243,8 @@ def analyse(question: str) -> QuestionType:
             forms = [re.compile(rf"{_NUM}\s*{before.group(1)}\s*前|前日|前々日")]
         if kind == "date" and "何月" in question:  # 何月何日までに: a month, not 以内 or any day
             forms = [re.compile(_MONTH_FORM)]
+        if kind == "count" and _ASKS_DAYS.search(question):
+            forms = [_DAYS_NOT_DATE if f.pattern == _DAYS else f for f in forms]
         if kind == "date" and _ASKS_CLOCK.search(question):  # hours, not 4月1日から4月30日まで
             forms = [re.compile(_CLOCK_FORM)]
         alt = _ALTERNATIVE_COUNTER.search(question)
@@ -387,12 +392,3 @@ _COMPOUND_GOES_ON = re.compile(r"[\u4e00-\u9fff\u30a1-\u30faー]")
 def _is_kanji(s: str) -> bool:
     return bool(s) and all("\u4e00" <= ch <= "\u9fff" for ch in s)
 
-
-_TOC_LINE = re.compile(r"^\s*(?:[・\-*#]+\s*)?\d+(?:\.\d+)+\.?\s")
-
-
-def is_question(sentence: str) -> bool:
-    """A sentence that itself asks (a FAQ heading) or a numbered table-of-contents
-    line (・2.1. …) answers nothing."""
-    s = sentence.strip().rstrip("）)]」』")
-    return bool(_QUESTION_FORM.search(s) or _TOC_LINE.match(s))

@@ -20,10 +20,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from jtext.sentences import Sentence, split_sentences
+from jtext.sentences import Sentence, is_question, split_sentences
 
 from .answerer import Passage
-from .qtype import IMPOSES_PENALTY, is_question
+from .qtype import IMPOSES_PENALTY
 from .sentence_score import SUB_ARTICLE, Scored
 
 # A proviso (但書) or a follow-on sentence qualifies the sentence before it:

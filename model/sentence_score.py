@@ -26,11 +26,11 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from jtext.sentences import split_sentences
+from jtext.sentences import is_question, split_sentences
 from jtext.terms import gram_terms, lemma_terms
 
 from .answerer import Passage
-from .qtype import INTERROGATIVES, QuestionType, is_question, key_coverage
+from .qtype import INTERROGATIVES, QuestionType, key_coverage
 from .rerank_weights import WEIGHTS
 
 # The question kinds whose answer form is specific enough that a quote without

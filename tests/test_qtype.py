@@ -9,8 +9,9 @@ import pytest
 
 from model.extractive import ExtractiveAnswerer
 from model.designations import designations
+from jtext.sentences import is_question
 from jtext.terms import lemma_terms
-from model.qtype import analyse, is_question, key_coverage
+from model.qtype import analyse, key_coverage
 from model.records import NOT_FOUND
 
 from .llm_helpers import passage
@@ -368,3 +369,15 @@ def test_hours_asked_are_answered_by_times_of_day_not_dates():
     assert hours.form_in("深夜業は、午後十時から午前五時までの間の労働をいう。")
     era = analyse("ポルトガルに映画が伝えられたのは何時か")
     assert era.form_in("1896年6月に映画が伝えられた。")
+
+
+def test_a_number_of_days_is_not_given_by_a_date():
+    """何日以内 asks for a number of days: 三月三十一日 (a date in the quote) does not give one,
+    三十日以内 does; 毎月何日 asks for a day of the month and keeps it."""
+    days = analyse("報告書は、基準日の後、何日以内に内閣総理大臣へ提出しなければなりませんか")
+    assert days.kind == "count"
+    assert not days.form_in("基準日は、毎年三月三十一日及び九月三十日とする。")
+    assert days.form_in("基準日の翌日から起算して三十日以内に提出する。")
+    assert days.form_in("10日以内に届け出てください。")
+    monthly = analyse("手数料は毎月何日までに納めますか")
+    assert monthly.form_in("翌月10日までに納めてください。")
