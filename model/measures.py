@@ -11,6 +11,8 @@ True
 False
 >>> measure_lost("58歳でも使えますか", "40歳以上の方が加入者となります")
 False
+>>> measure_lost("65歳で退職しました。高年齢求職者給付金は何日分ですか", "六十歳に達した日の…")
+False
 
 The same holds for the period a rate is counted over: 「1週間に何日まで実施できますか」 is not
 answered by 「1か月につき10日を上限とする」 (:func:`period_lost`).
@@ -27,6 +29,7 @@ import re
 import unicodedata
 
 from jtext.numerals import kanji_to_int
+from jtext.sentences import question_proper
 
 # Units that name a size or a class of thing rather than the quantity asked for (not 円, 日,
 # 年: those are what a question asks about, and 令和6年 names a year).
@@ -55,8 +58,10 @@ def _measures(text: str) -> list[tuple[float | None, str, bool]]:
 
 
 def measure_lost(question: str, quote: str) -> bool:
-    """Whether a measure the question names is given in the quote only for other sizes."""
-    q = unicodedata.normalize("NFKC", question)
+    """Whether a measure the question names is given in the quote only for other sizes. A
+    measure told only as the question's situation (65歳を過ぎてから退職しました。…) is the asker's
+    fact, which a rule states as a bound (六十五歳以上), not the size asked about."""
+    q = unicodedata.normalize("NFKC", question_proper(question) or question)
     asked = {(v, u) for v, u, _ in _measures(q) if v is not None}
     if not asked:
         return False

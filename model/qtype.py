@@ -42,8 +42,7 @@ _DAYS = rf"{_NUM}\s*(?:営業)?日(?!曜)"
 # 何日以内, 何日間, 何日分: a number of days, which a date (3月31日) does not give
 _ASKS_DAYS = re.compile(r"何\s*(?:営業)?日\s*(?:以内|間|分|前|後|以上|を超|経過)")
 _DAYS_NOT_DATE = re.compile(rf"(?<![月0-9〇一二三四五六七八九十百千]){_DAYS}")
-# 何時から何時まで asks for hours (午前8時30分から, 9:00〜17:15), not dates; a single 何時 may be いつ
-# (何時頃から演奏されたか → 1970年代), so only the pair counts
+# 何時から何時まで asks for hours (午前8時30分から, 9:00〜17:15), not dates (a lone 何時 may be いつ: 何時頃から)
 _ASKS_CLOCK = re.compile(r"何\s*時\s*から.{0,12}?何\s*時\s*まで")
 _CLOCK_FORM = rf"{_NUM}\s*時(?!間|代|期|点|効)|[0-9]{{1,2}}\s*[:：]\s*[0-9]{{2}}|正午|24時間|終日"
 # 何日前まで is answered by 7日前 or 前日, not by any day (12月29日から翌年1月3日まで).
@@ -56,7 +55,7 @@ _YEARS = (rf"(?<![0-9〇一二三四五六七八九十百千万,.])(?<!令和)(?
 # 何 + a counter: the answer is a number with the same counter (何台 → 20台, not 3日間).
 _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平方メートル|平方|倍|個|種類|社|校|か国|カ国|度|桁|本|頭|匹|冊|室|階"
             r"|週間|週|機関|団体|か所|カ所|箇所|ヶ所|席|軒|棟|隻|杯|錠|項目|文字|字|ページ|頁|戸|世帯|組|区画|品目|段階|食"
-            r"|ギガバイト|メガバイト|テラバイト|キロバイト|バイト|GB|MB|TB|トン|リットル|キログラム|グラム|ヘクタール|畳)")
+            r"|ギガバイト|メガバイト|テラバイト|キロバイト|バイト|GB|MB|TB|トン|リットル|キログラム|グラム|ヘクタール|畳)(?!も)")
 
 # Counters that answer for one another: 何回 → 2度; 何度 → 30℃ (a temperature, not 1回).
 _COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°", "字": "字|文字", "ページ": "ページ|頁", "頁": "ページ|頁",
@@ -84,8 +83,8 @@ _ASKS_OTHER = re.compile(r"誰|だれ|どなた|どこ|どのように|どのよ
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
 _HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大(?!限)|最長|上限|最短|最低(?!限)|下限"
-_HOW_MANY = r"(?<!分の)いくつ|(?<!分の)幾つ"
-
+# an interrogative with も or でも is no question (いくつもの下請, 何人も, いくらでも): any, every
+_HOW_MANY = r"(?<!分の)いくつ(?!も)|(?<!分の)幾つ(?!も)"
 # A fraction asked with its denominator (賃金総額の千分のいくつ): the answer is a fraction of
 # that denominator (千分の十五・五), not any fraction (百分の九十 is another rate).
 _DENOMINATOR = re.compile(r"([0-9〇一二三四五六七八九十百千万]+)分の(?:いくつ|幾つ|何)")
@@ -101,7 +100,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"
      r"|同意|許可|登録|承認|認可|免許|資格|認定|令書|証票|書面"),  # what is needed may be a consent or a licence
     ("count", r"数(?:は|が)?(?:いくら|幾ら)", rf"{_NUM}\s*\S"),  # 議席数はいくらか: a count, not money
-    ("amount", r"いくら|何円|幾ら", _AMOUNT_FORM),
+    ("amount", r"いくら(?!でも|も)|何円|幾ら(?!でも|も)", _AMOUNT_FORM),
     # the money named as the topic (手数料の額はどのように定める, 費用を負担する者は誰): an amount only
     # when no interrogative asks for something else
     ("amount", _MONEY_NOUNS, _AMOUNT_FORM),
@@ -112,7 +111,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", r"何日|何営業日", _DAYS),  # not 第4日曜日
     ("count", r"何時間|何分", rf"{_NUM}\s*(?:時間|分)"),
     ("count", r"何か月|何ヶ月|何カ月|何ヵ月|何ヶ月", rf"{_NUM}\s*(?:か月|ヶ月|カ月|ヵ月)"),
-    ("count", r"何人|何名", rf"{_NUM}\s*(?:人|名(?![簿義称前刺字所物産誉目]))"),  # not 2. 名簿班
+    ("count", r"何人(?!も)|何名", rf"{_NUM}\s*(?:人|名(?![簿義称前刺字所物産誉目]))"),  # not 2. 名簿班
     ("count", _RATE, rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
     ("count", _COUNTED, rf"{_NUM}\s*\S"),  # narrowed to the question's own counter in analyse()
     ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期(?:は|って)\s*[?？]?\s*$|どの時期|何年度|何世紀|何時代"
@@ -200,12 +199,28 @@ _EVEN_ONE = re.compile(r"(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八�
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,
 # whatever topic words it holds (手数料は返してもらえますか is not いくら).
-_ASKS = re.compile(r"何|なに|なん|いつ|いくら|幾ら|いくつ|幾つ|どこ|どちら|どなた|誰|だれ|どの|どう|どれ|どんな|如何|いかが")
+_ASKS = re.compile(r"何(?!(?:人|度|回)?(?:でも|も))|なに|なん|いつ|いくら(?!でも|も)|幾ら(?!でも|も)|いくつ(?!も)|幾つ(?!も)|どこ|どちら|どなた|誰|だれ|どの|どう|どれ|どんな|如何|いかが")
 _YES_NO_END = re.compile(r"(?:ますか|ですか|でしょうか|のですか|んですか|可能ですか|よいですか|いいですか)[。？?]?\s*$")
 _YES_NO_FORM = next(a for k, _, a in _COMPILED if k == "yesno")
 
 
 def analyse(question: str) -> QuestionType:
+    kind, forms, asks_address = _kind_of(question_proper(question) or question)
+    key = _without_asked_role(key_terms(question), question)
+    words = tuple("".join(s for _, s in c) for c in key)
+    outside = ASIDE.sub("　", question)
+    optional = frozenset(i for i, w in enumerate(words) if w not in outside)
+    if len(optional) == len(words):
+        optional = frozenset()
+    asked = question_proper(outside) or outside
+    told = frozenset(i for i, w in enumerate(words) if w in outside and w not in asked)
+    return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
+                        address=kind == "place" and asks_address, told=told)
+
+
+def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
+    """(kind, answer forms, whether an address is asked) of a question proper: not of the situation
+    told before it (同じ場所で作業しています。…どの事業者ですか asks for no place)."""
     asks_address = bool(_ADDRESS_CUE.search(question))  # 所在地はどこ: an address, not any place word
     if _YES_NO_END.search(question) and not _ASKS.search(question):
         kind, forms = "yesno", [_YES_NO_FORM]
@@ -251,16 +266,7 @@ def analyse(question: str) -> QuestionType:
         if alt and kind == "count":
             # 何日（週）: a number of days or of weeks (二週間)
             forms.append(re.compile(rf"{_NUM}\s*{re.escape(alt.group(1))}"))
-    key = _without_asked_role(key_terms(question), question)
-    words = tuple("".join(s for _, s in c) for c in key)
-    outside = ASIDE.sub("　", question)
-    optional = frozenset(i for i, w in enumerate(words) if w not in outside)
-    if len(optional) == len(words):
-        optional = frozenset()
-    asked = question_proper(outside) or outside
-    told = frozenset(i for i, w in enumerate(words) if w in outside and w not in asked)
-    return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
-                        address=kind == "place" and asks_address, told=told)
+    return kind, forms, asks_address
 
 
 def _fraction_of(question: str, form: re.Pattern[str]) -> re.Pattern[str]:

@@ -381,3 +381,17 @@ def test_a_number_of_days_is_not_given_by_a_date():
     assert days.form_in("10日以内に届け出てください。")
     monthly = analyse("手数料は毎月何日までに納めますか")
     assert monthly.form_in("翌月10日までに納めてください。")
+
+
+def test_the_question_proper_decides_the_kind_not_the_situation():
+    """同じ場所で作業しています (場所 in the situation) does not make 「どの事業者ですか」 a place
+    question, nor does いくつもの (many) make it a count."""
+    q = ("建設工事の現場で、元請の会社の労働者と、いくつもの下請の会社の労働者が同じ場所で作業しています。"
+         "統括安全衛生責任者を選任しなければならないのは、どの事業者ですか")
+    assert analyse(q).kind == "what"
+    assert analyse("同じ場所で作業しています。手数料はいくらですか").kind == "amount"
+    # an interrogative with も / でも is no question: any, every
+    assert analyse("何人も公開を請求できますか").kind == "yesno"
+    assert analyse("申請は何回も出せますか").kind == "yesno"
+    assert analyse("保証人は何人必要ですか").kind == "count"
+    assert analyse("窓口はいくつありますか").kind == "count"
