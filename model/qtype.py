@@ -200,7 +200,7 @@ _EVEN_ONE = re.compile(r"(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八�
 # A question without an interrogative that ends in ますか/ですか asks yes or no,
 # whatever topic words it holds (手数料は返してもらえますか is not いくら).
 _ASKS = re.compile(r"何(?!(?:人|度|回)?(?:でも|も))|なに|なん|いつ|いくら(?!でも|も)|幾ら(?!でも|も)|いくつ(?!も)|幾つ(?!も)|どこ|どちら|どなた|誰|だれ|どの|どう|どれ|どんな|如何|いかが")
-_YES_NO_END = re.compile(r"(?:ますか|ですか|でしょうか|のですか|んですか|可能ですか|よいですか|いいですか)[。？?]?\s*$")
+_YES_NO_END = re.compile(r"(?:ますか|ませんか|ですか|でしょうか|のですか|んですか|可能ですか|よいですか|いいですか)[。？?]?\s*$")
 _YES_NO_FORM = next(a for k, _, a in _COMPILED if k == "yesno")
 
 

@@ -395,3 +395,10 @@ def test_the_question_proper_decides_the_kind_not_the_situation():
     assert analyse("申請は何回も出せますか").kind == "yesno"
     assert analyse("保証人は何人必要ですか").kind == "count"
     assert analyse("窓口はいくつありますか").kind == "count"
+
+
+def test_a_question_ending_in_masenka_asks_yes_or_no():
+    """〜てもかまいませんか asks yes or no like 〜できますか; with an interrogative it asks that."""
+    assert analyse("アクセス管理者の承諾を得ていれば、訓練用のメールを送ってもかまいませんか").kind == "yesno"
+    assert analyse("工事が終わったら、何を提出しなければなりませんか").kind != "yesno"
+    assert analyse("審査会への諮問は何日以内にしなければなりませんか").kind == "count"
