@@ -323,6 +323,18 @@ def test_pdf_pages_and_text() -> None:
     assert doc.title == "令和六年度\u3000事業計画"
 
 
+def test_pdf_title_broken_over_two_lines_is_joined() -> None:
+    """A cover page that breaks its title after 〜のための goes on with the next line; a title
+    line that can end there stays alone."""
+    cover = ["クラウドサービス利用のための", "情報セキュリティマネジメントガイドライン", "2013 年度版", "経済産業省"]
+    doc = load_bytes(make_pdf([cover]), "cloud.pdf")
+    assert doc.title == "クラウドサービス利用のための情報セキュリティマネジメントガイドライン"
+    doc = load_bytes(make_pdf([["令和六年度　事業計画", "第一条　この計画は、目的とする。"]]), "plan.pdf")
+    assert doc.title == "令和六年度\u3000事業計画"
+    doc = load_bytes("個人情報の取扱いに関する\n職員向け手引き\n\n第1章　総則\n".encode(), "guide.txt")
+    assert doc.title == "個人情報の取扱いに関する職員向け手引き"
+
+
 def test_pdf_title_from_metadata() -> None:
     doc = load_bytes(make_pdf(PDF_PAGES[:1], title="事業計画書"), "plan.pdf")
     assert doc.title == "事業計画書"

@@ -94,12 +94,24 @@ def stem(name: str) -> str:
 
 
 def first_line(text: str) -> str:
-    """First non-empty line, stripped and cut to a title's length."""
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line[:TITLE_MAX_CHARS]
-    return ""
+    r"""First non-empty line, stripped and cut to a title's length; a title broken after a
+    particle that needs what follows (クラウドサービス利用のための / 情報セキュリティマネジメント
+    ガイドライン) goes on with the next line.
+
+    >>> first_line("クラウドサービス利用のための \n情報セキュリティマネジメントガイドライン\n2013 年度版")
+    'クラウドサービス利用のための情報セキュリティマネジメントガイドライン'
+    >>> first_line("\n児童手当のご案内\n標市 こども未来部")
+    '児童手当のご案内'
+    """
+    lines = (line.strip() for line in text.splitlines())
+    title = next((line for line in lines if line), "")
+    if _GOES_ON.search(title):
+        title += next((line for line in lines if line), "")
+    return title[:TITLE_MAX_CHARS]
+
+
+# A title line ending where its phrase cannot end: 〜のための, 〜に関する, 〜における, 〜及び
+_GOES_ON = re.compile(r"(?:ための|に関する|における|に係る|についての|による|及び|並びに|又は)$")
 
 
 def normalize_newlines(text: str) -> str:
