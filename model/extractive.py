@@ -31,7 +31,8 @@ nowhere in it, when the section it comes from is about the asked attribute of an
 and the question's owner is nowhere in it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`),
 when a size the question names (20リットル) is quoted only for other sizes or a rate it names
 (1週間に) only over other periods (:mod:`model.measures`), when a place whose whereabouts is
-asked is quoted without them (:mod:`model.location`), when what is asked is one the quote leaves
+asked is quoted without them (:mod:`model.location`), when a どこ or 誰 answer would be a template's
+blank (（裁判所名）), when what is asked is one the quote leaves
 to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
 (``require_form``) in a sentence about the question's keys (``min_form_key``); and,
@@ -176,6 +177,10 @@ def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
         if before.endswith(word):
             return cov >= 0.5
     return True
+
+
+# A template's blank (（裁判所名）, ○○市): a model text, which names no court, office or person
+PLACEHOLDER = re.compile(r"[（(][一-龥ァ-ヶー]{1,10}名[）)]|○○|〇〇|××")
 
 
 def _same_document(passages: list[Passage], a: _Scored, b: _Scored) -> bool:
@@ -331,7 +336,8 @@ class ExtractiveAnswerer:
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,
-            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost)),
+            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost))
+            and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (_wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),
         )

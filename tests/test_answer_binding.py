@@ -101,3 +101,20 @@ def test_a_place_named_without_its_whereabouts_does_not_say_where_it_is():
     assert not _answerer().answer(q, [BICHIKU]).answered
     ok = _answerer().answer("標市の中央防災倉庫はどこにありますか", [BICHIKU])
     assert ok.answered and "中央公園内" in ok.text
+
+
+API_TERMS = passage(8, "第21条(準拠法及び管轄裁判所)\n(1) 本利用規約は日本法に準拠し、日本法に基づいて解釈される。\n"
+                       "(2) 本APIの利用及び本利用規約に関する紛争については、(裁判所名)を、第一審の専属的な合意管轄裁判所とする。",
+                    "API導入実践ガイドブック")
+REAL_TERMS = passage(9, "第21条(準拠法及び管轄裁判所)\n(2) 本APIの利用及び本利用規約に関する紛争については、"
+                        "東京地方裁判所を、第一審の専属的な合意管轄裁判所とする。", "標市API利用規約")
+
+
+def test_a_templates_blank_names_no_court():
+    """A model text's blank (（裁判所名）) is no answer to which court: the template is quoted
+    only where its text answers; the same article with a court named is answered."""
+    q = "API利用規約では、紛争が起きたときの第一審の専属的合意管轄裁判所はどこの裁判所と定められていますか"
+    answerer = _answerer()
+    assert not answerer.answer(q, [API_TERMS]).answered
+    ans = answerer.answer(q, [REAL_TERMS])
+    assert ans.answered and "東京地方裁判所" in ans.text
