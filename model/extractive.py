@@ -122,7 +122,9 @@ class Candidate:
     year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
-    measure_ok: bool = True  # no size (20リットル), rate period (1週間に) or whereabouts asked is quoted only for others
+    # no size (20リットル), rate period (1週間に) or whereabouts asked is quoted only for others, and no
+    # どこ / 誰 answer is a template's blank (（裁判所名）)
+    measure_ok: bool = True
     delegated: bool = False  # what is asked is left by the quote to a 政令 or 規則 (政令で定める額(以下「基準額」…))
 
     @property
@@ -244,7 +246,7 @@ class ExtractiveAnswerer:
         the designation the question names). bench/fit_answerability.py reads it."""
         query = query if query is not None else analyse_query(question)
         q_terms, q_grams = weights(self.idf, query)
-        grounding = question_grounding(self.idf, query, passages) if passages else 0.0
+        grounding = question_grounding(self.idf, query, q_terms, q_grams, passages) if passages else 0.0
         return self._candidate(passages, query, q_terms, q_grams, grounding)
 
     def _candidate(
@@ -352,7 +354,7 @@ class ExtractiveAnswerer:
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
         t0 = time.perf_counter()
         q_terms, q_grams = weights(self.idf, query)
-        grounding = question_grounding(self.idf, query, passages) if passages else 0.0
+        grounding = question_grounding(self.idf, query, q_terms, q_grams, passages) if passages else 0.0
         if grounding < self.min_evidence or not passages:
             return self._refuse(question, passages, grounding, t0)
         cand = self._candidate(passages, query, q_terms, q_grams, grounding)

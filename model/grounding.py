@@ -17,7 +17,7 @@ not count against a passage that answers what is asked.
 >>> passages = [Passage(hit, text, [[0, 0]])]
 >>> q = analyse_query("息子が会社に就職して勤め先の健康保険に入りました。国保の被保険者の資格はいつ喪失しますか")
 >>> idf = lambda term: 1.0
->>> round(evidence(*weights(idf, q), passages), 2), round(grounding(idf, q, passages), 2)
+>>> round(evidence(*weights(idf, q), passages), 2), round(grounding(idf, q, *weights(idf, q), passages), 2)
 (0.39, 0.62)
 """
 
@@ -51,10 +51,12 @@ def evidence(q_terms: dict[str, float], q_grams: set[str], passages: list[Passag
     return best
 
 
-def grounding(idf: Callable[[str], float], query: QueryTerms, passages: list[Passage]) -> float:
-    """:func:`evidence` of the question; of a question opening with a situation, the better of
-    the whole question's and the question proper's."""
-    whole = evidence(*weights(idf, query), passages)
+def grounding(idf: Callable[[str], float], query: QueryTerms, q_terms: dict[str, float], q_grams: set[str],
+              passages: list[Passage]) -> float:
+    """:func:`evidence` of the question (``q_terms``, ``q_grams``: its :func:`weights`, which the
+    answerer has computed already); of a question opening with a situation, the better of the
+    whole question's and the question proper's."""
+    whole = evidence(q_terms, q_grams, passages)
     asked = question_proper(query.normalized)
     if asked is None:
         return whole

@@ -46,9 +46,10 @@ def test_situation_words_do_not_lower_grounding():
     # the whole question: 息子, 大学, 会社… are in no passage
     assert evidence(*weights(_idf, told), passages) < evidence(*weights(_idf, plain), passages)
     # grounding reads the question proper as well: the passage answers what is asked
-    assert grounding(_idf, told, passages) == grounding(_idf, plain, passages)
+    assert (grounding(_idf, told, *weights(_idf, told), passages)
+            == grounding(_idf, plain, *weights(_idf, plain), passages))
     # a question without a situation is measured as it is
-    assert grounding(_idf, plain, passages) == evidence(*weights(_idf, plain), passages)
+    assert grounding(_idf, plain, *weights(_idf, plain), passages) == evidence(*weights(_idf, plain), passages)
 
 
 def test_situational_question_is_answered_by_the_article_that_answers_it():
