@@ -124,7 +124,7 @@ class Candidate:
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
     # no size (20リットル), rate period (1週間に) or whereabouts asked is quoted only for others, and no
     # どこ / 誰 answer is a template's blank (（裁判所名）)
-    measure_ok: bool = True
+    detail_ok: bool = True
     delegated: bool = False  # what is asked is left by the quote to a 政令 or 規則 (政令で定める額(以下「基準額」…))
 
     @property
@@ -133,7 +133,7 @@ class Candidate:
         year, the negated opposite, another role, another size or period, or a figure it leaves to a
         政令 (the question's own rules)."""
         return (not self.named_ok or self.other_owner is not None or not self.year_ok or not self.negation_ok
-                or not self.role_ok or not self.measure_ok or self.delegated)
+                or not self.role_ok or not self.detail_ok or self.delegated)
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's (bench/fit_reranker.py
