@@ -189,12 +189,12 @@ class QuestionType:
         for word in self.key_words:
             if len(word) > 1:  # a one-character key (日 of 使い始める日) is also the answer's counter
                 text = text.replace(word, "　")
-        text = _EVEN_ONE.sub("　", text)
+        text = _NO_QUANTITY.sub("　", text)
         return any(f.search(text) for f in self.forms)
 
 
-# 「1項目でも」「一人でも」: "even one", a condition, not a count the text states.
-_EVEN_ONE = re.compile(r"(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{1,3}でも")
+# Numbers that state no quantity: 「1項目でも」「一人でも」 ("even one", a condition), a section's number (第4 備蓄品目).
+_NO_QUANTITY = re.compile(rf"(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{{1,3}}でも|第\s*{_NUM}(?=\s)")
 
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,

@@ -65,6 +65,8 @@ def coverage(q_terms: dict[str, float], terms: AbstractSet[str]) -> float:
 
 
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
+# a PDF page's number line (- 1 -, — 12 —): layout, no statement
+_PAGE_NUMBER = re.compile(r"^[-‐－−–—]\s*[0-9]+\s*[-‐－−–—]$")
 
 
 def _title_line(sentence: str, title: str) -> bool:
@@ -178,8 +180,8 @@ def sentence_features(
             if not item:
                 lead_terms, lead_text = terms, s.text
             if (len(s.text) < 4 or is_question(s.text) or (s.text in headings and len(p.hit.text) > len(s.text) + 1)
-                    or _title_line(s.text, p.hit.title)):
-                continue  # a title, a heading, a FAQ's question line: they answer nothing
+                    or _title_line(s.text, p.hit.title) or _PAGE_NUMBER.match(s.text)):
+                continue  # a title, a heading, a FAQ's question line, a page number: they answer nothing
             if qt.key:
                 keys = key_coverage(qt.key, context, context_text)
                 own = key_coverage(qt.key, terms, s.text)

@@ -476,3 +476,25 @@ def test_an_item_brings_the_heading_it_is_written_under():
     quoted = [c.text for c in shape_quotes([Scored(0.5, 0, item, text.index("\n", item), "")], passages)]
     assert len(quoted) == 1 and quoted[0].startswith("3.認定の有効期間と更新"), quoted
     assert "原則6か月" in quoted[0] and "原則12か月" in quoted[0] and "13" not in quoted[0]
+
+
+_BICHIKU = ("本計画の備蓄目標量は、この数値を基準として算定する。\n第4 備蓄品目及び目標量\n"
+            "主な備蓄品目及び目標量は、次の表のとおりとする。\n品目\n目標量\n算定の考え方\n"
+            "アルファ化米等の主食\n108,000食\n18,000人×3食×2日\n携帯トイレ\n270,000回分\n1人1日5回×3日\n"
+            "毛布\n18,000枚\n1人1枚\n- 1 -")
+
+
+def test_a_section_number_or_a_page_number_is_no_quantity():
+    """「第4 備蓄品目及び目標量」 states no quantity and 「- 1 -」 is a page's number: the table's
+    cell 「270,000回分」 answers どれだけ, not the heading above the table or the page footer."""
+    q = "防災備蓄計画で、携帯トイレはどれだけ備蓄する目標になっていますか"
+    qt = analyse(q)
+    assert not qt.form_in("第4 備蓄品目及び目標量")
+    assert qt.form_in("270,000回分")
+    p = Passage(Hit(1, 7, 1, "標市防災備蓄計画", "bichiku.pdf", "pdf", 1, 1, None, None, _BICHIKU, 0,
+                    len(_BICHIKU), 5.0), _BICHIKU, [])
+    sents, _ = sentence_features({"携帯": 5.0, "トイレ": 5.0, "備蓄": 3.0, "目標": 2.0}, set(), qt, [p])
+    assert "- 1 -" not in [s.text for s in sents] and "270,000回分" in [s.text for s in sents]
+    idf = {"携帯": 5.0, "トイレ": 5.0, "備蓄": 3.0, "目標": 2.0, "防災": 2.0, "計画": 1.0}
+    ans = ExtractiveAnswerer(lambda t: idf.get(t, 1.0)).answer(q, [p])
+    assert "270,000回分" in ans.text.split("[")[0], ans.text
