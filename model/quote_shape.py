@@ -73,6 +73,9 @@ def shape_into(out: list[Scored], c: Scored, passages: list[Passage], headed: bo
     hi = i
     while hi + 1 < len(sents) and (_PROVISO.match(sents[hi + 1].text) or _BACKREF.match(sents[hi + 1].text)):
         hi += 1
+    if (lo == i and i > 0 and _is_cell(sents[i], text) and _is_cell(sents[i - 1], text)
+            and _DIGIT.search(sents[i].text) and not _DIGIT.search(sents[i - 1].text)):
+        lo = i - 1  # a table's figure (270,000回分) with the cell before it, its row's label (携帯トイレ)
     heading = _is_heading(sents, hi, text)
     if heading or _LIST_LEAD.search(sents[hi].text):
         # a lead-in (次に掲げる事項を記載した書面…) is answered by the list that follows it,
@@ -84,7 +87,7 @@ def shape_into(out: list[Scored], c: Scored, passages: list[Passage], headed: bo
                and not is_question(sents[last + 1].text)):
             last += 1
         if (heading and last == hi and hi + 1 < len(sents) and not _is_heading(sents, hi + 1, text)
-                and not is_question(sents[hi + 1].text)):
+                and not is_question(sents[hi + 1].text) and _WORDED.search(sents[hi + 1].text)):
             last = hi + 1
         hi = last
     lead = _lead_of(sents, lo, text, headed)
@@ -159,6 +162,17 @@ def _is_heading(sents: list[Sentence], i: int, text: str) -> bool:
     if not _WORDED.search(s.text):
         return False  # a page number (13), a rule: no heading
     return "\n" in text[s.end:sents[i + 1].start] and (s.start == 0 or "\n" in text[max(0, s.start - 1):s.start])
+
+
+_DIGIT = re.compile(r"[0-9０-９]")
+
+
+def _is_cell(s: Sentence, text: str) -> bool:
+    """A short line of its own with no sentence end and no list marker: a table's cell (携帯トイレ,
+    270,000回分) or a heading."""
+    return (len(s.text) <= MAX_HEADING_CHARS and not any(c in s.text for c in "。！？!?")
+            and not _LIST_ITEM_LINE.match(s.text) and bool(_WORDED.search(s.text))
+            and (s.start == 0 or text[s.start - 1] == "\n") and text[s.end:s.end + 1] in ("", "\n"))
 
 
 # How a heading is numbered: 3. / (3) / 第3 / 三、 (one group each).

@@ -497,4 +497,23 @@ def test_a_section_number_or_a_page_number_is_no_quantity():
     assert "- 1 -" not in [s.text for s in sents] and "270,000回分" in [s.text for s in sents]
     idf = {"携帯": 5.0, "トイレ": 5.0, "備蓄": 3.0, "目標": 2.0, "防災": 2.0, "計画": 1.0}
     ans = ExtractiveAnswerer(lambda t: idf.get(t, 1.0)).answer(q, [p])
-    assert "270,000回分" in ans.text.split("[")[0], ans.text
+    assert "270,000回分" in ans.text.split("[2]")[0] and "- 1 -" not in ans.text, ans.text
+
+
+def test_a_table_s_figure_is_quoted_with_its_row_s_label():
+    """A figure alone on its line (270,000回分) is quoted with the cell before it (携帯トイレ);
+    a name cell (大谷駅前駐輪場) does not take the cell before it, the last row's address."""
+    p = Passage(Hit(1, 7, 1, "標市防災備蓄計画", "bichiku.pdf", "pdf", 1, 1, None, None, _BICHIKU, 0,
+                    len(_BICHIKU), 5.0), _BICHIKU, [])
+    start = _BICHIKU.index("270,000回分")
+    shaped = shape_quotes([Scored(0.5, 0, start, start + len("270,000回分"), "270,000回分")], [p])
+    assert [s.text for s in shaped] == ["携帯トイレ\n270,000回分"]
+    text = "名称\n位置\n妙寺駅前駐輪場\nかつらぎ町大字新田95番地の11\n大谷駅前駐輪場\nかつらぎ町大字大谷247番地の1"
+    jorei = Passage(Hit(2, 8, 2, "かつらぎ町駐車場等設置条例", "k518.html", "html", 1, None, "第三条", None, text, 0,
+                        len(text), 5.0), text, [])
+    start = text.index("大谷駅前駐輪場")
+    shaped = shape_quotes([Scored(0.5, 0, start, start + len("大谷駅前駐輪場"), "大谷駅前駐輪場")], [jorei])
+    assert "新田" not in shaped[0].text
+    start = text.index("かつらぎ町大字大谷")
+    shaped = shape_quotes([Scored(0.5, 0, start, len(text), text[start:])], [jorei])
+    assert shaped[0].text.startswith("大谷駅前駐輪場")
