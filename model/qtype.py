@@ -120,7 +120,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", _HOW_MUCH, rf"{_NUM}\s*\S|まで|以内|以下|以上"),
     ("count", _HOW_MANY, rf"{_NUM}\s*\S"),
     ("place", r"どこ|場所|窓口|どの課|担当課|提出先|問い合わせ先|移管先|送付先|どの国|どの都市|どの地域",
-     r"課|係|窓口|センター|庁舎|事務所|支所|室|所|館|局|省|庁|県|市|町|村|国|州|島|駅|場|社|法人|機構|協会|機関|団体"),
+     r"課|係|窓口|センター|庁舎|事務所|支所|室|所|館|局|省|庁|県|市|町|村|国|州|島|駅|場|社|法人|機構|協会|機関|団体|丁目|番地"),
     # who does it may be a body (都道府県, 市町村, 組合, 委員会), not only a person
     ("person", r"誰|だれ|どなた|どの者|何者",
      r"者|長|人|職員|委員|員|氏|さん|王|家|手|都道府県|市町村|国|組合|法人|委員会|大臣|知事|機関|団体|社|庁|省"),
@@ -193,8 +193,8 @@ class QuestionType:
         return any(f.search(text) for f in self.forms)
 
 
-# Numbers that state no quantity: 「1項目でも」「一人でも」 ("even one", a condition), a section's number (第4 備蓄品目).
-_NO_QUANTITY = re.compile(rf"(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{{1,3}}でも|第\s*{_NUM}(?=\s)")
+# Numbers that state no quantity: 「1項目でも」「一人でも」 ("even one", a condition), a section's or an item's number (第4 備蓄品目, 2.乳児用, (3)).
+_NO_QUANTITY = re.compile(rf"(?m)(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{{1,3}}でも|第\s*{_NUM}(?=\s)|^\s*(?:[(（]?[0-9]{{1,2}}[)）]|[0-9]{{1,2}}[.．](?![0-9]))")
 
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,

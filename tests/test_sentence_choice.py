@@ -491,6 +491,10 @@ def test_a_section_number_or_a_page_number_is_no_quantity():
     qt = analyse(q)
     assert not qt.form_in("第4 備蓄品目及び目標量")
     assert qt.form_in("270,000回分")
+    # an item's number is no quantity either; a decimal or a rate at a line's start is
+    assert not qt.form_in("2.乳児用として液体ミルク及び粉ミルクを、高齢者用としてやわらか食を備蓄する。")
+    assert not qt.form_in("(3) 女性及び子育て家庭に配慮し、授乳用ポンチョ等を備蓄する。")
+    assert qt.form_in("1.5倍とする。") and qt.form_in("2.5%を上限とする。")
     p = Passage(Hit(1, 7, 1, "標市防災備蓄計画", "bichiku.pdf", "pdf", 1, 1, None, None, _BICHIKU, 0,
                     len(_BICHIKU), 5.0), _BICHIKU, [])
     sents, _ = sentence_features({"携帯": 5.0, "トイレ": 5.0, "備蓄": 3.0, "目標": 2.0}, set(), qt, [p])
@@ -517,3 +521,11 @@ def test_a_table_s_figure_is_quoted_with_its_row_s_label():
     start = text.index("かつらぎ町大字大谷")
     shaped = shape_quotes([Scored(0.5, 0, start, len(text), text[start:])], [jorei])
     assert shaped[0].text.startswith("大谷駅前駐輪場")
+
+
+def test_an_address_answers_where_a_place_is():
+    """「大谷駅前駐輪場はどこにありますか」: 大字大谷247番地の1 is where it is, though no 駅 or 町 is left
+    once the question's own words are set aside."""
+    qt = analyse("かつらぎ町の大谷駅前駐輪場はどこにありますか？")
+    assert qt.kind == "place"
+    assert qt.form_in("かつらぎ町大字大谷247番地の1")
