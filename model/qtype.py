@@ -69,7 +69,7 @@ _PHONE = r"[0-9]{2,5}\s*[-‐－ー−(（]\s*[0-9]{1,4}\s*[-‐－ー−)）]\s
 
 # An address asked (所在地, 住所) is answered by one: a 丁目, 番地, 号 or postcode, not by the
 # name of the place whose address is asked (どこ alone may be answered by a town or a country).
-_ADDRESS_CUE = re.compile(r"(?:住所|所在地)(?:は|を|って|[）)]|\s*[?？]|\s*$)")  # not 住所がある個人事業者
+_ADDRESS_CUE = re.compile(r"(?:住所|所在地|(?:あて|宛)先)(?:は|を|って|[）)]|\s*[?？]|\s*$)|どこ(?:あて|宛)")  # not 住所がある個人事業者
 # an address: 丁目, 番地, 〒, 3番2号, 1-1-1 (not a phone number); model.location reads it too
 ADDRESS = (rf"丁目|番地|〒|{_NUM}\s*番\s*{_NUM}?\s*号?|{_NUM}\s*号"
            r"|(?<![0-9\-])[0-9]{1,2}\s*[-‐－−]\s*[0-9]{1,3}(?:\s*[-‐－−]\s*[0-9]{1,3})?(?![0-9])")  # 1-1-1, not a phone

@@ -356,6 +356,11 @@ def test_an_address_named_as_a_condition_is_not_asked():
     """国内に住所がある個人事業者の納税地はどこ asks for the 納税地, not an address."""
     assert not analyse("国内に住所がある個人事業者の消費税の納税地はどこですか。").address
     assert analyse("南部出張所の住所はどこですか。").address
+    # どこあて (to whom, where) a request is mailed: an address, not 窓口でお渡し
+    mailed = analyse("住民票の写しを郵便で取り寄せたいのですが、請求書はどこあてに送ればよいですか。")
+    assert mailed.address and not mailed.form_in("本人又は同一世帯の方が請求する場合に限り窓口でお渡しします。")
+    assert mailed.form_in("〒000-0001 標市中央一丁目1番1号 標市役所市民課")
+    assert analyse("申請書のあて先はどこですか。").address
 
 
 def test_hours_asked_are_answered_by_times_of_day_not_dates():
