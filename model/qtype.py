@@ -67,8 +67,7 @@ _ALTERNATIVE_COUNTER = re.compile(r"何[^\s（()）]{1,3}[（(]([^\s0-9（()）]
 
 _PHONE = r"[0-9]{2,5}\s*[-‐－ー−(（]\s*[0-9]{1,4}\s*[-‐－ー−)）]\s*[0-9]{3,4}"
 
-# An address asked (所在地, 住所) is answered by one: a 丁目, 番地, 号 or postcode, not by the
-# name of the place whose address is asked (どこ alone may be answered by a town or a country).
+# An address asked (所在地, 住所, どこあて) is answered by one (丁目, 番地, 号, 〒), not by its place's name (どこ alone may be).
 _ADDRESS_CUE = re.compile(r"(?:住所|所在地|(?:あて|宛)先)(?:は|を|って|[）)]|\s*[?？]|\s*$)|どこ(?:あて|宛)")  # not 住所がある個人事業者
 # an address: 丁目, 番地, 〒, 3番2号, 1-1-1 (not a phone number); model.location reads it too
 ADDRESS = (rf"丁目|番地|〒|{_NUM}\s*番\s*{_NUM}?\s*号?|{_NUM}\s*号"
@@ -193,8 +192,9 @@ class QuestionType:
         return any(f.search(text) for f in self.forms)
 
 
-# Numbers that state no quantity: 「1項目でも」「一人でも」 ("even one", a condition), a section's or an item's number (第4 備蓄品目, 2.乳児用, (3)).
-_NO_QUANTITY = re.compile(rf"(?m)(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{{1,3}}でも|第\s*{_NUM}(?=\s)|^\s*(?:[(（]?[0-9]{{1,2}}[)）]|[0-9]{{1,2}}[.．](?![0-9]))")
+# Numbers that state no quantity: 「1項目でも」 ("even one", a condition), 1人1個 (per head), 第4 備蓄品目, 2.乳児用, (3)
+_NO_QUANTITY = re.compile(rf"(?m)(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{{1,3}}でも|第\s*{_NUM}(?=\s)|(?:1|一)人"
+                          rf"(?=\s*(?:[0-9一二三四五六七八九十]|当たり|あたり|につき))|^\s*(?:[(（]?[0-9]{{1,2}}[)）]|[0-9]{{1,2}}[.．](?![0-9]))")
 
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,

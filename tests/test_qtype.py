@@ -344,6 +344,11 @@ def test_even_one_is_a_condition_not_a_count():
     assert not qt.form_in("安全点検チェックリストで「危険」が1項目でもある場合は、その建物を使用しません。")
     assert qt.form_in("安全点検チェックリストは12項目からなります。")
     assert not analyse("何人いれば開催できますか").form_in("一人でも欠けたときは延期する。")
+    # 1人1個, 1人あたり: per head, no number of people
+    guarantors = analyse("印鑑登録を保証人による方法で行う場合、保証人は何人必要ですか")
+    assert not guarantors.form_in("登録できる印鑑は、1人1個に限ります。")
+    assert not guarantors.form_in("備蓄は1人あたり3食とする。")
+    assert guarantors.form_in("保証人は1人です。") and guarantors.form_in("保証人2人の署名が必要です。")
 
 
 def test_a_day_of_the_week_is_not_a_number_of_days():
