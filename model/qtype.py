@@ -77,7 +77,7 @@ _ADDRESS_FORM = re.compile(ADDRESS)
 _AMOUNT_FORM = rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"
 _MONEY_NOUNS = r"金額|手数料|料金|費用|額は|税率"
 # Interrogatives that ask for something other than an amount, whatever money the question names.
-_ASKS_OTHER = re.compile(r"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|何を|何が")
+_ASKS_OTHER = re.compile(r"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|何を|何が|何(?:年|日|週|か月|ヶ月|カ月|時間|回|人|件|歳)")
 
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"

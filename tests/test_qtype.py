@@ -412,3 +412,12 @@ def test_a_question_ending_in_masenka_asks_yes_or_no():
     assert analyse("アクセス管理者の承諾を得ていれば、訓練用のメールを送ってもかまいませんか").kind == "yesno"
     assert analyse("工事が終わったら、何を提出しなければなりませんか").kind != "yesno"
     assert analyse("審査会への諮問は何日以内にしなければなりませんか").kind == "count"
+
+
+def test_a_number_of_days_asked_about_a_fee_is_no_amount():
+    """手数料は何日以内に納めますか asks for days: 300円 does not answer it, 7日以内 does."""
+    qt = analyse("手数料は何日以内に納めますか")
+    assert qt.kind == "count"
+    assert not qt.form_in("手数料は、一通につき三百円とする。")
+    assert qt.form_in("手数料は、請求の日から7日以内に納めなければならない。")
+    assert analyse("手数料はいくらですか").kind == "amount"
