@@ -31,7 +31,8 @@ nowhere in it, when the section it comes from is about the asked attribute of an
 and the question's owner is nowhere in it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`),
 when a size the question names (20リットル) is quoted only for other sizes or a rate it names
 (1週間に) only over other periods (:mod:`model.measures`), when a place whose whereabouts is
-asked is quoted without them (:mod:`model.location`), when a どこ or 誰 answer would be a template's
+asked is quoted without them (:mod:`model.location`), when a plan or next version asked is quoted
+only with what was done (:mod:`model.plans`), when a どこ or 誰 answer would be a template's
 blank (（裁判所名）), when what is asked is one the quote leaves
 to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
@@ -63,6 +64,7 @@ from .judge import Judge
 from .location import location_lost
 from .measures import measure_lost, period_lost
 from .owner import other_owner, other_subject
+from .plans import plan_lost
 from .qtype import (
     ASKS_PENALTY,
     IMPOSES_PENALTY,
@@ -122,8 +124,8 @@ class Candidate:
     year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
     negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
     role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
-    # no size (20リットル), rate period (1週間に) or whereabouts asked is quoted only for others, and no
-    # どこ / 誰 answer is a template's blank (（裁判所名）)
+    # no size (20リットル), rate period (1週間に), whereabouts or plan asked is quoted only for others or
+    # without it, and no どこ / 誰 answer is a template's blank (（裁判所名）)
     detail_ok: bool = True
     delegated: bool = False  # what is asked is left by the quote to a 政令 or 規則 (政令で定める額(以下「基準額」…))
 
@@ -338,7 +340,7 @@ class ExtractiveAnswerer:
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,
-            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost))
+            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost, plan_lost))
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (_wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

@@ -421,3 +421,19 @@ def test_a_number_of_days_asked_about_a_fee_is_no_amount():
     assert not qt.form_in("手数料は、一通につき三百円とする。")
     assert qt.form_in("手数料は、請求の日から7日以内に納めなければならない。")
     assert analyse("手数料はいくらですか").kind == "amount"
+
+
+_KAITEI = ("改訂履歴\n2004年7月8日 制定 第1版発行\n2014年5月30日 改訂 第8版発行\n"
+           "本ガイドラインは、脆弱性関連情報の取扱いに関する関係者の行動基準を示すものです。")
+
+
+def test_a_plan_asked_is_not_answered_by_what_was_done():
+    """次の改訂版をいつ発行する予定ですか asks for a plan; the revision history's dates state
+    what was done. The same history answers when the last revision was."""
+    title = "情報セキュリティ早期警戒パートナーシップガイドライン"
+    no = _answer("このガイドラインは、次の改訂版をいつ発行する予定ですか", _KAITEI, title)
+    assert not no.answered and no.text == NOT_FOUND
+    ok = _answer("このガイドラインの第8版はいつ発行されましたか", _KAITEI, title)
+    assert ok.answered and "2014年5月30日" in ok.text
+    planned = _KAITEI + "\n次の改訂版は、2025年3月に発行する予定です。"
+    assert "2025年3月" in _answer("このガイドラインは、次の改訂版をいつ発行する予定ですか", planned, title).text

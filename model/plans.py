@@ -1,0 +1,38 @@
+"""A plan or a next version asked, and a quote that states only what was done.
+
+「ガイドラインは、次の改訂版をいつ発行する予定ですか」 is not answered by the revision
+history (2014年5月30日 改訂第8版発行): the question asks what is planned, and a past date is
+another fact. A question whose question proper (what follows any situation told before it)
+asks for a plan or the next version needs a quote that states one (予定, 見込み, 次期, 今後…).
+
+>>> plan_lost("ガイドラインは、次の改訂版をいつ発行する予定ですか", "2014 年 5 月30日 改訂第8版発行")
+True
+>>> plan_lost("データモデルはいつ公表される予定とされていましたか", "2022年4月下旬を予定しています。")
+False
+
+A plan told in the situation (来月、第一子が生まれる予定です。) or named as a noun
+(出産予定日, 採用予定人数) asks for none:
+
+>>> plan_lost("来月、第一子が生まれる予定です。児童手当は月額いくらですか", "月額15,000円を支給します。")
+False
+>>> plan_lost("出産予定日前のどれだけの期間、休業を請求できますか", "六週間以内に出産する予定の女性")
+False
+"""
+
+from __future__ import annotations
+
+import re
+
+from jtext.sentences import question_proper
+
+# a plan or the next version asked: not 予定日, 予定者, 予定額 (a noun naming the planned thing)
+_ASKS_PLAN = re.compile(r"予定(?!日|者|地|額|人数|数|価格|時刻)|次の(?:改訂|版)|次回の?改訂|次期|今後の?見通し")
+# a quote stating a plan, an outlook or a next version
+_STATES_PLAN = re.compile(r"予定|見込|次期|次回|次の(?:改訂|版)|今後|将来|目途|めど|見通し|目指|目標|計画")
+
+
+def plan_lost(question: str, quote: str) -> bool:
+    """Whether the question proper asks for a plan or a next version that ``quote`` (with its
+    context) does not state."""
+    asked = question_proper(question) or question
+    return bool(_ASKS_PLAN.search(asked)) and not _STATES_PLAN.search(quote)
