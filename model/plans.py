@@ -10,12 +10,15 @@ True
 >>> plan_lost("データモデルはいつ公表される予定とされていましたか", "2022年4月下旬を予定しています。")
 False
 
-A plan told in the situation (来月、第一子が生まれる予定です。) or named as a noun
-(出産予定日, 採用予定人数) asks for none:
+A plan told in the situation (来月、第一子が生まれる予定です。), named as a noun (出産予定日,
+採用予定人数) or describing someone (組合員になる予定の人) asks for none:
 
 >>> plan_lost("来月、第一子が生まれる予定です。児童手当は月額いくらですか", "月額15,000円を支給します。")
 False
 >>> plan_lost("出産予定日前のどれだけの期間、休業を請求できますか", "六週間以内に出産する予定の女性")
+False
+>>> plan_lost("組合の設立には、組合員になる予定の人が何人以上同意している必要がありますか",
+...           "組合員となるべき者三百人以上の同意を得て行うものとする。")
 False
 """
 
@@ -25,8 +28,9 @@ import re
 
 from jtext.sentences import question_proper
 
-# a plan or the next version asked: not 予定日, 予定者, 予定額 (a noun naming the planned thing)
-_ASKS_PLAN = re.compile(r"予定(?!日|者|地|額|人数|数|価格|時刻)|次の(?:改訂|版)|次回の?改訂|次期|今後の?見通し")
+# a plan or the next version asked (予定ですか, 予定は, 予定とされて): not 予定日 or 予定人数 (a noun naming
+# the planned thing), nor 組合員になる予定の人 (a plan that only describes someone)
+_ASKS_PLAN = re.compile(r"予定(?=で|は|され|とされ|し|を|\s*[?？]|\s*$)|次の(?:改訂|版)|次回の?改訂|次期|今後の?見通し")
 # a quote stating a plan, an outlook or a next version
 _STATES_PLAN = re.compile(r"予定|見込|次期|次回|次の(?:改訂|版)|今後|将来|目途|めど|見通し|目指|目標|計画")
 
