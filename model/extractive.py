@@ -61,6 +61,7 @@ from .designations import designations
 from .grounding import grounding as question_grounding
 from .grounding import weights
 from .judge import Judge
+from .jurisdiction import other_jurisdiction
 from .location import location_lost
 from .measures import measure_lost, period_lost
 from .owner import other_owner, other_subject
@@ -115,7 +116,9 @@ class Candidate:
 
     chosen: list[_Scored]
     signals: Signals
-    named_ok: bool  # every source the question names (…法, …条例) is named by the quote's context
+    # every source (…法, …条例) and local government (かつらぎ町) the question names is named by the quote's
+    # context, or the context names no other local government
+    named_ok: bool
     form_ok: bool  # a quantity question's answer form (an amount, a date, a count) is in the quote
     qt: QuestionType
     # (the question's owner, the attribute, another owner) when the lead's section is about the asked
@@ -336,7 +339,8 @@ class ExtractiveAnswerer:
         # the decision reads the duty's signals
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
-            chosen, signals(grounding, key_cov, qt, judged, chosen, passages), from_named_source(qt, evidence),
+            chosen, signals(grounding, key_cov, qt, judged, chosen, passages),
+            from_named_source(qt, evidence) and not other_jurisdiction(query.normalized, evidence),
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,

@@ -437,3 +437,13 @@ def test_a_plan_asked_is_not_answered_by_what_was_done():
     assert ok.answered and "2014年5月30日" in ok.text
     planned = _KAITEI + "\n次の改訂版は、2025年3月に発行する予定です。"
     assert "2025年3月" in _answer("このガイドラインは、次の改訂版をいつ発行する予定ですか", planned, title).text
+
+
+def test_a_local_government_named_is_not_answered_from_another_s_ordinance():
+    """かつらぎ町の審査会 asked, 標市情報公開条例 quoted: another town's rule; the same article in
+    かつらぎ町's ordinance answers."""
+    q = "かつらぎ町の情報公開審査会は、委員何人で組織されていますか"
+    text = "審査会は、委員五人以内で組織する。\n委員は、学識経験のある者のうちから任命する。"
+    assert not _answer(q, text, "標市情報公開条例").answered
+    ok = _answer(q, text, "かつらぎ町情報公開条例")
+    assert ok.answered and "五人" in ok.text
