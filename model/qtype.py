@@ -8,9 +8,8 @@ reads a (normalised) question once and returns a :class:`QuestionType`:
   ``yesno`` (できますか), ``how`` (どのように), or ``what`` (anything else);
 * ``forms``: patterns a sentence that answers it contains (``2,400円``,
   ``令和7年2月14日``, ``委任状`` …); empty when no form can be expected;
-* ``key``: the question's key content terms — the nouns that say *which*
-  thing is asked about (市長 in 市長の任期, 下水道 in 下水道使用料), not the
-  interrogative or generic words (何, 場合, 方法, 教える);
+* ``key``: the question's key content terms — the nouns that say *which* thing is asked about (市長 in
+  市長の任期, 下水道 in 下水道使用料), not the interrogative or generic words (何, 場合, 方法, 教える);
 * ``predicate``: what the question says is done (交付 in 交付するのは誰).
 
 >>> analyse("市長の任期は何年ですか").kind
@@ -92,8 +91,9 @@ _DENOMINATOR = re.compile(r"([0-9〇一二三四五六七八九十百千万]+)�
 # asked of a 手数料 too). The first matching kind names the
 # question; every matching form is expected (a question can ask 何日以内 and いつまで).
 _TYPES: tuple[tuple[str, str, str], ...] = (
-    # a telephone number is answered by one (0123-45-5300, 03(1234)5678), not by the office that has it
-    ("phone", r"電話番号|ファクス番号|FAX番号|ファックス番号", _PHONE),
+    # a telephone number is answered by one (0123-45-5300, 03(1234)5678), not by the office that has it; a fax number by one labelled so
+    ("phone", r"ファクス番号|FAX番号|ファックス番号|ファクシミリ番号", rf"(?:FAX|ファクス|ファックス|ファクシミリ)\D{{0,6}}{_PHONE}"),
+    ("phone", r"電話番号", _PHONE),
     ("documents", r"何が必要|何を提出|(?:どんな|どのような|どういう|何の)(?:書類|もの)|書類が必要|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意"
      r"|何を(?:交付|携帯|提示|準備|添え)",  # 何を交付する必要, 何を携帯しなければ
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"

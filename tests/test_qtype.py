@@ -321,6 +321,10 @@ def test_a_telephone_number_is_answered_only_by_a_number():
     assert not qt.form_in("粗大ごみ受付センターにお申し込みください。")
     ok = _answer("粗大ごみ受付センターの電話番号は何番ですか。", GOMI)
     assert ok.answered and "0123-45-5300" in ok.text
+    # a fax number asked is answered by a number labelled FAX, not by the telephone's
+    fax = analyse("標市環境部ごみ減量推進課のファクス番号は何番ですか")
+    assert fax.kind == "phone" and not fax.form_in("標市環境部ごみ減量推進課 電話 0123-45-5310")
+    assert fax.form_in("電話 0123-45-5310 FAX 0123-45-5311") and fax.form_in("ファクス:0123-45-5311")
     # the office is named, its number is not
     no = _answer("避難所を担当する危機管理課の電話番号は何番ですか。", KIKI, "標市避難所運営規則")
     assert not no.answered and no.text == NOT_FOUND
