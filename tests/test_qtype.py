@@ -451,3 +451,12 @@ def test_a_local_government_named_is_not_answered_from_another_s_ordinance():
     assert not _answer(q, text, "標市情報公開条例").answered
     ok = _answer(q, text, "かつらぎ町情報公開条例")
     assert ok.answered and "五人" in ok.text
+
+
+def test_a_method_or_a_procedure_names_no_one():
+    """手 and 家 end 選手 and 専門家, not 手法, 手続 or 家庭: 「2004年に開発された手法」 names no one
+    who devised it."""
+    qt = analyse("Dammアルゴリズムは、誰が考案したものですか")
+    assert not qt.form_in("2004年に開発された手法で、優れた特徴を持つが、使用例が少ない")
+    assert not qt.form_in("届出の手続は家庭で行えます")
+    assert qt.form_in("数学者のダムが考案した") and qt.form_in("専門家が考案した")
