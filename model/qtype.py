@@ -141,7 +141,7 @@ _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a i
 _GENERIC = frozenset(
     ["何", "何時", "何処", "誰", "いくら", "幾ら", "如何", "何故", "どう", "どの", "どれ", "どちら", "此れ", "其れ", "彼れ", "場合", "方法", "教える", "知る", "分かる", "出来る", "可能", "第", "以降", "以前", "以後", "必要", "最長", "最大", "最短", "最低", "上限", "下限", "程度", "くらい", "位", "原則", "形", "以内", "以上", "以下", "期間", "時期", "期限", "目安", "際", "時", "後", "前", "中", "上", "下", "為る", "居る", "有る", "成る", "言う", "行う", "思う", "考える", "関する", "対する", "於く", "付く", "付ける", "何れ", "全て", "ため", "方", "人", "もの", "所", "ところ", "等", "など", "今", "ご", "御", "お", "様", "ください", "下さる", "呉れる", "貰う", "頂く", "いる", "ある", "なる", "できる", "良い", "よい", "宜しい",
      # framing: how often, how many, on what terms (毎月何日, 複数の…に同時に, 最初に付与される条件)
-     "毎月", "毎年", "毎日", "毎週", "同時", "最初", "条件", "複数", "通常", "一般",
+     "毎月", "毎年", "毎日", "毎週", "同時", "最初", "条件", "複数", "通常", "一般", "ごと",
      # what is counted besides or in all (委員長のほか委員何人, 合計何件): the count is asked, not these
      "他", "ほか", "合計", "総計",
      # the answer's slot: 京都市長の名前は？ is answered by 門川大作, not by 名前 (a name, a
@@ -341,7 +341,7 @@ def key_terms(question: str) -> tuple[Compound, ...]:
         # 何, and the interrogatives written as one word with their counter (何分, 何人, 何曜)
         asks = tok.surface.startswith(("何", "幾"))
         prev_interrogative = asks
-        keep = (tok.pos1 in ("名詞", "接頭辞", "接尾辞") and tok.pos2 not in ("数詞", "代名詞") and not asks
+        keep = (tok.pos1 in ("名詞", "接頭辞", "接尾辞") and tok.pos2 not in ("数詞", "代名詞", "助動詞語幹") and not asks
                 and lemma not in _GENERIC and tok.surface not in _GENERIC and not counter)
         if keep and not (tok.pos1 == "接尾辞" and not run):
             run.append((lemma, tok.surface))

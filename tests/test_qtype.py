@@ -460,3 +460,11 @@ def test_a_method_or_a_procedure_names_no_one():
     assert not qt.form_in("2004年に開発された手法で、優れた特徴を持つが、使用例が少ない")
     assert not qt.form_in("届出の手続は家庭で行えます")
     assert qt.form_in("数学者のダムが考案した") and qt.form_in("専門家が考案した")
+
+
+def test_hearsay_and_together_with_are_no_key_terms():
+    """そう of 公開されていたそうですが (hearsay) and ごと of 財布ごと (together with) name nothing the
+    quote must hold."""
+    words = analyse("正式版が決まる前にβ版が公開されていたそうですが、それはいつですか").key_words
+    assert "そう" not in words and "公開" in words
+    assert "財布ごと" not in analyse("印鑑登録証を財布ごと落としました。どこに届け出ますか").key_words
