@@ -149,7 +149,7 @@ _GENERIC = frozenset(
      "名前", "名称", "呼び名", "名", "略称", "通称", "別名", "読み", "読み方", "西暦", "人物", "場所", "言葉", "こと",
      # the asker's own time and person (来月、第一子が生まれる予定です; 自分の組織): no document says them
      "来月", "今月", "先月", "来年", "今年", "昨年", "去年", "先日", "今日", "明日", "昨日", "今度", "今回",
-     "先週", "来週", "最近", "自分", "私", "具体", "実際", "長年"]
+     "先週", "来週", "最近", "自分", "私", "具体", "実際", "長年", "昔"]
 )
 # A question about what happens to whoever breaks a rule, and a provision that imposes a
 # penalty (第十四条の規定に違反した者は、…五十万円以下の罰金に処する。).

@@ -468,3 +468,5 @@ def test_hearsay_and_together_with_are_no_key_terms():
     words = analyse("正式版が決まる前にβ版が公開されていたそうですが、それはいつですか").key_words
     assert "そう" not in words and "公開" in words
     assert "財布ごと" not in analyse("印鑑登録証を財布ごと落としました。どこに届け出ますか").key_words
+    # 昔からある: the asker's own time, like 長年
+    assert "昔" not in analyse("課に昔からある紙の台帳は、どのような方法で扱いますか").key_words
