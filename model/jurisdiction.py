@@ -40,8 +40,7 @@ def jurisdictions(text: str) -> set[str]:
     out = set()
     for a, b in zip(tokens, tokens[1:]):
         if (b.surface in _SUFFIXES and a.pos1 == "名詞" and a.pos2 not in ("代名詞", "数詞")  # not 何市, 三県
-                and a.surface not in _NO_NAME and a.end == b.start
-                and not (len(a.surface) == 1 and a.surface in _SUFFIXES)):
+                and a.surface not in _NO_NAME and a.end == b.start):
             out.add(a.surface + b.surface)
     return out
 
@@ -50,7 +49,6 @@ def other_jurisdiction(question: str, evidence: str) -> bool:
     """Whether the question names a local government that ``evidence`` (the quote with its
     title and context) does not name while naming another."""
     asked = jurisdictions(question)
-    if not asked:
+    if not asked or any(a in evidence for a in asked):
         return False
-    given = jurisdictions(evidence)
-    return bool(given) and not asked & given and not any(a in evidence for a in asked)
+    return bool(jurisdictions(evidence))  # another one is named (the one asked is not)
