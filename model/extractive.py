@@ -168,7 +168,7 @@ def _states_purpose(passages: list[Passage], x: _Scored) -> bool:
     return caption_of(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
 
 
-_ASKED_ROLE = re.compile(r"(?:は|が|を)(?:誰|だれ|どなた)")
+_ASKED_ROLE = re.compile(r"(?:は|が|を)(?:誰|だれ|どなた)(?!の)")  # not 会社は誰の意見を: whose opinion, not a role
 
 
 def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from jtext.aliases import written_forms
 from jtext.morph import tokenize
 from jtext.numerals import kanji_to_int
-from jtext.sentences import ASIDE, question_proper
+from jtext.sentences import ASIDE, EXAMPLES, question_proper
 
 _NUM = r"[0-9〇零一二三四五六七八九十百千万億兆,.]+"
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
@@ -175,8 +175,8 @@ class QuestionType:
     # which a quote may cover but need not
     optional: frozenset[int] = frozenset()
     address: bool = False  # an address is asked (所在地, 住所): the quote must hold one, like a quantity
-    # indices of keys written only in the situation told before the question proper (工場 and 事故 of
-    # 工場で…事故で亡くなりました。遺族補償は何日分ですか): a quote missing one misses half a key
+    # indices of keys written only in the situation told before the question proper (工場, 事故 of 工場で…事故で
+    # 亡くなりました。遺族補償は何日分ですか) or as examples (炊き出しなどの救助): a quote missing one misses a quarter of a key
     told: frozenset[int] = frozenset()
 
     def form_in(self, text: str) -> bool:
@@ -214,6 +214,8 @@ def analyse(question: str) -> QuestionType:
         optional = frozenset()
     asked = question_proper(outside) or outside
     told = frozenset(i for i, w in enumerate(words) if w in outside and w not in asked)
+    # examples named before など (避難所の設置や炊き出しなどの救助): a quote about the kind need not name them
+    told |= frozenset(i for i, w in enumerate(words) if w in asked and w not in EXAMPLES.sub("　", asked))
     return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
                         address=kind == "place" and asks_address, told=told)
 
@@ -229,8 +231,8 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
         counted = False  # a cue naming the unit of a count (何年間, 何台, 何日) has matched
         for k, q, a in _COMPILED:
             m = q.search(question)
-            if m and q.pattern == _MONEY_NOUNS and _ASKS_OTHER.search(question):
-                continue  # 管理費用を負担する者のほかに誰が: a person asked, not money
+            if m and (q.pattern == _MONEY_NOUNS or k == "phone") and _ASKS_OTHER.search(question):
+                continue  # 管理費用を負担する者のほかに誰が, 電話番号に分けられるよう、どのように: not money, not a number
             if m and k == "yesno" and _ASKS.search(re.split(r"[。？?]", question[:m.start()])[-1]):
                 continue  # どのような項目がありますか, 何ギガバイトまで通信できますか: not a yes or no
             if m:
@@ -329,10 +331,8 @@ def key_terms(question: str) -> tuple[Compound, ...]:
     prev_interrogative = False
 
     def close() -> None:
-        if run and any(len(s) >= 2 or _is_kanji(s) for _, s in run):
-            c = tuple(run)
-            if c not in out:
-                out.append(c)
+        if run and any(len(s) >= 2 or _is_kanji(s) for _, s in run) and tuple(run) not in out:
+            out.append(tuple(run))
         run.clear()
 
     for tok in tokenize(question):

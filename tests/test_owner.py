@@ -179,6 +179,18 @@ def test_who_holds_a_role_the_quote_never_names_is_refused():
     assert answer.answered and "市長が委嘱する" in answer.text
 
 
+def test_whose_opinion_is_asked_names_no_role():
+    """会社は誰の意見を聴かなければ: 会社 is who acts, not a role whose holder is asked; the law
+    says 事業者 and the answer is 医師."""
+    text = ("事業者は、第一項又は第二項ただし書の規定による面接指導の結果に基づき、当該労働者の健康を保持するために"
+            "必要な措置について、厚生労働省令で定めるところにより、医師の意見を聴かなければならない。")
+    page = _passage(text, "労働安全衛生法", "第七章 > 第六十六条の八（面接指導等）", "anei.xml")
+    answer, cand = _ask("面接指導の結果に基づく措置を決める前に、会社は誰の意見を聴かなければなりませんか。", page)
+    assert cand.role_ok and answer.answered and "医師の意見" in answer.text
+    answer, cand = _ask("面接指導の結果に基づく措置について、衛生委員会の委員長は誰が務めますか。", page)
+    assert not cand.role_ok and not answer.answered  # 委員長, the role asked, is nowhere
+
+
 def test_a_further_quote_from_another_document_must_name_the_source_asked():
     law = _passage("行政庁は、申請がその事務所に到達してから当該申請に対する処分をするまでに通常要すべき標準的な期間を"
                    "定めるよう努めるとともに、これを定めたときは、公にしておかなければならない。",

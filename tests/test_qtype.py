@@ -305,6 +305,21 @@ def test_a_key_told_only_as_the_situation_counts_a_quarter_when_missing():
     assert not analyse("遺族補償は平均賃金の何日分ですか").told  # no situation told
 
 
+def test_examples_named_before_nado_count_like_the_situation():
+    """避難所の設置や炊き出しなどの救助: 避難所の設置 and 炊き出し are instances of the 救助 asked about;
+    the provision on 救助に要する費用 need not name them."""
+    qt = analyse("災害救助法による避難所の設置や炊き出しなどの救助にかかった費用は、どこが支弁することになっていますか")
+    told = {qt.key_words[i] for i in qt.told}
+    assert {"設置", "炊き出し"} <= told and not {"救助", "費用", "支弁", "災害救助法"} & told
+    assert not analyse("炊き出しにかかった費用は、どこが支弁しますか").told
+
+
+def test_a_telephone_number_named_in_a_how_question_is_not_asked():
+    qt = analyse("連絡先を一つの欄に書くとき、後で名称・住所・電話番号に分けられるよう、どのように書けばよいですか")
+    assert qt.kind == "how"
+    assert analyse("住所と電話番号を教えてください").kind == "phone"
+
+
 GOMI = ("◆粗大ごみ\n標市粗大ごみ受付センター(電話 0123-45-5300、受付は平日の午前8時30分から午後5時まで)にお申し込みください。"
         "\n処理手数料は、1点につき500円です。")
 KIKI = "避難所担当職員は、避難所を閉鎖したときは、避難所運営報告書を総務部危機管理課長に提出しなければならない。"
