@@ -10,6 +10,8 @@ paraphrase.
 ('国保', '国民健康保険')
 >>> written_forms("マイナンバーカード")
 ('マイナンバーカード', '個人番号カード')
+>>> written_forms("会社")  # a question about work asks what the labour laws say of the 使用者
+('会社', '使用者', '事業主', '事業者')
 >>> written_forms("住民票")
 ('住民票',)
 """
@@ -40,6 +42,12 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "番号法": ("行政手続における特定の個人を識別するための番号の利用等に関する法律",),
     "住基": ("住民基本台帳",),
     "住民税": ("市町村民税", "道府県民税", "個人住民税"),
+    # the workplace in everyday words and in the labour laws' (労働基準法, 雇用保険法, 労働安全衛生法)
+    "従業員": ("労働者",),
+    "社員": ("労働者",),
+    "会社": ("使用者", "事業主", "事業者"),
+    "給料": ("賃金",),
+    "残業": ("時間外労働",),
 }
 # and back: the full name stands for its short forms too (国民健康保険 → 国保)
 _BACK: dict[str, tuple[str, ...]] = {}

@@ -288,13 +288,13 @@ def test_a_key_told_only_as_the_situation_counts_a_quarter_when_missing():
     遺族補償 asked; a quote of the 遺族補償 rule need not repeat the situation in full."""
     from model.sentence_score import quote_key_coverage
 
-    q = "工場で働いていた従業員が業務中の事故で亡くなりました。会社が遺族に対して行う遺族補償は、平均賃金の何日分ですか"
+    q = "工場で働いていた従業員が業務中の事故で亡くなりました。雇い主が遺族に対して行う遺族補償は、平均賃金の何日分ですか"
     qt = analyse(q)
     told = {qt.key_words[i] for i in qt.told}
     assert {"工場", "事故"} <= told and "遺族補償" not in told
     rule = "労働者が業務上死亡した場合においては、使用者は、遺族に対して、平均賃金の千日分の遺族補償を行わなければならない。"
-    plain = analyse("会社が遺族に対して行う遺族補償は、平均賃金の何日分ですか")
-    assert quote_key_coverage(plain, rule) < 1.0  # 会社 is missing either way
+    plain = analyse("雇い主が遺族に対して行う遺族補償は、平均賃金の何日分ですか")
+    assert quote_key_coverage(plain, rule) < 1.0  # 雇い主 is missing either way
     assert quote_key_coverage(qt, rule) > quote_key_coverage(replace(qt, told=frozenset()), rule)
     # each missing situation key weighs a quarter of a missing key the question proper asks
     found = [c >= 0.5 for c in key_coverage(qt.key, set(lemma_terms(rule)), rule)]
@@ -485,3 +485,15 @@ def test_hearsay_and_together_with_are_no_key_terms():
     assert "財布ごと" not in analyse("印鑑登録証を財布ごと落としました。どこに届け出ますか").key_words
     # 昔からある: the asker's own time, like 長年
     assert "昔" not in analyse("課に昔からある紙の台帳は、どのような方法で扱いますか").key_words
+
+
+def test_the_workplace_in_everyday_words_is_covered_by_the_labour_law_s_words():
+    """会社 and 従業員 asked, 事業主 and 労働者 written: 雇用保険法 第七十三条 answers the question."""
+    q = "ハローワークに確認を請求した従業員を、会社はそのことを理由に解雇してもかまいませんか"
+    law = ("事業主は、労働者が第八条の規定による確認の請求をしたことを理由として、"
+           "労働者に対して解雇その他不利益な取扱いをしてはならない。")
+    qt = analyse(q)
+    cov = dict(zip(qt.key_words, key_coverage(qt.key, set(lemma_terms(law)), law)))
+    assert cov["会社"] == 1.0 and cov["従業員"] == 1.0
+    other = "市長は、委員が確認の請求をしたことを理由として、委員を解任してはならない。"
+    assert key_coverage(qt.key, set(lemma_terms(other)), other)[qt.key_words.index("会社")] == 0.0

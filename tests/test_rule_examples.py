@@ -10,7 +10,7 @@ import pytest
 
 MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.delegation", "model.designations",
            "model.grounding", "model.jurisdiction", "model.location", "model.measures", "model.owner", "model.plans", "model.qtype",
-           "jtext.sentences")
+           "jtext.sentences", "jtext.aliases")
 
 
 @pytest.mark.parametrize("name", MODULES)
