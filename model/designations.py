@@ -2,6 +2,10 @@
 
 >>> sorted(designations("国家賠償法第八条と第十九条の七"))
 ['第19条の7', '第8条']
+>>> sorted(article_asked("雇用保険法の第九十条では、どのようなことを定めていますか"))
+['第90条']
+>>> article_asked("第九十条の規定による届出は誰にしますか")
+frozenset()
 """
 
 from __future__ import annotations
@@ -28,3 +32,15 @@ def designations(text: str) -> frozenset[str]:
             continue
         out.add(f"第{n}{m.group(2)}{branches}")
     return frozenset(out)
+
+
+# What an article provides is asked (第九十条では、どのようなことを定めていますか, 第八条には何が規定されて):
+# that article answers, not another that cites it
+_ARTICLE_ASKED = re.compile(r"(第[0-9〇一二三四五六七八九十百千]+条(?:の[0-9〇一二三四五六七八九十]+)*)(?:では|には|は|で)、?"
+                            r"[^。？?]{0,30}(?:定め|規定)")
+
+
+def article_asked(question: str) -> frozenset[str]:
+    """The article (in :func:`designations`' form) whose provisions the question asks about; empty when none."""
+    m = _ARTICLE_ASKED.search(question)
+    return designations(m.group(1)) if m else frozenset()

@@ -57,7 +57,7 @@ from jtext.years import same_year
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .delegation import delegated, delegation_asked
-from .designations import designations
+from .designations import article_asked, designations
 from .grounding import grounding as question_grounding
 from .grounding import weights
 from .judge import Judge
@@ -267,6 +267,8 @@ class ExtractiveAnswerer:
             # 国家賠償法第二条は…: only sentences of (or citing) that article answer
             scored = [x for x in scored
                       if wanted <= designations(quote_evidence([x], passages))]
+        if article := article_asked(query.normalized):  # 第九十条では何を定めて: that article, not one citing it
+            scored = [x for x in scored if article <= designations(passages[x.p_index].hit.article or x.text[:12])]
         if not scored:
             return None
         scored.sort(key=lambda x: -x.score)

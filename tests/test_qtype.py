@@ -497,3 +497,15 @@ def test_the_workplace_in_everyday_words_is_covered_by_the_labour_law_s_words():
     assert cov["会社"] == 1.0 and cov["従業員"] == 1.0
     other = "市長は、委員が確認の請求をしたことを理由として、委員を解任してはならない。"
     assert key_coverage(qt.key, set(lemma_terms(other)), other)[qt.key_words.index("会社")] == 0.0
+
+
+def test_what_an_article_provides_is_answered_by_that_article_not_one_citing_it():
+    q = "雇用保険法の第九十条では、どのようなことを定めていますか"
+    citing = passage(1, "この法律の施行の際現に改正前の第九十条の規定により指定を受けている者は、改正後の雇用保険法の規定による"
+                        "指定を受けた者とみなす。", "雇用保険法", "附則第三条")
+    answerer = ExtractiveAnswerer(lambda t: 3.0)
+    assert not answerer.answer(q, [citing]).answered
+    own = passage(2, "この法律の施行に関し必要な事項は、厚生労働省令で定める。雇用保険法の規定による届出の方法は、"
+                     "厚生労働省令で定める。", "雇用保険法", "第九十条")
+    answer = answerer.answer(q, [citing, own])
+    assert answer.answered and answer.citations[0].article == "第九十条"
