@@ -269,13 +269,21 @@ def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None 
 _SOURCE_NAME = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])法|法律|条例|規程|規則|要綱|要領|指針|基本方針|ガイドライン|ガイドブック)$")
 
 
-def from_named_source(qt: QuestionType, evidence: str) -> bool:
+_STATUTE = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])法|法律|条例)$")
+
+
+def from_named_source(qt: QuestionType, evidence: str, title: str | None = None) -> bool:
     """Whether every source the question names (a key ending in 法, 条例, 規程 …)
     is named by ``evidence`` (the quote and its context: title, heading,
-    article, the sentence before): 労働契約法の罰則 is not answered from 労働基準法."""
+    article, the sentence before): 労働契約法の罰則 is not answered from 労働基準法.
+    A quote from a statute's article (``title``: the statute's, ending in 法 or 条例) must be from the
+    statute named, whatever its headings say (労働基準法's 第二章 労働契約 is not 労働契約法)."""
     named = tuple(k for k, w in zip(qt.key, qt.key_words) if _SOURCE_NAME.search(w) and len(w) >= 3)
     if not named:
         return True
+    laws = tuple(k for k in named if _STATUTE.search("".join(w for _, w in k)))
+    if laws and title and _STATUTE.search(title) and min(key_coverage(laws, set(lemma_terms(title)), title)) < 0.75:
+        return False
     return all(c >= 0.75 for c in key_coverage(named, set(lemma_terms(evidence)), evidence))
 
 

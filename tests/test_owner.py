@@ -21,8 +21,8 @@ _PIN = ("マイナンバーカードの受け取りの際に、次の暗証番�
         "・利用者証明用電子証明書、住民基本台帳用、券面事項入力補助用:数字4桁(同じ番号でもかまいません)")
 
 
-def _passage(text: str, title: str, heading: str, source: str) -> Passage:
-    hit = Hit(1, 1, 1, title, source, "text", 1, None, None, heading, text, 0, len(text), 7.0)
+def _passage(text: str, title: str, heading: str, source: str, article: str | None = None) -> Passage:
+    hit = Hit(1, 1, 1, title, source, "text", 1, None, article, heading, text, 0, len(text), 7.0)
     return Passage(hit, text, [])
 
 
@@ -204,3 +204,19 @@ def test_a_further_quote_from_another_document_must_name_the_source_asked():
     q = "道路占用許可の標準処理期間は何日ですか。"
     answer = answerer.answer(q, [guide, law], query=analyse_query(q))
     assert answer.answered and "10日" in answer.text
+
+
+def test_a_statute_named_is_not_answered_from_another_statute_whose_heading_shares_its_words():
+    """労働契約法 asked; 労働基準法 第二十条 sits under its 第二章 労働契約, so every part of the name
+    is in the quote's context, but the law is another."""
+    text = "使用者は、労働者を解雇しようとする場合においては、少くとも三十日前にその予告をしなければならない。"
+    q = "労働契約法では、解雇の予告は何日前までにしなければならないと定めていますか。"
+    other = _passage(text, "労働基準法", "第二章 労働契約 > 第二十条（解雇の予告）", "kijun.xml", "第二十条")
+    answer, cand = _ask(q, other)
+    assert not cand.named_ok and not answer.answered
+    same = _passage(text, "労働基準法", "第二章 労働契約 > 第二十条（解雇の予告）", "kijun.xml", "第二十条")
+    answer, cand = _ask("労働基準法では、解雇の予告は何日前までにしなければならないと定めていますか。", same)
+    assert cand.named_ok and answer.answered and "三十日前" in answer.text
+    # an article about a statute, not the statute's own article (an encyclopaedia's 労働基準法): its headings may name it
+    about = _passage(text, "労働基準法", "労働契約法との関係", "wiki.txt")
+    assert _ask(q, about)[1].named_ok
