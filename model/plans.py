@@ -9,6 +9,8 @@ asks for a plan or the next version needs a quote that states one (予定, 見�
 True
 >>> plan_lost("データモデルはいつ公表される予定とされていましたか", "2022年4月下旬を予定しています。")
 False
+>>> plan_lost("レポートは次にいつ公表される予定ですか", "社会的役割を将来にわたって果たしていくため、対話を実施する。")
+True
 
 A plan told in the situation (来月、第一子が生まれる予定です。), named as a noun (出産予定日,
 採用予定人数) or describing someone (組合員になる予定の人) asks for none:
@@ -31,8 +33,8 @@ from jtext.sentences import question_proper
 # a plan or the next version asked (予定ですか, 予定は, 予定とされて): not 予定日 or 予定人数 (a noun naming
 # the planned thing), nor 組合員になる予定の人 (a plan that only describes someone)
 _ASKS_PLAN = re.compile(r"予定(?=で|は|され|とされ|し|を|\s*[?？]|\s*$)|次の(?:改訂|版)|次回の?改訂|次期|今後の?見通し")
-# a quote stating a plan, an outlook or a next version
-_STATES_PLAN = re.compile(r"予定|見込|次期|次回|次の(?:改訂|版)|今後|将来|目途|めど|見通し|目指|目標|計画")
+# a quote stating a plan, an outlook or a next version (not 将来にわたって: for all time to come)
+_STATES_PLAN = re.compile(r"予定|見込|次期|次回|次の(?:改訂|版)|今後|目途|めど|見通し|目指|目標|計画")
 
 
 def plan_lost(question: str, quote: str) -> bool:
