@@ -342,8 +342,8 @@ class ExtractiveAnswerer:
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages),
-            from_named_source(qt, evidence, lead.hit.title if lead.hit.article else None)
-            and not other_jurisdiction(query.normalized, evidence),
+            from_named_source(qt, evidence, lead.hit.title if lead.hit.article else None) and not other_jurisdiction(
+                query.normalized, evidence, [p.hit.text for p in passages if p.hit.document_id == lead.hit.document_id]),
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,

@@ -13,6 +13,13 @@ True
 ...                    "かつらぎ町情報公開条例\\n審査会は、委員五人以内で組織する。")
 False
 
+The quote's document may name its government only elsewhere (its letterhead, its contact address),
+in another passage found of the same document:
+
+>>> other_jurisdiction("かつらぎ町で住民票の写しを取るときの窓口はどこですか", "住民票の写しの交付について\\n本庁舎1階 市民課",
+...                    ["〒000-0001 標市中央一丁目1番1号 標市役所市民課郵送請求担当"])
+True
+
 A national law names no local government, so it may answer a question about one; 都道府県 and
 市町村 name none either:
 
@@ -23,6 +30,8 @@ False
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from jtext.morph import tokenize
 
@@ -45,10 +54,12 @@ def jurisdictions(text: str) -> set[str]:
     return out
 
 
-def other_jurisdiction(question: str, evidence: str) -> bool:
+def other_jurisdiction(question: str, evidence: str, document: Sequence[str] = ()) -> bool:
     """Whether the question names a local government that ``evidence`` (the quote with its
-    title and context) does not name while naming another."""
+    title and context) and ``document`` (the other passages found of the quote's document: its
+    letterhead, its contact address) do not name while naming another."""
     asked = jurisdictions(question)
-    if not asked or any(a in evidence for a in asked):
+    text = "\n".join([evidence, *document])
+    if not asked or any(a in text for a in asked):
         return False
-    return bool(jurisdictions(evidence))  # another one is named (the one asked is not)
+    return bool(jurisdictions(text))  # another one is named (the one asked is not)
