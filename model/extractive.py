@@ -66,12 +66,12 @@ from .location import location_lost
 from .measures import measure_lost, period_lost
 from .owner import other_owner, other_subject
 from .plans import plan_lost
+from .negation import negation_lost
 from .qtype import (
     ASKS_PENALTY,
     IMPOSES_PENALTY,
     QuestionType,
     key_coverage,
-    negation_lost,
 )
 from .qtype import analyse as analyse_question
 from .quote_shape import (

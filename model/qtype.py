@@ -30,6 +30,8 @@ from jtext.morph import tokenize
 from jtext.numerals import kanji_to_int
 from jtext.sentences import ASIDE, EXAMPLES, question_proper
 
+from .negation import negation_lost
+
 _NUM = r"[0-9〇零一二三四五六七八九十百千万億兆,.]+"
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
               r"|正午|午前|午後|時代|初旬|上旬|中旬|下旬|毎年|毎月|翌|末期|初期|前半|後半|頃|ごろ|[春夏秋冬]"
@@ -335,13 +337,17 @@ def key_terms(question: str) -> tuple[Compound, ...]:
             out.append(tuple(run))
         run.clear()
 
-    for tok in tokenize(question):
+    tokens = tokenize(question)
+    for tok, after in zip(tokens, [*tokens[1:], None]):
         lemma = unicodedata.normalize("NFKC", tok.lemma).lower()
         counter = prev_interrogative and tok.pos1 in ("名詞", "接尾辞")
         # 何, and the interrogatives written as one word with their counter (何分, 何人, 何曜)
         asks = tok.surface.startswith(("何", "幾"))
         prev_interrogative = asks
-        keep = (tok.pos1 in ("名詞", "接頭辞", "接尾辞") and tok.pos2 not in ("数詞", "代名詞", "助動詞語幹") and not asks
+        # a na-adjective written onto a noun is part of its name: 長期優良住宅, 特別永住者証明書 (not 重大な過失)
+        noun = tok.pos1 in ("名詞", "接頭辞", "接尾辞") or (tok.pos1 == "形状詞" and after is not None and after.pos1 == "名詞"
+                                                       and after.lemma not in _GENERIC and after.surface not in _GENERIC)
+        keep = (noun and tok.pos2 not in ("数詞", "代名詞", "助動詞語幹") and not asks
                 and lemma not in _GENERIC and tok.surface not in _GENERIC and not counter)
         if keep and not (tok.pos1 == "接尾辞" and not run):
             run.append((lemma, tok.surface))
@@ -371,19 +377,6 @@ def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) 
         head = max(range(len(comp)), key=lambda i: len(comp[i][1]))
         out.append(sum(found) / len(comp) if found[head] else min(sum(found) / len(comp), 0.25))
     return out
-
-
-_NEGATIONS = frozenset("非不未無")
-
-
-def negation_lost(comp: Compound, text: str) -> bool:
-    """Whether a negated part of the compound (非課税 of 住民税非課税世帯, 非常勤, 不開示) is
-    written in ``text`` only without its negation (課税, 常勤, 開示)."""
-    for i in range(len(comp) - 1):
-        prefix, stem = comp[i][1], comp[i + 1][1]
-        if prefix in _NEGATIONS and len(stem) >= 2 and prefix + stem not in text and stem in text:
-            return True
-    return False
 
 
 def _names(name: str, text: str) -> bool:

@@ -178,6 +178,10 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         # what is counted besides or in all: the count is asked (委員 of 委員長のほか委員何人)
         ("個人情報保護委員会は委員長のほか委員何人で構成されますか", ["個人情報保護委員会", "委員長", "委員", "構成"]),
         ("調査で集めたサンプルは合計何件ですか", ["調査", "サンプル"]),
+        # a na-adjective written onto a noun names the thing with it; with な, or before a generic noun, it does not
+        ("特別永住者証明書の有効期間は、交付の日から何年ですか", ["特別永住者証明書", "交付", "日"]),
+        ("長期優良住宅を新築した場合の減額は何年度分ですか", ["長期優良住宅", "新築", "減額", "分"]),
+        ("重大な過失があったときは誰が賠償しますか", ["過失", "賠償"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):

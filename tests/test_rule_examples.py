@@ -9,7 +9,7 @@ import importlib
 import pytest
 
 MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.delegation", "model.designations",
-           "model.grounding", "model.jurisdiction", "model.location", "model.measures", "model.owner", "model.plans", "model.qtype",
+           "model.grounding", "model.jurisdiction", "model.location", "model.measures", "model.negation", "model.owner", "model.plans", "model.qtype",
            "jtext.sentences", "jtext.aliases")
 
 
