@@ -23,6 +23,7 @@ import unicodedata
 from jtext.sentences import Sentence, is_question, split_sentences
 
 from .answerer import Passage
+from .designations import designations
 from .qtype import IMPOSES_PENALTY
 from .sentence_score import SUB_ARTICLE, Scored
 
@@ -210,25 +211,41 @@ _ARTICLE_NUMERALS = "0-9〇一二三四五六七八九十百千"
 
 
 def article_of(article: str | None) -> str:
-    """The article a locator names, without its paragraph or item (第十四条 of 第十四条第二項);
-    "" for anything else (附則, 別表, a page)."""
+    """The article a locator names, without its paragraph or item (第十四条 of 第十四条第二項,
+    附則第三条 of 附則第三条第四項); "" for anything else (附則 alone, 別表, a page)."""
     base = SUB_ARTICLE.sub("", article or "")
-    return base if re.fullmatch(rf"第[{_ARTICLE_NUMERALS}]+条(?:の[{_ARTICLE_NUMERALS}]+)*", base) else ""
+    return base if re.fullmatch(rf"(?:附則)?第[{_ARTICLE_NUMERALS}]+条(?:の[{_ARTICLE_NUMERALS}]+)*", base) else ""
 
 
-def article_cited(article: str | None, text: str) -> bool:
-    """Whether ``text`` cites ``article`` itself (第十四条 of 第十四条第二項; not 第十四条の二)."""
+def _paragraph(label: str | None) -> int:
+    """The paragraph a locator names (4 of 附則第三条第四項); 1 for an article's bare label."""
+    return next((int(d[1:-1]) for d in designations(label or "") if d.endswith("項")), 1)
+
+
+def article_cited(article: str | None, text: str, cited_in: str | None = None) -> bool:
+    """Whether ``text`` cites ``article`` itself (第十四条 of 第十四条第二項; not 第十四条の二) or,
+    being another paragraph of the same article (``cited_in``: its locator), cites the
+    paragraph (第四項に規定する者 in 附則第三条第七項 for 附則第三条第四項; 前項 in the next one)."""
     base = article_of(article)
-    return bool(base) and bool(re.search(rf"{re.escape(base)}(?!の[{_ARTICLE_NUMERALS}])", text))
+    if not base:
+        return False
+    if re.search(rf"{re.escape(base)}(?!の[{_ARTICLE_NUMERALS}])", text):
+        return True
+    if cited_in is None or article_of(cited_in) != base or cited_in == article:
+        return False
+    wanted = _paragraph(article)
+    cited = {int(d[1:-1]) for d in designations(re.sub(r"第[^項。、]*条", "", text)) if d.endswith("項")}
+    return wanted in cited or ("前項" in text and _paragraph(cited_in) == wanted + 1)
 
 
 def penalty_for(duty: Scored, scored: list[Scored], passages: list[Passage]) -> Scored | None:
     """The sentence that imposes the penalty (…罰金に処する。) in a passage of the same law
-    citing ``duty``'s article by number (第十四条の規定に違反した者), or None."""
+    citing ``duty``'s article by number (第十四条の規定に違反した者), or its paragraph from
+    another paragraph of the same article (第四項に規定する者が…), or None."""
     hit = passages[duty.p_index].hit
     for x in scored:
         p = passages[x.p_index].hit
         if (p.document_id == hit.document_id and IMPOSES_PENALTY.search(x.text)
-                and article_cited(hit.article, p.text)):
+                and article_cited(hit.article, p.text, p.article)):
             return x
     return None

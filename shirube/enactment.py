@@ -25,6 +25,8 @@ from model.answerer import Passage
 
 # 施行日は, いつから施行, 施行されたのは: when the text itself took effect.
 ASKS_ENACTMENT = re.compile(r"施行(?:日|期日|され|した|する|の日)|いつから(?:施行|効力)")
+# …and a date is asked (いつから施行, 施行日は？), not the day named as a condition (施行日以後に漏らした場合の罰則)
+_ASKS_WHEN = re.compile(r"いつ|何年|何月|日付|時期|施行(?:日|期日)(?:は|って)\s*[？?]?\s*$")
 # …の改正はいつ施行: an amendment's date is asked, which the amendments' own provisions answer.
 _ASKS_AMENDMENT = re.compile(r"改正")
 # The text's own 附則 (附　則 / 附則 抄 / 附則 > 第一条(施行期日)), not an amending law's
@@ -42,8 +44,10 @@ class EnactmentSearch:
 
 def enactment_search(question: str, passages: Sequence[Passage]) -> EnactmentSearch | None:
     """The lookup for the text the first passage is an article of, or None (the question
-    asks no date of effect or asks about an amendment, or the passage is no article)."""
-    if not passages or not ASKS_ENACTMENT.search(question) or _ASKS_AMENDMENT.search(question):
+    asks no date of effect — 施行日以後に as a condition asks none — or asks about an
+    amendment, or the passage is no article)."""
+    if (not passages or not ASKS_ENACTMENT.search(question) or not _ASKS_WHEN.search(question)
+            or _ASKS_AMENDMENT.search(question)):
         return None
     hit = passages[0].hit
     if not hit.article:

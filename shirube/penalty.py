@@ -27,14 +27,17 @@ from model.quote_shape import article_cited, article_of
 
 @dataclass(frozen=True)
 class PenaltySearch:
-    """The lookup: the document it stays in and the article the penalty must cite."""
+    """The lookup: the document it stays in, the article the penalty must cite (or, from
+    another paragraph of that article, the duty's paragraph: :attr:`duty`)."""
 
     document_id: int
     article: str
+    duty: str = ""  # the duty's locator (附則第三条第四項)
 
-    def cites(self, text: str) -> bool:
-        """Whether ``text`` cites :attr:`article` itself (第十四条, not 第十四条の二)."""
-        return article_cited(self.article, text)
+    def cites(self, text: str, locator: str | None = None) -> bool:
+        """Whether ``text`` (at ``locator``) cites :attr:`article` itself (第十四条, not
+        第十四条の二) or, from the same article, the duty's paragraph (第四項に規定する者)."""
+        return article_cited(self.duty or self.article, text, locator)
 
 
 def penalty_search(question: str, passages: Sequence[Passage]) -> PenaltySearch | None:
@@ -46,13 +49,13 @@ def penalty_search(question: str, passages: Sequence[Passage]) -> PenaltySearch 
     article = article_of(hit.article)
     if not article or IMPOSES_PENALTY.search(hit.text):
         return None
-    return PenaltySearch(hit.document_id, article)
+    return PenaltySearch(hit.document_id, article, hit.article or "")
 
 
 def penalty_passages(search: PenaltySearch, found: Sequence[Passage], have: Sequence[Passage]) -> list[Passage]:
     """The first passage of ``found`` that cites the article and imposes a penalty, unless already in ``have``."""
     seen = {p.hit.chunk_id for p in have}
     for p in found:
-        if p.hit.chunk_id not in seen and IMPOSES_PENALTY.search(p.hit.text) and search.cites(p.hit.text):
+        if p.hit.chunk_id not in seen and IMPOSES_PENALTY.search(p.hit.text) and search.cites(p.hit.text, p.hit.article):
             return [p]
     return []

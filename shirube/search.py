@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from base.errors import RetrievalError
 from base.settings import MAX_TOP_K
@@ -296,8 +296,9 @@ class Searcher:
         search = penalty_search(question, passages)
         if search is None:
             return passages
-        found = self._lookup(select(ChunkRow.id).where(
-            ChunkRow.document_id == search.document_id, ChunkRow.text.contains(search.article),
+        found = self._lookup(select(ChunkRow.id).join(SectionRow, SectionRow.id == ChunkRow.section_id).where(
+            ChunkRow.document_id == search.document_id,  # citing the article, or another paragraph of it
+            or_(ChunkRow.text.contains(search.article), SectionRow.article.startswith(search.article)),
         ), query, access)
         return passages[:1] + penalty_passages(search, found, passages) + passages[1:]
 

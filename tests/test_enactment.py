@@ -52,6 +52,8 @@ def test_the_lookup_follows_only_a_law_and_only_its_own_supplement():
     assert enactment_search("災害救助法はいつから施行されましたか", [art]).document_id == 1
     assert enactment_search("災害救助法の目的は？", [art]) is None  # no date of effect asked
     assert enactment_search("改正法はいつ施行されましたか", [art]) is None  # an amendment's
+    # the day of effect named as a condition (施行日以後に) asks no date
+    assert enactment_search("施行日以後に秘密を漏らした場合の罰則はどうなっていますか", [art]) is None
     assert enactment_search("施行日は？", [_passage(None, "お知らせ", "4月1日から施行します。")]) is None  # no article
     assert own_supplement("附　則　抄", "附則") and own_supplement("附則 > 第一条(施行期日)", "附則第一条")
     assert not own_supplement("附　則（昭和二四年五月三一日法律第一五七号）", "附則")

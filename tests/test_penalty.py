@@ -57,4 +57,18 @@ def test_the_second_search_only_follows_a_duty_article():
     assert penalty_search("作業主任者は誰が選任しますか", [duty]) is None  # no penalty asked
     penalty = _passage("第百十九条", "第十四条の規定に違反した者は、五十万円以下の罰金に処する。")
     assert penalty_search("罰金はいくらですか", [penalty]) is None  # the passage is the penalty already
-    assert penalty_search("罰則は？", [_passage("附則第二条", "この法律は、公布の日から施行する。")]) is None
+    assert penalty_search("罰則は？", [_passage("附則", "この法律は、公布の日から施行する。")]) is None  # no article
+
+
+def test_a_penalty_in_another_paragraph_of_the_same_article_cites_the_duty_s_paragraph():
+    """東京都 個人情報の保護に関する法律施行条例 附則第三条: the duty in 第四項, its penalty in 第七項
+    (「第四項に規定する者が…漏らしたときは…罰金に処する。」), which names only the paragraph."""
+    duty = _passage("附則第三条第四項", "施行日前に審査会の委員であった者に係る秘密を漏らしてはならない義務については、なお従前の例による。")
+    search = penalty_search("委員だった人が在任中に知った秘密を漏らした場合の罰則はどうなっていますか", [duty])
+    assert search is not None and search.article == "附則第三条"
+    penalty = "第四項に規定する者が、その職務上知り得た秘密を施行日以後に漏らしたときは、一年以下の拘禁刑又は五十万円以下の罰金に処する。"
+    assert search.cites(penalty, "附則第三条第七項")
+    assert not search.cites(penalty, "附則第四条第七項")  # another article's 第四項
+    assert not search.cites("第五項に規定する者が…罰金に処する。", "附則第三条第七項")  # another paragraph
+    assert search.cites("前項の規定に違反した者は、五万円以下の過料に処する。", "附則第三条第五項")  # the next paragraph
+    assert not search.cites("前項の規定に違反した者は、五万円以下の過料に処する。", "附則第三条第六項")
