@@ -32,7 +32,8 @@ and the question's owner is nowhere in it (犬の登録 for 飼い猫の登録�
 when a size the question names (20リットル) is quoted only for other sizes or a rate it names
 (1週間に) only over other periods (:mod:`model.measures`), when a place whose whereabouts is
 asked is quoted without them (:mod:`model.location`), when a plan or next version asked is quoted
-only with what was done (:mod:`model.plans`), when a どこ or 誰 answer would be a template's
+only with what was done (:mod:`model.plans`), when the sibling it sets against another (標市直下地震ではなく
+南海トラフ地震) is not named (:mod:`model.contrast`), when a どこ or 誰 answer would be a template's
 blank (（裁判所名）), when what is asked is one the quote leaves
 to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
@@ -56,6 +57,7 @@ from jtext.years import same_year
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
+from .contrast import contrast_lost
 from .delegation import delegated, delegation_asked
 from .designations import article_asked, designations
 from .grounding import grounding as question_grounding
@@ -67,12 +69,7 @@ from .measures import measure_lost, period_lost
 from .owner import other_owner, other_subject
 from .plans import plan_lost
 from .negation import negation_lost
-from .qtype import (
-    ASKS_PENALTY,
-    IMPOSES_PENALTY,
-    QuestionType,
-    key_coverage,
-)
+from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType, key_coverage
 from .qtype import analyse as analyse_question
 from .quote_shape import (
     definition_of,
@@ -347,7 +344,7 @@ class ExtractiveAnswerer:
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,
-            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost, plan_lost))
+            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost, plan_lost, contrast_lost))
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (_wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

@@ -8,7 +8,7 @@ import importlib
 
 import pytest
 
-MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.delegation", "model.designations",
+MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.contrast", "model.delegation", "model.designations",
            "model.grounding", "model.jurisdiction", "model.location", "model.measures", "model.negation", "model.owner", "model.plans", "model.qtype",
            "jtext.sentences", "jtext.aliases")
 
