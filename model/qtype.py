@@ -211,7 +211,8 @@ def analyse(question: str) -> QuestionType:
     key = _without_asked_role(key_terms(question), question)
     words = tuple("".join(s for _, s in c) for c in key)
     outside = ASIDE.sub("　", question)
-    optional = frozenset(i for i, w in enumerate(words) if w not in outside)
+    # a key not outside the question's parentheses, or the number a phone question asks for (its answer's slot)
+    optional = frozenset(i for i, w in enumerate(words) if w not in outside or (kind == "phone" and w.endswith("番号")))
     if len(optional) == len(words):
         optional = frozenset()
     asked = question_proper(outside) or outside
@@ -373,9 +374,12 @@ def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) 
             out.append(0.0)  # 非課税世帯 against 課税世帯: the text is about the opposite
             continue
         found = [lemma in terms or surface in text for lemma, surface in comp]
-        # the longest part names the thing (下水 of 下水道使用料; 道 and 料 are everywhere)
-        head = max(range(len(comp)), key=lambda i: len(comp[i][1]))
-        out.append(sum(found) / len(comp) if found[head] else min(sum(found) / len(comp), 0.25))
+        # the longest part names the thing (個人 of 個人番号; 道 and 料 are everywhere); before a one-character suffix
+        # (料, 費, 量, 者) every longest part does (申請 and 手数 of 申請手数料: 占用料 is another fee)
+        longest = max(len(s) for _, s in comp)
+        heads = [f for f, (_, s) in zip(found, comp) if len(s) == longest]
+        named = all(heads) if len(comp[-1][1]) == 1 else heads[0]
+        out.append(sum(found) / len(comp) if named else min(sum(found) / len(comp), 0.25))
     return out
 
 

@@ -522,3 +522,22 @@ def test_what_an_article_provides_is_answered_by_that_article_not_one_citing_it(
                      "厚生労働省令で定める。", "雇用保険法", "第九十条")
     answer = answerer.answer(q, [citing, own])
     assert answer.answered and answer.citations[0].article == "第九十条"
+
+
+def test_a_fee_is_named_by_every_longest_part_before_its_suffix():
+    """申請手数料 is not named by a text of 占用料 that writes 申請 elsewhere: before the suffix 料,
+    both 申請 and 手数 say which fee; 個人番号 still turns on 個人 (暗証番号 is another number)."""
+    qt = analyse("道路占用許可を申請するときに納める申請手数料はいくらですか")
+    text = "道路占用許可の申請は、道路管理課に申請書を提出してください。占用料は年額1,700円です。"
+    cov = dict(zip(qt.key_words, key_coverage(qt.key, set(lemma_terms(text)), text)))
+    assert cov["申請手数料"] <= 0.25
+    ok = "申請手数料は1件につき2,000円です。"
+    assert dict(zip(qt.key_words, key_coverage(qt.key, set(lemma_terms(ok)), ok)))["申請手数料"] == 1.0
+    pin = analyse("個人番号は何桁の数字ですか")
+    assert key_coverage(pin.key, set(lemma_terms("暗証番号は4桁の数字です。")), "暗証番号は4桁の数字です。")[0] <= 0.25
+
+
+def test_the_number_a_phone_question_asks_for_is_its_answer_s_slot():
+    qt = analyse("粗大ごみ受付センターの電話番号は何番ですか。")
+    assert qt.key_words.index("電話番号") in qt.optional
+    assert not analyse("電話番号の変更はどこに届けますか").optional  # a place asked: the number is what it is about
