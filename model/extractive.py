@@ -66,9 +66,9 @@ from .judge import Judge
 from .jurisdiction import other_jurisdiction
 from .location import location_lost
 from .measures import measure_lost, period_lost
+from .negation import negation_lost
 from .owner import other_owner, other_subject
 from .plans import plan_lost
-from .negation import negation_lost
 from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType, key_coverage
 from .qtype import analyse as analyse_question
 from .quote_shape import (
