@@ -26,6 +26,15 @@ True
 >>> delegation_asked("「国家公安委員会規則で定める者」とは、具体的にどの機関ですか",
 ...                  "法第九条第三項の国家公安委員会規則で定める者は、次に掲げる者とする。")
 False
+
+The law may name the delegated thing in other words than the question quotes:
+
+>>> delegation_asked("「規則で定める証明書」として一通三百円かかるのは、具体的にどんな証明書ですか",
+...                  "市長が交付する証明書で規則で定めるものの交付に係る手数料の額は、一通につき三百円とする。")
+True
+>>> delegation_asked("「規則で定める証明書」として一通三百円かかるのは、具体的にどんな証明書ですか",
+...                  "条例第二条第二項の規則で定めるものは、次に掲げる証明書とする。")
+False
 """
 
 from __future__ import annotations
@@ -73,4 +82,8 @@ def delegation_asked(question: str, evidence: str) -> bool:
     if m is None:
         return False
     phrase = m.group(1)
-    return phrase in evidence and re.search(re.escape(phrase) + r"\s*(?:とは|は)", evidence) is None
+    if phrase in evidence:
+        return re.search(re.escape(phrase) + r"\s*(?:とは|は)", evidence) is None
+    # the law may name it otherwise (「規則で定める証明書」 asked, 「証明書で規則で定めるもの」 written)
+    stem = phrase[:phrase.index("で定める") + len("で定める")]
+    return stem in evidence and re.search(re.escape(stem) + r"(?:もの|者)?\s*(?:とは|は、)", evidence) is None
