@@ -72,3 +72,27 @@ def test_a_penalty_in_another_paragraph_of_the_same_article_cites_the_duty_s_par
     assert not search.cites("第五項に規定する者が…罰金に処する。", "附則第三条第七項")  # another paragraph
     assert search.cites("前項の規定に違反した者は、五万円以下の過料に処する。", "附則第三条第五項")  # the next paragraph
     assert not search.cites("前項の規定に違反した者は、五万円以下の過料に処する。", "附則第三条第六項")
+
+
+# An ordinance (abridged) whose penalty is the duty's own article's next paragraph, citing it as 前項.
+_ORDINANCE = law("標市審査会条例", "しるべしんさかいじょうれい", "令和五年標市条例第一号", (
+    '<Article Num="5"><ArticleCaption>（秘密の保持）</ArticleCaption><ArticleTitle>第五条</ArticleTitle>'
+    '<Paragraph Num="1"><ParagraphNum/><ParagraphSentence><Sentence Num="1">'
+    "審査会の委員は、職務上知り得た秘密を漏らしてはならない。その職を退いた後も、同様とする。"
+    '</Sentence></ParagraphSentence></Paragraph>'
+    '<Paragraph Num="2"><ParagraphNum>２</ParagraphNum><ParagraphSentence><Sentence Num="1">'
+    "前項の規定に違反した者は、一年以下の拘禁刑又は五十万円以下の罰金に処する。"
+    '</Sentence></ParagraphSentence></Paragraph></Article>'
+    + article(6, "第六条", "委任", "この条例の施行に関し必要な事項は、市長が定める。")))
+
+
+def test_the_penalty_in_the_duty_s_next_paragraph_is_found_and_quoted(tmp_path: Path):
+    sh = Shirube(Settings.load(home=tmp_path, env={}, embedder="fake"))
+    sh.ingest_bytes([("shinsakai.xml", _ORDINANCE.encode("utf-8"))])
+    question = "審査会の委員が職務上知り得た秘密を漏らした場合の罰則はどうなっていますか"
+    assert [h.article for h in sh.search(question, k=1)] == ["第五条"]  # the duty, not its penalty
+    ans = sh.ask(question, k=1, answer_min_confidence=0.0)
+    assert ans.answered and "五十万円以下の罰金" in ans.text, ans.text
+    # quoted after the duty it refers back to (前項の規定に違反した者は), as the article reads
+    arts = [c.article for c in ans.citations]
+    assert "第五条第二項" in arts and arts.index("第五条") < arts.index("第五条第二項")
