@@ -113,6 +113,7 @@ def other_owner(
 _RUN = re.compile(rf"((?:{_NOUN}|[いうえきくけしすせちつてみりれ](?={_NOUN}))+){_OWNS}")
 _ASKED_BY = re.compile(r"(?:どの|どんな|どういう|いずれの|何の)$")  # どの国の影響: the owner is asked
 _ANAPHOR = re.compile(r"(?:この|その|あの|同|当該|本)$")  # この時代の天皇: the owner named before
+_ANAPHORIC_RUN = re.compile(r"(?:当該|前記|上記)")  # 当該検査 of 当該検査の結果: written as one noun run
 
 
 def _question_owners(qt: QuestionType, question: str, evidence: str) -> list[tuple[str, str]]:
@@ -144,8 +145,8 @@ def other_subject(
         if inside and all(c >= 1.0 for c in inside):
             continue  # every key of the owner is found: worded otherwise, not missing
         for m in re.finditer(rf"({_NOUN}+の|」という){re.escape(attr)}(?:は|が)", lead):
-            if _ANAPHOR.search(lead[:m.start(1)]):
-                continue
+            if _ANAPHOR.search(lead[:m.start(1)]) or _ANAPHORIC_RUN.match(m.group(1)):
+                continue  # その検査の結果, 当該検査の結果: the owner named before
             other = m.group(1).removesuffix("の").removesuffix("という")
             if other == "」":
                 return run, attr, "「」"  # a quoted answer's share (「初めて」という割合)

@@ -139,6 +139,14 @@ def test_an_owner_the_question_asks_for_or_the_text_names_before_is_no_other_own
     # この時代 is the era the text named before: its 天皇 may well be 寛保's
     assert other_subject(qt, q, cov, "この時代の天皇は中御門天皇。", "この時代の天皇は中御門天皇。") is None
     assert other_subject(qt, q, cov, "延享の天皇は桜町天皇。", "延享の天皇は桜町天皇。") == ("寛保", "天皇", "延享")
+    # 当該検査 (the inspection just named) is written as one noun run with its determiner
+    q = "ストレスチェックの結果を、医師等が本人の同意なしに事業者へ渡すことは許されますか"
+    qt = analyse(q)
+    cov = [0.0 if w == "ストレスチェック" else 1.0 for w in qt.key_words]
+    lead = "当該検査の結果は、検査を受けた労働者の同意を得ないで、事業者に提供してはならない。"
+    assert other_subject(qt, q, cov, lead, lead) is None
+    other = "健康診断の結果は、事業者が保存しなければならない。"
+    assert other_subject(qt, q, cov, other, other) == ("ストレスチェック", "結果", "健康診断")
 
 
 def test_two_names_of_one_thing_are_one_owner_and_one_key():
