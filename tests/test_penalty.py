@@ -29,13 +29,18 @@ LAW = law("労働安全衛生法", "ろうどうあんぜんえいせいほう",
     + "</Chapter>"))
 
 
-def test_a_penalty_question_is_answered_from_the_provision_that_punishes_the_duty(tmp_path: Path):
-    sh = Shirube(Settings.load(home=tmp_path, env={}, embedder="fake"))
-    sh.ingest_bytes([("anzen.xml", LAW.encode("utf-8"))])
-    question = "作業主任者を選任しなかった場合の罰則の上限は？"
-    assert [h.article for h in sh.search(question, k=1)] == ["第十四条"]  # the duty, not its penalty
+def _ask_penalty(home: Path, name: str, xml: str, question: str, duty: str):
+    """Ingest one law, check that retrieval's first hit is the duty (not its penalty), and ask."""
+    sh = Shirube(Settings.load(home=home, env={}, embedder="fake"))
+    sh.ingest_bytes([(name, xml.encode("utf-8"))])
+    assert [h.article for h in sh.search(question, k=1)] == [duty]  # the duty, not its penalty
     ans = sh.ask(question, k=1, answer_min_confidence=0.0)
     assert ans.answered, ans.text
+    return sh, ans
+
+
+def test_a_penalty_question_is_answered_from_the_provision_that_punishes_the_duty(tmp_path: Path):
+    sh, ans = _ask_penalty(tmp_path, "anzen.xml", LAW, "作業主任者を選任しなかった場合の罰則の上限は？", "第十四条")
     assert "五十万円以下の罰金" in ans.text and "六月以下の拘禁刑" in ans.text
     assert "第百十九条" in {c.article for c in ans.citations}
     assert {h.article for h in ans.passages} == {"第十四条", "第百十九条"}  # not 第十四条の二's, not 第十五条's
@@ -87,12 +92,9 @@ _ORDINANCE = law("標市審査会条例", "しるべしんさかいじょうれ�
 
 
 def test_the_penalty_in_the_duty_s_next_paragraph_is_found_and_quoted(tmp_path: Path):
-    sh = Shirube(Settings.load(home=tmp_path, env={}, embedder="fake"))
-    sh.ingest_bytes([("shinsakai.xml", _ORDINANCE.encode("utf-8"))])
-    question = "審査会の委員が職務上知り得た秘密を漏らした場合の罰則はどうなっていますか"
-    assert [h.article for h in sh.search(question, k=1)] == ["第五条"]  # the duty, not its penalty
-    ans = sh.ask(question, k=1, answer_min_confidence=0.0)
-    assert ans.answered and "五十万円以下の罰金" in ans.text, ans.text
+    _, ans = _ask_penalty(tmp_path, "shinsakai.xml", _ORDINANCE,
+                          "審査会の委員が職務上知り得た秘密を漏らした場合の罰則はどうなっていますか", "第五条")
+    assert "五十万円以下の罰金" in ans.text, ans.text
     # quoted after the duty it refers back to (前項の規定に違反した者は), as the article reads
     arts = [c.article for c in ans.citations]
     assert "第五条第二項" in arts and arts.index("第五条") < arts.index("第五条第二項")
