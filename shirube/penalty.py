@@ -27,17 +27,21 @@ from model.quote_shape import article_cited, article_of
 
 @dataclass(frozen=True)
 class PenaltySearch:
-    """The lookup: the document it stays in, the article the penalty must cite (or, from
-    another paragraph of that article, the duty's paragraph: :attr:`duty`)."""
+    """The lookup: the document it stays in and the duty's locator, whose article the penalty
+    must cite (or, from another paragraph of that article, the duty's paragraph)."""
 
     document_id: int
-    article: str
-    duty: str = ""  # the duty's locator (附則第三条第四項)
+    duty: str  # the duty's locator (第十四条第二項, 附則第三条第四項)
+
+    @property
+    def article(self) -> str:
+        """The article the penalty must cite (第十四条 of 第十四条第二項)."""
+        return article_of(self.duty)
 
     def cites(self, text: str, locator: str | None = None) -> bool:
         """Whether ``text`` (at ``locator``) cites :attr:`article` itself (第十四条, not
         第十四条の二) or, from the same article, the duty's paragraph (第四項に規定する者)."""
-        return article_cited(self.duty or self.article, text, locator)
+        return article_cited(self.duty, text, locator)
 
 
 def penalty_search(question: str, passages: Sequence[Passage]) -> PenaltySearch | None:
@@ -46,10 +50,10 @@ def penalty_search(question: str, passages: Sequence[Passage]) -> PenaltySearch 
     if not ASKS_PENALTY.search(question) or not passages:
         return None
     hit = passages[0].hit
-    article = article_of(hit.article)
-    if not article or IMPOSES_PENALTY.search(hit.text):
+    duty = hit.article or ""
+    if not article_of(duty) or IMPOSES_PENALTY.search(hit.text):
         return None
-    return PenaltySearch(hit.document_id, article, hit.article or "")
+    return PenaltySearch(hit.document_id, duty)
 
 
 def penalty_passages(search: PenaltySearch, found: Sequence[Passage], have: Sequence[Passage]) -> list[Passage]:
