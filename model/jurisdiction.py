@@ -59,7 +59,9 @@ def other_jurisdiction(question: str, evidence: str, document: Sequence[str] = (
     title and context) and ``document`` (the other passages found of the quote's document: its
     letterhead, its contact address) do not name while naming another."""
     asked = jurisdictions(question)
+    if not asked:
+        return False
     text = "\n".join([evidence, *document])
-    if not asked or any(a in text for a in asked):
+    if any(a in text for a in asked):
         return False
     return bool(jurisdictions(text))  # another one is named (the one asked is not)
