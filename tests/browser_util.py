@@ -118,6 +118,21 @@ def wait_idle(page, timeout: float = 60) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout * 1000)
 
 
+def wait_laid_out(page, timeout: float = 60) -> None:
+    """Wait until every image has loaded and the page's height has stopped changing for half a second.
+
+    Streamlit's chat page sticks to its bottom while content still grows, so a link clicked before
+    then (an image above loading late on a loaded machine) is scrolled away again."""
+    page.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=timeout * 1000)
+    page.wait_for_function(
+        """() => {
+            const h = [...document.querySelectorAll('*')].reduce((m, e) => Math.max(m, e.scrollHeight), 0);
+            const now = Date.now();
+            if (window.__shirubeH !== h) { window.__shirubeH = h; window.__shirubeT = now; return false; }
+            return now - window.__shirubeT > 500;
+        }""", polling=100, timeout=timeout * 1000)
+
+
 def make_pdf(title: str, lines: list[str]) -> bytes:
     """A small Japanese PDF (reportlab's built-in CID font, no font files needed)."""
     from reportlab.lib.pagesizes import A4

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_fixtures import PASSWORD, browser_home, docx_bytes
-from tests.browser_util import CHROMIUM, app_server, ask, browser_page, go, login, make_pdf, wait_idle
+from tests.browser_util import CHROMIUM, app_server, ask, browser_page, go, login, make_pdf, wait_idle, wait_laid_out
 
 pytestmark = [
     pytest.mark.slow,
@@ -100,10 +100,20 @@ def test_reload_keeps_login_and_conversation_and_a_marker_opens_its_span(tmp_pat
         marker = answer.locator("a.shirube-marker").first
         assert marker.get_attribute("href") == "#cite-1-1" and marker.get_attribute("title")
         assert marker.evaluate("el => getComputedStyle(el).fontWeight") in ("400", "normal")
+        wait_laid_out(page)
         marker.click()
         card = page.locator("#cite-1-1")
-        page.wait_for_function("() => { const r = document.querySelector('#cite-1-1').getBoundingClientRect();"
-                               " return r.top > -5 && r.top < window.innerHeight / 2; }")
+        in_view = ("() => { const r = document.querySelector('#cite-1-1').getBoundingClientRect();"
+                   " return r.top > -5 && r.top < window.innerHeight / 2; }")
+        try:
+            page.wait_for_function(in_view, timeout=20_000)
+        except Exception as e:  # say where the card and the page were, not only that time ran out
+            where = page.evaluate("() => ({top: document.querySelector('#cite-1-1').getBoundingClientRect().top,"
+                                  " height: window.innerHeight, hash: location.hash,"
+                                  " scrolled: [...document.querySelectorAll('*')].filter(e => e.scrollTop > 0)"
+                                  ".map(e => [e.getAttribute('data-testid') || e.tagName, e.scrollTop,"
+                                  " e.scrollHeight, e.clientHeight])})")
+            raise AssertionError(f"the [1] marker did not bring its card into view: {where}") from e
         title = card.locator("xpath=..").inner_text()
         answer.get_by_role("button", name="原文を開く [1]").click()
         mark = answer.locator(".shirube-source mark.shirube-hl")
