@@ -3,7 +3,7 @@
 「20リットルの指定袋はいくらですか」 answered from 「大(45リットル)10枚入り 500円、中(30リットル)
 10枚入り 350円」 quotes the price of other bags: the quote lists the same unit with other
 numbers and never the asked one. A quote that gives the unit as a bound (40歳以上, 30リットル
-まで) may cover the asked number, so it is not judged here.
+まで) covers the numbers on its side.
 
 >>> measure_lost("燃やすごみ用の20リットルの袋は10枚入りでいくらですか", "大(45リットル)10枚入り 500円、中(30リットル)10枚入り 350円")
 True
@@ -13,6 +13,13 @@ False
 False
 >>> measure_lost("65歳で退職しました。高年齢求職者給付金は何日分ですか", "六十歳に達した日の…")
 False
+
+A bound or a range counts for the values it covers: 75歳以上 is not among 「69歳まで」 and 「70歳から
+74歳まで」, 72歳 is.
+
+>>> shares = "・義務教育就学後から69歳まで 3割・70歳から74歳まで 2割"
+>>> measure_lost("75歳以上の人の自己負担の割合は何割ですか", shares), measure_lost("72歳の人は何割ですか", shares)
+(True, False)
 
 The same holds for the period a rate is counted over: 「1週間に何日まで実施できますか」 is not
 answered by 「1か月につき10日を上限とする」 (:func:`period_lost`).
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from jtext.numerals import kanji_to_int
 from jtext.sentences import question_proper
@@ -44,8 +52,22 @@ _UNITS = (r"リットル|ℓ|キログラム|キロメートル|キロ|kg|km|グ
           r"|LDK|SLDK|DK|畳|歳|才|人槽|インチ|ワット|W")
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?|[〇一二三四五六七八九十百千]+"
 _MEASURE = re.compile(rf"({_NUMBER})\s*({_UNITS})")
-# a bound or a range after the measure: the quote may cover the asked number
-_BOUND = re.compile(r"\s*(?:以上|以下|未満|超|を超え|に満たな|に満たず|に達する|まで|から|以内|程度|前後|～|〜|~|-)")
+# what follows a measure: a bound, or the start of a range (70歳から74歳まで)
+_BOUND = re.compile(r"\s*(以上|以下|未満|を超え|超|に満たな|に満たず|まで|以内|から|に達する|程度|前後|～|〜|~|-)")
+_UPPER = {"以下": True, "まで": True, "以内": True, "未満": False, "に満たな": False, "に満たず": False}  # closed?
+_INF = float("inf")
+_OPEN = 1e-6  # an open bound (未満, を超え) as a closed one moved inward
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The values [low, high] a measure covers (a bare measure: one value)."""
+
+    low: float
+    high: float
+
+    def meets(self, other: _Span) -> bool:
+        return self.low <= other.high and other.low <= self.high
 
 
 def _value(num: str) -> float | None:
@@ -55,27 +77,47 @@ def _value(num: str) -> float | None:
     return float(n) if n is not None else None
 
 
-def _measures(text: str) -> list[tuple[float | None, str, bool]]:
-    """(value, unit, bounded) of each measure in ``text`` (NFKC)."""
-    out = []
-    for m in _MEASURE.finditer(text):
-        bounded = bool(_BOUND.match(text, m.end()))
-        out.append((_value(m.group(1)), m.group(2), bounded))
+def _measures(text: str) -> list[tuple[str, _Span | None]]:
+    """(unit, the values it covers) of each measure in ``text`` (NFKC); ``None`` when the
+    measure is told only roughly (程度, に達する) or its number cannot be read."""
+    found = [(m, _value(m.group(1)), _BOUND.match(text, m.end())) for m in _MEASURE.finditer(text)]
+    out: list[tuple[str, _Span | None]] = []
+    ends: set[int] = set()  # measures that end a range (74歳まで of 70歳から74歳まで)
+    for i, (m, v, bound) in enumerate(found):
+        unit, kind = m.group(2), bound.group(1) if bound else None
+        if i in ends:
+            continue
+        if v is None or kind in ("に達する", "程度", "前後"):
+            out.append((unit, None))
+        elif bound is None or kind is None:
+            out.append((unit, _Span(v, v)))
+        elif kind in ("以上", "を超え", "超"):
+            out.append((unit, _Span(v if kind == "以上" else v + _OPEN, _INF)))
+        elif kind in _UPPER:
+            out.append((unit, _Span(-_INF, v if _UPPER[kind] else v - _OPEN)))
+        else:  # から / ～: up to the next measure of the unit when it follows at once, else open
+            nxt = found[i + 1] if i + 1 < len(found) else None
+            joined = nxt is not None and nxt[0].group(2) == unit and nxt[0].start() - bound.end() <= 2
+            high = nxt[1] if joined and nxt is not None and nxt[1] is not None else _INF
+            if high != _INF:
+                ends.add(i + 1)
+            out.append((unit, _Span(v, high)))
     return out
 
 
 def measure_lost(question: str, quote: str) -> bool:
-    """Whether a measure the question names is given in the quote only for other sizes. A
-    measure told only as the question's situation (65歳を過ぎてから退職しました。…) is the asker's
-    fact, which a rule states as a bound (六十五歳以上), not the size asked about."""
+    """Whether a measure the question names is given in the quote only for other sizes or other
+    ranges (75歳以上 asked; 69歳まで and 70歳から74歳まで quoted). A measure told only as the
+    question's situation (65歳を過ぎてから退職しました。…) is the asker's fact, which a rule
+    states as a bound (六十五歳以上), not the size asked about."""
     q = unicodedata.normalize("NFKC", question_proper(question) or question)
-    asked = {(v, u) for v, u, _ in _measures(q) if v is not None}
+    asked = [(u, span) for u, span in _measures(q) if span is not None]
     if not asked:
         return False
     given = _measures(unicodedata.normalize("NFKC", quote))
-    for value, unit in asked:
-        same_unit = [(v, b) for v, u, b in given if u == unit]
-        if same_unit and not any(b or v == value for v, b in same_unit):
+    for unit, span in asked:
+        same_unit = [g for u, g in given if u == unit]
+        if same_unit and not any(g is None or g.meets(span) for g in same_unit):
             return True
     return False
 

@@ -38,3 +38,22 @@ def test_the_answerer_refuses_the_other_size_and_answers_the_asked_one():
     assert not no.answered and not no.citations
     ok = _ask("燃やすごみ用の45リットルの指定袋は10枚入りでいくらですか")
     assert ok.answered and "500円" in ok.text
+
+
+_SHARES = ("【医療機関で支払う自己負担の割合】\n・義務教育就学前 2割\n・義務教育就学後から69歳まで 3割\n"
+           "・70歳から74歳まで 2割(現役並み所得者は3割)")
+
+
+def test_a_range_covers_only_the_ages_inside_it():
+    assert measure_lost("75歳以上の人が窓口で支払う自己負担の割合は何割ですか", _SHARES)
+    assert not measure_lost("72歳の人が窓口で支払う自己負担の割合は何割ですか", _SHARES)
+    assert not measure_lost("70歳以上の人が窓口で支払う自己負担の割合は何割ですか", _SHARES)  # 70〜74 is among them
+    assert measure_lost("68歳の人の割合は何割ですか", "70歳から74歳まで 2割")
+
+
+def test_the_answerer_refuses_an_age_no_range_of_the_quote_covers():
+    no = _ask("国民健康保険に入っている母がまもなく75歳になります。75歳以上の人が医療機関の窓口で支払う自己負担の割合は何割ですか",
+              _SHARES)
+    assert not no.answered
+    ok = _ask("国民健康保険に入っている母は72歳です。72歳の人が医療機関の窓口で支払う自己負担の割合は何割ですか", _SHARES)
+    assert ok.answered and "2割" in ok.text
