@@ -18,6 +18,7 @@ import unicodedata
 
 from .eras import era_to_western
 from .numerals import kanji_to_int
+from .sentences import question_proper
 
 _NUMERAL = r"[0-9〇一二三四五六七八九十百千]+|元"
 # an era year (令和5年, 平成三十一年度, R5年) or a western year of four digits (2023年, 二〇二三年)
@@ -74,8 +75,14 @@ def same_year(question: str, text: str) -> bool:
     False
     >>> same_year("2022年に何を予定していますか", "2021年1月20日公表。2022年に更新を予定しています。")
     True
+
+    A year told before the question proper is the asker's premise, not the year asked about:
+
+    >>> same_year("目標を令和7年度までとしていますが、令和8年度以降の目標値は", "令和7年度までに85%以上とする")
+    False
     """
-    years = years_in(question)
+    # the years of the question proper when it names one (令和7年度までとしていますが、令和8年度以降は…)
+    years = years_in(question_proper(question) or "") or years_in(question)
     if not years:
         return True
     if not _PLANNED.search(question):

@@ -68,3 +68,14 @@ def test_a_year_named_only_in_a_plan_is_not_what_happened_then():
     assert same_year("コード一覧の2021年版は、いつ公開されましたか", page)
     assert same_year("2022年にはコード一覧について何が予定されていますか", page)  # the plan is asked
     assert same_year("防災備蓄計画の令和6年度の目標量は", "標市防災備蓄計画(令和6年度)")  # 計画 in a title is no plan
+
+
+def test_a_year_told_before_the_question_proper_is_not_the_year_asked():
+    from jtext.years import same_year
+
+    goal = "1.市は、令和7年度までに男性職員の育児休業取得率を85%以上とすることを目標とする。"
+    q = "標市は男性職員の育児休業取得率の目標を令和7年度までとしていますが、令和8年度以降はどのような目標値を掲げる予定ですか"
+    assert not same_year(q, goal)
+    assert same_year("標市は男性職員の育児休業取得率の目標を令和7年度までにどこまで上げるとしていますか", goal)
+    answer = ExtractiveAnswerer(lambda t: 3.0).answer(q, [_page(goal)], query=analyse_query(q))
+    assert not answer.answered
