@@ -16,8 +16,8 @@ import unicodedata
 from jtext.numerals import kanji_to_int
 
 # A numbered designation names one thing among its siblings: 第八期 is not
-# 第九期, 第二十条 not 第十二条, 第2種電柱 not 第1種, 第1段階 not 第5段階. Kanji or arabic digits.
-_DESIGNATION = re.compile(r"第\s*([0-9〇一二三四五六七八九十百千]+)\s*(段階|[条項号章節款編期種次回類級])((?:の[0-9〇一二三四五六七八九十]+)*)")
+# 第九期, 第二十条 not 第十二条, 第2種電柱 not 第1種, 第1段階 not 第5段階, 第3版 not 第2版. Kanji or arabic digits.
+_DESIGNATION = re.compile(r"第\s*([0-9〇一二三四五六七八九十百千]+)\s*(段階|[条項号章節款編期種次回類級版])((?:の[0-9〇一二三四五六七八九十]+)*)")
 
 
 def designations(text: str) -> frozenset[str]:

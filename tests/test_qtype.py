@@ -278,6 +278,7 @@ def test_refusal_thresholds_are_arguments():
         ("附則第三条", {"第3条"}),
         ("第3子以降", set()),  # 子 is not a designation unit
         ("所得段階の第１段階の方", {"第1段階"}),  # the 第1段階 of 13 保険料段階, not 第9段階
+        ("全体概要の第三版", {"第3版"}),  # the next edition, not the one published
     ],
 )
 def test_numbered_designations_in_one_written_form(text, found):
