@@ -80,6 +80,7 @@ from .quote_shape import (
 )
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
+from .siblings import sibling_lost
 from .sentence_score import (
     FORM_KINDS,
     MIN_KEY,
@@ -339,12 +340,13 @@ class ExtractiveAnswerer:
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages),
-            from_named_source(qt, evidence, lead.hit.title if lead.hit.article else None) and not other_jurisdiction(
+            from_named_source(qt, evidence, lead.hit.title if lead.hit.article else None,
+                              {p.hit.title for p in passages}) and not other_jurisdiction(
                 query.normalized, evidence, [p.hit.text for p in passages if p.hit.document_id == lead.hit.document_id]),
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,
-            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost, plan_lost, contrast_lost))
+            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost, plan_lost, contrast_lost, sibling_lost))
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (_wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -272,17 +272,23 @@ _SOURCE_NAME = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])
 _STATUTE = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])法|法律|条例)$")
 
 
-def from_named_source(qt: QuestionType, evidence: str, title: str | None = None) -> bool:
+def from_named_source(qt: QuestionType, evidence: str, title: str | None = None,
+                      titles: Collection[str] = ()) -> bool:
     """Whether every source the question names (a key ending in 法, 条例, 規程 …)
     is named by ``evidence`` (the quote and its context: title, heading,
     article, the sentence before): 労働契約法の罰則 is not answered from 労働基準法.
     A quote from a statute's article (``title``: the statute's, ending in 法 or 条例) must be from the
-    statute named, whatever its headings say (労働基準法's 第二章 労働契約 is not 労働契約法)."""
+    statute named, whatever its headings say (労働基準法's 第二章 労働契約 is not 労働契約法), and when
+    a statute found (``titles``: those of the passages found) bears the name as its whole title, from
+    that one (行政手続法 asked: not 行政手続における特定の個人を識別するための番号の利用等に関する法律)."""
     named = tuple(k for k, w in zip(qt.key, qt.key_words) if _SOURCE_NAME.search(w) and len(w) >= 3)
     if not named:
         return True
     laws = tuple(k for k in named if _STATUTE.search("".join(w for _, w in k)))
     if laws and title and _STATUTE.search(title) and min(key_coverage(laws, set(lemma_terms(title)), title)) < 0.75:
+        return False
+    exact = {w for w in ("".join(s for _, s in k) for k in laws) if w in titles}
+    if exact and title and _STATUTE.search(title) and title not in exact:
         return False
     return all(c >= 0.75 for c in key_coverage(named, set(lemma_terms(evidence)), evidence))
 

@@ -228,3 +228,22 @@ def test_a_statute_named_is_not_answered_from_another_statute_whose_heading_shar
     # an article about a statute, not the statute's own article (an encyclopaedia's 労働基準法): its headings may name it
     about = _passage(text, "労働基準法", "労働契約法との関係", "wiki.txt")
     assert _ask(q, about)[1].named_ok
+
+
+def test_a_statute_named_by_its_whole_title_is_not_answered_from_a_longer_title_sharing_its_words():
+    """行政手続法 asked, and 行政手続法 itself found: the 番号法 (行政手続における…に関する法律) is another law."""
+    bango = Hit(1, 2, 2, "行政手続における特定の個人を識別するための番号の利用等に関する法律", "bango.xml", "xml", 1, None,
+                "第四十七条", "第九章 雑則 > 第四十七条（政令への委任）",
+                "この法律に定めるもののほか、この法律の実施のための手続その他この法律の施行に関し必要な事項は、政令で定める。",
+                0, 60, 7.0)
+    tetsuzuki = Hit(2, 1, 1, "行政手続法", "tetsuzuki.html", "html", 1, None, "第二条", "第一章 総則 > 第二条（定義）",
+                    "この法律において、次の各号に掲げる用語の意義は、当該各号に定めるところによる。", 0, 40, 6.0)
+    passages = [Passage(bango, bango.text, []), Passage(tetsuzuki, tetsuzuki.text, [])]
+    answerer = ExtractiveAnswerer(lambda t: 3.0)
+    q = "行政手続法第四十七条では、どのようなことが定められていますか"
+    cand = answerer.candidate(q, passages, analyse_query(q))
+    assert cand is not None and not cand.named_ok
+    assert not answerer.answer(q, passages, query=analyse_query(q)).answered
+    # asked by the 番号法's own title, the same article answers
+    q = "行政手続における特定の個人を識別するための番号の利用等に関する法律の第四十七条では、どのようなことが定められていますか"
+    assert answerer.candidate(q, passages, analyse_query(q)).named_ok
