@@ -326,6 +326,9 @@ def _without_asked_role(key: tuple[Compound, ...], question: str) -> tuple[Compo
     return tuple(out) if out else key  # a role alone (調整機関はどこ) is what the answer names
 
 
+_PORTION = [("分", "分")]  # 国保が給付した分: the portion, a formal noun alone (国税分 keeps it)
+
+
 def key_terms(question: str) -> tuple[Compound, ...]:
     """The noun compounds that name what the question is about, each as its
     parts' (lemma, surface) pairs: 下水道使用料 → (下水, 道, 使用, 料)."""
@@ -334,7 +337,7 @@ def key_terms(question: str) -> tuple[Compound, ...]:
     prev_interrogative = False
 
     def close() -> None:
-        if run and any(len(s) >= 2 or _is_kanji(s) for _, s in run) and tuple(run) not in out:
+        if run and any(len(s) >= 2 or _is_kanji(s) for _, s in run) and tuple(run) not in out and run != _PORTION:
             out.append(tuple(run))
         run.clear()
 
