@@ -2,6 +2,8 @@
 
 >>> sorted(designations("国家賠償法第八条と第十九条の七"))
 ['第19条の7', '第8条']
+>>> sorted(designations("移管協議書（様式第2号）"))
+['様式第2号', '第2号']
 >>> sorted(article_asked("雇用保険法の第九十条では、どのようなことを定めていますか"))
 ['第90条']
 >>> article_asked("第九十条の規定による届出は誰にしますか")
@@ -24,13 +26,16 @@ def designations(text: str) -> frozenset[str]:
     """The numbered designations of ``text`` (第○条, 第○期, 第○種 …), in one
     written form (arabic digits): ``designations("第八期")`` == ``{"第8期"}``."""
     out = set()
-    for m in _DESIGNATION.finditer(unicodedata.normalize("NFKC", text)):
+    text_nfkc = unicodedata.normalize("NFKC", text)
+    for m in _DESIGNATION.finditer(text_nfkc):
         try:
             n = kanji_to_int(m.group(1))  # kanji or arabic digits
             branches = "".join(f"の{kanji_to_int(b)}" for b in m.group(3).split("の")[1:])
         except ValueError:
             continue
         out.add(f"第{n}{m.group(2)}{branches}")
+        if m.group(2) == "号" and text_nfkc[max(0, m.start() - 2):m.start()] == "様式":
+            out.add(f"様式第{n}号{branches}")  # a form's number, always written out (not an unlabelled item)
     return frozenset(out)
 
 

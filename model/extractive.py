@@ -104,8 +104,8 @@ def _designations_wanted(question: str) -> frozenset[str]:
     """The numbered designations the question names (第八期, 第二十条), which the
     quote (with its context) must hold: 第八期の保険料 is not answered from
     第九期, 国家賠償法第八条 not from 第五条. Paragraphs and items (第○項,
-    第○号) are often unlabelled inside an article's text: not required."""
-    return frozenset(d for d in designations(question) if not d.endswith(("項", "号")))
+    第○号) are often unlabelled inside an article's text: not required, but a form's (様式第2号) is."""
+    return frozenset(d for d in designations(question) if d.startswith("様式") or not d.endswith(("項", "号")))
 
 
 @dataclass(frozen=True)

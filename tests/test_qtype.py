@@ -216,6 +216,8 @@ TESU = passage(4, "住民票の写しの交付手数料は、1通につき300円
 KAIGO = passage(5, "第9期(令和6年度から令和8年度まで)の保険料基準額は、月額6,100円です。", "介護保険料のご案内")
 HYOSHO_TITLE = passage(6, "○かつらぎ町表彰規程\n昭和43年9月10日\n規程第9号", "かつらぎ町表彰規程")
 HYOSHO_FUSOKU = passage(7, "この規程は、昭和43年10月10日から施行する。", "かつらぎ町表彰規程", "附則")
+YOSHIKI = passage(12, "育児休業を請求しようとする職員は、育児休業承認請求書(様式第1号)を、休業を始めようとする日の1か月前までに"
+                  "所属長に提出しなければならない。", "育児休業規程")
 ROKI = passage(10, "使用者が第二十三条の規定に違反した場合は、三十万円以下の罰金に処する。", "労働基準法", "第百二十条")
 KOKUBAI_3 = passage(8, "前項の場合において、損害を賠償した者は、内部関係でその損害を賠償する責任ある者に対して求償権を有する。",
                     "国家賠償法", "第三条第二項")
@@ -242,6 +244,9 @@ KOKUBAI_2 = passage(9, "道路、河川その他の公の営造物の設置又�
         # the article the question names is quoted, though another ranks first
         ("国家賠償法第二条は、どのような損害についての責任を定めていますか", [KOKUBAI_3, KOKUBAI_2], True, "営造物"),
         ("国家賠償法第八条には何が規定されていますか", [KOKUBAI_3, KOKUBAI_2], False, None),
+        # a form's number (様式第2号) is always written out: a quote about 様式第1号 is another form's
+        ("育児休業期間延長請求書（様式第2号）は、いつまでに提出しますか", [YOSHIKI], False, None),
+        ("育児休業承認請求書（様式第1号）は、いつまでに提出しますか", [YOSHIKI], True, "1か月前まで"),
         # the title line answers nothing; a date is not a number of years; and
         # keys held only by the title (表彰規程, 表彰) do not make 在住年数 covered
         ("かつらぎ町表彰規程では、表彰を受けるために必要な在住年数は何年以上ですか", [HYOSHO_TITLE, HYOSHO_FUSOKU],
@@ -280,6 +285,7 @@ def test_refusal_thresholds_are_arguments():
         ("第3子以降", set()),  # 子 is not a designation unit
         ("所得段階の第１段階の方", {"第1段階"}),  # the 第1段階 of 13 保険料段階, not 第9段階
         ("全体概要の第三版", {"第3版"}),  # the next edition, not the one published
+        ("移管協議書（様式第２号）", {"様式第2号", "第2号"}),  # a form's number
     ],
 )
 def test_numbered_designations_in_one_written_form(text, found):
