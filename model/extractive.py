@@ -57,18 +57,15 @@ from jtext.years import same_year
 
 from .answerability import Signals, probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
-from .contrast import contrast_lost
 from .delegation import delegated, delegation_asked
 from .designations import article_asked, designations
 from .grounding import grounding as question_grounding
 from .grounding import weights
 from .judge import Judge
 from .jurisdiction import other_jurisdiction
-from .location import location_lost
-from .measures import measure_lost, period_lost
+from .lost import quote_lost
 from .negation import negation_lost
 from .owner import other_owner, other_subject
-from .plans import plan_lost
 from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType, key_coverage
 from .qtype import analyse as analyse_question
 from .quote_shape import (
@@ -80,7 +77,6 @@ from .quote_shape import (
 )
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
-from .siblings import sibling_lost
 from .sentence_score import (
     FORM_KINDS,
     MIN_KEY,
@@ -346,7 +342,7 @@ class ExtractiveAnswerer:
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
                                        for c in chosen), qt, sibling, year_ok, negation_ok,
-            role_ok, not any(lost(query.normalized, evidence) for lost in (measure_lost, period_lost, location_lost, plan_lost, contrast_lost, sibling_lost))
+            role_ok, not quote_lost(query.normalized, evidence)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (_wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

@@ -1,0 +1,34 @@
+"""The checks that a quote, however close, has lost what the question asks about.
+
+Each takes the question and the quote's evidence (the quote with its context:
+:func:`model.sentence_score.quote_evidence`) and says True when the quote answers a sibling of
+the asked thing rather than the thing: another size (:mod:`model.measures`), another period,
+another place (:mod:`model.location`), a plan for a fact (:mod:`model.plans`), the other of a
+contrast (:mod:`model.contrast`), another member of a set (:mod:`model.siblings`), another
+thing's price (:mod:`model.priced`). The extractive answerer refuses when any says so.
+
+>>> quote_lost("東地区の燃やすごみは何曜日ですか", "収集日:北地区は月曜日・木曜日、南地区は火曜日・金曜日")
+True
+>>> quote_lost("北地区の燃やすごみは何曜日ですか", "収集日:北地区は月曜日・木曜日、南地区は火曜日・金曜日")
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .contrast import contrast_lost
+from .location import location_lost
+from .measures import measure_lost, period_lost
+from .plans import plan_lost
+from .priced import priced_item_lost
+from .siblings import sibling_lost
+
+CHECKS: tuple[Callable[[str, str], bool], ...] = (
+    measure_lost, period_lost, location_lost, plan_lost, contrast_lost, sibling_lost, priced_item_lost,
+)
+
+
+def quote_lost(question: str, evidence: str) -> bool:
+    """Whether any of :data:`CHECKS` finds the quote about something other than what is asked."""
+    return any(lost(question, evidence) for lost in CHECKS)

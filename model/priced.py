@@ -1,0 +1,48 @@
+"""A price asked of a thing the quote never names, while it prices other things.
+
+「市道に日除けを出す場合、占用料は1平方メートルあたり年額いくらですか」 answered from 「第1種電柱1本につき
+1,700円、突出看板は表示面積1平方メートルにつき2,400円」 gives the fees of a pole and a sign: the
+question names what is priced (日除け), the quote lists prices of others and names it nowhere. One
+price alone may be the asked thing's under another name (家賃 for 使用料), so two are needed.
+
+>>> fees = "市道の主な占用料(年額)は、第1種電柱1本につき1,700円、突出看板は表示面積1平方メートルにつき2,400円です。"
+>>> priced_item_lost("市道に日除けを出す場合、占用料は1平方メートルあたり年額いくらですか", fees)
+True
+>>> priced_item_lost("市道に突出看板を出す場合、占用料は1平方メートルあたり年額いくらですか", fees)
+False
+
+Only what the question proper asks counts, not the situation told (a key told before it may be
+worded otherwise in the quote):
+
+>>> priced_item_lost("父が日除けを付けたいそうです。突出看板の占用料はいくらですか", fees)
+False
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from jtext.terms import lemma_terms
+
+from .qtype import analyse, key_coverage
+
+# a place's name (標市, かつらぎ町, 東京都): whose price, not what is priced (model/jurisdiction.py)
+_PLACE = re.compile(r"^\S{1,5}(?:市|町|村|区|県|都|府)$")
+# an amount of money: 1,700円, 三百円, 5万円
+_PRICE = re.compile(r"[0-9０-９〇一二三四五六七八九十百千万億,，.]+\s*(?:万|億)?\s*円")
+
+
+def priced_item_lost(question: str, evidence: str) -> bool:
+    """Whether ``question`` asks an amount, a key of its question proper is wholly missing from
+    ``evidence`` (the quote and its context: none of its parts found), and the evidence gives two
+    or more different amounts of money. A place's name (標市) is not what is priced."""
+    qt = analyse(question)
+    if qt.kind != "amount" or not qt.key:
+        return False
+    text = unicodedata.normalize("NFKC", evidence)
+    if len(set(_PRICE.findall(text))) < 2:
+        return False
+    cov = key_coverage(qt.key, set(lemma_terms(text)), text)
+    return any(c == 0.0 for i, (c, w) in enumerate(zip(cov, qt.key_words))
+               if i not in qt.told and i not in qt.optional and not _PLACE.match(w))
