@@ -70,16 +70,16 @@ def delegated(question: str, key_words: tuple[str, ...], evidence: str) -> bool:
 
 
 # 「…規則で定める者」とは / 政令で定める基準って: the question asks what an instrument sets
-_ASKS_DELEGATED = re.compile(
-    r"((?:政令|省令|府令|規則|告示|条例)で定める[^\s、。「」()（）]{1,8}?)\s*(?:」|とは|って|は具体的|は何|はどの|は誰)"
-)
+_ASKS_DELEGATED = re.compile(r"((?:政令|省令|府令|規則|告示|条例)で定める[^\s、。「」()（）]{1,8}?)\s*(?:」|とは|って|は)")
+# …で定める国は、…と聞きました。具体的にはどの国: what it is is asked after it is named
+_WHICH = re.compile(r"具体的|何|どの|どれ|誰|どこ")
 
 
 def delegation_asked(question: str, evidence: str) -> bool:
     """Whether ``question`` asks what an instrument sets (「規則で定める者」とは) and ``evidence``
     only names it as set there, without saying what it is (no 「…で定める者は、」 or 「…とは」)."""
     m = _ASKS_DELEGATED.search(question)
-    if m is None:
+    if m is None or not _WHICH.search(question, m.end()):
         return False
     phrase = m.group(1)
     if phrase in evidence:

@@ -83,6 +83,19 @@ def test_a_body_a_rule_names_is_not_stated_by_the_delegating_article():
     assert not delegation_asked("事例分析の事務は誰に委託できますか", FUSEI.hit.text)  # the delegation is the answer
 
 
+def test_what_a_rule_sets_may_be_asked_after_the_rule_is_named():
+    """「…規則で定める国は、…と聞きました。具体的にはどの国や地域が」: the 具体的に comes sentences later."""
+    law = ("個人情報取扱事業者は、外国(個人の権利利益を保護する上で我が国と同等の水準にあると認められる個人情報の"
+           "保護に関する制度を有している外国として個人情報保護委員会規則で定めるものを除く。)にある第三者に個人データを"
+           "提供する場合には、あらかじめ本人の同意を得なければならない。")
+    q = ("日本と同等の水準の制度がある外国として個人情報保護委員会規則で定める国は、提供の制限で特別に扱われると聞きました。"
+         "具体的にはどの国や地域が定められていますか")
+    assert delegation_asked(q, law)
+    assert not _answerer().answer(q, [passage(10, law, "個人情報の保護に関する法律")]).answered
+    # named as a condition, not asked: the consent asked of is stated
+    assert not delegation_asked("個人情報保護委員会規則で定める国以外にある第三者に提供するときは、何が必要ですか", law)
+
+
 def test_a_list_number_is_not_a_head_count():
     q = "標市の避難所運営委員会は、委員を何人で構成することになっていますか"
     assert not _answerer().answer(q, [HINANJO]).answered  # 2. 名簿班 is no count of 名
