@@ -124,8 +124,8 @@ def _joins_previous(ch: str) -> bool:
 ASIDE = re.compile(r"[（(][^（）()]*[）)]")
 # Examples named before など (避難所の設置や炊き出しなどの救助, 犬や猫などのペット): instances of the kind that follows
 EXAMPLES = re.compile(r"[^、。？?はがをにでと]{1,30}など(?=の|と|で|に|を|が|は|、)")
-# The situation told before the question proper: up to its last 。 or 〜のですが、 (…亡くなりました。遺族補償は…)
-_SITUATION = re.compile(r"^.*(?:。|(?:の|ん)ですが、|ますが、|ましたが、|ところ、)(?=.)")
+# The situation told before the question proper: up to its last 。 or 〜ですが、 (…亡くなりました。遺族補償は…)
+_SITUATION = re.compile(r"^.*(?:。|ですが、|ますが、|ましたが、|ところ、)(?=.)")
 
 
 def question_proper(question: str) -> str | None:

@@ -150,6 +150,9 @@ from .llm_helpers import passage
         # 名 counts people, 2. 名簿班 does not
         ("委員は何人で構成されますか", "count", "委員会は、委員10名以内で組織する。", True),
         ("委員は何人で構成されますか", "count", "2. 名簿班は、避難者の受付を行う。", False),
+        # a frequency asked (どのくらいの頻度) is answered by 毎年度 as well as by 年1回
+        ("総務大臣が概要を公表するのは、どのくらいの頻度ですか", "count", "総務大臣は、毎年度、その概要を公表する。", True),
+        ("総務大臣が概要を公表するのは、どのくらいの頻度ですか", "count", "総務大臣は、その概要を公表する。", False),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):

@@ -35,6 +35,9 @@ def _idf(term: str) -> float:
 def test_question_proper_is_what_follows_the_situation():
     assert question_proper(_TOLD + _ASKED) == _ASKED
     assert question_proper("遺族補償の額を知りたいのですが、何日分ですか") == "何日分ですか"
+    # 〜予定ですが、 and 〜としていますが、 tell a situation too
+    assert question_proper("会員の住所を集める予定ですが、事前に本人に何をしておく必要がありますか") == "事前に本人に何をしておく必要がありますか"
+    assert question_proper("目標を令和7年度までとしていますが、令和8年度以降は") == "令和8年度以降は"
     assert question_proper(_ASKED) is None
     assert question_proper(_ASKED + "。") is None
 
