@@ -75,6 +75,7 @@ from .quote_shape import (
     shape_quotes,
     subject_label,
 )
+from .readings import current_reading
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
 from .sentence_score import (
@@ -304,6 +305,8 @@ class ExtractiveAnswerer:
             _to_front(scored, defining)
         best = scored[0]
         chosen = [best] if duty is None or duty is best else [best, duty]
+        if (reading := current_reading(best, passages)) is not None:
+            chosen = [reading, *chosen]  # a 附則 reads the quoted figure otherwise for now (当分の間): it leads
         shaped = shape_quotes(chosen, passages)  # grows with chosen, each sentence shaped once
         for cand in scored[1:]:
             if len(chosen) >= self.max_sentences:

@@ -217,7 +217,7 @@ def article_of(article: str | None) -> str:
     return base if re.fullmatch(rf"(?:附則)?第[{_ARTICLE_NUMERALS}]+条(?:の[{_ARTICLE_NUMERALS}]+)*", base) else ""
 
 
-def _paragraph(label: str | None) -> int:
+def paragraph_of(label: str | None) -> int:
     """The paragraph a locator names (4 of 附則第三条第四項); 1 for an article's bare label."""
     return next((int(d[1:-1]) for d in designations(label or "") if d.endswith("項")), 1)
 
@@ -233,9 +233,9 @@ def article_cited(article: str | None, text: str, cited_in: str | None = None) -
         return True
     if cited_in is None or article_of(cited_in) != base or cited_in == article:
         return False
-    wanted = _paragraph(article)
+    wanted = paragraph_of(article)
     cited = {int(d[1:-1]) for d in designations(re.sub(r"第[^項。、]*条", "", text)) if d.endswith("項")}
-    return wanted in cited or ("前項" in text and _paragraph(cited_in) == wanted + 1)
+    return wanted in cited or ("前項" in text and paragraph_of(cited_in) == wanted + 1)
 
 
 def penalty_for(duty: Scored, scored: list[Scored], passages: list[Passage]) -> Scored | None:

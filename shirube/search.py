@@ -32,10 +32,12 @@ from .enactment import enactment_passages, enactment_search
 from .home import AclToken, Home
 from .index_sync import IndexSync
 from .penalty import penalty_passages, penalty_search
+from .reading import reading_passages, reading_search
 from .rows import visible
 
 # A law's own 附則 comes before its amending laws' (document order): the first of them suffice.
 MAX_ENACTMENT_CHUNKS = 40
+MAX_READING_CHUNKS = 20  # 附則 chunks citing an article found and saying 当分の間 (a law has a handful)
 
 AllowedKey = tuple[str, AclToken, Any]  # (generation, acl token, access key)
 _ALLOWED_CACHE_MAX = 256
@@ -272,6 +274,7 @@ class Searcher:
             found = self._find(searched, k, access=access, mode="hybrid", timings=None)
             passages = self._with_penalty(searched, list(found.passages), found.query, access)
             passages = self._with_enactment(searched, passages, found.query, access)
+            passages = self._with_reading(passages, found.query, access)
             hits, generation = [p.hit for p in passages], found.generation
             ans = self.answerer(answerer, **answerer_overrides).answer(
                 searched, passages, on_token=on_token, query=found.query
@@ -319,6 +322,19 @@ class Searcher:
             return passages
         top = replace(first[0], hit=replace(first[0].hit, score=passages[0].hit.score))
         return [top] + [p for p in passages if p.hit.chunk_id != top.hit.chunk_id]
+
+    def _with_reading(self, passages: list[Passage], query: QueryTerms, access: AccessFilter) -> list[Passage]:
+        """The articles found get, after the passages, the 附則 provisions that read their
+        figures otherwise for the time being (shirube/reading.py), resolved inside ``access``."""
+        search = reading_search(passages)
+        if search is None:
+            return passages
+        cites = [ChunkRow.text.contains(a) for arts in search.articles.values() for a in arts]
+        found = self._lookup(select(ChunkRow.id).join(SectionRow, SectionRow.id == ChunkRow.section_id).where(
+            ChunkRow.document_id.in_(search.articles), SectionRow.article.startswith("附則"),
+            ChunkRow.text.contains("当分の間"), or_(*cites),
+        ), query, access, limit=MAX_READING_CHUNKS)
+        return passages + reading_passages(search, found, passages)
 
     def _lookup(self, ids_query: Any, query: QueryTerms, access: AccessFilter, limit: int | None = None) -> list[Passage]:
         """The passages of a catalog lookup's chunk ids (``ids_query`` selects ChunkRow.id), in id
