@@ -37,6 +37,7 @@ class Token:
     pos2: str
     start: int  # character offsets in the analysed text
     end: int
+    pos3: str = ""  # サ変可能 of 取得, 申請: a noun naming an act
 
 
 def _tagger():  # -> fugashi.Tagger
@@ -79,7 +80,7 @@ def _tokenize(text: str, base: int) -> list[Token]:
             lemma = surface
         lemma = _LOANWORD_GLOSS.sub("", lemma) or surface
         tokens.append(
-            Token(surface, lemma, feature.pos1 or "", feature.pos2 or "", base + start, base + end)
+            Token(surface, lemma, feature.pos1 or "", feature.pos2 or "", base + start, base + end, feature.pos3 or "")
         )
     return tokens
 

@@ -16,6 +16,11 @@ worded otherwise in the quote):
 
 >>> priced_item_lost("父が日除けを付けたいそうです。突出看板の占用料はいくらですか", fees)
 False
+
+An act named (取得, 申請) is no thing priced: the price list may name the thing without it.
+
+>>> priced_item_lost("市道に突出看板を出す占用許可を取得する場合、占用料は年額いくらですか", fees)
+False
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from jtext.morph import tokenize
 from jtext.terms import lemma_terms
 
 from .qtype import analyse, key_coverage
@@ -36,7 +42,8 @@ _PRICE = re.compile(r"[0-9０-９〇一二三四五六七八九十百千万億,�
 def priced_item_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks an amount, a key of its question proper is wholly missing from
     ``evidence`` (the quote and its context: none of its parts found), and the evidence gives two
-    or more different amounts of money. A place's name (標市) is not what is priced."""
+    or more different amounts of money. A place's name (標市) is not what is priced, nor an act
+    (取得 of 住民票の写しを取得する場合の手数料)."""
     qt = analyse(question)
     if qt.kind != "amount" or not qt.key:
         return False
@@ -45,4 +52,9 @@ def priced_item_lost(question: str, evidence: str) -> bool:
         return False
     cov = key_coverage(qt.key, set(lemma_terms(text)), text)
     return any(c == 0.0 for i, (c, w) in enumerate(zip(cov, qt.key_words))
-               if i not in qt.told and i not in qt.optional and not _PLACE.match(w))
+               if i not in qt.told and i not in qt.optional and not _PLACE.match(w) and not _names_act(w))
+
+
+def _names_act(word: str) -> bool:
+    """Whether ``word`` names an act (取得, 申請: nouns of サ変 verbs), not a thing that has a price."""
+    return all("サ変" in t.pos3 for t in tokenize(word))
