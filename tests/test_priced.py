@@ -26,7 +26,7 @@ def test_a_thing_priced_nowhere_in_a_list_of_prices_is_lost():
     # the local government's name is whose price, not what is priced
     assert not priced_item_lost("標市の突出看板の占用料は年額いくらですか", _FEES.replace("標市", ""))
     # an act named (取得) is no thing priced: the list names the copy and the convenience store
-    fees = "・住民票の写し 1通 300円\n・マイナンバーカードを利用したコンビニ交付による住民票の写し 1通 200円"
+    fees = "3 手数料\n・住民票の写し 1通 300円\n・マイナンバーカードを利用したコンビニ交付による住民票の写し 1通 200円"
     assert not priced_item_lost("マイナンバーカードを使ってコンビニで住民票の写しを取得する場合の手数料はいくらですか", fees)
     # not an amount asked
     assert not priced_item_lost("日除けの占用許可は誰が出しますか", _FEES)
