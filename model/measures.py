@@ -54,7 +54,7 @@ _NUMBER = r"[0-9]+(?:\.[0-9]+)?|[〇一二三四五六七八九十百千]+"
 _MEASURE = re.compile(rf"({_NUMBER})\s*({_UNITS})")
 # what follows a measure: a bound, or the start of a range (70歳から74歳まで)
 _BOUND = re.compile(r"\s*(以上|以下|未満|を超え|超|に満たな|に満たず|まで|以内|から|に達する|程度|前後|～|〜|~|-)")
-_UPPER = {"以下": True, "まで": True, "以内": True, "未満": False, "に満たな": False, "に満たず": False}  # closed?
+_UPPER = {"以下": True, "まで": True, "以内": True, "未満": False, "に満たな": False, "に満たず": False}  # bound: closed
 _INF = float("inf")
 _OPEN = 1e-6  # an open bound (未満, を超え) as a closed one moved inward
 
@@ -89,7 +89,7 @@ def _measures(text: str) -> list[tuple[str, _Span | None]]:
             continue
         if v is None or kind in ("に達する", "程度", "前後"):
             out.append((unit, None))
-        elif bound is None or kind is None:
+        elif kind is None:
             out.append((unit, _Span(v, v)))
         elif kind in ("以上", "を超え", "超"):
             out.append((unit, _Span(v if kind == "以上" else v + _OPEN, _INF)))
