@@ -305,7 +305,7 @@ class ExtractiveAnswerer:
             _to_front(scored, defining)
         best = scored[0]
         chosen = [best] if duty is None or duty is best else [best, duty]
-        if (reading := current_reading(best, passages)) is not None:
+        if (reading := current_reading(best, passages, query.normalized)) is not None:
             chosen = [reading, *chosen]  # a 附則 reads the quoted figure otherwise for now (当分の間): it leads
         shaped = shape_quotes(chosen, passages)  # grows with chosen, each sentence shaped once
         for cand in scored[1:]:

@@ -1,7 +1,7 @@
 """What a question asks for: its type, the answer form it expects, its key terms.
 
-Generic Japanese question patterns, not tuned to one corpus. ``analyse``
-reads a (normalised) question once and returns a :class:`QuestionType`:
+Generic Japanese question patterns, not tuned to one corpus. ``analyse`` reads a (normalised)
+question once (cached: it is immutable) and returns a :class:`QuestionType`:
 
 * ``kind``: ``amount`` (いくら), ``date`` (いつ), ``count`` (何日, 何回 …),
   ``age``, ``place`` (どこ), ``person`` (誰), ``documents`` (何が必要),
@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jtext.aliases import written_forms
 from jtext.morph import tokenize
@@ -206,6 +207,7 @@ _YES_NO_END = re.compile(r"(?:ますか|ませんか|ですか|でしょうか|�
 _YES_NO_FORM = next(a for k, _, a in _COMPILED if k == "yesno")
 
 
+@lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionType:
     kind, forms, asks_address = _kind_of(question_proper(question) or question)
     key = _without_asked_role(key_terms(question), question)
@@ -224,8 +226,7 @@ def analyse(question: str) -> QuestionType:
 
 
 def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
-    """(kind, answer forms, whether an address is asked) of a question proper: not of the situation
-    told before it (同じ場所で作業しています。…どの事業者ですか asks for no place)."""
+    """(kind, answer forms, whether an address is asked) of a question proper: not of the situation told before it (同じ場所で作業しています。…どの事業者ですか asks for no place)."""
     asks_address = bool(_ADDRESS_CUE.search(question))  # 所在地はどこ: an address, not any place word
     if _YES_NO_END.search(question) and not _ASKS.search(question):
         kind, forms = "yesno", [_YES_NO_FORM]
@@ -329,6 +330,7 @@ def _without_asked_role(key: tuple[Compound, ...], question: str) -> tuple[Compo
 _PORTION = [("分", "分")]  # 国保が給付した分: the portion, a formal noun alone (国税分 keeps it)
 
 
+@lru_cache(maxsize=1024)
 def key_terms(question: str) -> tuple[Compound, ...]:
     """The noun compounds that name what the question is about, each as its
     parts' (lemma, surface) pairs: 下水道使用料 → (下水, 道, 使用, 料)."""
@@ -362,11 +364,10 @@ def key_terms(question: str) -> tuple[Compound, ...]:
 
 
 def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) -> list[float]:
-    """For each key compound, the share of its parts that ``terms`` (lemmas)
-    or ``text`` (as a substring) hold; a compound found whole, or under another
-    of its names (国保 as 国民健康保険: :mod:`jtext.aliases`), counts 1, one
-    whose longest part is missing at most 0.25, one whose negated part (非課税) the
-    text writes only without its negation (課税) 0."""
+    """For each key compound, the share of its parts that ``terms`` (lemmas) or ``text`` (as a substring)
+    hold; a compound found whole, or under another of its names (国保 as 国民健康保険: :mod:`jtext.aliases`),
+    counts 1, one whose longest part is missing at most 0.25, one whose negated part (非課税) the text
+    writes only without its negation (課税) 0."""
     out = []
     for comp in key:
         word = "".join(s for _, s in comp)
@@ -387,8 +388,7 @@ def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) 
 
 
 def _names(name: str, text: str) -> bool:
-    """Whether ``text`` writes ``name`` as a word of its own, not as the first part of a
-    longer compound (マイナンバー in マイナンバーカード names the card, not the number)."""
+    """Whether ``text`` writes ``name`` as a word of its own, not as the first part of a longer compound (マイナンバー in マイナンバーカード names the card, not the number)."""
     return any(not _COMPOUND_GOES_ON.match(text, m.end()) for m in re.finditer(re.escape(name), text))
 
 

@@ -207,14 +207,15 @@ def subject_label(kind: str, question: str, passages: list[Passage], chosen: lis
     return f"【{title}】"
 
 
-_ARTICLE_NUMERALS = "0-9〇一二三四五六七八九十百千"
+# the digits of an article number: 第十二条, or 第12条 as some HTML pages write it
+ARTICLE_NUMERALS = "0-9〇一二三四五六七八九十百千"
 
 
 def article_of(article: str | None) -> str:
     """The article a locator names, without its paragraph or item (第十四条 of 第十四条第二項,
     附則第三条 of 附則第三条第四項); "" for anything else (附則 alone, 別表, a page)."""
     base = SUB_ARTICLE.sub("", article or "")
-    return base if re.fullmatch(rf"(?:附則)?第[{_ARTICLE_NUMERALS}]+条(?:の[{_ARTICLE_NUMERALS}]+)*", base) else ""
+    return base if re.fullmatch(rf"(?:附則)?第[{ARTICLE_NUMERALS}]+条(?:の[{ARTICLE_NUMERALS}]+)*", base) else ""
 
 
 def paragraph_of(label: str | None) -> int:
@@ -229,7 +230,7 @@ def article_cited(article: str | None, text: str, cited_in: str | None = None) -
     base = article_of(article)
     if not base:
         return False
-    if re.search(rf"{re.escape(base)}(?!の[{_ARTICLE_NUMERALS}])", text):
+    if re.search(rf"{re.escape(base)}(?!の[{ARTICLE_NUMERALS}])", text):
         return True
     if cited_in is None or article_of(cited_in) != base or cited_in == article:
         return False

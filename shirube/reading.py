@@ -16,7 +16,7 @@ from typing import Sequence
 
 from model.answerer import Passage
 from model.quote_shape import article_of
-from model.readings import reading_in
+from model.readings import readings_in
 
 # the first passages whose articles are looked up (the answerer's lead is one of them)
 LOOKED_UP = 3
@@ -48,6 +48,6 @@ def reading_passages(search: ReadingSearch, found: Sequence[Passage], have: Sequ
         articles = search.articles.get(p.hit.document_id, frozenset())
         if p.hit.chunk_id in seen or not (p.hit.article or "").startswith("附則"):
             continue
-        if any((r := reading_in(line)) is not None and r.article in articles for line in p.hit.text.split("。")):
+        if any(r.article in articles for _, r in readings_in(p.hit.text)):
             out.append(p)
     return out
