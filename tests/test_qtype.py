@@ -552,3 +552,10 @@ def test_the_number_a_phone_question_asks_for_is_its_answer_s_slot():
     qt = analyse("粗大ごみ受付センターの電話番号は何番ですか。")
     assert qt.key_words.index("電話番号") in qt.optional
     assert not analyse("電話番号の変更はどこに届けますか").optional  # a place asked: the number is what it is about
+
+
+def test_an_article_number_is_no_count():
+    # 第一項, 第二条の二: designations, not how many; a statute that only cites them gives no count
+    qt = analyse("救助実施市として指定を受けている市は全国でいくつありますか")
+    assert not qt.form_in("当該救助実施市の長は、同条第一項及び第二項の規定にかかわらず、第二条の二の救助を行う。")
+    assert qt.form_in("救助実施市は、令和6年4月1日現在、全国で20市が指定されている。")
