@@ -23,7 +23,7 @@ False
 
 from __future__ import annotations
 
-from .qtype import key_terms
+from .keys import key_terms
 
 
 def contrast_lost(question: str, evidence: str) -> bool:

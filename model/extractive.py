@@ -66,7 +66,8 @@ from .jurisdiction import other_jurisdiction
 from .lost import quote_lost
 from .negation import negation_lost
 from .owner import other_owner, other_subject
-from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType, key_coverage
+from .keys import key_coverage
+from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType
 from .qtype import analyse as analyse_question
 from .quote_shape import (
     definition_of,

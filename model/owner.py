@@ -40,7 +40,7 @@ _OWNS = r"(?:の|を)(?:[^、。をのはが]{0,4}に)?"
 
 def asked_owners(qt: QuestionType, question: str, coverage: Sequence[float]) -> list[tuple[str, str]]:
     """(owner, attribute) pairs of the question whose owner the evidence misses
-    (``coverage`` per key compound, :func:`model.qtype.key_coverage`) and whose
+    (``coverage`` per key compound, :func:`model.keys.key_coverage`) and whose
     attribute it holds: 「飼い猫を…登録」 → (飼い猫, 登録); a compound whose last part is
     found without the rest, 個人番号 → (個人番号, 番号)."""
     covered = [w for w, c in zip(qt.key_words, coverage) if c >= 0.5 and len(w) >= 2]

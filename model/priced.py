@@ -31,7 +31,8 @@ import unicodedata
 from jtext.morph import tokenize
 from jtext.terms import lemma_terms
 
-from .qtype import analyse, key_coverage
+from .keys import key_coverage
+from .qtype import analyse
 
 # a place's name (標市, かつらぎ町, 東京都): whose price, not what is priced (model/jurisdiction.py)
 _PLACE = re.compile(r"^\S{1,5}(?:市|町|村|区|県|都|府)$")

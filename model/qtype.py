@@ -1,7 +1,8 @@
 """What a question asks for: its type, the answer form it expects, its key terms.
 
 Generic Japanese question patterns, not tuned to one corpus. ``analyse`` reads a (normalised)
-question once (cached: it is immutable) and returns a :class:`QuestionType`:
+question once (cached: it is immutable) and returns a :class:`QuestionType`; its key terms come
+from :mod:`model.keys`:
 
 * ``kind``: ``amount`` (いくら), ``date`` (いつ), ``count`` (何日, 何回 …),
   ``age``, ``place`` (どこ), ``person`` (誰), ``documents`` (何が必要),
@@ -22,16 +23,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jtext.aliases import written_forms
 from jtext.morph import tokenize
 from jtext.numerals import kanji_to_int
 from jtext.sentences import ASIDE, EXAMPLES, question_proper
 
-from .negation import negation_lost
+from .keys import Compound, key_terms
 
 _NUM = r"[0-9〇零一二三四五六七八九十百千万億兆,.]+"
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
@@ -140,20 +139,6 @@ _LOOSE = frozenset({_HOW_MUCH, _HOW_MANY})
 _DATE_NOUNS = frozenset({"期限", "期日", "時期"})
 _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a in _TYPES)
 
-# Words that frame the question rather than name its subject.
-_GENERIC = frozenset(
-    ["何", "何時", "何処", "誰", "いくら", "幾ら", "如何", "何故", "どう", "どの", "どれ", "どちら", "此れ", "其れ", "彼れ", "場合", "方法", "教える", "知る", "分かる", "出来る", "可能", "第", "以降", "以前", "以後", "必要", "最長", "最大", "最短", "最低", "上限", "下限", "程度", "くらい", "位", "原則", "形", "以内", "以上", "以下", "期間", "時期", "期限", "目安", "際", "時", "後", "前", "中", "上", "下", "為る", "居る", "有る", "成る", "言う", "行う", "思う", "考える", "関する", "対する", "於く", "付く", "付ける", "何れ", "全て", "ため", "方", "人", "もの", "所", "ところ", "等", "など", "今", "ご", "御", "お", "様", "ください", "下さる", "呉れる", "貰う", "頂く", "いる", "ある", "なる", "できる", "良い", "よい", "宜しい",
-     # framing: how often, how many, on what terms (毎月何日, 複数の…に同時に, 最初に付与される条件)
-     "毎月", "毎年", "毎日", "毎週", "同時", "最初", "条件", "複数", "通常", "一般", "ごと",
-     # what is counted besides or in all (委員長のほか委員何人, 合計何件): the count is asked, not these
-     "他", "ほか", "合計", "総計",
-     # the answer's slot: 京都市長の名前は？ is answered by 門川大作, not by 名前 (a name, a
-     # short name, a reading, a year of the calendar, a person, a place, a word)
-     "名前", "名称", "呼び名", "名", "略称", "通称", "別名", "読み", "読み方", "西暦", "人物", "場所", "言葉", "こと",
-     # the asker's own time and person (来月、第一子が生まれる予定です; 自分の組織): no document says them
-     "来月", "今月", "先月", "来年", "今年", "昨年", "去年", "先日", "今日", "明日", "昨日", "今度", "今回",
-     "先週", "来週", "最近", "自分", "私", "具体", "実際", "長年", "昔"]
-)
 # A question about what happens to whoever breaks a rule, and a provision that imposes a
 # penalty (第十四条の規定に違反した者は、…五十万円以下の罰金に処する。).
 ASKS_PENALTY = re.compile(r"罰則|罰金|拘禁刑|懲役|禁錮|過料|科料|罰せられ|処罰|刑罰")
@@ -162,8 +147,6 @@ IMPOSES_PENALTY = re.compile(r"(?:罰金|拘禁刑|懲役|禁錮|過料|科料)�
 # Lemmas of interrogatives: they name what is asked, never what answers it.
 INTERROGATIVES = frozenset(["何", "何時", "何処", "誰", "幾ら", "如何", "何故", "何れ", "幾つ", "どう", "どの", "どれ", "どちら", "どんな", "孰れ"])
 
-
-Compound = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -226,7 +209,8 @@ def analyse(question: str) -> QuestionType:
 
 
 def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
-    """(kind, answer forms, whether an address is asked) of a question proper: not of the situation told before it (同じ場所で作業しています。…どの事業者ですか asks for no place)."""
+    """(kind, answer forms, whether an address is asked) of a question proper: not of the situation
+    told before it (同じ場所で作業しています。…どの事業者ですか asks for no place)."""
     asks_address = bool(_ADDRESS_CUE.search(question))  # 所在地はどこ: an address, not any place word
     if _YES_NO_END.search(question) and not _ASKS.search(question):
         kind, forms = "yesno", [_YES_NO_FORM]
@@ -325,76 +309,3 @@ def _without_asked_role(key: tuple[Compound, ...], question: str) -> tuple[Compo
             continue
         out.append(comp)
     return tuple(out) if out else key  # a role alone (調整機関はどこ) is what the answer names
-
-
-_PORTION = [("分", "分")]  # 国保が給付した分: the portion, a formal noun alone (国税分 keeps it)
-
-
-@lru_cache(maxsize=1024)
-def key_terms(question: str) -> tuple[Compound, ...]:
-    """The noun compounds that name what the question is about, each as its
-    parts' (lemma, surface) pairs: 下水道使用料 → (下水, 道, 使用, 料)."""
-    out: list[Compound] = []
-    run: list[tuple[str, str]] = []
-    prev_interrogative = False
-
-    def close() -> None:
-        if run and any(len(s) >= 2 or _is_kanji(s) for _, s in run) and tuple(run) not in out and run != _PORTION:
-            out.append(tuple(run))
-        run.clear()
-
-    tokens = tokenize(question)
-    for tok, after in zip(tokens, [*tokens[1:], None]):
-        lemma = unicodedata.normalize("NFKC", tok.lemma).lower()
-        counter = prev_interrogative and tok.pos1 in ("名詞", "接尾辞")
-        # 何, and the interrogatives written as one word with their counter (何分, 何人, 何曜)
-        asks = tok.surface.startswith(("何", "幾"))
-        prev_interrogative = asks
-        # a na-adjective written onto a noun is part of its name: 長期優良住宅, 特別永住者証明書 (not 重大な過失)
-        noun = tok.pos1 in ("名詞", "接頭辞", "接尾辞") or (tok.pos1 == "形状詞" and after is not None and after.pos1 == "名詞"
-                                                       and after.lemma not in _GENERIC and after.surface not in _GENERIC)
-        keep = (noun and tok.pos2 not in ("数詞", "代名詞", "助動詞語幹") and not asks
-                and lemma not in _GENERIC and tok.surface not in _GENERIC and not counter)
-        if keep and not (tok.pos1 == "接尾辞" and not run):
-            run.append((lemma, tok.surface))
-        else:
-            close()
-    close()
-    return tuple(out)
-
-
-def key_coverage(key: tuple[Compound, ...], terms: AbstractSet[str], text: str) -> list[float]:
-    """For each key compound, the share of its parts that ``terms`` (lemmas) or ``text`` (as a substring)
-    hold; a compound found whole, or under another of its names (国保 as 国民健康保険: :mod:`jtext.aliases`),
-    counts 1, one whose longest part is missing at most 0.25, one whose negated part (非課税) the text
-    writes only without its negation (課税) 0."""
-    out = []
-    for comp in key:
-        word = "".join(s for _, s in comp)
-        if word in text or any(_names(w, text) for w in written_forms(word)[1:]):  # 国保 as 国民健康保険 too
-            out.append(1.0)
-            continue
-        if negation_lost(comp, text):
-            out.append(0.0)  # 非課税世帯 against 課税世帯: the text is about the opposite
-            continue
-        found = [lemma in terms or surface in text for lemma, surface in comp]
-        # the longest part names the thing (個人 of 個人番号; 道 and 料 are everywhere); before a one-character suffix
-        # (料, 費, 量, 者) every longest part does (申請 and 手数 of 申請手数料: 占用料 is another fee)
-        longest = max(len(s) for _, s in comp)
-        heads = [f for f, (_, s) in zip(found, comp) if len(s) == longest]
-        named = all(heads) if len(comp[-1][1]) == 1 else heads[0]
-        out.append(sum(found) / len(comp) if named else min(sum(found) / len(comp), 0.25))
-    return out
-
-
-def _names(name: str, text: str) -> bool:
-    """Whether ``text`` writes ``name`` as a word of its own, not as the first part of a longer compound (マイナンバー in マイナンバーカード names the card, not the number)."""
-    return any(not _COMPOUND_GOES_ON.match(text, m.end()) for m in re.finditer(re.escape(name), text))
-
-
-_COMPOUND_GOES_ON = re.compile(r"[\u4e00-\u9fff\u30a1-\u30faー]")
-
-
-def _is_kanji(s: str) -> bool:
-    return bool(s) and all("\u4e00" <= ch <= "\u9fff" for ch in s)
-

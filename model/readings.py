@@ -42,7 +42,7 @@ from jtext.aliases import written_forms
 from jtext.sentences import Sentence, split_sentences
 
 from .answerer import Passage
-from .qtype import key_terms
+from .keys import key_terms
 from .quote_shape import ARTICLE_NUMERALS as _N, article_of, paragraph_of
 from .sentence_score import Scored
 

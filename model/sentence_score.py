@@ -30,7 +30,8 @@ from jtext.sentences import is_question, split_sentences
 from jtext.terms import gram_terms, lemma_terms
 
 from .answerer import Passage
-from .qtype import INTERROGATIVES, QuestionType, key_coverage
+from .keys import key_coverage
+from .qtype import INTERROGATIVES, QuestionType
 from .rerank_weights import WEIGHTS
 
 # The question kinds whose answer form is specific enough that a quote without
@@ -251,7 +252,7 @@ def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None 
     least half of its parts are found. A key written only inside the question's
     parentheses (an aside: 消費税率（国税分）) counts only when found, one told only as the
     question's situation (…事故で亡くなりました。遺族補償は) a quarter (:data:`TOLD_WEIGHT`) when missing. ``cov``: the
-    per-compound coverage of ``evidence`` (:func:`model.qtype.key_coverage`) when
+    per-compound coverage of ``evidence`` (:func:`model.keys.key_coverage`) when
     already computed."""
     if not qt.key:
         return 1.0

@@ -37,7 +37,8 @@ import unicodedata
 from jtext.aliases import written_forms
 from jtext.sentences import question_proper
 
-from .qtype import analyse, key_terms
+from .keys import key_terms
+from .qtype import analyse
 
 # heads that name one of a set of places or facilities (データ項目, 基本手当: generic heads have
 # siblings everywhere and name no set the asker picked one of)

@@ -151,7 +151,7 @@ def test_an_owner_the_question_asks_for_or_the_text_names_before_is_no_other_own
 
 def test_two_names_of_one_thing_are_one_owner_and_one_key():
     from model.owner import other_owner
-    from model.qtype import key_coverage
+    from model.keys import key_coverage
 
     # the law names マイナンバーカード 個人番号カード: its section is about the asked card
     q = "マイナンバーカードを持っている人が国外へ転出するとき、カードはどこに提出しますか。"

@@ -11,7 +11,8 @@ from model.extractive import ExtractiveAnswerer
 from model.designations import designations
 from jtext.sentences import is_question
 from jtext.terms import lemma_terms
-from model.qtype import analyse, key_coverage
+from model.keys import key_coverage
+from model.qtype import analyse
 from model.records import NOT_FOUND
 
 from .llm_helpers import passage

@@ -12,7 +12,8 @@ from model.answerability import probability
 from model.answerer import Passage
 from model.extractive import ExtractiveAnswerer
 from model.grounding import evidence, grounding, weights
-from model.qtype import analyse, key_terms
+from model.keys import key_terms
+from model.qtype import analyse
 
 # 国民健康保険法 第八条 (資格喪失の時期)
 _ART8 = ("都道府県等が行う国民健康保険の被保険者は、都道府県の区域内に住所を有しなくなつた日の翌日又は第六条各号"
