@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from jtext.aliases import written_forms
-from jtext.sentences import Sentence, split_sentences
+from jtext.sentences import ASIDE, Sentence, split_sentences
 
 from .answerer import Passage
 from .keys import key_terms
@@ -51,9 +51,6 @@ _READING = re.compile(
     r"(?:(.{1,200}?)(?:について|に関する|に対する|に係る|における)の?)?"
     rf"(第[{_N}]+条(?:の[{_N}]+)*)(第[{_N}]+項)?(?:第[{_N}]+号)?(?:[(（][^)）]{{0,30}}[)）])?の規定の適用については、当分の間、"
     r"[^「。]{0,40}「([^」]{1,60})」とあるのは、?「([^」]{1,200})」")
-
-
-_ASIDE = re.compile(r"[(（][^()（）]*[)）]")  # (災害時における復旧及び復興の事業に限る。)
 
 
 @dataclass(frozen=True)
@@ -86,7 +83,7 @@ def reading_in(sentence: str) -> Reading | None:
     if m is None:
         return None
     paragraph = paragraph_of(m.group(2) + m.group(3)) if m.group(3) else 0
-    case = _ASIDE.sub("", m.group(1) or "")
+    case = ASIDE.sub("", m.group(1) or "")  # (災害時における復旧及び復興の事業に限る。) dropped
     return Reading(m.group(2), paragraph, m.group(4), m.group(5), case)
 
 
