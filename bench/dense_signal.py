@@ -184,21 +184,19 @@ def choice(jrows, jidf, grows, gidf, vec: Vectors, head: int) -> None:
 
 
 def refusal(grows, gidf, settings, vec: Vectors) -> None:
+    from bench.answer_loop import decision
     from bench.gov_qa import answer_found, qa_item
     from model.answerability import probability
     from model.extractive import ExtractiveAnswerer
-    from model.grounding import grounding, weights
 
+    # no min_confidence: "answered" is every quote past the hand checks, which the learned answerability then decides
     ans = ExtractiveAnswerer(lambda t: gidf.get(t, 0.0), max_sentences=settings.answer_sentences,
                              min_evidence=settings.min_evidence, min_key=settings.answer_min_key,
                              require_form=settings.answer_require_form, min_form_key=settings.answer_min_form_key)
     items = []
     for d, text, q, ps in grows:
-        q_terms, q_grams = weights(ans.idf, q)
-        g = grounding(ans.idf, q, q_terms, q_grams, ps) if ps else 0.0
-        c = ans._candidate(ps, q, q_terms, q_grams, g) if ps and g >= ans.min_evidence else None
-        if (c is None or c.mismatch or c.signals.key_cov < ans.min_key
-                or (ans.require_form and not c.form_ok)):
+        check, c = decision(ans, text, ps, q)
+        if check != "answered":
             continue  # a hand check refuses it whatever the learned answerability says
         right = d["answerable"] and answer_found(list(qa_item(d).answers), " ".join(x.text for x in c.chosen))
         if d["answerable"] and not right:
