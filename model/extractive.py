@@ -43,6 +43,9 @@ with ``min_confidence`` > 0, when the learned answerability model
 being a right answer (the probability is in ``Answer.meta["answerability"]``);
 and, with a judge (:mod:`model.judge`) and ``min_judge`` > 0, when no quoted
 sentence states the answer with at least that probability (``meta["judge"]``).
+Every answer names the check that decided it (``meta["decided_by"]``: one of :data:`CHECKS`,
+"answered" when all pass); :meth:`ExtractiveAnswerer.decide` gives the same decision with the
+candidate quote, for benchmarks that count why right quotes are refused.
 """
 
 from __future__ import annotations
@@ -133,8 +136,40 @@ class Candidate:
         """The quote answers another question than the one asked: another source, owner,
         year, the negated opposite, another role, another size or period, or a figure it leaves to a
         政令 (the question's own rules)."""
-        return (not self.named_ok or self.other_owner is not None or not self.year_ok or not self.negation_ok
-                or not self.role_ok or not self.detail_ok or self.delegated)
+        return self.mismatched_by is not None
+
+    @property
+    def mismatched_by(self) -> str | None:
+        """The first of the question's own rules the quote fails (a :data:`CHECKS` name), or ``None``."""
+        for check, failed in (("named_ok", not self.named_ok), ("other_owner", self.other_owner is not None),
+                              ("year_ok", not self.year_ok), ("negation_ok", not self.negation_ok),
+                              ("role_ok", not self.role_ok), ("detail_ok", not self.detail_ok),
+                              ("delegated", self.delegated)):
+            if failed:
+                return check
+        return None
+
+
+# Which check decides a question, in the order ExtractiveAnswerer applies them (Decision.check,
+# Answer.meta["decided_by"]): the evidence threshold, no quote at all, the question's own rules
+# (Candidate.mismatched_by), the key terms, the answer form, the learned answerability, the judge.
+CHECKS = ("min_evidence", "no_quote", "named_ok", "other_owner", "year_ok", "negation_ok", "role_ok", "detail_ok",
+          "delegated", "min_key", "require_form", "min_confidence", "min_judge", "answered")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the answerer decides for a question, and the check that decides it
+    (``check``: one of :data:`CHECKS`; "answered" when every check passes)."""
+
+    check: str
+    candidate: Candidate | None  # None: refused before a quote was found (min_evidence, no_quote)
+    grounding: float
+    meta: dict[str, float]  # the learned answerability and the judge's probability, where computed
+
+    @property
+    def answered(self) -> bool:
+        return self.check == "answered"
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's (bench/fit_reranker.py
@@ -359,33 +394,48 @@ class ExtractiveAnswerer:
         pairs = [(passages[c.p_index].hit.title, s.text) for c in chosen for s in split_sentences(c.text)]
         return max(self.judge.scores(question, pairs), default=0.0)
 
-    def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
-        t0 = time.perf_counter()
+    def decide(self, question: str, passages: list[Passage], query: QueryTerms | None = None) -> Decision:
+        """Whether this answerer answers ``question`` from ``passages``, which check decides it and
+        the quote it would give (bench/answer_loop.py --reasons counts them)."""
+        query = query if query is not None else analyse_query(question)
+        return self._decide(question, passages, query)
+
+    def _decide(self, question: str, passages: list[Passage], query: QueryTerms) -> Decision:
         q_terms, q_grams = weights(self.idf, query)
         grounding = question_grounding(self.idf, query, q_terms, q_grams, passages) if passages else 0.0
         if grounding < self.min_evidence or not passages:
-            return self._refuse(question, passages, grounding, t0)
+            return Decision("min_evidence", None, grounding, {})
         cand = self._candidate(passages, query, q_terms, q_grams, grounding)
         if cand is None:
-            return self._refuse(question, passages, grounding, t0)
+            return Decision("no_quote", None, grounding, {})
         sig = cand.signals
         # Refuse when the quote misses what the question is about or the form it asks for
         # (the question's own rules), or when it is unlikely to be right.
-        if (self.min_key > 0 or self.min_confidence > 0) and cand.mismatch:
-            return self._refuse(question, passages, grounding, t0)
+        if (self.min_key > 0 or self.min_confidence > 0) and (failed := cand.mismatched_by) is not None:
+            return Decision(failed, cand, grounding, {})
         if self.min_key > 0 and sig.key_cov < self.min_key:
-            return self._refuse(question, passages, grounding, t0)
+            return Decision("min_key", cand, grounding, {})
         if self.require_form and not cand.form_ok:
-            return self._refuse(question, passages, grounding, t0)
+            return Decision("require_form", cand, grounding, {})
         meta: dict[str, float] = {}
         if self.min_confidence > 0:
             meta["answerability"] = confidence = round(probability(sig, self.confidence_weights), 4)
             if confidence < self.min_confidence:
-                return self._refuse(question, passages, grounding, t0, meta)
+                return Decision("min_confidence", cand, grounding, meta)
         if self.judge is not None and self.min_judge > 0:
             meta["judge"] = judged = round(self._judged(question, passages, cand.chosen), 4)
             if judged < self.min_judge:
-                return self._refuse(question, passages, grounding, t0, meta)
+                return Decision("min_judge", cand, grounding, meta)
+        return Decision("answered", cand, grounding, meta)
+
+    def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:
+        t0 = time.perf_counter()
+        decision = self._decide(question, passages, query)
+        meta: dict[str, float | str] = {**decision.meta, "decided_by": decision.check}
+        grounding, cand = decision.grounding, decision.candidate
+        if not decision.answered or cand is None:
+            return self._refuse(question, passages, grounding, t0, meta)
+        sig = cand.signals
         form = cand.qt.form_in if cand.qt.kind in PREFER_FORM else None
         chosen = in_document_order(cand.chosen, passages, form)
         parts, cites = [subject_label(sig.kind, query.normalized, passages, chosen) if self.name_subject else ""], []

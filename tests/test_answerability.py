@@ -12,6 +12,7 @@ from base.errors import ConfigError
 from base.settings import Settings
 from model.answerability import FEATURES, KINDS, Signals, probability
 from model.answerability_weights import WEIGHTS
+from model.extractive import CHECKS
 from model.records import NOT_FOUND
 from shirube.engine import Shirube
 
@@ -81,6 +82,14 @@ def test_the_default_decision_answers_one_and_refuses_the_other(sh):
     assert good.meta["answerability"] >= Settings().answer_min_confidence
     miss = sh.ask(NEAR_MISS)
     assert not miss.answered and miss.text == NOT_FOUND
+    # the answer says which check decided it, as decide() does for the same passages
+    assert good.meta["decided_by"] == "answered"
+    found = sh._searcher.find(NEAR_MISS)
+    decision = sh.answerer("extractive").decide(NEAR_MISS, list(found.passages), found.query)
+    assert not decision.answered and decision.check in CHECKS
+    # the quote is about the 委員's 任期, and 市長 is nowhere in it (model/owner.py)
+    assert miss.meta["decided_by"] == decision.check == "other_owner"
+    assert "委員の任期" in "".join(c.text for c in decision.candidate.chosen)
 
 
 def test_refusal_follows_the_confidence_threshold(sh):
@@ -91,11 +100,19 @@ def test_refusal_follows_the_confidence_threshold(sh):
     above = sh.ask(ANSWERABLE, min_evidence=0.0, answer_min_key=0.0, answer_min_confidence=min(0.999, p + 0.01))
     assert not above.answered and above.text == NOT_FOUND and above.passages
     assert above.meta["answerability"] == pytest.approx(p, abs=1e-4)
+    assert above.meta["decided_by"] == "min_confidence" and below.meta["decided_by"] == "answered"
 
 
-def test_the_near_miss_is_refused_by_the_learned_decision_alone(sh):
-    ans = sh.ask(NEAR_MISS, min_evidence=0.0, answer_min_key=0.0, answer_min_confidence=0.5)
+def test_the_learned_decision_ranks_the_near_miss_below_the_answerable_question(sh):
+    p_good, p_miss = probability(_candidate(sh, ANSWERABLE).signals), probability(_candidate(sh, NEAR_MISS).signals)
+    assert p_miss < p_good
+    between = (p_good + p_miss) / 2
+    assert sh.ask(ANSWERABLE, min_evidence=0.0, answer_min_key=0.0, answer_min_confidence=between).answered
+    # the near miss never reaches the learned decision: the owner rule (委員の任期 quoted for 市長の任期)
+    # refuses it first, as meta says
+    ans = sh.ask(NEAR_MISS, min_evidence=0.0, answer_min_key=0.0, answer_min_confidence=between)
     assert not ans.answered, ans.text
+    assert ans.meta["decided_by"] == "other_owner" and "answerability" not in ans.meta
 
 
 def test_the_setting_is_validated(tmp_path):
