@@ -32,12 +32,12 @@ from jtext.morph import tokenize
 from jtext.terms import lemma_terms
 
 from .keys import key_coverage
-from .qtype import analyse
+from .qtype import MONEY, analyse
 
-# a place's name (標市, かつらぎ町, 東京都): whose price, not what is priced (model/jurisdiction.py)
+# a place (標市, かつらぎ町, 有馬地区, 全市, 都道府県): whose price, not what is priced. Broader on purpose than
+# model.jurisdiction's names of one particular local government, which leave out 地区, 全市 and 都道府県.
 _PLACE = re.compile(r"^\S{1,5}(?:市|町|村|区|県|都|府)$")
-# an amount of money: 1,700円, 三百円, 5万円
-_PRICE = re.compile(r"[0-9０-９〇一二三四五六七八九十百千万億,，.]+\s*(?:万|億)?\s*円")
+_PRICE = re.compile(MONEY)  # read in NFKC text: 1,700円, 三百円, 5万円
 
 
 def priced_item_lost(question: str, evidence: str) -> bool:

@@ -75,7 +75,9 @@ ADDRESS = (rf"丁目|番地|〒|{_NUM}\s*番\s*{_NUM}?\s*号?|{_NUM}\s*号"
            r"|(?<![0-9\-])[0-9]{1,2}\s*[-‐－−]\s*[0-9]{1,3}(?:\s*[-‐－−]\s*[0-9]{1,3})?(?![0-9])")  # 1-1-1, not a phone
 _ADDRESS_FORM = re.compile(ADDRESS)
 
-_AMOUNT_FORM = rf"{_NUM}\s*(?:万|千|百|億)?円|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"
+# an amount of money (1,700円, 三百円, 5万円); model.priced counts them
+MONEY = rf"{_NUM}\s*(?:万|千|百|億)?円"
+_AMOUNT_FORM = rf"{MONEY}|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"
 _MONEY_NOUNS = r"金額|手数料|料金|費用|額は|税率"
 # Interrogatives that ask for something other than an amount, whatever money the question names.
 _ASKS_OTHER = re.compile(r"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|何を|何が|何(?:年|日|週|か月|ヶ月|カ月|時間|回|人|件|歳)")
