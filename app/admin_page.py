@@ -9,7 +9,15 @@ from typing import Any
 
 import streamlit as st
 
-from shirube.api import AccessFilter, Shirube, evaluate, load_qa, manifest_visible, reindex_in_process
+from shirube.api import (
+    REFUSAL_LABELS,
+    AccessFilter,
+    Shirube,
+    evaluate,
+    load_qa,
+    manifest_visible,
+    reindex_in_process,
+)
 
 from . import audit_view, fmt, state
 from .jobs import Job
@@ -330,6 +338,11 @@ def show_eval(res: dict[str, Any]) -> None:
         c[1].metric("出典の正解率", f"{a['citation_hit']:.3f}")
         c[2].metric("出典位置の正解率", f"{a['location_hit']:.3f}")
         c[3].metric("誤った「資料にない」", f"{a['false_refusal_rate']:.3f}")
+        if a.get("refusals_by_check"):
+            st.markdown("**「資料にない」と判断した理由**（回答できる質問が多い理由は、しきい値の見直し候補です）")
+            st.dataframe(pd.DataFrame([
+                {"理由": REFUSAL_LABELS.get(k, k), "判定": k, "回答できる質問": v["answerable"],
+                 "回答できない質問": v["unanswerable"]} for k, v in a["refusals_by_check"].items()]), hide_index=True)
     left, right = st.columns(2)
     with left:
         st.markdown("**上位k件の再現率**")

@@ -224,6 +224,7 @@ def score(d: dict[str, Any], it: QAItem, ans: Any, secs: float) -> dict[str, Any
         "grounding": round(float(ans.grounding), 4), "latency_s": round(secs, 4),
         "answerability": (getattr(ans, "meta", None) or {}).get("answerability"),
         "judge": (getattr(ans, "meta", None) or {}).get("judge"),
+        "decided_by": (getattr(ans, "meta", None) or {}).get("decided_by"),  # the extractive answerer's deciding check
         "first_source": None if first is None else Path(first.source).name,
         "first_locator": None if first is None else first.locator,
         "answer": ans.text[:300],

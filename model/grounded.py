@@ -158,7 +158,8 @@ class GroundedAnswerer:
             if not pre.answered:
                 return self._refusal(question, passages, t0, {
                     "gate": "refused", "grounding": pre.grounding,
-                    "answerability": pre.meta.get("answerability"), "provenance": self._provenance_safe(),
+                    "answerability": pre.meta.get("answerability"), "decided_by": pre.meta.get("decided_by"),
+                    "provenance": self._provenance_safe(),
                 }, on_token)
         pidx = self.verifier.index(passages)
         messages = build_messages(question, passages, max_chars=self.max_passage_chars)

@@ -21,7 +21,7 @@ from retrieval.access import EVERYTHING, AccessFilter
 
 from .accounts import ROLE_LABELS, ROLES, Accounts, AuditTrail, has_role, user_dict
 from .engine import BatchReport, FileResult, Original, Shirube
-from .evaluate import QAItem, evaluate, evaluate_answerers, load_qa
+from .evaluate import REFUSAL_LABELS, QAItem, evaluate, evaluate_answerers, load_qa, refusal_lines
 from .manifests_view import manifest_visible
 from .writer_process import job_runner, reindex_in_process
 from .tokens import TokenInvalid
@@ -40,5 +40,5 @@ __all__ = [
     # batch manifests
     "manifest_visible",
     # answerers and evaluation
-    "ANSWERERS", "QAItem", "evaluate", "evaluate_answerers", "load_qa",
+    "ANSWERERS", "QAItem", "REFUSAL_LABELS", "evaluate", "evaluate_answerers", "load_qa", "refusal_lines",
 ]

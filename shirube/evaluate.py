@@ -19,6 +19,22 @@ from typing import Any, Callable, Iterable
 from base.errors import ConfigError
 
 
+# what each refusing check of the extractive answerer (model.extractive.CHECKS) means, for the CLI and the app
+REFUSAL_LABELS = {
+    "min_evidence": "根拠が弱い", "no_quote": "引用できる文がない", "named_ok": "質問の法令名・自治体名がない",
+    "other_owner": "別の対象についての記述", "year_ok": "年度が合わない", "negation_ok": "否定の有無が逆",
+    "role_ok": "質問の役職がない", "detail_ok": "大きさ・期間・場所・計画が合わない", "delegated": "政令・規則に委任",
+    "min_key": "質問の重要語がない", "require_form": "答えの形（金額・日付・数など）がない",
+    "min_confidence": "回答可能性が低い", "min_judge": "判定モデルが否定",
+}
+
+
+def refusal_lines(refusals: dict[str, dict[str, int]]) -> list[str]:
+    """One line per refusing check: its label, and how many answerable / unanswerable questions it refused."""
+    return [f"{REFUSAL_LABELS.get(check, check)}（{check}）: 回答できる質問 {n['answerable']}件"
+            f"・回答できない質問 {n['unanswerable']}件" for check, n in refusals.items()]
+
+
 @dataclass(frozen=True)
 class QAItem:
     question: str
@@ -113,6 +129,7 @@ def evaluate(
     lat_search: list[float] = []
     lat_ask: list[float] = []
     per_item = []
+    refusals: dict[str, dict[str, int]] = {}  # refusing check -> refused answerable / unanswerable questions
     g = _Grounding()
     for i, it in enumerate(items):
         t0 = time.perf_counter()
@@ -144,6 +161,12 @@ def evaluate(
             lat_ask.append(time.perf_counter() - t0)
             row["answered"] = ans.answered
             row.update(g.add(ans))
+            decided_by = (getattr(ans, "meta", None) or {}).get("decided_by")
+            if decided_by is not None:  # the extractive answerer's check (model.extractive.CHECKS)
+                row["decided_by"] = decided_by
+                if not ans.answered:
+                    tally = refusals.setdefault(decided_by, {"answerable": 0, "unanswerable": 0})
+                    tally["answerable" if it.answerable else "unanswerable"] += 1
             if it.answerable:
                 n_ans += 1
                 if not ans.answered:
@@ -184,6 +207,8 @@ def evaluate(
             "answer_hit": ans_hit / a, "citation_hit": cite_hit / a, "location_hit": loc_hit / a,
             "false_refusal_rate": false_refusals / a,
             "refusal_rate_unanswerable": (refused_unanswerable / n_unanswerable) if n_unanswerable else None,
+            # which check refused: a refused answerable question is a threshold to look at
+            "refusals_by_check": dict(sorted(refusals.items(), key=lambda kv: -sum(kv[1].values()))),
             **g.summary(),
         }
         out["latency"].update(ask_p50_s=percentile(lat_ask, 50), ask_p95_s=percentile(lat_ask, 95))

@@ -195,6 +195,8 @@ def test_answerability_gate_refuses_before_generating() -> None:
     ans = gated.answer(near_miss, P, on_token=streamed.append)
     assert not ans.answered and ans.text == NOT_FOUND and streamed == [NOT_FOUND]
     assert ans.meta["gate"] == "refused" and gated.seen == []  # never generated
+    # the refusal names the extractive check that gated it, as the extractive answer does
+    assert ans.meta["decided_by"] == settings_extractive().answer(near_miss, P).meta["decided_by"] != "answered"
     free = ScriptedAnswerer(plausible, fallback=settings_extractive(), gate=False)
     assert free.answer(near_miss, P).answered and len(free.seen) == 1  # what the gate prevents
     # an answerable question passes the gate and the model's own verified text is used

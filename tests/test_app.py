@@ -427,3 +427,7 @@ def test_admin_eval_shows_metrics_and_charts(corpus):
     res = at.session_state["eval_result"]
     assert len(res["latencies_s"]) == res["questions"]
     assert list(res["recall_curve"]) == list(range(1, 11))
+    # why questions were refused: a table of the refusing checks, as many rows as the result has
+    assert any("「資料にない」と判断した理由" in m.value for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "判定" in d.value.columns)
+    assert list(table["判定"]) == list(res["answer"]["refusals_by_check"]) and len(table) >= 1

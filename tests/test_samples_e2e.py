@@ -15,7 +15,8 @@ import pytest
 
 from shirube.cli import main as cli_main
 from shirube.engine import Shirube
-from shirube.evaluate import _location_ok, _matches, load_qa, nfkc
+from model.extractive import CHECKS
+from shirube.evaluate import REFUSAL_LABELS, _location_ok, _matches, load_qa, nfkc
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -106,6 +107,16 @@ def test_cli_search_ask_status_eval_json(home, capsys):
     assert res["retrieval"]["recall@5"] >= 0.9 and res["retrieval"]["mrr@10"] >= 0.85
     assert res["answer"]["answer_hit"] >= 0.85
     assert res["latency"]["search_p50_s"] > 0
+    # which check refused each question the samples do not answer, every one counted once
+    by_check = res["answer"]["refusals_by_check"]
+    n_un = sum(not q.answerable for q in QA)
+    assert sum(v["unanswerable"] for v in by_check.values()) == round(res["answer"]["refusal_rate_unanswerable"] * n_un)
+    assert sum(v["answerable"] for v in by_check.values()) == round(res["answer"]["false_refusal_rate"] * (len(QA) - n_un))
+    assert by_check and set(by_check) <= set(REFUSAL_LABELS) and set(REFUSAL_LABELS) == set(CHECKS) - {"answered"}
+    assert cli_main(["--home", str(home), "eval", "--qa", str(SAMPLES / "qa.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert "「資料にない」と判断した理由:" in out
+    assert all(f"{REFUSAL_LABELS[c]}（{c}）: 回答できる質問 {v['answerable']}件" in out for c, v in by_check.items())
 
 
 def test_cli_text_output_and_error_exit(home, capsys):

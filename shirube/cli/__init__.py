@@ -213,6 +213,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
             f"  false_refusal {a['false_refusal_rate']:.3f}  refusal(unanswerable) {a['refusal_rate_unanswerable']}"
         )
         lines.append(_grounding_line(a))
+        if a.get("refusals_by_check"):
+            from ..evaluate import refusal_lines
+
+            lines += ["「資料にない」と判断した理由:", *("  " + x for x in refusal_lines(a["refusals_by_check"]))]
     lat = res["latency"]
     lines.append("latency: " + "  ".join(f"{k} {v * 1000:.1f}ms" for k, v in lat.items()))
     _print(res, args.json, "\n".join(lines))
