@@ -34,6 +34,8 @@ _GENERIC = frozenset(
      "毎月", "毎年", "毎日", "毎週", "同時", "最初", "条件", "複数", "通常", "一般", "ごと",
      # what is counted besides or in all (委員長のほか委員何人, 合計何件): the count is asked, not these
      "他", "ほか", "合計", "総計",
+     # both, all of them (両方とも印鑑登録できますか): how many of the things asked, not a thing
+     "両方", "双方", "とも",
      # the answer's slot: 京都市長の名前は？ is answered by 門川大作, not by 名前 (a name, a
      # short name, a reading, a year of the calendar, a person, a place, a word)
      "名前", "名称", "呼び名", "名", "略称", "通称", "別名", "読み", "読み方", "西暦", "人物", "場所", "言葉", "こと",

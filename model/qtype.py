@@ -139,6 +139,9 @@ _QUANTITIES = frozenset({"amount", "age", "count", "date", "phone"})
 _LOOSE = frozenset({_HOW_MUCH, _HOW_MANY})
 # Date cues that only name the thing asked about: 有効期限は何年 asks a count.
 _DATE_NOUNS = frozenset({"期限", "期日", "時期"})
+# A manner asked in so many words: a date or place noun beside it (期日, 場所) is what the manner is of.
+_TOPIC_NOUNS = _DATE_NOUNS | {"場所"}
+_ASKS_MANNER = re.compile(r"(?:どのような|どんな|どういう)(?:方法|手段|形)|どのように|どうやって|どうすれば|どうしたら")
 _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a in _TYPES)
 
 # A question about what happens to whoever breaks a rule, and a provision that imposes a
@@ -225,6 +228,8 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
                 continue  # 管理費用を負担する者のほかに誰が, 電話番号に分けられるよう、どのように: not money, not a number
             if m and k == "yesno" and _ASKS.search(re.split(r"[。？?]", question[:m.start()])[-1]):
                 continue  # どのような項目がありますか, 何ギガバイトまで通信できますか: not a yes or no
+            if m and k in ("date", "place") and m.group(0) in _TOPIC_NOUNS and _ASKS_MANNER.search(question):
+                continue  # 次回の期日と場所はどのような方法で伝えられますか: the manner is asked, not the date or place
             if m:
                 if kind == "what":
                     kind = k

@@ -154,6 +154,11 @@ from .llm_helpers import passage
         # a frequency asked (どのくらいの頻度) is answered by 毎年度 as well as by 年1回
         ("総務大臣が概要を公表するのは、どのくらいの頻度ですか", "count", "総務大臣は、毎年度、その概要を公表する。", True),
         ("総務大臣が概要を公表するのは、どのくらいの頻度ですか", "count", "総務大臣は、その概要を公表する。", False),
+        # a manner asked of a date or place (期日と場所はどのような方法で): not a date, not a place
+        ("次回の聴聞の期日と場所はどのような方法で伝えられますか", "how",
+         "出頭した当事者に対しては、聴聞の期日においてこれを告知すれば足りる。", False),
+        ("聴聞の期日はいつですか", "date", "聴聞の期日は、令和6年5月1日とする。", True),
+        ("集合注射の場所はどこですか", "place", "集合注射は市役所で行います。", True),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):
@@ -190,6 +195,9 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         ("長期優良住宅を新築した場合の減額は何年度分ですか", ["長期優良住宅", "新築", "減額"]),
         ("国保が給付した分について、損害賠償の請求権を取得するのは誰ですか", ["国保", "給付", "損害賠償", "請求権", "取得"]),
         ("重大な過失があったときは誰が賠償しますか", ["過失", "賠償"]),
+        # both, all of them: how many of the things asked, not a thing (印鑑登録, not 両方とも印鑑登録)
+        ("標市で両方とも印鑑登録しておくことはできますか", ["標市", "印鑑登録"]),
+        ("夫婦ともに子どもを養育しています", ["夫婦", "子ども", "養育"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
