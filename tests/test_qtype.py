@@ -198,6 +198,8 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         # both, all of them: how many of the things asked, not a thing (印鑑登録, not 両方とも印鑑登録)
         ("標市で両方とも印鑑登録しておくことはできますか", ["標市", "印鑑登録"]),
         ("夫婦ともに子どもを養育しています", ["夫婦", "子ども", "養育"]),
+        # among: where the asked thing is (性別構成のうち女性), not part of its name
+        ("来訪者の性別構成のうち女性の割合は何パーセントですか", ["来訪者", "性別構成", "女性", "割合"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
