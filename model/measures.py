@@ -123,7 +123,8 @@ def measure_lost(question: str, quote: str) -> bool:
 
 
 # The period a rate is counted over: 1週間に, 週あたり, 毎週 (a number after it: 1日2回, 月2回).
-_ONE = r"(?:1|一)\s*"
+# one, not the last digit of another number or of a date (7月1日に, 11か月)
+_ONE = r"(?<![0-9〇一二三四五六七八九十百千月年])(?:1|一)\s*"
 _PERIODS = {
     "day": re.compile(rf"{_ONE}日\s*(?:に|あたり|当たり|につき|[0-9一二三四五六七八九十])|毎日"),
     "week": re.compile(rf"(?:{_ONE})?週(?:間)?\s*(?:に|あたり|当たり|につき|[0-9一二三四五六七八九十])|毎週"),

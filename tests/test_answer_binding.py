@@ -62,6 +62,11 @@ def test_a_rate_over_another_period_does_not_answer():
     assert not _answerer().answer("標市の職員のテレワークは、1週間に何日まで実施できますか", [TELEWORK]).answered
     ok = _answerer().answer("標市の職員のテレワークは、1か月に何日まで実施できますか", [TELEWORK])
     assert ok.answered and "10日" in ok.text
+    # a date's day (7月1日に) or the last digit of another number (11か月) counts over no period
+    every_other_year = "表彰は、隔年7月1日に行う。"
+    assert not period_lost("表彰は毎年行われているのですか。どのくらいの間隔で行いますか", every_other_year)
+    assert period_lost("表彰は1日に何回行いますか", "表彰は、1年に1回行う。")
+    assert not period_lost("1週間に何日休めますか", "休暇の日数は、11か月に一度見直す。")
 
 
 def test_a_figure_left_to_a_cabinet_order_is_not_stated():
