@@ -38,6 +38,8 @@ _GENERIC = frozenset(
      "両方", "双方", "とも",
      # among (性別構成のうち女性の割合, その日のうちに): where the asked thing is, not a thing
      "うち",
+     # about, at what point, for example (約何文字, どの時点, 例を挙げて): the answer's frame
+     "約", "時点", "例",
      # the answer's slot: 京都市長の名前は？ is answered by 門川大作, not by 名前 (a name, a
      # short name, a reading, a year of the calendar, a person, a place, a word)
      "名前", "名称", "呼び名", "名", "略称", "通称", "別名", "読み", "読み方", "西暦", "人物", "場所", "言葉", "こと",

@@ -200,6 +200,9 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         ("夫婦ともに子どもを養育しています", ["夫婦", "子ども", "養育"]),
         # among: where the asked thing is (性別構成のうち女性), not part of its name
         ("来訪者の性別構成のうち女性の割合は何パーセントですか", ["来訪者", "性別構成", "女性", "割合"]),
+        # about, at what point, for example: the answer's frame
+        ("公文書の保存期間は、いつの時点から数え始めるのですか", ["公文書", "保存"]),  # 期間 frames too
+        ("文字情報基盤では、行政で使う漢字を約何文字整備していますか", ["文字情報基盤", "行政", "漢字", "整備"]),
     ],
 )
 def test_key_terms_are_the_nouns_that_say_what_is_asked(question, key):
