@@ -9,15 +9,8 @@ from typing import Any
 
 import streamlit as st
 
-from shirube.api import (
-    REFUSAL_LABELS,
-    AccessFilter,
-    Shirube,
-    evaluate,
-    load_qa,
-    manifest_visible,
-    reindex_in_process,
-)
+from shirube.api import REFUSAL_LABELS
+from shirube.api import AccessFilter, Shirube, evaluate, load_qa, manifest_visible, reindex_in_process
 
 from . import audit_view, fmt, state
 from .jobs import Job

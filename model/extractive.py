@@ -52,14 +52,14 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 
 from jtext.sentences import split_sentences
 from jtext.terms import QueryTerms, analyse_query, lemma_terms
 from jtext.years import same_year
 
-from .answerability import Signals, probability, signals
+from .answerability import probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
+from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .delegation import delegated, delegation_asked
 from .designations import article_asked, designations
 from .grounding import grounding as question_grounding
@@ -107,69 +107,6 @@ def _designations_wanted(question: str) -> frozenset[str]:
     第九期, 国家賠償法第八条 not from 第五条. Paragraphs and items (第○項,
     第○号) are often unlabelled inside an article's text: not required, but a form's (様式第2号) is."""
     return frozenset(d for d in designations(question) if d.startswith("様式") or not d.endswith(("項", "号")))
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """The quote the answerer would give, before it decides to give it."""
-
-    chosen: list[_Scored]
-    signals: Signals
-    # every source (…法, …条例) and local government (かつらぎ町) the question names is named by the quote's
-    # context, or the context names no other local government
-    named_ok: bool
-    form_ok: bool  # a quantity question's answer form (an amount, a date, a count) is in the quote
-    qt: QuestionType
-    # (the question's owner, the attribute, another owner) when the lead's section is about the asked
-    # attribute of another owner (犬の登録 for 飼い猫の登録: model/owner.py); None otherwise
-    other_owner: tuple[str, str, str] | None = None
-    year_ok: bool = True  # the lead's passage names a year the question names (令和7年度), or it names none
-    negation_ok: bool = True  # no negated key (非課税世帯) is quoted only without its negation (課税世帯)
-    role_ok: bool = True  # a who question's role (会長 of 会長は誰) is named by the quote
-    # no size (20リットル), rate period (1週間に), whereabouts or plan asked is quoted only for others or
-    # without it, and no どこ / 誰 answer is a template's blank (（裁判所名）)
-    detail_ok: bool = True
-    delegated: bool = False  # what is asked is left by the quote to a 政令 or 規則 (政令で定める額(以下「基準額」…))
-
-    @property
-    def mismatch(self) -> bool:
-        """The quote answers another question than the one asked: another source, owner,
-        year, the negated opposite, another role, another size or period, or a figure it leaves to a
-        政令 (the question's own rules)."""
-        return self.mismatched_by is not None
-
-    @property
-    def mismatched_by(self) -> str | None:
-        """The first of the question's own rules the quote fails (a :data:`CHECKS` name), or ``None``."""
-        for check, failed in (("named_ok", not self.named_ok), ("other_owner", self.other_owner is not None),
-                              ("year_ok", not self.year_ok), ("negation_ok", not self.negation_ok),
-                              ("role_ok", not self.role_ok), ("detail_ok", not self.detail_ok),
-                              ("delegated", self.delegated)):
-            if failed:
-                return check
-        return None
-
-
-# Which check decides a question, in the order ExtractiveAnswerer applies them (Decision.check,
-# Answer.meta["decided_by"]): the evidence threshold, no quote at all, the question's own rules
-# (Candidate.mismatched_by), the key terms, the answer form, the learned answerability, the judge.
-CHECKS = ("min_evidence", "no_quote", "named_ok", "other_owner", "year_ok", "negation_ok", "role_ok", "detail_ok",
-          "delegated", "min_key", "require_form", "min_confidence", "min_judge", "answered")
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the answerer decides for a question, and the check that decides it
-    (``check``: one of :data:`CHECKS`; "answered" when every check passes)."""
-
-    check: str
-    candidate: Candidate | None  # None: refused before a quote was found (min_evidence, no_quote)
-    grounding: float
-    meta: dict[str, float]  # the learned answerability and the judge's probability, where computed
-
-    @property
-    def answered(self) -> bool:
-        return self.check == "answered"
 
 
 # Quote further sentences whose P(answers) is at least this share of the best's (bench/fit_reranker.py
