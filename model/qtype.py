@@ -80,7 +80,7 @@ MONEY = rf"{_NUM}\s*(?:万|千|百|億)?円"
 _AMOUNT_FORM = rf"{MONEY}|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"
 _MONEY_NOUNS = r"金額|手数料|料金|費用|額は|税率"
 # Interrogatives that ask for something other than an amount, whatever money the question names.
-_ASKS_OTHER = re.compile(r"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|何を|何が|何(?:年|日|週|か月|ヶ月|カ月|時間|回|人|件|歳)")
+_ASKS_OTHER = re.compile(r"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|どの(?:時点|段階|タイミング)|何を|何が|何(?:年|日|週|か月|ヶ月|カ月|時間|回|人|件|歳)")
 
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
@@ -117,7 +117,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", r"何人(?!も)|何名", rf"{_NUM}\s*(?:人|名(?![簿義称前刺字所物産誉目]))"),  # not 2. 名簿班
     ("count", _RATE, rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
     ("count", _COUNTED, rf"{_NUM}\s*\S"),  # narrowed to the question's own counter in analyse()
-    ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期(?:は|って)\s*[?？]?\s*$|どの時期|何年度|何世紀|何時代"
+    ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期(?:は|って)\s*[?？]?\s*$|どの(?:時期|時点|段階|タイミング)|何年度|何世紀|何時代"
      r"|(?:施行|公布|改正|制定|締切|締め切り|受付開始|受付終了)日?(?:は|って)\s*[？?]?\s*$",  # 最終改正は？
      _DATE_FORM),
     ("count", _HOW_MUCH, rf"{_NUM}\s*\S|まで|以内|以下|以上|毎(?:年度|年|月|週|日)"),  # どのくらいの頻度: 毎年度
@@ -139,6 +139,9 @@ _QUANTITIES = frozenset({"amount", "age", "count", "date", "phone"})
 _LOOSE = frozenset({_HOW_MUCH, _HOW_MANY})
 # Date cues that only name the thing asked about: 有効期限は何年 asks a count.
 _DATE_NOUNS = frozenset({"期限", "期日", "時期"})
+# A moment asked (どの時点で, どの段階で) is answered by a date or by an event: 到達したときに, 申請の際に.
+_ASKS_MOMENT = re.compile(r"どの(?:時点|段階|タイミング)")
+_MOMENT_FORM = re.compile(r"とき|時点|際|段階")
 # A manner asked in so many words: a date or place noun beside it (期日, 場所) is what the manner is of.
 _TOPIC_NOUNS = _DATE_NOUNS | {"場所"}
 _ASKS_MANNER = re.compile(r"(?:どのような|どんな|どういう)(?:方法|手段|形)|どのように|どうやって|どうすれば|どうしたら")
@@ -259,6 +262,8 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
             forms = [_DAYS_NOT_DATE if f.pattern == _DAYS else f for f in forms]
         if kind == "date" and _ASKS_CLOCK.search(question):  # hours, not 4月1日から4月30日まで
             forms = [re.compile(_CLOCK_FORM)]
+        if kind == "date" and _ASKS_MOMENT.search(question):  # どの時点で: a moment by an event (到達したときに) too
+            forms.append(_MOMENT_FORM)
         alt = _ALTERNATIVE_COUNTER.search(question)
         if alt and kind == "count":
             # 何日（週）: a number of days or of weeks (二週間)

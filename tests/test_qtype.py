@@ -159,6 +159,9 @@ from .llm_helpers import passage
          "出頭した当事者に対しては、聴聞の期日においてこれを告知すれば足りる。", False),
         ("聴聞の期日はいつですか", "date", "聴聞の期日は、令和6年5月1日とする。", True),
         ("集合注射の場所はどこですか", "place", "集合注射は市役所で行います。", True),
+        # a moment asked (どの時点で) is a date or an event, not the fee named as its topic
+        ("届出をする義務はどの時点で果たしたことになりますか", "date", "届出書が到達したときに、義務が履行されたものとする。", True),
+        ("証明書の手数料は、原則としてどの時点で納めますか", "date", "手数料は、一通につき三百円とする。", False),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):
