@@ -139,6 +139,11 @@ _QUANTITIES = frozenset({"amount", "age", "count", "date", "phone"})
 _LOOSE = frozenset({_HOW_MUCH, _HOW_MANY})
 # Date cues that only name the thing asked about: 有効期限は何年 asks a count.
 _DATE_NOUNS = frozenset({"期限", "期日", "時期"})
+# A law's number (平成二年東京都条例第百十三号, 昭和二十九年法律第百六十二号): a name, not a date or a count of
+# years, unless the question asks when a law was made or promulgated, or its number.
+_LAW_NUMBER = re.compile(rf"(?:明治|大正|昭和|平成|令和)\s*(?:元|{_NUM})\s*年[^\s、。()（）「」]{{0,12}}?"
+                         rf"(?:法律|政令|条例|規則|省令|府令|告示|訓令|規程|要綱)\s*第\s*{_NUM}\s*号")
+_ASKS_LAW_NUMBER = re.compile(r"制定|公布|法令番号|番号|第何号|何号")
 # A moment asked (どの時点で, どの段階で) is answered by a date or by an event: 到達したときに, 申請の際に.
 _ASKS_MOMENT = re.compile(r"どの(?:時点|段階|タイミング)")
 _MOMENT_FORM = re.compile(r"とき|時点|際|段階")
@@ -172,6 +177,8 @@ class QuestionType:
     # indices of keys written only in the situation told before the question proper (工場, 事故 of 工場で…事故で
     # 亡くなりました。遺族補償は何日分ですか) or as examples (炊き出しなどの救助): a quote missing one misses a quarter of a key
     told: frozenset[int] = frozenset()
+    # a law's number (平成二年東京都条例第百十三号) may answer: the question asks when a law was made or its number
+    law_numbers: bool = False
 
     def form_in(self, text: str) -> bool:
         """Whether ``text`` holds the answer form the question expects (True
@@ -179,6 +186,8 @@ class QuestionType:
         is not the document a 何が必要 question asks for."""
         if not self.forms:
             return True
+        if not self.law_numbers:  # (平成二年東京都条例第百十三号) names a law, it dates or counts nothing asked
+            text = _LAW_NUMBER.sub("　", text)
         for word in self.key_words:
             if len(word) > 1:  # a one-character key (日 of 使い始める日) is also the answer's counter
                 text = text.replace(word, "　")
@@ -204,8 +213,10 @@ def analyse(question: str) -> QuestionType:
     key = _without_asked_role(key_terms(question), question)
     words = tuple("".join(s for _, s in c) for c in key)
     outside = ASIDE.sub("　", question)
-    # a key not outside the question's parentheses, or the number a phone question asks for (its answer's slot)
-    optional = frozenset(i for i, w in enumerate(words) if w not in outside or (kind == "phone" and w.endswith("番号")))
+    # a key not outside the question's parentheses or a law's number (令和6年の東京都条例第107号: the
+    # amending ordinance's issuer, not a source to quote from), or the number a phone question asks for
+    bare = _LAW_NUMBER.sub("　", outside)
+    optional = frozenset(i for i, w in enumerate(words) if w not in bare or (kind == "phone" and w.endswith("番号")))
     if len(optional) == len(words):
         optional = frozenset()
     asked = question_proper(outside) or outside
@@ -213,7 +224,8 @@ def analyse(question: str) -> QuestionType:
     # examples named before など (避難所の設置や炊き出しなどの救助): a quote about the kind need not name them
     told |= frozenset(i for i, w in enumerate(words) if w in asked and w not in EXAMPLES.sub("　", asked))
     return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
-                        address=kind == "place" and asks_address, told=told)
+                        address=kind == "place" and asks_address, told=told,
+                        law_numbers=bool(_ASKS_LAW_NUMBER.search(question)))
 
 
 def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:

@@ -269,6 +269,9 @@ def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None 
 # what that source says, so only a quote from it answers.
 _SOURCE_NAME = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])法|法律|条例|規程|規則|要綱|要領|指針|基本方針|ガイドライン|ガイドブック)$")
 
+# ... but not one that names no particular source (改正条例, 同法, 本条例, 関係法律): the amending ordinance, this law
+_NO_PARTICULAR_SOURCE = re.compile(r"^(?:改正|同|本|当該|関係|関連|各)(?:法|法律|条例|規程|規則|要綱|要領)$")
+
 
 _STATUTE = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])法|法律|条例)$")
 
@@ -282,7 +285,9 @@ def from_named_source(qt: QuestionType, evidence: str, title: str | None = None,
     statute named, whatever its headings say (労働基準法's 第二章 労働契約 is not 労働契約法), and when
     a statute found (``titles``: those of the passages found) bears the name as its whole title, from
     that one (行政手続法 asked: not 行政手続における特定の個人を識別するための番号の利用等に関する法律)."""
-    named = tuple(k for k, w in zip(qt.key, qt.key_words) if _SOURCE_NAME.search(w) and len(w) >= 3)
+    named = tuple(k for i, (k, w) in enumerate(zip(qt.key, qt.key_words))
+                  if _SOURCE_NAME.search(w) and len(w) >= 3 and i not in qt.optional
+                  and not _NO_PARTICULAR_SOURCE.match(w))
     if not named:
         return True
     laws = tuple(k for k in named if _STATUTE.search("".join(w for _, w in k)))

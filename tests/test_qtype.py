@@ -162,6 +162,11 @@ from .llm_helpers import passage
         # a moment asked (どの時点で) is a date or an event, not the fee named as its topic
         ("届出をする義務はどの時点で果たしたことになりますか", "date", "届出書が到達したときに、義務が履行されたものとする。", True),
         ("証明書の手数料は、原則としてどの時点で納めますか", "date", "手数料は、一通につき三百円とする。", False),
+        # a law's number names a law: it dates nothing asked (unless a law's making or number is asked)
+        ("この条例の施行日はいつですか", "date", "一 東京都個人情報の保護に関する条例(平成二年東京都条例第百十三号)", False),
+        ("この条例の施行日はいつですか", "date", "この条例は、令和五年四月一日から施行する。", True),
+        ("災害救助法はいつ公布されましたか", "date", "災害救助法(昭和二十二年法律第百十八号)", True),
+        ("委員の任期は何年ですか", "count", "東京都情報公開条例(平成十一年東京都条例第五号)", False),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):
@@ -576,3 +581,16 @@ def test_an_article_number_is_no_count():
     qt = analyse("救助実施市として指定を受けている市は全国でいくつありますか")
     assert not qt.form_in("当該救助実施市の長は、同条第一項及び第二項の規定にかかわらず、第二条の二の救助を行う。")
     assert qt.form_in("救助実施市は、令和6年4月1日現在、全国で20市が指定されている。")
+
+
+def test_a_law_number_in_the_question_names_no_source_to_quote_from():
+    from model.sentence_score import from_named_source
+
+    q = analyse("「個人情報の保護に関する法律施行条例」は、令和6年の東京都条例第107号で一部が改正されています。"
+                "この改正条例は、いつから施行されていますか")
+    # the amending ordinance's issuer (東京都条例 of 東京都条例第107号) is an aside; 改正条例 names no particular source
+    assert q.key_words.index("東京都条例") in q.optional
+    evidence = "個人情報の保護に関する法律施行条例\n附則(令和六年条例第一〇七号)\nこの条例は、令和七年六月一日から施行する。"
+    assert from_named_source(q, evidence)
+    # a source named in earnest still has to be quoted from
+    assert not from_named_source(analyse("労働契約法の罰則は何ですか"), "労働基準法\n第百十九条 …罰金に処する。")
