@@ -4,6 +4,8 @@
 ['第19条の7', '第8条']
 >>> sorted(designations("移管協議書（様式第2号）"))
 ['様式第2号', '第2号']
+>>> sorted(designations("レベル6（L6）はどのようなレベルですか"))
+['レベル6']
 >>> sorted(article_asked("雇用保険法の第九十条では、どのようなことを定めていますか"))
 ['第90条']
 >>> article_asked("第九十条の規定による届出は誰にしますか")
@@ -21,6 +23,9 @@ from jtext.numerals import kanji_to_int
 # 第九期, 第二十条 not 第十二条, 第2種電柱 not 第1種, 第1段階 not 第5段階, 第3版 not 第2版. Kanji or arabic digits.
 _DESIGNATION = re.compile(r"第\s*([0-9〇一二三四五六七八九十百千]+)\s*(段階|[条項号章節款編期種次回類級版])((?:の[0-9〇一二三四五六七八九十]+)*)")
 
+# A numbered level (レベル6, 警戒レベル3) names one of its siblings the same way: レベル6 is not レベル5.
+_LEVEL = re.compile(r"レベル\s*([0-9〇一二三四五六七八九十]+)")
+
 
 def designations(text: str) -> frozenset[str]:
     """The numbered designations of ``text`` (第○条, 第○期, 第○種 …), in one
@@ -36,6 +41,11 @@ def designations(text: str) -> frozenset[str]:
         out.add(f"第{n}{m.group(2)}{branches}")
         if m.group(2) == "号" and text_nfkc[max(0, m.start() - 2):m.start()] == "様式":
             out.add(f"様式第{n}号{branches}")  # a form's number, always written out (not an unlabelled item)
+    for m in _LEVEL.finditer(text_nfkc):
+        try:
+            out.add(f"レベル{kanji_to_int(m.group(1))}")
+        except ValueError:
+            continue
     return frozenset(out)
 
 

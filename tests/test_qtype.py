@@ -311,6 +311,8 @@ def test_refusal_thresholds_are_arguments():
         ("所得段階の第１段階の方", {"第1段階"}),  # the 第1段階 of 13 保険料段階, not 第9段階
         ("全体概要の第三版", {"第3版"}),  # the next edition, not the one published
         ("移管協議書（様式第２号）", {"様式第2号", "第2号"}),  # a form's number
+        ("レベル６（L6）はどのようなレベルですか", {"レベル6"}),  # a numbered level: not レベル5
+        ("警戒レベル三", {"レベル3"}),
     ],
 )
 def test_numbered_designations_in_one_written_form(text, found):
