@@ -80,7 +80,9 @@ MONEY = rf"{_NUM}\s*(?:万|千|百|億)?円"
 _AMOUNT_FORM = rf"{MONEY}|無料|{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}(?:・{_NUM})?"
 _MONEY_NOUNS = r"金額|手数料|料金|費用|額は|税率"
 # Interrogatives that ask for something other than an amount, whatever money the question names.
-_ASKS_OTHER = re.compile(r"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|どの(?:時点|段階|タイミング)|何を|何が|何(?:年|日|週|か月|ヶ月|カ月|時間|回|人|件|歳)")
+# A moment asked (どの時点で, どの段階で): answered by a date or by an event (到達したときに, 申請の際に).
+_MOMENT = r"どの(?:時点|段階|タイミング)"
+_ASKS_OTHER = re.compile(rf"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|{_MOMENT}|何を|何が|何(?:年|日|週|か月|ヶ月|カ月|時間|回|人|件|歳)")
 
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
@@ -117,7 +119,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("count", r"何人(?!も)|何名", rf"{_NUM}\s*(?:人|名(?![簿義称前刺字所物産誉目]))"),  # not 2. 名簿班
     ("count", _RATE, rf"{_NUM}\s*(?:%|パーセント|割)|{_NUM}分の{_NUM}"),
     ("count", _COUNTED, rf"{_NUM}\s*\S"),  # narrowed to the question's own counter in analyse()
-    ("date", r"いつ|何月|何時(?!間)|期限|期日|何曜|時期(?:は|って)\s*[?？]?\s*$|どの(?:時期|時点|段階|タイミング)|何年度|何世紀|何時代"
+    ("date", rf"いつ|何月|何時(?!間)|期限|期日|何曜|時期(?:は|って)\s*[?？]?\s*$|どの時期|{_MOMENT}|何年度|何世紀|何時代"
      r"|(?:施行|公布|改正|制定|締切|締め切り|受付開始|受付終了)日?(?:は|って)\s*[？?]?\s*$",  # 最終改正は？
      _DATE_FORM),
     ("count", _HOW_MUCH, rf"{_NUM}\s*\S|まで|以内|以下|以上|毎(?:年度|年|月|週|日)"),  # どのくらいの頻度: 毎年度
@@ -143,10 +145,9 @@ _DATE_NOUNS = frozenset({"期限", "期日", "時期"})
 # years, unless the question asks when a law was made or promulgated, or its number.
 _LAW_NUMBER = re.compile(rf"(?:明治|大正|昭和|平成|令和)\s*(?:元|{_NUM})\s*年[^\s、。()（）「」]{{0,12}}?"
                          rf"(?:法律|政令|条例|規則|省令|府令|告示|訓令|規程|要綱)\s*第\s*{_NUM}\s*号")
-_ASKS_LAW_NUMBER = re.compile(r"制定|公布|法令番号|番号|第何号|何号")
-# A moment asked (どの時点で, どの段階で) is answered by a date or by an event: 到達したときに, 申請の際に.
-_ASKS_MOMENT = re.compile(r"どの(?:時点|段階|タイミング)")
-_MOMENT_FORM = re.compile(r"とき|時点|際|段階")
+_ASKS_LAW_NUMBER = re.compile(r"制定|公布|番号|何号")  # 番号 covers 法令番号, 何号 covers 第何号
+_ASKS_MOMENT = re.compile(_MOMENT)
+_MOMENT_FORM = re.compile(r"とき|時点|際|段階")  # the event forms of a moment asked (_MOMENT)
 # A manner asked in so many words: a date or place noun beside it (期日, 場所) is what the manner is of.
 _TOPIC_NOUNS = _DATE_NOUNS | {"場所"}
 _ASKS_MANNER = re.compile(r"(?:どのような|どんな|どういう)(?:方法|手段|形)|どのように|どうやって|どうすれば|どうしたら")
