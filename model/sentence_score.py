@@ -314,6 +314,10 @@ def _article_of(p: Passage) -> tuple[int, str]:
 _REFERS_BACK = re.compile(r"^\s*(?:[0-9０-９]+[.．、)）]\s*)?(?:前項|前各項|前号|前条|同項|同号|ただし|但し)")
 
 
+# An exception to the paragraph before (前項の規定にかかわらず…): the rule it sets aside says another figure.
+_OVERRIDES = re.compile(r"^\s*(?:前項|前各項|同項|第[一二三四五六七八九十]+項)(?:の規定)?(?:に|にも)かかわらず")
+
+
 def in_document_order(
     chosen: list[Scored], passages: list[Passage], holds_form: Callable[[str], bool] | None = None,
 ) -> list[Scored]:
@@ -324,7 +328,11 @@ def in_document_order(
     leading quote opens its own (第四項's answer before 第三項's context)
     unless it refers back (前項の場合において…) or an earlier quote there also
     holds the asked-for form (``holds_form``): of two paragraphs stating a
-    period, the first states the rule (五年), a later one its extension (六年)."""
+    period, the first states the rule (五年), a later one its extension (六年).
+    A lead that sets the earlier paragraph aside (前項の規定にかかわらず) opens its article
+    when every earlier quote holding the form covers fewer of the question's keys
+    (``Scored.key``): asked how long 延長 may last, 第二項's 三十日以内 leads, before
+    第一項's 十五日以内, the rule it is an exception to."""
     best_doc: dict[int, float] = {}
     best_art: dict[tuple[int, str], float] = {}
     first_of: dict[int, int] = {}
@@ -340,10 +348,16 @@ def in_document_order(
         return h.section_id, h.start + c.start
 
     opening: set[int] = set()
-    if chosen and not _REFERS_BACK.match(chosen[0].text):
+    if chosen:
         lead, unit = chosen[0], _article_of(passages[chosen[0].p_index])
-        opening = {id(lead)} | {id(c) for c in chosen[1:] if holds_form is not None and holds_form(c.text)
-                                and _article_of(passages[c.p_index]) == unit and where(c) < where(lead)}
+        rivals = [c for c in chosen[1:] if holds_form is not None and holds_form(c.text)
+                  and _article_of(passages[c.p_index]) == unit and where(c) < where(lead)]
+        if rivals and _OVERRIDES.match(lead.text) and all(c.key < lead.key for c in rivals):
+            # an exception asked about (延長 asked: 前項の規定にかかわらず…三十日以内に限り延長) before the
+            # rule's figure that answers less of the question (十五日以内), which would be read as the answer
+            opening = {id(lead)}
+        elif not _REFERS_BACK.match(lead.text):
+            opening = {id(lead)} | {id(c) for c in rivals}
 
     def key(c: Scored):
         h, art = passages[c.p_index].hit, _article_of(passages[c.p_index])

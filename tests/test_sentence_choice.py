@@ -464,6 +464,24 @@ def test_the_leading_quote_opens_its_article():
     assert [c.text for c in in_document_order([lead6, other5], [five, six])] == [lead6.text, other5.text]
 
 
+def test_an_earlier_figure_answering_less_of_the_question_does_not_lead():
+    """標市情報公開条例 第十条: asked how long the deadline may be extended (延長), 第二項's
+    三十日以内 is the answer and leads, although it opens 前項の規定にかかわらず; 第一項's
+    十五日以内, the same form but without 延長, would be read as the answer if it came first.
+    An earlier figure covering as many of the question's keys keeps its place (五年 before 六年)."""
+    first = _shien("第十条", "公開決定等は、公開請求があった日から起算して十五日以内にしなければならない。", 7.0)
+    second = _shien("第十条第二項", "前項の規定にかかわらず、実施機関は、正当な理由があるときは、"
+                    "同項に規定する期間を三十日以内に限り延長することができる。", 8.0)
+    qt = analyse("公開決定の期限を延長するとき、延長できるのは最長で何日以内ですか")
+    assert qt.form_in(first.hit.text) and qt.form_in(second.hit.text)
+    lead = Scored(0.5, 1, 0, len(second.hit.text), second.hit.text, key=0.9)
+    rival = Scored(0.3, 0, 0, len(first.hit.text), first.hit.text, key=0.6)
+    assert [c.text for c in in_document_order([lead, rival], [first, second], qt.form_in)] == [lead.text, rival.text]
+    as_much = Scored(0.3, 0, 0, len(first.hit.text), first.hit.text, key=0.9)
+    assert [c.text for c in in_document_order([lead, as_much], [first, second], qt.form_in)] == [as_much.text,
+                                                                                                lead.text]
+
+
 def test_an_item_brings_the_heading_it_is_written_under():
     """A guidebook's item 「(2) 更新申請の場合の有効期間は、原則12か月です。」 says what it
     says only under its heading 3.認定の有効期間と更新: chosen alone, it is quoted with the
