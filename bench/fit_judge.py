@@ -105,13 +105,28 @@ def jsquad_pairs(data: Path, skip_first: int, dev_articles: int, seed: int) -> t
     return train, dev, info
 
 
-def gov_pairs(home: Path, prefixes: str, per_question: int = 4) -> tuple[list[Pair], dict]:
-    """Pairs from bench/gov_qa's questions whose id starts with one of ``prefixes`` (parts A-D:
-    ``LDFG``), over the passages the retriever finds for them in a home built by
+# Files of ../shared/data/gov whose terms allow internal testing only, or that follow a ministry's own
+# site terms (IPA, Kobe City, METI, FSA, PPC PDFs): a judge trained on their sentences may not ship.
+# Statutes and bylaws (not copyrightable), GIF documents (CC0) and samples/ (ours) may.
+RESTRICTED = re.compile(r"^(?:meti-|ipa-|fsa_|kobe_|ppc)")
+
+
+def _part(qid: str) -> str:
+    """The letters an id starts with (``AA`` of AA012, ``L`` of L190)."""
+    m = re.match(r"[A-Z]+", qid)
+    return m.group(0) if m else ""
+
+
+def gov_pairs(home: Path, prefixes: str, per_question: int = 4, exclude: frozenset[str] = frozenset(),
+              restricted: bool = False) -> tuple[list[Pair], dict]:
+    """Pairs from bench/gov_qa's questions whose id's letters are one of ``prefixes``
+    (comma-separated: ``L,D,F,G`` = parts A-D, ``AA``; or ``all``) and whose question file is not in
+    ``exclude`` (parts held out), over the passages the retriever finds for them in a home built by
     bench/gov_qa.py: a sentence holding an acceptable answer in the expected document and
     article or page is positive; the ``per_question`` sentences of the retrieved passages that
     share the most bigrams with the question without holding an answer are negatives (for a
-    near-miss question, every sentence is one)."""
+    near-miss question, every sentence is one). Sentences of :data:`RESTRICTED` files are left
+    out unless ``restricted`` (an experiment whose judge is not shipped)."""
     import tempfile
 
     from bench.answer_loop import cached_gov_retrieval
@@ -122,7 +137,8 @@ def gov_pairs(home: Path, prefixes: str, per_question: int = 4) -> tuple[list[Pa
     out: list[Pair] = []
     used = 0
     for d, _searched, _q, ps in rows:
-        if not d["id"].startswith(tuple(prefixes)):
+        parts = set(prefixes.split(","))
+        if (prefixes != "all" and _part(d["id"]) not in parts) or d.get("_file") in exclude:
             continue
         used += 1
         it = qa_item(d)
@@ -131,6 +147,8 @@ def gov_pairs(home: Path, prefixes: str, per_question: int = 4) -> tuple[list[Pa
         neg: list[tuple[float, str, str]] = []
         for p in ps:
             h = p.hit
+            if not restricted and RESTRICTED.match(Path(h.source).name):
+                continue
             for sent in split_sentences(h.text):
                 if len(sent.text) < 4:
                     continue
@@ -142,7 +160,8 @@ def gov_pairs(home: Path, prefixes: str, per_question: int = 4) -> tuple[list[Pa
         neg.sort(key=lambda x: -x[0])
         out.extend((d["question"], t, x, 1) for t, x in dict.fromkeys(pos))
         out.extend((d["question"], t, x, 0) for _, t, x in neg[:per_question])
-    return out, {"gov_questions": used, "gov_prefixes": prefixes}
+    return out, {"gov_questions": used, "gov_prefixes": prefixes, "gov_excluded": sorted(exclude),
+                 "restricted_sources": "included (not shippable)" if restricted else f"left out: {RESTRICTED.pattern}"}
 
 
 def train_judge(train: list[Pair], dev: list[Pair], args: argparse.Namespace) -> tuple[dict, dict, float]:
@@ -224,7 +243,11 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="train on N JSQuAD pairs drawn at random (0: all)")
     ap.add_argument("--init", help="start from this judge file (a second stage: --gov-home with a small --limit)")
     ap.add_argument("--gov-home", help="also train on bench/gov_qa questions over this home (bench/gov_qa.py --home)")
-    ap.add_argument("--gov-parts", default="LDFG", help="id prefixes of the gov_qa questions to train on (parts A-D)")
+    ap.add_argument("--gov-parts", default="L,D,F,G",
+                    help="comma-separated id letters of the gov_qa questions to train on (L,D,F,G: parts A-D; all)")
+    ap.add_argument("--gov-exclude", default="", help="comma-separated gov_qa question files to leave out")
+    ap.add_argument("--gov-restricted", action="store_true",
+                    help="also train on sentences of files whose terms do not allow shipping a model of them")
     ap.add_argument("--gov-repeat", type=int, default=2, help="times each gov_qa pair is seen")
     ap.add_argument("--rank", type=int, default=8)
     ap.add_argument("--lower", type=int, default=6, help="first layer with LoRA updates")
@@ -247,7 +270,9 @@ def main() -> None:
         train = train[: args.limit]
     gov_info: dict = {}
     if args.gov_home:
-        gov, gov_info = gov_pairs(Path(args.gov_home), args.gov_parts)
+        gov, gov_info = gov_pairs(Path(args.gov_home), args.gov_parts,
+                                  exclude=frozenset(filter(None, args.gov_exclude.split(","))),
+                                  restricted=args.gov_restricted)
         gov_info |= {"gov_pairs": len(gov), "gov_positive": sum(r[3] for r in gov), "gov_repeat": args.gov_repeat}
         train = train + gov * args.gov_repeat
     print(f"pairs: train {len(train)} ({sum(r[3] for r in train)} positive), dev {len(dev)}")
