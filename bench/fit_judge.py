@@ -134,11 +134,11 @@ def gov_pairs(home: Path, prefixes: str, per_question: int = 4, exclude: frozens
     from jtext.sentences import split_sentences
 
     rows, _, _ = cached_gov_retrieval(home, Path(tempfile.gettempdir()) / f"shirube-govloop-judge-{home.name}.pkl")
+    parts = None if prefixes == "all" else set(prefixes.split(","))
     out: list[Pair] = []
     used = 0
     for d, _searched, _q, ps in rows:
-        parts = set(prefixes.split(","))
-        if (prefixes != "all" and _part(d["id"]) not in parts) or d.get("_file") in exclude:
+        if (parts is not None and _part(d["id"]) not in parts) or d.get("_file") in exclude:
             continue
         used += 1
         it = qa_item(d)
