@@ -151,3 +151,65 @@ def is_question(sentence: str) -> bool:
     line (・2.1. …) answers nothing."""
     s = sentence.strip().rstrip("）)]」』")
     return bool(_QUESTION_FORM.search(s) or _TOC_LINE.match(s))
+
+
+# A table cell holding only a value (30年, 1年未満, 1,200本) on its own line.
+_BARE_VALUE = re.compile(r"^\s*[0-9〇一二三四五六七八九十百千,.]+\s*[^\s0-9。、]{0,3}?(?:未満|以上|以下|以内|まで)?\s*$")
+_TRAILING_VALUE = re.compile(r"[0-9][0-9,.]*\s*[^\s0-9]{0,3}$")
+# a numbered heading or item (第5 要配慮者等への配慮, 2., (1)): it ends a table, it is no cell
+_NUMBERED = re.compile(r"^\s*(?:第\s*[0-9〇一二三四五六七八九十]+|[0-9]+[.．)）]|[(（][0-9]+[)）])")
+
+
+def table_rows(text: str) -> list[Sentence]:
+    """:func:`split_sentences`, with each value of a value-first table joined to its row's label.
+
+    pypdf writes some tables value first, each value on the line before its row's label; others
+    label first. A table is a run of lines without a sentence end or a number heading them; it
+    is value first when it holds values and ends with a label, and then each value line is joined
+    to the label line after it:
+
+    >>> [s.text for s in table_rows("保存期間\\n30年\\n条例の制定に関する文書\\n10年\\n予算に関する文書\\n2.起算日は翌年度とする。")]
+    ['保存期間', '30年\\n条例の制定に関する文書', '10年\\n予算に関する文書', '2.起算日は翌年度とする。']
+    >>> [s.text for s in table_rows("乳児用粉ミルク\\n300缶\\n乳児用液体ミルク\\n1,200本\\n第5 要配慮者への配慮")]
+    ['乳児用粉ミルク', '300缶', '乳児用液体ミルク', '1,200本', '第5 要配慮者への配慮']
+    >>> [s.text for s in table_rows("主食\\n108,000食\\n18,000人×3食×2日\\n携帯トイレ\\n270,000回分\\n1人1日5回×3日")]
+    ['主食', '108,000食', '18,000人×3食×2日', '携帯トイレ', '270,000回分', '1人1日5回×3日']
+    """
+    sents = split_sentences(text)
+    cell = [not s.text.endswith(tuple(_ENDERS)) and not _NUMBERED.match(s.text)
+            and (i == 0 or "\n" in text[sents[i - 1].end:s.start]) for i, s in enumerate(sents)]
+    out: list[Sentence] = []
+    i = 0
+    while i < len(sents):
+        if not cell[i]:
+            out.append(sents[i])
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(sents) and cell[j + 1]:
+            j += 1
+        block = sents[i:j + 1]
+        after = [block[k + 1].text for k in range(len(block) - 1) if _BARE_VALUE.match(block[k].text)]
+        # value first: the block holds values, ends with a label, and what follows each value is a label (no
+        # figures in it but the next row's value run onto its end: 「…に関する文書5年」), not a third column's
+        # working (108,000食 / 18,000人×3食×2日)
+        value_first = (bool(after) and not _BARE_VALUE.match(block[-1].text)
+                       and not any(re.search(r"[0-9]", _TRAILING_VALUE.sub("", a)) for a in after))
+        k = 0
+        while k < len(block):
+            s = block[k]
+            nxt = block[k + 1] if k + 1 < len(block) else None
+            if value_first and nxt is not None and _BARE_VALUE.match(s.text) and not _BARE_VALUE.match(nxt.text):
+                out.append(Sentence(text[s.start:nxt.end], s.start, nxt.end))
+                k += 2
+            else:
+                out.append(s)
+                k += 1
+        i = j + 1
+    return out
+
+
+def is_table_row(text: str) -> bool:
+    """Whether ``text`` is a row :func:`table_rows` joined: a value line, then its label."""
+    first, sep, _ = text.partition("\n")
+    return bool(sep) and bool(_BARE_VALUE.match(first))

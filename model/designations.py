@@ -10,6 +10,10 @@
 ['第90条']
 >>> article_asked("第九十条の規定による届出は誰にしますか")
 frozenset()
+>>> sorted(bare_designations("規程の第11では、どのようなことを定めていますか"))
+['第11']
+>>> sorted(bare_designations("第3子以降の手当、第1書庫、第2号様式"))
+[]
 """
 
 from __future__ import annotations
@@ -59,3 +63,20 @@ def article_asked(question: str) -> frozenset[str]:
     """The article (in :func:`designations`' form) whose provisions the question asks about; empty when none."""
     m = _ARTICLE_ASKED.search(question)
     return designations(m.group(1)) if m else frozenset()
+
+
+# A numbered part of a 規程 or 要綱 without a counter (第2 対象者, 第11 雑則): named in a question
+# (規程の第11では), it must be a part of the text found; 第3子 and 第1書庫 name no part.
+_BARE = re.compile(r"第\s*([0-9〇一二三四五六七八九十百千]+)(?![0-9〇一二三四五六七八九十百千])"
+                   r"(?=[ \t\u3000\n]|では|には|は|で|に|の|、|[（(])")
+
+
+def bare_designations(text: str) -> frozenset[str]:
+    """The counterless numbered parts ``text`` names (第11, 第2), in arabic digits."""
+    out = set()
+    for m in _BARE.finditer(unicodedata.normalize("NFKC", text)):
+        try:
+            out.add(f"第{kanji_to_int(m.group(1))}")
+        except ValueError:
+            continue
+    return frozenset(out)

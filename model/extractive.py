@@ -61,7 +61,7 @@ from .answerability import probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .delegation import delegated, delegation_asked
-from .designations import article_asked, designations
+from .designations import article_asked, bare_designations, designations
 from .grounding import grounding as question_grounding
 from .grounding import weights
 from .judge import Judge
@@ -137,6 +137,8 @@ def _states_purpose(passages: list[Passage], x: _Scored) -> bool:
 
 
 _ASKED_ROLE = re.compile(r"(?:は|が|を)(?:誰|だれ|どなた)(?!の)")  # not 会社は誰の意見を: whose opinion, not a role
+# the role held (座長を務めたのは誰, 委員長になるのは誰): the noun before the verb is the role asked
+_HOLDS_ROLE = re.compile(r"(?:を(?:務め|つとめ)|に(?:就い|就任し|選ばれ|なっ|な))[^、。をに]{0,4}の$")
 
 
 def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
@@ -147,7 +149,7 @@ def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
     m = _ASKED_ROLE.search(question)
     if m is None:
         return True
-    before = question[:m.start()]
+    before = _HOLDS_ROLE.sub("", question[:m.start()])
     for word, cov in zip(qt.key_words, per_key):
         if before.endswith(word):
             return cov >= 0.5
@@ -237,6 +239,9 @@ class ExtractiveAnswerer:
                       if wanted <= designations(quote_evidence([x], passages))]
         if article := article_asked(query.normalized):  # 第九十条では何を定めて: that article, not one citing it
             scored = [x for x in scored if article <= designations(passages[x.p_index].hit.article or x.text[:12])]
+        if bare := bare_designations(query.normalized):  # 規程の第11では: a part of a passage found (第11 雑則)
+            scored = [x for x in scored if bare <= bare_designations(
+                f"{passages[x.p_index].hit.heading or ''}\n{passages[x.p_index].hit.text}")]
         if not scored:
             return None
         scored.sort(key=lambda x: -x.score)
@@ -313,7 +318,7 @@ class ExtractiveAnswerer:
         return Candidate(
             chosen, signals(grounding, key_cov, qt, judged, chosen, passages),
             from_named_source(qt, evidence, lead.hit.title if lead.hit.article else None,
-                              {p.hit.title for p in passages}) and not other_jurisdiction(
+                              {p.hit.title for p in passages}, lead.hit.aliases) and not other_jurisdiction(
                 query.normalized, evidence, [p.hit.text for p in passages if p.hit.document_id == lead.hit.document_id]),
             # the form in a sentence about the question's keys (or in the provision punishing the duty found)
             not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)

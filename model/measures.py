@@ -35,6 +35,17 @@ A sum asked per month (月額) is not one given per year (年額), nor the other
 True
 >>> period_lost("介護保険料の基準額は年額いくらですか", "保険料基準額は、月額6,100円(年額73,200円)です。")
 False
+
+A length of time named as the condition of a question that asks no number (保存期間を7年とされている
+文書) is not met by a quote giving that kind of period only with other lengths (:func:`duration_lost`):
+
+>>> table = "予算及び決算に関する文書 10年、契約に関する文書 5年、軽易な照会に関する文書 1年未満"
+>>> duration_lost("保存期間を7年とされている公文書にはどのようなものがありますか", table)
+True
+>>> duration_lost("保存期間を五年とされている公文書にはどのようなものがありますか", table)
+False
+>>> duration_lost("保存期間が7年の文書は何年保存しますか", table)  # a number asked: not a condition
+False
 """
 
 from __future__ import annotations
@@ -145,3 +156,55 @@ def period_lost(question: str, quote: str) -> bool:
         return False
     given = _periods(unicodedata.normalize("NFKC", quote))
     return bool(given) and not asked & given
+
+
+# A period named as a condition in a question that asks no number (保存期間を7年とされている文書は):
+# not a year (令和6年, 2023年), a date or a 年度; kanji numerals are read (三十年).
+_ASKS_NUMBER = re.compile(r"何|いくら|幾ら|いくつ|どれ(?:くらい|ぐらい|だけ|ほど)|どのくらい|どのぐらい|どの程度|いつ")
+_NOT_DURATION = re.compile(r"(?:令和|平成|昭和|大正|明治|西暦)\s*(?:[0-9]+|元)\s*年|[0-9]{4}\s*年|[0-9]+\s*月\s*[0-9]+\s*日"
+                           r"|[0-9]+\s*年\s*[0-9]+\s*月|[0-9]+\s*年度")
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(年|か月|ヶ月|カ月|箇月|週間)(?!度)")
+_KANJI_COUNT = re.compile(r"[〇一二三四五六七八九十百千]+(?=\s*(?:年|か月|ヶ月|カ月|箇月|週間))")
+
+
+def _arabic(m: re.Match[str]) -> str:
+    try:
+        return str(kanji_to_int(m.group(0)))
+    except ValueError:
+        return m.group(0)
+
+
+def _durations(text: str) -> list[tuple[str, _Span | None]]:
+    """(unit, the lengths it covers) of each length of time in ``text`` (NFKC): 5年, 6か月以上."""
+    text = _NOT_DURATION.sub("　", _KANJI_COUNT.sub(_arabic, text))
+    out: list[tuple[str, _Span | None]] = []
+    for m in _DURATION.finditer(text):
+        unit = "か月" if m.group(2) in ("ヶ月", "カ月", "箇月") else m.group(2)
+        bound = _BOUND.match(text, m.end())
+        kind, v = (bound.group(1) if bound else None), float(m.group(1))
+        if kind is None:
+            out.append((unit, _Span(v, v)))
+        elif kind in ("以上", "を超え", "超"):
+            out.append((unit, _Span(v, _INF)))
+        elif kind in _UPPER:
+            out.append((unit, _Span(-_INF, v)))
+        else:
+            out.append((unit, None))  # a range or a rough length: not read
+    return out
+
+
+def duration_lost(question: str, quote: str) -> bool:
+    """Whether a length of time the question names as its condition (not as the number it asks)
+    is given in the quote only as other lengths of the same unit."""
+    q = unicodedata.normalize("NFKC", question_proper(question) or question)
+    if _ASKS_NUMBER.search(q):
+        return False
+    asked = [(u, span) for u, span in _durations(q) if span is not None]
+    if not asked:
+        return False
+    given = _durations(unicodedata.normalize("NFKC", quote))
+    for unit, span in asked:
+        same_unit = [g for u, g in given if u == unit]
+        if same_unit and not any(g is None or g.meets(span) for g in same_unit):
+            return True
+    return False

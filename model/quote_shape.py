@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from jtext.sentences import Sentence, is_question, split_sentences
+from jtext.sentences import Sentence, is_question, split_sentences, table_rows
 
 from .answerer import Passage
 from .designations import designations
@@ -61,7 +61,7 @@ def shape_into(out: list[Scored], c: Scored, passages: list[Passage], headed: bo
     so an answerer choosing sentences one by one shapes each only once (``headed``: an
     item brings the heading it is written under, not for that heading itself)."""
     text = passages[c.p_index].hit.text
-    sents = split_sentences(text)
+    sents = table_rows(text)  # a value-first table's row (30年 / 条例の…文書) is one unit, as the scorer read it
     i = next((k for k, s in enumerate(sents) if s.start == c.start), None)
     if i is None:
         out.append(c)
@@ -158,8 +158,8 @@ def _is_heading(sents: list[Sentence], i: int, text: str) -> bool:
     """A short line with no sentence end, on a line of its own with text under it
     (申請に必要なもの, 3.認定の有効期間と更新): a heading, which says nothing by itself."""
     s = sents[i]
-    if i + 1 >= len(sents) or len(s.text) > MAX_HEADING_CHARS or s.text[-1] in "。！？!?":
-        return False
+    if i + 1 >= len(sents) or len(s.text) > MAX_HEADING_CHARS or s.text[-1] in "。！？!?" or "\n" in s.text:
+        return False  # (a table's row, value and label: no heading)
     if not _WORDED.search(s.text):
         return False  # a page number (13), a rule: no heading
     return "\n" in text[s.end:sents[i + 1].start] and (s.start == 0 or "\n" in text[max(0, s.start - 1):s.start])
@@ -171,7 +171,7 @@ _DIGIT = re.compile(r"[0-9０-９]")
 def _is_cell(s: Sentence, text: str) -> bool:
     """A short line of its own with no sentence end and no list marker: a table's cell (携帯トイレ,
     270,000回分) or a heading."""
-    return (len(s.text) <= MAX_HEADING_CHARS and not any(c in s.text for c in "。！？!?")
+    return (len(s.text) <= MAX_HEADING_CHARS and not any(c in s.text for c in "。！？!?\n")
             and not _LIST_ITEM_LINE.match(s.text) and bool(_WORDED.search(s.text))
             and (s.start == 0 or text[s.start - 1] == "\n") and text[s.end:s.end + 1] in ("", "\n"))
 

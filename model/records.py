@@ -50,6 +50,18 @@ class Hit(_Located):
     end: int
     score: float
     scores: dict[str, float] = field(default_factory=dict)  # per ranker
+    aliases: tuple[str, ...] = ()  # the document's other names (an e-Gov law's 略称: 番号法, マイナンバー法)
+
+
+def document_aliases(meta: dict[str, Any] | None) -> tuple[str, ...]:
+    """A document's other names as its catalog row stores them (``meta["abbrev"]``, comma-separated).
+
+    >>> document_aliases({"abbrev": "マイナンバー法,個人番号法,番号法"})
+    ('マイナンバー法', '個人番号法', '番号法')
+    >>> document_aliases(None)
+    ()
+    """
+    return tuple(a for a in str((meta or {}).get("abbrev", "")).split(",") if a)
 
 
 @dataclass(frozen=True)

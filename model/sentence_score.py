@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from jtext.sentences import is_question, split_sentences
+from jtext.sentences import is_question, is_table_row, split_sentences, table_rows
 from jtext.terms import gram_terms, lemma_terms
 
 from .answerer import Passage
@@ -82,7 +82,7 @@ def _title_line(sentence: str, title: str) -> bool:
 
 def _context_lines(p: Passage) -> str:
     h = p.hit
-    return "\n".join(x for x in (h.title, h.heading, h.article) if x)
+    return "\n".join(x for x in (h.title, " ".join(h.aliases), h.heading, h.article) if x)
 
 
 # a heading line (「3.申請窓口と受付時間」) holds a few terms, all of them the question's: below this
@@ -172,7 +172,7 @@ def sentence_features(
         lead_terms: set[str] = set()
         prev_text = lead_text = ""
         n = 0
-        for s in split_sentences(p.hit.text):
+        for s in table_rows(p.hit.text):  # a value-first table's value with its row's label (30年 / 条例の…文書)
             terms = set(lemma_terms(s.text))
             item = bool(_LIST_ITEM.match(s.text))
             context = terms | heading_terms | prev_terms | (lead_terms if item else set())
@@ -277,24 +277,27 @@ _STATUTE = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])法|
 
 
 def from_named_source(qt: QuestionType, evidence: str, title: str | None = None,
-                      titles: Collection[str] = ()) -> bool:
+                      titles: Collection[str] = (), aliases: Collection[str] = ()) -> bool:
     """Whether every source the question names (a key ending in 法, 条例, 規程 …)
     is named by ``evidence`` (the quote and its context: title, heading,
     article, the sentence before): 労働契約法の罰則 is not answered from 労働基準法.
     A quote from a statute's article (``title``: the statute's, ending in 法 or 条例) must be from the
     statute named, whatever its headings say (労働基準法's 第二章 労働契約 is not 労働契約法), and when
     a statute found (``titles``: those of the passages found) bears the name as its whole title, from
-    that one (行政手続法 asked: not 行政手続における特定の個人を識別するための番号の利用等に関する法律)."""
+    that one (行政手続法 asked: not 行政手続における特定の個人を識別するための番号の利用等に関する法律).
+    The quoted statute's official short names (``aliases``: マイナンバー法, 番号法) name it as its title
+    does."""
     named = tuple(k for i, (k, w) in enumerate(zip(qt.key, qt.key_words))
                   if _SOURCE_NAME.search(w) and len(w) >= 3 and i not in qt.optional
                   and not _NO_PARTICULAR_SOURCE.match(w))
     if not named:
         return True
     laws = tuple(k for k in named if _STATUTE.search("".join(w for _, w in k)))
-    if laws and title and _STATUTE.search(title) and min(key_coverage(laws, set(lemma_terms(title)), title)) < 0.75:
+    names = "\n".join((title or "", *aliases))
+    if laws and title and _STATUTE.search(title) and min(key_coverage(laws, set(lemma_terms(names)), names)) < 0.75:
         return False
     exact = {w for w in ("".join(s for _, s in k) for k in laws) if w in titles}
-    if exact and title and _STATUTE.search(title) and title not in exact:
+    if exact and title and _STATUTE.search(title) and not exact & {title, *aliases}:
         return False
     return all(c >= 0.75 for c in key_coverage(named, set(lemma_terms(evidence)), evidence))
 
@@ -352,9 +355,11 @@ def in_document_order(
         lead, unit = chosen[0], _article_of(passages[chosen[0].p_index])
         rivals = [c for c in chosen[1:] if holds_form is not None and holds_form(c.text)
                   and _article_of(passages[c.p_index]) == unit and where(c) < where(lead)]
-        if rivals and _OVERRIDES.match(lead.text) and all(c.key < lead.key for c in rivals):
+        if (rivals and (_OVERRIDES.match(lead.text) or is_table_row(lead.text))
+                and all(c.key < lead.key for c in rivals)):
             # an exception asked about (延長 asked: 前項の規定にかかわらず…三十日以内に限り延長) before the
-            # rule's figure that answers less of the question (十五日以内), which would be read as the answer
+            # rule's figure that answers less of the question (十五日以内), which would be read as the answer;
+            # a table's row (5年 / 契約に関する文書) before the rows above it that answer less
             opening = {id(lead)}
         elif not _REFERS_BACK.match(lead.text):
             opening = {id(lead)} | {id(c) for c in rivals}

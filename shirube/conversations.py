@@ -44,7 +44,8 @@ def answer_from_dict(d: dict[str, Any]) -> Answer:
     """The :class:`Answer` an ``Answer.to_dict()`` was made from (as stored with a turn)."""
     def build(cls: type, row: dict[str, Any]) -> Any:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in row.items() if k in names})
+        # JSON gives a list where the record holds a tuple (Hit.aliases)
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items() if k in names})
 
     return Answer(
         question=d.get("question", ""), text=d.get("answer", ""),

@@ -21,7 +21,7 @@ from indexer.catalog import ChunkRow, Document, SectionRow
 from jtext.followup import resolve_followup
 from jtext.terms import QueryTerms, analyse_query
 from model.answerer import Passage
-from model.records import Answer, Hit
+from model.records import Answer, Hit, document_aliases
 from retrieval.access import EVERYTHING, AccessFilter
 from retrieval.hybrid import FusionWeights, Ranked, Ranking, rank
 from retrieval.masks import freeze
@@ -211,7 +211,7 @@ class Searcher:
                 continue
             hit = Hit(
                 c.id, d.id, sec.id, d.title, d.source, d.kind, d.label, sec.page, sec.article, sec.heading,
-                c.text, c.start, c.end, r.score, r.scores,
+                c.text, c.start, c.end, r.score, r.scores, document_aliases(d.meta),
             )
             out.append(Passage(hit, sec.text_original, sec.offset_map, frozenset(c.terms.split())))
         return out

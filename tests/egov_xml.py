@@ -21,8 +21,9 @@ def suppl(sentence: str, amend: str = "") -> str:
             f"{_paragraph(sentence)}</SupplProvision>")
 
 
-def law(title: str, kana: str, law_num: str, main: str, supplements: str = "") -> str:
-    """A law: its number, title, main provision (articles, chapters) and 附則."""
+def law(title: str, kana: str, law_num: str, main: str, supplements: str = "", abbrev: str = "") -> str:
+    """A law: its number, title (``abbrev``: e-Gov's comma-separated short names), main provision
+    (articles, chapters) and 附則."""
     return (f'<Law Era="Showa" Lang="ja" LawType="Act"><LawNum>{law_num}</LawNum><LawBody>'
-            f'<LawTitle Kana="{kana}">{title}</LawTitle><MainProvision>{main}</MainProvision>'
+            f'<LawTitle Kana="{kana}" Abbrev="{abbrev}">{title}</LawTitle><MainProvision>{main}</MainProvision>'
             f"{supplements}</LawBody></Law>")

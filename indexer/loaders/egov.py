@@ -36,14 +36,19 @@ def load_egov(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
     if not sections:
         raise LoaderError(source, "テキストなし（条文が見つかりません）")
     check_chars(source, total_chars(sections), limits)
-    title = _text(_child(_child(law, "LawBody"), "LawTitle")).strip()
+    title_elem = _child(_child(law, "LawBody"), "LawTitle")
+    title = _text(title_elem).strip()
     law_num = _text(_child(law, "LawNum")).strip()
+    # the law's official short names (Abbrev="マイナンバー法,個人番号法,番号法"): staff ask by them
+    abbrev = ",".join(a.strip() for a in (title_elem.get("Abbrev", "") if title_elem is not None else "").split(",")
+                      if a.strip())
+    meta = {"law_num": law_num} if law_num else {}
     return LoadedDocument(
         source=source,
         kind="egov_xml",
         title=title or stem(source),
         sections=tuple(sections),
-        meta={"law_num": law_num} if law_num else {},
+        meta=meta | ({"abbrev": abbrev} if abbrev else {}),
     )
 
 
