@@ -17,7 +17,14 @@ worded otherwise in the quote):
 >>> priced_item_lost("父が日除けを付けたいそうです。突出看板の占用料はいくらですか", fees)
 False
 
-An act named (取得, 申請) is no thing priced: the price list may name the thing without it.
+An act named (取得, 申請) is no thing priced: the price list may name the thing without it; nor is
+where the thing is got (市民課の窓口で), nor a word framing the price (1通あたり, 最高, 基本となる):
+
+>>> fee_law = "市は、次の各号に掲げる事務について手数料を徴収する。一 住民票の写しの交付 一通につき二百円 六 印鑑登録証明書の交付 一通につき三百円"
+>>> priced_item_lost("市民課の窓口で印鑑登録証明書を取る場合、1通の手数料はいくらですか", fee_law)
+False
+>>> priced_item_lost("市民課の窓口で戸籍謄本を取る場合、1通の手数料はいくらですか", fee_law)
+True
 
 >>> priced_item_lost("市道に突出看板を出す占用許可を取得する場合、占用料は年額いくらですか", fees)
 False
@@ -53,7 +60,19 @@ def priced_item_lost(question: str, evidence: str) -> bool:
         return False
     cov = key_coverage(qt.key, set(lemma_terms(text)), text)
     return any(c == 0.0 for i, (c, w) in enumerate(zip(cov, qt.key_words))
-               if i not in qt.told and i not in qt.optional and not _PLACE.match(w) and not _names_act(w))
+               if i not in qt.told and i not in qt.optional and not _PLACE.match(w) and not _names_act(w)
+               and w not in _FRAMING and not _where(w, question))
+
+
+# how a price is framed (1人あたり, 最高, 基本となる額, 3歳までの間, 別に), not a thing priced
+_FRAMING = frozenset({"あたり", "当たり", "間", "別", "最高", "最低", "最大", "上限", "基本", "総額", "合計"})
+
+
+def _where(word: str, question: str) -> bool:
+    """Whether the question names ``word`` as where the thing is got (市民課の窓口で, 窓口で取る), not
+    as the thing: every time it is written, it is followed by で, から or に…て."""
+    at = [m.end() for m in re.finditer(re.escape(word), question)]
+    return bool(at) and all(re.match(r"(?:の窓口)?(?:で|から)", question[k:]) for k in at)
 
 
 def _names_act(word: str) -> bool:
