@@ -122,11 +122,14 @@ def measure_lost(question: str, quote: str) -> bool:
     question's situation (65歳を過ぎてから退職しました。…) is the asker's fact, which a rule
     states as a bound (六十五歳以上), not the size asked about."""
     q = unicodedata.normalize("NFKC", question_proper(question) or question)
-    asked = [(u, span) for u, span in _measures(q) if span is not None]
-    if not asked:
-        return False
-    given = _measures(unicodedata.normalize("NFKC", quote))
+    return _only_others(_measures(q), _measures(unicodedata.normalize("NFKC", quote)))
+
+
+def _only_others(asked: list[tuple[str, _Span | None]], given: list[tuple[str, _Span | None]]) -> bool:
+    """Whether some measure asked (unit, values) is given only with other values of its unit."""
     for unit, span in asked:
+        if span is None:
+            continue
         same_unit = [g for u, g in given if u == unit]
         if same_unit and not any(g is None or g.meets(span) for g in same_unit):
             return True
@@ -199,12 +202,4 @@ def duration_lost(question: str, quote: str) -> bool:
     q = unicodedata.normalize("NFKC", question_proper(question) or question)
     if _ASKS_NUMBER.search(q):
         return False
-    asked = [(u, span) for u, span in _durations(q) if span is not None]
-    if not asked:
-        return False
-    given = _durations(unicodedata.normalize("NFKC", quote))
-    for unit, span in asked:
-        same_unit = [g for u, g in given if u == unit]
-        if same_unit and not any(g is None or g.meets(span) for g in same_unit):
-            return True
-    return False
+    return _only_others(_durations(q), _durations(unicodedata.normalize("NFKC", quote)))
