@@ -170,6 +170,8 @@ def table_rows(text: str) -> list[Sentence]:
 
     >>> [s.text for s in table_rows("保存期間\\n30年\\n条例の制定に関する文書\\n10年\\n予算に関する文書\\n2.起算日は翌年度とする。")]
     ['保存期間', '30年\\n条例の制定に関する文書', '10年\\n予算に関する文書', '2.起算日は翌年度とする。']
+    >>> [s.text for s in table_rows("10年\\n予算に関する文書5年\\n契約に関する文書\\n2.起算日は翌年度とする。")]
+    ['10年\\n予算に関する文書', '5年\\n契約に関する文書', '2.起算日は翌年度とする。']
     >>> [s.text for s in table_rows("乳児用粉ミルク\\n300缶\\n乳児用液体ミルク\\n1,200本\\n第5 要配慮者への配慮")]
     ['乳児用粉ミルク', '300缶', '乳児用液体ミルク', '1,200本', '第5 要配慮者への配慮']
     >>> [s.text for s in table_rows("主食\\n108,000食\\n18,000人×3食×2日\\n携帯トイレ\\n270,000回分\\n1人1日5回×3日")]
@@ -195,6 +197,8 @@ def table_rows(text: str) -> list[Sentence]:
         # working (108,000食 / 18,000人×3食×2日)
         value_first = (bool(after) and not _BARE_VALUE.match(block[-1].text)
                        and not any(re.search(r"[0-9]", _TRAILING_VALUE.sub("", a)) for a in after))
+        if value_first:
+            block = _unglued(block, text)
         k = 0
         while k < len(block):
             s = block[k]
@@ -206,6 +210,22 @@ def table_rows(text: str) -> list[Sentence]:
                 out.append(s)
                 k += 1
         i = j + 1
+    return out
+
+
+def _unglued(block: list[Sentence], text: str) -> list[Sentence]:
+    """A value-first table's lines with each next row's value that pypdf ran onto the end of a label
+    (「…に関する文書5年」 before 「契約に関する文書…」) cut off as a cell of its own."""
+    out: list[Sentence] = []
+    for k, s in enumerate(block):
+        m = _TRAILING_VALUE.search(s.text)
+        nxt = block[k + 1] if k + 1 < len(block) else None
+        if (m is not None and m.start() >= 4 and nxt is not None and not _BARE_VALUE.match(nxt.text)
+                and _BARE_VALUE.match(m.group(0)) and not _BARE_VALUE.match(s.text)):
+            cut = s.start + m.start()
+            out += [Sentence(text[s.start:cut], s.start, cut), Sentence(text[cut:s.end], cut, s.end)]
+        else:
+            out.append(s)
     return out
 
 

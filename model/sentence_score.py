@@ -175,8 +175,9 @@ def sentence_features(
         for s in table_rows(p.hit.text):  # a value-first table's value with its row's label (30年 / 条例の…文書)
             terms = set(lemma_terms(s.text))
             item = bool(_LIST_ITEM.match(s.text))
-            context = terms | heading_terms | prev_terms | (lead_terms if item else set())
-            context_text = "\n".join((ctx_text, prev_text, lead_text if item else "", s.text))
+            row = is_table_row(s.text)  # a table's row: the row above is another row, not its context
+            context = terms | heading_terms | (set() if row else prev_terms) | (lead_terms if item else set())
+            context_text = "\n".join((ctx_text, "" if row else prev_text, lead_text if item else "", s.text))
             prev_terms, prev_text = terms, s.text
             if not item:
                 lead_terms, lead_text = terms, s.text
@@ -236,7 +237,7 @@ def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
         p = passages[c.p_index]
         text = p.hit.text
         before = text[max(0, c.start - 200):c.start]
-        prev = split_sentences(before)[-1].text if before.strip() else ""
+        prev = split_sentences(before)[-1].text if before.strip() and not is_table_row(c.text) else ""
         pieces += [_context_lines(p), prev, c.text]
         if "。" not in c.text:
             # a table row's cells span lines (「…文書5年」 then 「契約に関する文書…」): the next line too
