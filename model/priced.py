@@ -70,7 +70,7 @@ _FRAMING = frozenset({"あたり", "当たり", "間", "別", "最高", "最低"
 
 def _where(word: str, question: str) -> bool:
     """Whether the question names ``word`` as where the thing is got (市民課の窓口で, 窓口で取る), not
-    as the thing: every time it is written, it is followed by で, から or に…て."""
+    as the thing: every time it is written, it is followed by で or から (…の窓口で, …から取り寄せる)."""
     at = [m.end() for m in re.finditer(re.escape(word), question)]
     return bool(at) and all(re.match(r"(?:の窓口)?(?:で|から)", question[k:]) for k in at)
 
