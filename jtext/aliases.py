@@ -12,6 +12,8 @@ paraphrase.
 ('マイナンバーカード', '個人番号カード')
 >>> written_forms("会社")  # a question about work asks what the labour laws say of the 使用者
 ('会社', '使用者', '事業主', '事業者')
+>>> written_forms("赤ちゃん")
+('赤ちゃん', '乳児', '生児')
 >>> written_forms("住民票")
 ('住民票',)
 """
@@ -48,6 +50,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "会社": ("使用者", "事業主", "事業者"),
     "給料": ("賃金",),
     "残業": ("時間外労働",),
+    "職員": ("労働者",),  # 職員が退職し…: the labour laws say 労働者 of any employer's staff
+    # a child in everyday words and in the laws' (労働基準法の生児, 児童手当の児童)
+    "赤ちゃん": ("乳児", "生児"),
+    "子ども": ("児童",),
 }
 # and back: the full name stands for its short forms too (国民健康保険 → 国保)
 _BACK: dict[str, tuple[str, ...]] = {}

@@ -62,6 +62,7 @@ from .answerer import IdfFn, Passage, TokenCallback
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .delegation import delegated, delegation_asked
 from .designations import article_asked, bare_designations, designations
+from .form_source import form_found, wants_form
 from .grounding import grounding as question_grounding
 from .grounding import weights
 from .judge import Judge
@@ -114,11 +115,6 @@ def _designations_wanted(question: str) -> frozenset[str]:
 SELECT_RATIO = 0.3
 # Question kinds whose answer form is specific enough to pick the leading sentence by.
 PREFER_FORM = FORM_KINDS | {"documents"}
-
-
-def _wants_form(qt: QuestionType) -> bool:
-    """Whether the quote must hold the question's answer form: a quantity, or an address asked."""
-    return qt.kind in FORM_KINDS or qt.address
 
 
 def _rule_of(passages: list[Passage], x: _Scored) -> str:
@@ -295,7 +291,7 @@ class ExtractiveAnswerer:
                 continue
             if any(s.p_index == cand.p_index and s.start <= cand.start and cand.end <= s.end for s in shaped):
                 continue  # already quoted with another (an item of a quoted list, a proviso)
-            if _wants_form(qt) and not qt.form_in(cand.text):
+            if wants_form(qt) and not qt.form_in(cand.text):
                 continue  # a further quote must hold the asked-for form too
             if not _same_document(passages, cand, best) and not from_named_source(qt, quote_evidence([cand], passages)):
                 continue  # 行政手続法の標準処理期間: not the road guide's 10日 beside the law's article
@@ -320,12 +316,11 @@ class ExtractiveAnswerer:
             from_named_source(qt, evidence, lead.hit.title if lead.hit.article else None,
                               {p.hit.title for p in passages}, lead.hit.aliases) and not other_jurisdiction(
                 query.normalized, evidence, [p.hit.text for p in passages if p.hit.document_id == lead.hit.document_id]),
-            # the form in a sentence about the question's keys (or in the provision punishing the duty found)
-            not _wants_form(qt) or any(qt.form_in(c.text) and (duty is not None or c.key >= self.min_form_key)
-                                       for c in chosen), qt, sibling, year_ok, negation_ok,
+            # the form in a sentence about the question's keys and the lead's thing (or in the provision punishing the duty)
+            form_found(qt, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok, negation_ok,
             role_ok, not quote_lost(query.normalized, evidence)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
-            (_wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
+            (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),
         )
 

@@ -28,6 +28,14 @@ True
 
 >>> priced_item_lost("市道に突出看板を出す占用許可を取得する場合、占用料は年額いくらですか", fees)
 False
+
+A compound found only in part, its head missing, names another thing: 戸籍謄本 is not 戸籍の附票の写し.
+
+>>> fee_law2 = "市は、次の事務について手数料を徴収する。一 戸籍の附票の写しの交付 一通につき三百円 二 印鑑登録 二百円"
+>>> priced_item_lost("標市で戸籍謄本を1通取るときの手数料はいくらですか", fee_law2)
+True
+>>> priced_item_lost("標市で戸籍の附票の写しを1通取るときの手数料はいくらですか", fee_law2)
+False
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ from .qtype import MONEY, analyse
 # model.jurisdiction's names of one particular local government, which leave out 地区, 全市 and 都道府県.
 _PLACE = re.compile(r"^\S{1,5}(?:市|町|村|区|県|都|府)$")
 _PRICE = re.compile(MONEY)  # read in NFKC text: 1,700円, 三百円, 5万円
+# a head in kanji (謄本 of 戸籍謄本), not a measure word (サイズ of 大サイズ, written otherwise in a price list: 大(45リットル))
+_KANJI_HEAD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
 
 def priced_item_lost(question: str, evidence: str) -> bool:
@@ -58,7 +68,12 @@ def priced_item_lost(question: str, evidence: str) -> bool:
     text = unicodedata.normalize("NFKC", evidence)
     if len(set(_PRICE.findall(text))) < 2:
         return False
-    cov = key_coverage(qt.key, set(lemma_terms(text)), text)
+    terms = set(lemma_terms(text))
+    # a compound whose head (a thing, not an act: 許可 of 占用許可) is missing names another thing (戸籍謄本
+    # against 戸籍の附票の写し): not found
+    cov = [0.0 if c < 1.0 and len(comp) > 1 and _KANJI_HEAD.match(head := comp[-1][1])
+           and not _holds(comp[-1], terms, text) and not _names_act(head)
+           else c for c, comp in zip(key_coverage(qt.key, terms, text), qt.key)]
     return any(c == 0.0 for i, (c, w) in enumerate(zip(cov, qt.key_words))
                if i not in qt.told and i not in qt.optional and not _PLACE.match(w) and not _names_act(w)
                and w not in _FRAMING and not _where(w, question))
@@ -66,6 +81,11 @@ def priced_item_lost(question: str, evidence: str) -> bool:
 
 # how a price is framed (1人あたり, 最高, 基本となる額, 3歳までの間, 別に), not a thing priced
 _FRAMING = frozenset({"あたり", "当たり", "間", "別", "最高", "最低", "最大", "上限", "基本", "総額", "合計"})
+
+
+def _holds(part: tuple[str, str], terms: set[str], text: str) -> bool:
+    lemma, surface = part
+    return lemma in terms or surface in text
 
 
 def _where(word: str, question: str) -> bool:

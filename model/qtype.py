@@ -147,6 +147,7 @@ _LAW_NUMBER = re.compile(rf"(?:明治|大正|昭和|平成|令和)\s*(?:元|{_NU
                          rf"(?:法律|政令|条例|規則|省令|府令|告示|訓令|規程|要綱)\s*第\s*{_NUM}\s*号")
 _ASKS_LAW_NUMBER = re.compile(r"制定|公布|番号|何号")  # 番号 covers 法令番号, 何号 covers 第何号
 _ASKS_MOMENT = re.compile(_MOMENT)
+_ASKS_PAPERS = re.compile(r"書類|添付")  # 添付書類, どのような書類, 何を添付
 _MOMENT_FORM = re.compile(r"とき|時点|際|段階")  # the event forms of a moment asked (_MOMENT)
 # A manner asked in so many words: a date or place noun beside it (期日, 場所) is what the manner is of.
 _TOPIC_NOUNS = _DATE_NOUNS | {"場所"}
@@ -180,6 +181,8 @@ class QuestionType:
     told: frozenset[int] = frozenset()
     # a law's number (平成二年東京都条例第百十三号) may answer: the question asks when a law was made or its number
     law_numbers: bool = False
+    # a 何が必要 question asking for papers (添付書類, 必要な書類): a quote naming none (申請により行う) does not answer it
+    papers: bool = False
 
     def form_in(self, text: str) -> bool:
         """Whether ``text`` holds the answer form the question expects (True
@@ -226,7 +229,8 @@ def analyse(question: str) -> QuestionType:
     told |= frozenset(i for i, w in enumerate(words) if w in asked and w not in EXAMPLES.sub("　", asked))
     return QuestionType(kind, tuple(forms), key, words, predicate=predicate(question), optional=optional,
                         address=kind == "place" and asks_address, told=told,
-                        law_numbers=bool(_ASKS_LAW_NUMBER.search(question)))
+                        law_numbers=bool(_ASKS_LAW_NUMBER.search(question)),
+                        papers=kind == "documents" and bool(_ASKS_PAPERS.search(asked)))
 
 
 def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:

@@ -247,6 +247,9 @@ def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
     return "\n".join(pieces)
 
 
+_MUNICIPALITY = re.compile(r"^\S{1,4}(?:市|町|村)$")  # 標市, かつらぎ町: the place asked about
+
+
 def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None = None) -> float:
     """The share of the question's key compounds that ``evidence`` (the quote
     and its context: :func:`quote_evidence`) covers; a compound counts when at
@@ -259,10 +262,12 @@ def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None 
         return 1.0
     if cov is None:
         cov = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
-    # a key written only in the question's parentheses counts when covered, never against; one
-    # told only as the question's situation counts a quarter against
+    # a key written only in the question's parentheses counts when covered, never against, and so does the
+    # municipality asked about (標市では…): its own pages seldom repeat its name, and a quote about another one
+    # is refused apart (model.jurisdiction); one told only as the question's situation counts a quarter against
     found = [c >= 0.5 for c in cov]
-    asked = [1.0 if f else 0.0 if i in qt.optional else TOLD_WEIGHT if i in qt.told else 1.0 for i, f in enumerate(found)]
+    asked = [1.0 if f else 0.0 if i in qt.optional or _MUNICIPALITY.match(qt.key_words[i])
+             else TOLD_WEIGHT if i in qt.told else 1.0 for i, f in enumerate(found)]
     return sum(found) / max(1.0, sum(asked))
 
 

@@ -1,0 +1,80 @@
+"""Which questions need their answer form in the quote, and which quoted sentences may give it.
+
+A quantity question (いくら, 何日, いつ), an address asked (所在地は) and a 何が必要 question that asks for
+papers (添付書類, 必要な書類) must find the form they ask for (2,400円, 三十日, 〒…, 申請書) in the quote:
+a quote without one says nothing about what was asked.
+
+The form counts only in a sentence about the question's keys (``min_form_key`` of them), and a
+sentence other than the lead only when it is about the same thing as the lead: it must hold the
+rarest key the lead holds. 「遭難による上陸の許可を受けた場合、最長で何日間…」 is not answered by the
+lead 「…遭難による上陸を許可することができる。」 (no period) with 「…船舶観光上陸を許可することができる。…
+三十日…」 after it: 三十日 is another permission's period, and 遭難 is nowhere in it.
+
+>>> from model.qtype import analyse
+>>> qt = analyse("遭難による上陸の許可を受けた外国人が上陸していられるのは最長で何日間ですか")
+>>> idf = lambda term: {"遭難": 6.0, "上陸": 4.0, "許可": 2.0}.get(term, 1.0)
+>>> lead = "入国審査官は、外国人の救護のため必要があると認めたときは、遭難による上陸を許可することができる。"
+>>> other = "入国審査官は、指定旅客船に乗つている外国人に対し、三十日を超えない範囲内で船舶観光上陸を許可することができる。"
+>>> rarest_kept(qt, lead, other, idf)
+False
+>>> rarest_kept(qt, lead, "遭難による上陸の期間は、十五日を超えない範囲内とする。", idf)
+True
+
+A 何が必要 question names papers, or only asks what is needed (which may be a consent or a licence):
+
+>>> analyse("救助実施市の指定の申請書に添付しなければならない書類は何ですか").papers
+True
+>>> analyse("犬を飼い始めたときは何が必要ですか").papers
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from jtext.terms import lemma_terms
+
+from .answerer import Passage
+from .keys import key_coverage
+from .qtype import QuestionType
+from .sentence_score import FORM_KINDS, Scored, quote_evidence
+
+
+def wants_form(qt: QuestionType) -> bool:
+    """Whether the quote must hold the question's answer form: a quantity, an address, or the papers asked for."""
+    return qt.kind in FORM_KINDS or qt.address or qt.papers
+
+
+def rarest_kept(qt: QuestionType, lead: str, other: str, idf: Callable[[str], float]) -> bool:
+    """Whether ``other`` (a sentence with its context) holds the rarest key compound of the question
+    that ``lead`` holds whole (rarity: the summed idf of its parts; keys only in parentheses aside)."""
+    covered = key_coverage(qt.key, set(lemma_terms(lead)), lead)
+    whole = [(sum(idf(lemma) for lemma, _ in comp), i) for i, (comp, cov) in enumerate(zip(qt.key, covered))
+             if cov >= 1.0 and i not in qt.optional]
+    if not whole:
+        return True
+    rare = max(whole)[1]
+    return key_coverage((qt.key[rare],), set(lemma_terms(other)), other)[0] >= 0.5
+
+
+def form_found(qt: QuestionType, chosen: Sequence[Scored], passages: Sequence[Passage], idf: Callable[[str], float],
+               min_form_key: float, duty: Scored | None = None) -> bool:
+    """Whether the quote ``chosen`` (its lead first) gives the form the question asks for (True when it
+    asks none): in a sentence about the question's keys, about the lead's own thing; or anywhere in
+    the provision that punishes the duty found (``duty``), which cites that duty by number only."""
+    if not wants_form(qt):
+        return True
+    if duty is not None:
+        return any(qt.form_in(c.text) for c in chosen)
+    lead = chosen[0]
+    lead_evidence = None
+    for c in chosen:
+        if not qt.form_in(c.text) or c.key < min_form_key:
+            continue
+        if c is lead:
+            return True
+        if lead_evidence is None:
+            lead_evidence = quote_evidence([lead], list(passages))
+        if rarest_kept(qt, lead_evidence, quote_evidence([c], list(passages)), idf):
+            return True
+    return False
