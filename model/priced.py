@@ -36,6 +36,9 @@ A compound found only in part, its head missing, names another thing: 戸籍謄�
 True
 >>> priced_item_lost("標市で戸籍の附票の写しを1通取るときの手数料はいくらですか", fee_law2)
 False
+>>> copies = "公開の費用: 写しの交付（白黒、A3判まで） 1枚 10円、写しの交付（カラー、A3判まで） 1枚 50円"
+>>> priced_item_lost("公文書の写しをカラーで交付してもらう場合、1枚当たりの費用はいくらですか", copies)
+False
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ import unicodedata
 from jtext.morph import tokenize
 from jtext.terms import lemma_terms
 
-from .keys import key_coverage
+from .keys import Compound, key_coverage
 from .qtype import MONEY, analyse
 
 # a place (標市, かつらぎ町, 有馬地区, 全市, 都道府県): whose price, not what is priced. Broader on purpose than
@@ -59,7 +62,7 @@ _KANJI_HEAD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
 def priced_item_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks an amount, a key of its question proper is wholly missing from
-    ``evidence`` (the quote and its context: none of its parts found), and the evidence gives two
+    ``evidence`` (the quote and its context: none of its parts found, or none but its modifiers), and the evidence gives two
     or more different amounts of money. A place's name (標市) is not what is priced, nor an act
     (取得 of 住民票の写しを取得する場合の手数料)."""
     qt = analyse(question)
@@ -69,11 +72,7 @@ def priced_item_lost(question: str, evidence: str) -> bool:
     if len(set(_PRICE.findall(text))) < 2:
         return False
     terms = set(lemma_terms(text))
-    # a compound whose head (a thing, not an act: 許可 of 占用許可) is missing names another thing (戸籍謄本
-    # against 戸籍の附票の写し): not found
-    cov = [0.0 if c < 1.0 and len(comp) > 1 and _KANJI_HEAD.match(head := comp[-1][1])
-           and not _holds(comp[-1], terms, text) and not _names_act(head)
-           else c for c, comp in zip(key_coverage(qt.key, terms, text), qt.key)]
+    cov = [0.0 if _head_lost(comp, terms, text) else c for c, comp in zip(key_coverage(qt.key, terms, text), qt.key)]
     return any(c == 0.0 for i, (c, w) in enumerate(zip(cov, qt.key_words))
                if i not in qt.told and i not in qt.optional and not _PLACE.match(w) and not _names_act(w)
                and w not in _FRAMING and not _where(w, question))
@@ -83,9 +82,13 @@ def priced_item_lost(question: str, evidence: str) -> bool:
 _FRAMING = frozenset({"あたり", "当たり", "間", "別", "最高", "最低", "最大", "上限", "基本", "総額", "合計"})
 
 
-def _holds(part: tuple[str, str], terms: set[str], text: str) -> bool:
-    lemma, surface = part
-    return lemma in terms or surface in text
+def _head_lost(comp: Compound, terms: set[str], text: str) -> bool:
+    """Whether a compound of words (not 公 of 公文書, found in any 公開) misses its head, a thing in kanji (not an
+    act: 許可 of 占用許可), while the text holds another part: it names another thing (戸籍謄本 against
+    戸籍の附票の写し)."""
+    lemma, head = comp[-1]
+    return (len(comp) > 1 and all(len(s) > 1 for _, s in comp) and bool(_KANJI_HEAD.match(head))
+            and lemma not in terms and head not in text and not _names_act(head))
 
 
 def _where(word: str, question: str) -> bool:
