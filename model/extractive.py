@@ -317,8 +317,8 @@ class ExtractiveAnswerer:
                               {p.hit.title for p in passages}, lead.hit.aliases) and not other_jurisdiction(
                 query.normalized, evidence, [p.hit.text for p in passages if p.hit.document_id == lead.hit.document_id]),
             # the form in a sentence about the question's keys and the lead's thing (or in the provision punishing the duty)
-            form_found(qt, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok, negation_ok,
-            role_ok, not quote_lost(query.normalized, evidence)
+            form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
+            negation_ok, role_ok, not quote_lost(query.normalized, evidence)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

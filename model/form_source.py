@@ -20,6 +20,14 @@ False
 >>> rarest_kept(qt, lead, "遭難による上陸の期間は、十五日を超えない範囲内とする。", idf)
 True
 
+A sentence of the lead's document that says what the question asks and the lead does not (初版, 決定) is not about
+another thing:
+
+>>> qt = analyse("地理的な目標物に付けるPOIコードは、初版がいつ決定されましたか")
+>>> row = "2019年3月28日 - 初版決定"
+>>> rarest_kept(qt, "観光施設など地理的目標物に対する分類コードである。", f"POIコード 改訂履歴 {row}", idf, row, "初版がいつ決定されましたか")
+True
+
 A 何が必要 question names papers, or only asks what is needed (which may be a consent or a licence):
 
 >>> analyse("救助実施市の指定の申請書に添付しなければならない書類は何ですか").papers
@@ -30,8 +38,10 @@ False
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
+from jtext.sentences import question_proper
 from jtext.terms import lemma_terms
 
 from .answerer import Passage
@@ -45,20 +55,27 @@ def wants_form(qt: QuestionType) -> bool:
     return qt.kind in FORM_KINDS or qt.address or qt.papers
 
 
-def rarest_kept(qt: QuestionType, lead: str, other: str, idf: Callable[[str], float]) -> bool:
-    """Whether ``other`` (a sentence with its context) holds the rarest key compound of the question
-    that ``lead`` holds whole (rarity: the summed idf of its parts; keys only in parentheses aside)."""
+def rarest_kept(qt: QuestionType, lead: str, other: str, idf: Callable[[str], float], adds: str = "",
+                asked: str = "") -> bool:
+    """Whether ``other`` (a sentence with its context) is about the lead's thing: it holds the rarest key
+    compound of the question that ``lead`` holds whole (rarity: the summed idf of its parts; keys only in
+    parentheses aside). ``adds``: the other sentence's own text when it is from the lead's document, which
+    may instead say what the question's last clause (``asked``) asks and the lead does not (初版 and 決定 of
+    「POIコードは、初版がいつ決定されましたか」 in the code's revision history, where the lead defines the code)."""
     covered = key_coverage(qt.key, set(lemma_terms(lead)), lead)
     whole = [(sum(idf(lemma) for lemma, _ in comp), i) for i, (comp, cov) in enumerate(zip(qt.key, covered))
              if cov >= 1.0 and i not in qt.optional]
     if not whole:
         return True
     rare = max(whole)[1]
-    return key_coverage((qt.key[rare],), set(lemma_terms(other)), other)[0] >= 0.5
+    if key_coverage((qt.key[rare],), set(lemma_terms(other)), other)[0] >= 0.5:
+        return True
+    said = key_coverage(qt.key, set(lemma_terms(adds)), adds) if adds else []
+    return any(h >= 0.5 and c < 0.5 for h, c, word in zip(said, covered, qt.key_words) if word in asked)
 
 
-def form_found(qt: QuestionType, chosen: Sequence[Scored], passages: Sequence[Passage], idf: Callable[[str], float],
-               min_form_key: float, duty: Scored | None = None) -> bool:
+def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passages: Sequence[Passage],
+               idf: Callable[[str], float], min_form_key: float, duty: Scored | None = None) -> bool:
     """Whether the quote ``chosen`` (its lead first) gives the form the question asks for (True when it
     asks none): in a sentence about the question's keys, about the lead's own thing; or anywhere in
     the provision that punishes the duty found (``duty``), which cites that duty by number only."""
@@ -68,6 +85,7 @@ def form_found(qt: QuestionType, chosen: Sequence[Scored], passages: Sequence[Pa
         return any(qt.form_in(c.text) for c in chosen)
     lead = chosen[0]
     lead_evidence = None
+    asked = re.split(r"[、,]", question_proper(question) or question)[-1]  # the question's last clause
     for c in chosen:
         if not qt.form_in(c.text) or c.key < min_form_key:
             continue
@@ -75,6 +93,7 @@ def form_found(qt: QuestionType, chosen: Sequence[Scored], passages: Sequence[Pa
             return True
         if lead_evidence is None:
             lead_evidence = quote_evidence([lead], list(passages))
-        if rarest_kept(qt, lead_evidence, quote_evidence([c], list(passages)), idf):
+        same_document = passages[c.p_index].hit.document_id == passages[lead.p_index].hit.document_id
+        if rarest_kept(qt, lead_evidence, quote_evidence([c], list(passages)), idf, c.text if same_document else "", asked):
             return True
     return False

@@ -17,7 +17,7 @@ def _section(text: str, title: str, heading: str) -> Passage:
     return Passage(Hit(2, 2, 1, title, "guide.md", "md", 1, None, None, heading, text, 0, len(text), 7.0), text, [])
 
 
-_RARE = {"遭難": 7.0, "救護": 6.0, "船舶": 5.0}  # idf as in the real corpus: 遭難 is rare, 上陸 and 許可 are not
+_RARE = {"遭難": 7.0, "救護": 6.0, "船舶": 5.0, "目標": 5.0}  # idf as in the real corpus: 遭難 is rare, 上陸 and 許可 are not
 
 
 def _answer(question: str, passages: list[Passage]):
@@ -67,3 +67,14 @@ def test_a_lead_in_with_izen_no_toori_brings_its_list():
     ans = _answer("課で公開している施設の分類コードを、やむを得ず変更することになりました。コード（分類体系）導入実践ガイドブック"
                   "では、コードを変更したときにどのような項目を公開する必要があるとしていますか", [page])
     assert ans.answered and "変更理由" in ans.text and "変更日" in ans.text, ans.text
+
+
+def test_a_date_in_the_leads_own_document_that_says_what_is_asked_answers():
+    """The lead defines the POI code; its revision history, in the same document, holds 初版決定 and its date."""
+    title = "コード POIコード"
+    definition = _section("観光施設、公共施設など地理的目標物に対する分類コードである。無意コード4桁でありコードは別表に示す。",
+                          title, "1. POIコード")
+    history = _section("改訂年月日 改訂箇所 改訂内容\n2022年3月31日 GIF体系に移行(内容の変更なし)\n2019年3月28日 - 初版決定\n"
+                       "2017年12月22日 - α版公開", title, "改訂履歴")
+    ans = _answer("施設などの地理的な目標物に付けるPOIコードは、初版がいつ決定されましたか。", [definition, history])
+    assert ans.answered and "2019年3月28日" in ans.text, ans.text
