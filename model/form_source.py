@@ -20,12 +20,13 @@ False
 >>> rarest_kept(qt, lead, "遭難による上陸の期間は、十五日を超えない範囲内とする。", idf)
 True
 
-A sentence of the lead's document that says what the question asks and the lead does not (初版, 決定) is not about
-another thing:
+A sentence of the lead's document that says what the question's last clause asks and the lead does not (初版,
+決定) is not about another thing:
 
 >>> qt = analyse("地理的な目標物に付けるPOIコードは、初版がいつ決定されましたか")
 >>> row = "2019年3月28日 - 初版決定"
->>> rarest_kept(qt, "観光施設など地理的目標物に対する分類コードである。", f"POIコード 改訂履歴 {row}", idf, row, "初版がいつ決定されましたか")
+>>> lead = "観光施設など地理的目標物に対する分類コードである。"
+>>> rarest_kept(qt, lead, f"POIコード 改訂履歴 {row}", idf, row, "初版がいつ決定されましたか")
 True
 
 A 何が必要 question names papers, or only asks what is needed (which may be a consent or a licence):
@@ -93,7 +94,7 @@ def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passag
             return True
         if lead_evidence is None:
             lead_evidence = quote_evidence([lead], list(passages))
-        same_document = passages[c.p_index].hit.document_id == passages[lead.p_index].hit.document_id
-        if rarest_kept(qt, lead_evidence, quote_evidence([c], list(passages)), idf, c.text if same_document else "", asked):
+        own = c.text if passages[c.p_index].hit.document_id == passages[lead.p_index].hit.document_id else ""
+        if rarest_kept(qt, lead_evidence, quote_evidence([c], list(passages)), idf, own, asked):
             return True
     return False

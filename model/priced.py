@@ -62,8 +62,8 @@ _KANJI_HEAD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
 def priced_item_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks an amount, a key of its question proper is wholly missing from
-    ``evidence`` (the quote and its context: none of its parts found, or none but its modifiers), and the evidence gives two
-    or more different amounts of money. A place's name (標市) is not what is priced, nor an act
+    ``evidence`` (the quote and its context: none of its parts found, or none but its modifiers), and the
+    evidence gives two or more different amounts of money. A place's name (標市) is not what is priced, nor an act
     (取得 of 住民票の写しを取得する場合の手数料)."""
     qt = analyse(question)
     if qt.kind != "amount" or not qt.key:
