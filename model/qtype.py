@@ -17,6 +17,13 @@ from :mod:`model.keys`:
 'count'
 >>> [''.join(s for _, s in c) for c in analyse("市長の任期は何年ですか").key]
 ['市長', '任期']
+
+A counter the question names asks a count of it, written with a katakana word too:
+
+>>> analyse("令和2年度の調査では、全府省庁を合わせて何システムが調査の対象になりましたか").forms[0].search("計1,245システム") is not None
+True
+>>> analyse("個人申請基本情報は何票とされていますか").kind  # which 票 (A票), not how many
+'what'
 """
 
 from __future__ import annotations
@@ -56,7 +63,11 @@ _YEARS = (rf"(?<![0-9〇一二三四五六七八九十百千万,.])(?<!令和)(?
 # 何 + a counter: the answer is a number with the same counter (何台 → 20台, not 3日間).
 _COUNTED = (r"何(件|回|部|通|枚|台|点|キロ|メートル|センチ|平方メートル|平方|倍|個|種類|社|校|か国|カ国|度|桁|本|頭|匹|冊|室|階"
             r"|週間|週|機関|団体|か所|カ所|箇所|ヶ所|席|軒|棟|隻|杯|錠|項目|文字|字|ページ|頁|戸|世帯|組|区画|品目|段階|食"
-            r"|ギガバイト|メガバイト|テラバイト|キロバイト|バイト|GB|MB|TB|トン|リットル|キログラム|グラム|ヘクタール|畳)(?!も)")
+            r"|ギガバイト|メガバイト|テラバイト|キロバイト|バイト|GB|MB|TB|トン|リットル|キログラム|グラム|ヘクタール|畳"
+            r"|問|府省|自治体|市町村)(?!も)")
+# 何 + a counter in katakana the list above lacks (何システム, 何パターン): a count of it too, while a kanji word
+# after 何 may ask which one (何大学, 何党, 何票: A票) and is left to the list
+_KATAKANA_COUNTER = re.compile(r"何([ァ-ヶー]{2,8})(?=が|の|を|に|で|は|と|も|ある|あり|いる|です|まで|以上|以下|程度|くらい|ぐらい|\s*[?？]|\s*$)")
 
 # Counters that answer for one another: 何回 → 2度; 何度 → 30℃ (a temperature, not 1回).
 _COUNTER_ALIASES = {"回": "回|度", "度": "度|℃|°", "字": "字|文字", "ページ": "ページ|頁", "頁": "ページ|頁",
@@ -270,6 +281,8 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
                     counted = counted or (k == "count" and q.pattern not in _LOOSE)
         if kind == "what" and asks_address:  # 住所（所在地）を教えてください: an address
             kind, forms = "place", [_ADDRESS_FORM]
+        if kind == "what" and (m := _KATAKANA_COUNTER.search(question)):  # 何システムが対象: 1,000システム
+            kind, forms = "count", [re.compile(rf"{_NUM}\s*{re.escape(m.group(1))}")]
         before = _BEFORE.search(question)
         if before and kind == "count":  # 何日前までに: the counter before 前 (7日前), or 前日
             forms = [re.compile(rf"{_NUM}\s*{before.group(1)}\s*前|前日|前々日")]

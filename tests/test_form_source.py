@@ -78,3 +78,15 @@ def test_a_date_in_the_leads_own_document_that_says_what_is_asked_answers():
                        "2017年12月22日 - α版公開", title, "改訂履歴")
     ans = _answer("施設などの地理的な目標物に付けるPOIコードは、初版がいつ決定されましたか。", [definition, history])
     assert ans.answered and "2019年3月28日" in ans.text, ans.text
+
+
+def test_a_count_asked_with_a_katakana_counter_needs_the_count():
+    """何システム asks how many systems: the survey's method without the figure does not answer it."""
+    title = "データマネジメント実践ガイドブック（導入編）"
+    method = _section("データマネジメントタスクフォースは、令和2年度に、各府省庁につき主要なシステムを対象として、"
+                      "データマネジメントレベル調査を実施しました。", title, "4.2. 実施手順")
+    question = "令和2年度のデータマネジメントレベル調査では、全府省庁を合わせて何システムが調査の対象になりましたか"
+    assert not _answer(question, [method]).answered
+    counted = _section(method.hit.text + "調査の対象は、全府省庁で計48システムです。", title, "4.2. 実施手順")
+    ans = _answer(question, [counted])
+    assert ans.answered and "48システム" in ans.text, ans.text
