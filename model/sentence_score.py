@@ -30,6 +30,7 @@ from jtext.sentences import is_question, is_table_row, split_sentences, table_ro
 from jtext.terms import gram_terms, lemma_terms
 
 from .answerer import Passage
+from .jurisdiction import jurisdictions
 from .keys import key_coverage
 from .qtype import INTERROGATIVES, QuestionType
 from .rerank_weights import WEIGHTS
@@ -247,7 +248,9 @@ def quote_evidence(chosen: list[Scored], passages: list[Passage]) -> str:
     return "\n".join(pieces)
 
 
-_MUNICIPALITY = re.compile(r"^\S{1,4}(?:市|町|村)$")  # 標市, かつらぎ町: the place asked about
+def _names_municipality(word: str) -> bool:
+    """Whether a key names a city, town or village (標市, かつらぎ町), as :mod:`model.jurisdiction` reads one."""
+    return word[-1:] in ("市", "町", "村") and word in jurisdictions(word)
 
 
 def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None = None) -> float:
@@ -266,7 +269,7 @@ def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None 
     # municipality asked about (標市では…): its own pages seldom repeat its name, and a quote about another one
     # is refused apart (model.jurisdiction); one told only as the question's situation counts a quarter against
     found = [c >= 0.5 for c in cov]
-    asked = [1.0 if f else 0.0 if i in qt.optional or _MUNICIPALITY.match(qt.key_words[i])
+    asked = [1.0 if f else 0.0 if i in qt.optional or _names_municipality(qt.key_words[i])
              else TOLD_WEIGHT if i in qt.told else 1.0 for i, f in enumerate(found)]
     return sum(found) / max(1.0, sum(asked))
 
