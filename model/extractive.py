@@ -62,6 +62,7 @@ from .answerer import IdfFn, Passage, TokenCallback
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .delegation import delegated, delegation_asked
 from .designations import article_asked, bare_designations, designations
+from .focus import focus_lost
 from .form_source import form_found, wants_form
 from .grounding import grounding as question_grounding
 from .grounding import weights
@@ -318,7 +319,7 @@ class ExtractiveAnswerer:
                 query.normalized, evidence, [p.hit.text for p in passages if p.hit.document_id == lead.hit.document_id]),
             # the form in a sentence about the question's keys and the lead's thing (or in the provision punishing the duty)
             form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
-            negation_ok, role_ok, not quote_lost(query.normalized, evidence)
+            negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

@@ -35,6 +35,14 @@ A 何が必要 question names papers, or only asks what is needed (which may be 
 True
 >>> analyse("犬を飼い始めたときは何が必要ですか").papers
 False
+
+A count of a part (「応援協定のうち、飲料メーカーとの協定は何件」) is given only by a sentence naming the part:
+the number of all 協定 does not answer it.
+
+>>> q = "標市が災害時の物資調達のために結んでいる応援協定のうち、飲料メーカーとの協定は何件ですか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in subset_words(qt, q)]
+['飲料メーカー']
 """
 
 from __future__ import annotations
@@ -75,6 +83,19 @@ def rarest_kept(qt: QuestionType, lead: str, other: str, idf: Callable[[str], fl
     return any(h >= 0.5 and c < 0.5 for h, c, word in zip(said, covered, qt.key_words) if word in asked)
 
 
+_SUBSET = re.compile(r"のうち[、,]?(.+?)(?:は|が|を|の(?:割合|数))")
+
+
+def subset_words(qt: QuestionType, question: str) -> list[int]:
+    """The key compounds (indexes into ``qt.key``) naming the part a 「AのうちBは何件」 question asks about:
+    the words of B that A does not hold (飲料メーカー of 「応援協定のうち、飲料メーカーとの協定は何件」)."""
+    m = _SUBSET.search(question)
+    if m is None:
+        return []
+    whole, part = question[: m.start()], m.group(1)
+    return [i for i, w in enumerate(qt.key_words) if w in part and w not in whole and i not in qt.optional]
+
+
 def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passages: Sequence[Passage],
                idf: Callable[[str], float], min_form_key: float, duty: Scored | None = None) -> bool:
     """Whether the quote ``chosen`` (its lead first) gives the form the question asks for (True when it
@@ -85,6 +106,11 @@ def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passag
     if duty is not None:
         return any(qt.form_in(c.text) for c in chosen)
     lead = chosen[0]
+    part = subset_words(qt, question) if qt.kind in ("count", "amount") else []
+    if part:
+        # 「協定のうち、飲料メーカーとの協定は何件」: the count must be the part's, in a sentence naming it
+        chosen = [c for c in chosen if any(
+            cov >= 0.5 for cov in key_coverage([qt.key[i] for i in part], set(lemma_terms(c.text)), c.text))]
     lead_evidence = None
     asked = re.split(r"[、,]", question_proper(question) or question)[-1]  # the question's last clause
     for c in chosen:

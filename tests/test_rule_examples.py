@@ -11,7 +11,8 @@ import pytest
 MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.contrast", "model.delegation", "model.designations",
            "model.grounding", "model.jurisdiction", "model.location", "model.measures", "model.negation", "model.owner", "model.plans", "model.qtype",
            "jtext.sentences", "jtext.aliases", "model.siblings", "model.readings",
-           "model.priced", "model.lost", "model.keys", "model.records", "model.form_source")
+           "model.priced", "model.lost", "model.keys", "model.records", "model.form_source",
+           "model.focus")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,77 @@
+"""The question's focus, which a quote must name: the thing a yes/no question asks may be done with,
+and the topic a question is about.
+
+「…届け出た発見者が報奨金を受け取ることはできますか」 asks about 報奨金: a quote on how the finder
+reports, which never names a reward, does not answer it, however many of the other keys it holds.
+「機械を購入する費用を補助の対象にできますか」 is about the cost of a machine: 費用 or 機械 will do.
+
+>>> from model.qtype import analyse
+>>> q = "IPAに届け出た発見者が報奨金を受け取ることはできますか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in focus_words(qt, q)]
+['報奨金']
+>>> q = "中小企業設備投資補助金で、中古の機械を購入する費用を補助の対象にできますか。"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in focus_words(qt, q)]
+['費用', '機械']
+
+「登録支援機関は、…何日前までに申請しなければなりませんか」 is about 登録支援機関: a quote about the
+在留カード's renewal, which never names one, answers another question. A topic the quote names in part
+(事業者 for 者) is left to the other checks: only one it never names refuses.
+
+>>> q = "出入国在留管理庁長官の登録を受けた登録支援機関は、5年ごとの登録の更新を、何日前までに申請しますか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in topic_words(qt, q)]
+['登録支援機関']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from jtext.sentences import question_proper
+
+from .qtype import QuestionType
+
+_ASKS_LEAVE = re.compile(r"を[^、。を]*?(?:ことは|ことが|ても|は)?(?:できますか|できるのでしょうか|よいですか|いいですか|よいでしょうか|いいでしょうか|可能ですか)")
+
+
+def focus_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the object of the act a yes/no question asks leave for (報奨金 of
+    「報奨金を受け取ることはできますか」)."""
+    if qt.kind != "yesno":
+        return []
+    text = question_proper(question) or question
+    m = _ASKS_LEAVE.search(text)
+    if m is None:
+        return []
+    before = text[: m.start()]
+    focus = [i for i, w in enumerate(qt.key_words) if before.endswith(w) and i not in qt.optional]
+    for i in list(focus):
+        clause = before[: -len(qt.key_words[i])]
+        if clause.endswith(("る", "た")) and "を" in clause:
+            # 「機械を購入する費用を」: the thing the cost is of names the focus too
+            inner = clause[: clause.rindex("を")]
+            focus += [j for j, w in enumerate(qt.key_words) if inner.endswith(w) and j not in qt.optional]
+    return focus
+
+
+def topic_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the topic a question asks about (登録支援機関 of 「登録支援機関は、…何日前までに
+    申請しなければなりませんか」): a compound key word that ends just before the question's first は、."""
+    text = question_proper(question) or question
+    m = re.search(r"は[、,]", text)
+    if m is None:
+        return []
+    before = text[: m.start()]
+    return [i for i, w in enumerate(qt.key_words) if before.endswith(w) and len(w) >= 3 and i not in qt.optional]
+
+
+def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
+    """Whether the quote (its key coverage ``per_key``) names none of the question's focus."""
+    focus = focus_words(qt, question)
+    if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
+        return True
+    return bool(focus) and all(per_key[i] < 0.5 for i in focus)
+

@@ -1,0 +1,79 @@
+"""The question's focus (model/focus.py) and the part a count asks about (model/form_source.subset_words),
+through the extractive answerer, on text written like the real guides and statutes: each refuses the quote
+that misses it and still answers from the text that names it."""
+
+from __future__ import annotations
+
+from jtext.terms import analyse_query
+from model.answerer import Passage
+from model.extractive import ExtractiveAnswerer
+from model.records import Hit
+
+
+def _page(text: str, title: str, page: int = 1) -> Passage:
+    return Passage(Hit(1, 1, 1, title, "guide.pdf", "pdf", page, None, None, None, text, 0, len(text), 7.0), text, [])
+
+
+def _article(text: str, title: str, article: str) -> Passage:
+    return Passage(Hit(2, 2, 1, title, "law.xml", "xml", 1, None, article, None, text, 0, len(text), 7.0), text, [])
+
+
+def _answer(question: str, passages: list[Passage]):
+    return ExtractiveAnswerer(lambda t: 4.0).answer(question, passages, query=analyse_query(question))
+
+
+_IPA = "情報セキュリティ早期警戒パートナーシップガイドライン"
+_REPORT = ("発見者は、発見した脆弱性関連情報をIPAに届け出てください。ただし、発見者から直接の届出を受け入れる旨を承諾している"
+           "製品開発者の場合、直接届け出ることも可能です。発見者は、脆弱性関連情報を正当な理由がない限り第三者に開示しないで"
+           "ください。")
+_REWARD_Q = ("他社のソフトウエア製品に脆弱性を見つけ、IPAに届け出ました。情報セキュリティ早期警戒パートナーシップでは、"
+             "届け出た発見者が報奨金を受け取ることはできますか")
+
+
+def test_a_yes_no_question_is_not_answered_without_the_thing_it_asks_about():
+    ans = _answer(_REWARD_Q, [_page(_REPORT, _IPA)])
+    assert not ans.answered, ans.text
+
+
+def test_a_yes_no_question_is_answered_where_the_thing_is_named():
+    text = _REPORT + "IPAは、届け出た発見者に対して報奨金を支払いません。"
+    ans = _answer(_REWARD_Q, [_page(text, _IPA)])
+    assert ans.answered and "報奨金" in ans.text, ans.text
+
+
+_LAW = "出入国管理及び難民認定法"
+_CARD = _article("在留カードの交付を受けた中長期在留者は、当該在留カードの有効期間の満了の日の二月前から有効期間が満了する日までの"
+                 "間に、出入国在留管理庁長官に対し、在留カードの有効期間の更新を申請しなければならない。", _LAW, "第十九条の十一")
+_AGENCY_Q = ("出入国在留管理庁長官の登録を受けた登録支援機関は、5年ごとの登録の更新を、有効期間が満了する日の何日前までに"
+             "申請しなければなりませんか")
+
+
+def test_a_question_about_one_body_is_not_answered_from_anothers_rule():
+    """二月前 is the card holder's deadline: 登録支援機関, the question's topic, is nowhere in it (the quote
+    holds five of the question's eight keys: the key threshold alone lets it through)."""
+    decision = ExtractiveAnswerer(lambda t: 4.0).decide(_AGENCY_Q, [_CARD], query=analyse_query(_AGENCY_Q))
+    assert decision.check == "detail_ok" and decision.candidate.signals.key_cov >= 0.6
+
+
+def test_the_topics_own_rule_answers():
+    own = _article("登録支援機関は、登録の有効期間が満了する日の九十日前までに、出入国在留管理庁長官に対し、登録の更新を申請し"
+                   "なければならない。", _LAW, "第十九条の二十七")
+    ans = _answer(_AGENCY_Q, [own, _CARD])
+    assert ans.answered and "九十日前" in ans.text, ans.text
+
+
+_PLAN = "標市防災備蓄計画"
+_COUNT_Q = "標市が災害時の物資調達のために結んでいる応援協定のうち、飲料メーカーとの協定は何件ですか"
+
+
+def test_the_count_of_the_whole_does_not_answer_for_a_part():
+    text = ("第8 協定による調達\n市は、災害時における物資の調達のため、市内のスーパーマーケット、飲料メーカー等と応援協定を"
+            "締結している。令和6年3月末現在の協定締結数は27件である。")
+    assert not _answer(_COUNT_Q, [_page(text, _PLAN, 2)]).answered
+
+
+def test_the_count_of_the_part_answers():
+    text = ("第8 協定による調達\n市は、災害時における物資の調達のため、市内のスーパーマーケット、飲料メーカー等と応援協定を"
+            "締結している。令和6年3月末現在の協定締結数は27件で、そのうち飲料メーカーとの協定は4件である。")
+    ans = _answer(_COUNT_Q, [_page(text, _PLAN, 2)])
+    assert ans.answered and "4件" in ans.text, ans.text
