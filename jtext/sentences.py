@@ -2,7 +2,8 @@
 
 Sentences end at 。！？ (with any closing brackets after them) and at line
 breaks — after normalisation a remaining line break is structure (heading,
-list item, article item), never a PDF hard wrap.
+list item, article item), seldom a PDF hard wrap; :func:`joined_wraps` joins
+the wraps it kept before a line opening with が or を (the answerer's units).
 
 :func:`split_long` cuts text longer than :data:`MAX_SENTENCE_CHARS` into
 pieces for the morphological analyser (MeCab needs memory in proportion to
@@ -161,7 +162,8 @@ _NUMBERED = re.compile(r"^\s*(?:第\s*[0-9〇一二三四五六七八九十]+|[0
 
 
 def table_rows(text: str) -> list[Sentence]:
-    """:func:`split_sentences`, with each value of a value-first table joined to its row's label.
+    """:func:`split_sentences`, with each value of a value-first table joined to its row's label (and
+    each hard wrap before が or を joined: :func:`joined_wraps`).
 
     pypdf writes some tables value first, each value on the line before its row's label; others
     label first. A table is a run of lines without a sentence end or a number heading them; it
@@ -210,6 +212,26 @@ def table_rows(text: str) -> list[Sentence]:
                 out.append(s)
                 k += 1
         i = j + 1
+    return joined_wraps(out, text)
+
+
+def joined_wraps(sents: list[Sentence], text: str) -> list[Sentence]:
+    """Each line that opens with a case particle (が, を) joined to the line before it: a PDF's hard wrap after
+    a closing bracket that normalisation kept (「…秘密保持契約に「保護される情報の定義」」 / 「が記載されている
+    ことを確認する…」), never a heading or an item of its own.
+
+    >>> text = "秘密保持契約に「保護される情報の定義」\\nが記載されていることを確認する。\\n(1) 料金\\n月額とする。"
+    >>> [s.text for s in joined_wraps(split_sentences(text), text)]
+    ['秘密保持契約に「保護される情報の定義」\\nが記載されていることを確認する。', '(1) 料金', '月額とする。']
+    """
+    out: list[Sentence] = []
+    for s in sents:
+        prev = out[-1] if out else None
+        if (prev is not None and s.text[:1] in ("が", "を") and len(s.text) > 1 and not prev.text.endswith(tuple(_ENDERS))
+                and not text[prev.end:s.start].strip()):
+            out[-1] = Sentence(text[prev.start:s.end], prev.start, s.end)
+        else:
+            out.append(s)
     return out
 
 

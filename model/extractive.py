@@ -54,7 +54,7 @@ from __future__ import annotations
 import re
 import time
 
-from jtext.sentences import split_sentences
+from jtext.sentences import joined_wraps, split_sentences
 from jtext.terms import QueryTerms, analyse_query, lemma_terms
 from jtext.years import same_year
 
@@ -380,7 +380,8 @@ class ExtractiveAnswerer:
         parts, cites = [subject_label(sig.kind, query.normalized, passages, chosen) if self.name_subject else ""], []
         for n, c in enumerate(chosen, start=1):
             # every sentence carries its marker, also inside a rule + proviso quote
-            parts.append("".join(f"{x.text}[{n}]" for x in split_sentences(c.text)) or f"{c.text}[{n}]")
+            units = joined_wraps(split_sentences(c.text), c.text)  # a PDF's hard wrap before が/を stays in its sentence
+            parts.append("".join(f"{x.text}[{n}]" for x in units) or f"{c.text}[{n}]")
             cites.append(passages[c.p_index].citation(n, c.start, c.end))
         return Answer(
             question, "".join(parts), tuple(cites), True, tuple(p.hit for p in passages),
