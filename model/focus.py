@@ -69,9 +69,9 @@ def topic_words(qt: QuestionType, question: str) -> list[int]:
 
 
 def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
-    """Whether the quote (its key coverage ``per_key``) names none of the question's focus."""
-    focus = focus_words(qt, question)
+    """Whether the quote (its key coverage ``per_key``) never names the question's topic, or names none of a
+    yes/no question's object."""
     if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
         return True
+    focus = focus_words(qt, question)
     return bool(focus) and all(per_key[i] < 0.5 for i in focus)
-
