@@ -37,6 +37,11 @@ from .qtype import QuestionType
 _ASKS_LEAVE = re.compile(r"を[^、。を]*?(?:ことは|ことが|ても|は)?(?:できますか|できるのでしょうか|よいですか|いいですか|よいでしょうか|いいでしょうか|可能ですか)")
 
 
+def _ending(qt: QuestionType, text: str) -> list[int]:
+    """Indexes into ``qt.key`` of the key words (not asides) that ``text`` ends with."""
+    return [i for i, w in enumerate(qt.key_words) if text.endswith(w) and i not in qt.optional]
+
+
 def focus_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the object of the act a yes/no question asks leave for (報奨金 of
     「報奨金を受け取ることはできますか」)."""
@@ -47,13 +52,12 @@ def focus_words(qt: QuestionType, question: str) -> list[int]:
     if m is None:
         return []
     before = text[: m.start()]
-    focus = [i for i, w in enumerate(qt.key_words) if before.endswith(w) and i not in qt.optional]
+    focus = _ending(qt, before)
     for i in list(focus):
         clause = before[: -len(qt.key_words[i])]
         if clause.endswith(("る", "た")) and "を" in clause:
             # 「機械を購入する費用を」: the thing the cost is of names the focus too
-            inner = clause[: clause.rindex("を")]
-            focus += [j for j, w in enumerate(qt.key_words) if inner.endswith(w) and j not in qt.optional]
+            focus += _ending(qt, clause[: clause.rindex("を")])
     return focus
 
 
@@ -64,8 +68,7 @@ def topic_words(qt: QuestionType, question: str) -> list[int]:
     m = re.search(r"は[、,]", text)
     if m is None:
         return []
-    before = text[: m.start()]
-    return [i for i, w in enumerate(qt.key_words) if before.endswith(w) and len(w) >= 3 and i not in qt.optional]
+    return [i for i in _ending(qt, text[: m.start()]) if len(qt.key_words[i]) >= 3]
 
 
 def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
