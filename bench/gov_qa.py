@@ -105,15 +105,17 @@ def _arabic(s: str) -> str:
 
 
 _SPACE = re.compile(r"\s+")
+# wave dashes, folded to one as the index folds them (jtext.charfold): １～４ is indexed as 1〜4
+_WAVE = re.compile("[~\u301c\uff5e\u223c\u2053\u3030]")
 
 
 def answer_found(golds: list[str], text: str) -> bool:
-    """One gold string in the text, NFKC; whitespace (PDF line breaks, 「45 日」), kanji numerals
-    and 1,000 separators folded on both sides."""
-    t = _SPACE.sub("", nfkc(text))
+    """One gold string in the text, NFKC; whitespace (PDF line breaks, 「45 日」), wave dashes, kanji
+    numerals and 1,000 separators folded on both sides."""
+    t = _WAVE.sub("〜", _SPACE.sub("", nfkc(text)))
     ta = _arabic(t)
     for g in golds:
-        g = _SPACE.sub("", nfkc(g))
+        g = _WAVE.sub("〜", _SPACE.sub("", nfkc(g)))
         if g and (g in t or _arabic(g) in ta):
             return True
     return False
