@@ -112,7 +112,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("phone", r"ファクス番号|FAX番号|ファックス番号|ファクシミリ番号", rf"(?:FAX|ファクス|ファックス|ファクシミリ)\D{{0,6}}{_PHONE}"),
     ("phone", r"電話番号", _PHONE),
     ("documents", r"何が必要|何を提出|(?:どんな|どのような|どういう|何の)(?:書類|もの)|書類(?:が必要|は(?:何|どれ))|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意"
-     r"|何を(?:交付|携帯|提示|準備|添え|出(?:す|せ|し))",  # 何を交付する必要, 何を携帯しなければ, 何を出す
+     r"|何を(?:交付|携帯|提示|準備|添え|出(?:す|せ|し)|持って(?:い|行|く|来))",  # 何を交付する必要, 何を携帯しなければ, 何を出す, 何を持っていく
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"
      r"|同意|許可|登録|承認|認可|免許|資格|認定|令書|証票|書面"),  # what is needed may be a consent or a licence
     ("count", r"数(?:は|が)?(?:いくら|幾ら)", rf"{_NUM}\s*\S"),  # 議席数はいくらか: a count, not money
@@ -158,7 +158,7 @@ _LAW_NUMBER = re.compile(rf"(?:明治|大正|昭和|平成|令和)\s*(?:元|{_NU
                          rf"(?:法律|政令|条例|規則|省令|府令|告示|訓令|規程|要綱)\s*第\s*{_NUM}\s*号")
 _ASKS_LAW_NUMBER = re.compile(r"制定|公布|番号|何号")  # 番号 covers 法令番号, 何号 covers 第何号
 _ASKS_MOMENT = re.compile(_MOMENT)
-_ASKS_PAPERS = re.compile(r"書類|添付")  # 添付書類, どのような書類, 何を添付
+_ASKS_PAPERS = re.compile(r"書類|添付|持参|持ち物|何を持って")  # 添付書類, どのような書類, 何を添付; what to bring
 _MOMENT_FORM = re.compile(r"とき|時点|際|段階")  # the event forms of a moment asked (_MOMENT)
 # A manner asked in so many words: a date or place noun beside it (期日, 場所) is what the manner is of.
 _TOPIC_NOUNS = _DATE_NOUNS | {"場所"}

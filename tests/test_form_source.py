@@ -90,3 +90,17 @@ def test_a_count_asked_with_a_katakana_counter_needs_the_count():
     counted = _section(method.hit.text + "調査の対象は、全府省庁で計48システムです。", title, "4.2. 実施手順")
     ans = _answer(question, [counted])
     assert ans.answered and "48システム" in ans.text, ans.text
+
+
+def test_what_to_bring_needs_a_thing_to_bring_in_the_quote():
+    """「何を持っていく必要がありますか」 asks for papers like 何が必要: a quote saying only where the
+    counter is answers nothing."""
+    title = "マイナンバーカードの受け取り方法|標市"
+    where = _section("暗証番号を連続して3回間違えると、ロックがかかります。ロックの解除は市民課の窓口で行います。",
+                     title, "暗証番号の設定")
+    question = "マイナンバーカードの暗証番号を続けて間違えてロックがかかりました。市民課の窓口でロックを解除してもらうとき、何を持っていく必要がありますか"
+    assert not _answer(question, [where]).answered
+    listed = _section("ロックの解除は市民課の窓口で行います。ロックの解除には、マイナンバーカードと本人確認書類が必要です。",
+                      title, "暗証番号の設定")
+    ans = _answer(question, [listed])
+    assert ans.answered and "本人確認書類" in ans.text, ans.text
