@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .morph import Token, tokenize
+from .sentences import question_proper
 
 # 「では」「じゃあ」…: the question continues the previous one.
 _OPENING = re.compile(
@@ -45,6 +46,7 @@ GENERIC = frozenset("""
 違い 差 関係 影響 結果 効果 状況 状態 予定 準備 開始 終了 期間中 当日 前日 翌日 以前 以後 今後 今回 次回 最初 最後 途中
 子 子ども 子供 親 保護者 世帯 住民 市民 利用者 申請者 自分 私
 最終 最新 改正 制定 施行 公布 施行日
+毎年 毎月 毎週 毎日 毎回 一度 一人
 """.split())
 # 「災害など緊急のときは？」「日付だけの場合はどう書きますか」: the previous question
 # asked again under a condition, when the main clause names nothing of its own.
@@ -105,7 +107,21 @@ def topic(question: str) -> str | None:
     numbers and question words are not a topic (1日, 何時間). The agent of the
     question's act (a chain marked by が) and a verbal noun (任命 of 任命する) are
     passed over for a later chain: 常勤職員が育児休業を請求するとき → 育児休業.
+    A question that tells a situation first is about the question proper's topic
+    when that has one, not about the people of the situation:
+
+    >>> topic("商店街の催しに合わせて看板を出す予定です。占用期間が1年に満たない場合、道路占用料はどのように計算されますか")
+    '道路占用料'
     """
+    proper = question_proper(question)
+    if proper is not None and (own := _topic(proper, passed_over=False)):
+        return own
+    return _topic(question)
+
+
+def _topic(question: str, passed_over: bool = True) -> str | None:
+    """:func:`topic` of ``question`` read alone; ``passed_over``: an agent or a verbal noun when there is
+    nothing else (None otherwise)."""
     toks = tokenize(question)
     after = {t.start: t for t in toks}
     found: list[tuple[str, bool]] = []  # (topic, passed over when another follows)
@@ -119,7 +135,7 @@ def topic(question: str) -> str | None:
             nxt = after.get(chain[-1].end)
             minor = nxt is not None and (nxt.surface == "が" or nxt.lemma == "為る")
             found.append((question[parts[0].start:parts[-1].end], minor))
-    return next((t for t, minor in found if not minor), found[0][0] if found else None)
+    return next((t for t, minor in found if not minor), found[0][0] if found and passed_over else None)
 
 
 def _anaphor(toks: list[Token]) -> tuple[int, int, str] | None:
