@@ -14,6 +14,8 @@ paraphrase.
 ('会社', '使用者', '事業主', '事業者')
 >>> written_forms("赤ちゃん")
 ('赤ちゃん', '乳児', '生児')
+>>> written_forms("町長")  # the national laws name every town's head so
+('町長', '地方公共団体の長', '市町村長')
 >>> written_forms("住民票")
 ('住民票',)
 """
@@ -54,6 +56,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     # a child in everyday words and in the laws' (労働基準法の生児, 児童手当の児童)
     "赤ちゃん": ("乳児", "生児"),
     "子ども": ("児童",),
+    # a town's or city's head as the national laws name every one (個人情報保護法 第百六十七条の地方公共団体の長)
+    "市長": ("地方公共団体の長", "市町村長"),
+    "町長": ("地方公共団体の長", "市町村長"),
+    "村長": ("地方公共団体の長", "市町村長"),
 }
 # and back: the full name stands for its short forms too (国民健康保険 → 国保)
 _BACK: dict[str, tuple[str, ...]] = {}
