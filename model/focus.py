@@ -15,6 +15,14 @@ reports, which never names a reward, does not answer it, however many of the oth
 >>> [qt.key_words[i] for i in focus_words(qt, q)]
 ['費用', '機械']
 
+When a noun names the act itself (「その審理を傍聴することはできますか」), the quote must name it too: an article
+on how the board summons people to its 審理 says nothing of 傍聴.
+
+>>> q = "請求人の家族などがその審理を傍聴することはできますか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in act_words(qt, q)]
+['傍聴']
+
 「登録支援機関は、…何日前までに申請しなければなりませんか」 is about 登録支援機関: a quote about the
 在留カード's renewal, which never names one, answers another question. A topic the quote names in part
 (事業者 for 者) is left to the other checks: only one it never names refuses.
@@ -42,16 +50,22 @@ def _ending(qt: QuestionType, text: str) -> list[int]:
     return [i for i, w in enumerate(qt.key_words) if text.endswith(w) and i not in qt.optional]
 
 
+def _leave_asked(qt: QuestionType, question: str) -> tuple[str, str] | None:
+    """A yes/no question's proper split at the を of the act it asks leave for: (what comes before it, the
+    act after it); None when it asks none."""
+    if qt.kind != "yesno":
+        return None
+    text = question_proper(question) or question
+    m = _ASKS_LEAVE.search(text)
+    return None if m is None else (text[: m.start()], text[m.start() + 1:])
+
+
 def focus_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the object of the act a yes/no question asks leave for (報奨金 of
     「報奨金を受け取ることはできますか」)."""
-    if qt.kind != "yesno":
+    if (asked := _leave_asked(qt, question)) is None:
         return []
-    text = question_proper(question) or question
-    m = _ASKS_LEAVE.search(text)
-    if m is None:
-        return []
-    before = text[: m.start()]
+    before, _ = asked
     focus = _ending(qt, before)
     for i in list(focus):
         clause = before[: -len(qt.key_words[i])]
@@ -59,6 +73,16 @@ def focus_words(qt: QuestionType, question: str) -> list[int]:
             # 「機械を購入する費用を」: the thing the cost is of names the focus too
             focus += _ending(qt, clause[: clause.rindex("を")])
     return focus
+
+
+def act_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the act a yes/no question asks leave for when a noun names it (傍聴 of
+    「審理を傍聴することはできますか」)."""
+    if (asked := _leave_asked(qt, question)) is None:
+        return []
+    _, act = asked
+    return [i for i, w in enumerate(qt.key_words) if act.startswith(w) and act[len(w):].startswith(("する", "し"))
+            and i not in qt.optional]
 
 
 def topic_words(qt: QuestionType, question: str) -> list[int]:
@@ -72,9 +96,11 @@ def topic_words(qt: QuestionType, question: str) -> list[int]:
 
 
 def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
-    """Whether the quote (its key coverage ``per_key``) never names the question's topic, or names none of a
-    yes/no question's object."""
+    """Whether the quote (its key coverage ``per_key``) never names the question's topic, or misses a yes/no
+    question's act or names none of its object."""
     if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
+        return True
+    if any(per_key[i] < 0.5 for i in act_words(qt, question)):
         return True
     focus = focus_words(qt, question)
     return bool(focus) and all(per_key[i] < 0.5 for i in focus)

@@ -77,3 +77,23 @@ def test_the_count_of_the_part_answers():
             "締結している。令和6年3月末現在の協定締結数は27件で、そのうち飲料メーカーとの協定は4件である。")
     ans = _answer(_COUNT_Q, [_page(text, _PLAN, 2)])
     assert ans.answered and "4件" in ans.text, ans.text
+
+
+_NHI = "国民健康保険法"
+_HEARING_Q = ("国民健康保険審査会で保険料の処分についての審査請求が審理されるとき、請求人の家族などがその審理を傍聴する"
+              "ことはできますか")
+
+
+def test_a_yes_no_question_is_not_answered_without_the_act_it_asks_leave_for():
+    """審理 is named, 傍聴 (the act asked about) is not: the article on summoning people says nothing of it."""
+    summon = _article("審査会は、審理を行うため必要があると認めるときは、審査請求人若しくは関係人に対して報告若しくは意見を求め、"
+                      "その出頭を命じて審問することができる。", _NHI, "第百五条")
+    decision = ExtractiveAnswerer(lambda t: 4.0).decide(_HEARING_Q, [summon], query=analyse_query(_HEARING_Q))
+    assert decision.check == "detail_ok", decision.check
+
+
+def test_a_yes_no_question_is_answered_where_the_act_is_named():
+    rule = _article("審査会の行う審理は、公開しない。ただし、審査請求人の家族その他の関係者は、審査会の許可を得て審理を傍聴する"
+                    "ことができる。", _NHI, "第百五条の二")
+    ans = _answer(_HEARING_Q, [rule])
+    assert ans.answered and "傍聴" in ans.text, ans.text
