@@ -20,7 +20,14 @@ False
 >>> location_lost("保存期間が満了した公文書の移管先はどこですか", "標市歴史資料室に移管する。")  # a place asked, not where it is
 False
 
-Where a body has its seat is asked the same way (どこに本部を置いている):
+Where a body or an office is placed is asked the same way (どこに置かれている, どこに本部を置いている):
+
+>>> q = "雇用保険審査官は、どこ（どの役所）に置かれているのですか"
+>>> location_lost(q, "処分に不服のある者は、雇用保険審査官に対して審査請求をすることができる。")
+True
+>>> location_lost("国民健康保険審査会はどこに置かれていますか", "国民健康保険審査会(以下「審査会」という。)は、各都道府県に置く。")
+False
+
 
 >>> q = "ArchiMateを策定したオープン・グループは、どこに本部を置いている団体ですか"
 >>> location_lost(q, "推進団体のオープン・グループが、ArchiMateを策定しています。")
@@ -36,10 +43,10 @@ import re
 from .qtype import ADDRESS
 
 # 北部防災倉庫はどこにありますか: the place is group 1
-_WHERE = re.compile(r"([一-龥々〆ァ-ヶー・A-Za-z0-9]{2,20})(?:は|って)[、\s]*どこに"
-                    r"(?:あり|ある|(?:本部|本社|本店|事務所|拠点)を?(?:置|構え))")  # オープン・グループは、どこに本部を置いている
+_WHERE = re.compile(r"([一-龥々〆ァ-ヶー・A-Za-z0-9]{2,20})(?:は|って)[、\s]*どこ(?:[(（][^()（）]{1,12}[)）])?に"
+                    r"(?:あり|ある|置かれ|設置され|(?:本部|本社|本店|事務所|拠点)を?(?:置|構え))")  # オープン・グループは、どこに本部を置いている
 _NUM = r"[0-9〇一二三四五六七八九十百千]+"
-_SITE = re.compile(rf"{ADDRESS}|{_NUM}\s*階|(?:庁舎|公園|会館|センター|ビル|敷地|構|校|館)内|に(?:あり|所在|位置|設置|本部|本社|本店|拠点)|所在地")
+_SITE = re.compile(rf"{ADDRESS}|{_NUM}\s*階|(?:庁舎|公園|会館|センター|ビル|敷地|構|校|館)内|に(?:あり|所在|位置|設置|置く|置かれ|本部|本社|本店|拠点)|所在地")
 _BEFORE = re.compile(rf"{ADDRESS}|(?:に(?:ある|あり|置かれた|設置された|設置する)|内の)\s*[「『]?$")  # 国土地理院のHPにある「…」
 _NEAR = 30  # characters after (or, for an address, before) the place's name
 
