@@ -31,9 +31,9 @@ nowhere in it, when the section it comes from is about the asked attribute of an
 and the question's owner is nowhere in it (犬の登録 for 飼い猫の登録手数料: :mod:`model.owner`),
 when a size the question names (20リットル) is quoted only for other sizes or a rate it names
 (1週間に) only over other periods (:mod:`model.measures`), when a place whose whereabouts is
-asked is quoted without them (:mod:`model.location`), when a plan or next version asked is quoted
-only with what was done (:mod:`model.plans`), when it never names a yes/no question's object or the
-question's topic (:mod:`model.focus`), when the sibling it sets against another (標市直下地震ではなく
+asked (or where an office is placed) is quoted without them (:mod:`model.location`), when a plan or next
+version asked is quoted only with what was done (:mod:`model.plans`), when it never names a yes/no
+question's object, the act it asks leave for (傍聴) or the question's topic (:mod:`model.focus`), when the sibling it sets against another (標市直下地震ではなく
 南海トラフ地震) is not named (:mod:`model.contrast`), when a どこ or 誰 answer would be a template's
 blank (（裁判所名）), when what is asked is one the quote leaves
 to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
