@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .morph import Token, tokenize
-from .sentences import question_proper
 
 # 「では」「じゃあ」…: the question continues the previous one.
 _OPENING = re.compile(
@@ -107,21 +106,7 @@ def topic(question: str) -> str | None:
     numbers and question words are not a topic (1日, 何時間). The agent of the
     question's act (a chain marked by が) and a verbal noun (任命 of 任命する) are
     passed over for a later chain: 常勤職員が育児休業を請求するとき → 育児休業.
-    A question that tells a situation first is about the question proper's topic
-    when that has one, not about the people of the situation:
-
-    >>> topic("商店街の催しに合わせて看板を出す予定です。占用期間が1年に満たない場合、道路占用料はどのように計算されますか")
-    '道路占用料'
     """
-    proper = question_proper(question)
-    if proper is not None and (own := _topic(proper, passed_over=False)):
-        return own
-    return _topic(question)
-
-
-def _topic(question: str, passed_over: bool = True) -> str | None:
-    """:func:`topic` of ``question`` read alone; ``passed_over``: an agent or a verbal noun when there is
-    nothing else (None otherwise)."""
     toks = tokenize(question)
     after = {t.start: t for t in toks}
     found: list[tuple[str, bool]] = []  # (topic, passed over when another follows)
@@ -135,7 +120,7 @@ def _topic(question: str, passed_over: bool = True) -> str | None:
             nxt = after.get(chain[-1].end)
             minor = nxt is not None and (nxt.surface == "が" or nxt.lemma == "為る")
             found.append((question[parts[0].start:parts[-1].end], minor))
-    return next((t for t, minor in found if not minor), found[0][0] if found and passed_over else None)
+    return next((t for t, minor in found if not minor), found[0][0] if found else None)
 
 
 def _anaphor(toks: list[Token]) -> tuple[int, int, str] | None:
