@@ -33,7 +33,8 @@ when a size the question names (20リットル) is quoted only for other sizes o
 (1週間に) only over other periods (:mod:`model.measures`), when a place whose whereabouts is
 asked (or where an office is placed) is quoted without them (:mod:`model.location`), when a plan or next
 version asked is quoted only with what was done (:mod:`model.plans`), when it never names a yes/no
-question's object, the act it asks leave for (傍聴) or the question's topic (:mod:`model.focus`), when the sibling it sets against another (標市直下地震ではなく
+question's object, the act it asks leave for (傍聴) or the question's topic (:mod:`model.focus`),
+when a body asked by name (何という団体) is quoted only by its kind (:mod:`model.body_name`), when the sibling it sets against another (標市直下地震ではなく
 南海トラフ地震) is not named (:mod:`model.contrast`), when a どこ or 誰 answer would be a template's
 blank (（裁判所名）), when what is asked is one the quote leaves
 to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
@@ -63,6 +64,7 @@ from .answerer import IdfFn, Passage, TokenCallback
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .delegation import delegated, delegation_asked
 from .designations import article_asked, bare_designations, designations
+from .body_name import body_lost
 from .focus import focus_lost
 from .form_source import form_found, wants_form
 from .grounding import grounding as question_grounding
@@ -321,6 +323,7 @@ class ExtractiveAnswerer:
             # the form in a sentence about the question's keys and the lead's thing (or in the provision punishing the duty)
             form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
             negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
+            and not body_lost(query.normalized, "\n".join(c.text for c in chosen))
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

@@ -97,3 +97,21 @@ def test_a_yes_no_question_is_answered_where_the_act_is_named():
                     "ことができる。", _NHI, "第百五条の二")
     ans = _answer(_HEARING_Q, [rule])
     assert ans.answered and "傍聴" in ans.text, ans.text
+
+
+_GUIDE = "データマネジメント実践ガイドブック（運用編）"
+_BODY_Q = "環境省が令和3年11月にデータ活用のアイデアソンを一緒に開いた民間の非営利団体は、何という団体ですか"
+
+
+def test_a_body_asked_by_name_is_not_answered_by_its_kind():
+    """「民間の非営利団体と共同で」 says what kind of body, not which (model/body_name.py)."""
+    text = "環境省は、令和3年11月に民間の非営利団体と共同で、データの有用性を評価するアイデアソンを開催しました。"
+    decision = ExtractiveAnswerer(lambda t: 4.0).decide(_BODY_Q, [_page(text, _GUIDE)], query=analyse_query(_BODY_Q))
+    assert decision.check == "detail_ok", decision.check
+
+
+def test_a_body_asked_by_name_is_answered_where_it_is_named():
+    text = ("環境省は、令和3年11月に民間の非営利団体である一般社団法人オープンデータ推進協会と共同で、データの有用性を"
+            "評価するアイデアソンを開催しました。")
+    ans = _answer(_BODY_Q, [_page(text, _GUIDE)])
+    assert ans.answered and "オープンデータ推進協会" in ans.text, ans.text

@@ -1,0 +1,33 @@
+"""A body asked by name, quoted without one.
+
+「…アイデアソンを一緒に開いた民間の非営利団体は、何という団体ですか」 is not answered by 「環境省は、…民間の
+非営利団体と共同で…」: the quote says what kind of body it was, never its name. A question asking which body
+(何という団体, どの省, どこの法人) needs a quote that names one the question does not already name: a name
+ending as bodies' names end (…協会, …機構, …省, …委員会, …株式会社) or written in capitals (IPA).
+
+>>> q = "環境省が令和3年11月にデータ活用のアイデアソンを一緒に開いた民間の非営利団体は、何という団体ですか"
+>>> body_lost(q, "環境省は、令和3年11月に民間の非営利団体と共同で、アイデアソンを開催した。")
+True
+>>> body_lost(q, "環境省は、令和3年11月に一般社団法人オープン・ナレッジ・ジャパンと共同で、アイデアソンを開催した。")
+False
+>>> body_lost("「PLATEAU」は、どの省庁が進めているプロジェクトですか", "国土交通省が主導する3D都市モデル整備プロジェクト")
+False
+>>> body_lost("日本のデータ人材のスキルセットは、どの機関が提供するものを参考にしていますか", "IPAが提供するスキル標準を参考にした。")
+False
+"""
+
+from __future__ import annotations
+
+import re
+
+_ASKS_BODY = re.compile(r"(?:何という|なんという|どういう|どの|どこの)(?:団体|機関|組織|法人|会社|府省|省庁|省)(?![はがをにで]?[^、。]*(?:項目|欄))")
+_BODY = re.compile(r"(?<![他各同本当])(?![他各同本当])[一-龥々ァ-ヶー・A-Za-z0-9]{2,24}(?:協会|機構|財団|法人|センター|委員会|審査会|協議会|連合会|組合|省|庁|株式会社"
+                   r"|グループ|公社|事業団|研究所|大学|タスクフォース|事業者|大臣|政府|フォーラム|コンソーシアム)|[A-Z]{2,}")
+
+
+def body_lost(question: str, quote: str) -> bool:
+    """Whether ``question`` asks which body and ``quote`` (the quoted sentences) names none it does not
+    already name."""
+    if not _ASKS_BODY.search(question):
+        return False
+    return not any(m.group(0) not in question for m in _BODY.finditer(quote))
