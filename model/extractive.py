@@ -34,8 +34,8 @@ when a size the question names (20リットル) is quoted only for other sizes o
 asked (or where an office is placed) is quoted without them (:mod:`model.location`), when a plan or next
 version asked is quoted only with what was done (:mod:`model.plans`), when it never names a yes/no
 question's object, the act it asks leave for (傍聴) or the question's topic (:mod:`model.focus`),
-when a body asked by name (何という団体) is quoted only by its kind (:mod:`model.body_name`), when the sibling it sets against another (標市直下地震ではなく
-南海トラフ地震) is not named (:mod:`model.contrast`), when a どこ or 誰 answer would be a template's
+when a body asked by name (何という団体) is quoted only by its kind (:mod:`model.body_name`), when
+the sibling it sets against another (標市直下地震ではなく南海トラフ地震) is not named (:mod:`model.contrast`), when a どこ or 誰 answer would be a template's
 blank (（裁判所名）), when what is asked is one the quote leaves
 to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
@@ -61,10 +61,10 @@ from jtext.years import same_year
 
 from .answerability import probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
+from .body_name import body_lost
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .delegation import delegated, delegation_asked
 from .designations import article_asked, bare_designations, designations
-from .body_name import body_lost
 from .focus import focus_lost
 from .form_source import form_found, wants_form
 from .grounding import grounding as question_grounding
