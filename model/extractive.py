@@ -35,9 +35,9 @@ asked (or where an office is placed) is quoted without them (:mod:`model.locatio
 version asked is quoted only with what was done (:mod:`model.plans`), when it never names a yes/no
 question's object, the act it asks leave for (傍聴) or the question's topic (:mod:`model.focus`),
 when a body asked by name (何という団体) is quoted only by its kind (:mod:`model.body_name`), when
-the sibling it sets against another (標市直下地震ではなく南海トラフ地震) is not named (:mod:`model.contrast`), when a どこ or 誰 answer would be a template's
-blank (（裁判所名）), when what is asked is one the quote leaves
-to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
+the sibling it sets against another (標市直下地震ではなく南海トラフ地震) is not named
+(:mod:`model.contrast`), when a どこ or 誰 answer would be a template's blank (（裁判所名）), when
+what is asked is one the quote leaves to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
 (``require_form``) in a sentence about the question's keys (``min_form_key``); and,
 with ``min_confidence`` > 0, when the learned answerability model
