@@ -12,6 +12,8 @@ True
 False
 >>> body_lost("「PLATEAU」は、どの省庁が進めているプロジェクトですか", "国土交通省が主導する3D都市モデル整備プロジェクト")
 False
+>>> body_lost("「e-Stat」は、どの府省が提供しているものとして紹介されていますか", "18. e-STAT 政府統計の総合窓口 RESAS")
+True
 >>> body_lost("日本のデータ人材のスキルセットは、どの機関が提供するものを参考にしていますか", "IPAが提供するスキル標準を参考にした。")
 False
 """
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import re
 
-_ASKS_BODY = re.compile(r"(?:何という|なんという|どういう|どの|どこの)(?:団体|機関|組織|法人|会社|府省|省庁|省)(?![はがをにで]?[^、。]*(?:項目|欄))")
+_ASKS_BODY = re.compile(r"(?:何という|なんという|どういう|どの|どこの)(団体|機関|組織|法人|会社|業者|事業者|企業|府省|省庁|省)(?![はがをにで]?[^、。]*(?:項目|欄))")
+# a ministry asked (どの府省): answered by a ministry's or agency's name (総務省, デジタル庁, 内閣府), not by any body
+_MINISTRY = re.compile(r"[一-龥]{1,10}(?:省|庁|(?<!政)府)(?![県令])")
 _BODY = re.compile(r"(?<![他各同本当])(?![他各同本当])[一-龥々ァ-ヶー・A-Za-z0-9]{2,24}(?:協会|機構|財団|法人|センター|委員会|審査会|協議会|連合会|組合|省|庁|株式会社"
                    r"|グループ|公社|事業団|研究所|大学|タスクフォース|事業者|大臣|政府|フォーラム|コンソーシアム)|[A-Z]{2,}")
 
@@ -28,6 +32,7 @@ _BODY = re.compile(r"(?<![他各同本当])(?![他各同本当])[一-龥々ァ-�
 def body_lost(question: str, quote: str) -> bool:
     """Whether ``question`` asks which body and ``quote`` (the quoted sentences) names none it does not
     already name."""
-    if not _ASKS_BODY.search(question):
+    if (asked := _ASKS_BODY.search(question)) is None:
         return False
-    return not any(m.group(0) not in question for m in _BODY.finditer(quote))
+    names = _MINISTRY if asked.group(1) in ("府省", "省庁", "省") else _BODY
+    return not any(m.group(0) not in question for m in names.finditer(quote))

@@ -13,7 +13,7 @@ True
 False
 
 Things of different kinds (都道府県知事ではなく市町村長, 物資ではなく金銭) are a choice the quote may
-state in its own words, so they are not judged here:
+state in its own words, so they are not judged by the context's words:
 
 >>> contrast_lost("救助を物資ではなく金銭の支給で行うことはできますか", "救助は、金銭を支給してこれを行うことができる。")
 False
@@ -39,3 +39,29 @@ def contrast_lost(question: str, evidence: str) -> bool:
     if x == y or x[-1][1] != y[-1][1] or len(y) < 2:
         return False  # not two of one kind (医師 and 医師 is no contrast the words can check)
     return "".join(s for _, s in y) not in evidence
+
+
+def set_aside_quoted(question: str, lead: str) -> bool:
+    """Whether the question sets a thing aside (X ではなく Y, of any kinds) and the quote's leading
+    sentence ``lead`` names X but not Y: it states the set-aside thing's fact.
+
+    >>> q = "標市の集合注射ではなく動物病院で受ける場合、注射そのものの料金は1頭いくらですか"
+    >>> set_aside_quoted(q, "集合注射の料金は、注射料金と注射済票交付手数料を合わせて1頭につき3,300円です。")
+    True
+    >>> set_aside_quoted(q, "動物病院での注射料金は病院ごとに異なります。")
+    False
+    >>> set_aside_quoted("救助を物資ではなく金銭の支給で行うことはできますか", "救助は、金銭を支給してこれを行うことができる。")
+    False
+    >>> set_aside_quoted("救助の事務を、都道府県知事ではなく市町村長に行わせることはできますか",
+    ...                  "都道府県知事は、…事務の一部を災害発生市町村等の長が行うこととすることができる。")
+    False
+    """
+    at = question.find("ではなく")
+    if at < 0:
+        return False
+    before, after = key_terms(question[:at]), key_terms(question[at + len("ではなく"):])
+    if not before or not after:
+        return False
+    x, y = ("".join(s for _, s in t) for t in (before[-1], after[0]))
+    # Y in the law's words: 市町村長 as 災害発生市町村等の長 (each of its characters is there)
+    return x != y and len(x) >= 2 and x in lead and not all(c in lead for c in y)

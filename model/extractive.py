@@ -34,9 +34,9 @@ when a size the question names (20リットル) is quoted only for other sizes o
 asked (or where an office is placed) is quoted without them (:mod:`model.location`), when a plan or next
 version asked is quoted only with what was done (:mod:`model.plans`), when it never names a yes/no
 question's object, the act it asks leave for (傍聴) or the question's topic (:mod:`model.focus`),
-when a body asked by name (何という団体) is quoted only by its kind (:mod:`model.body_name`), when
-the sibling it sets against another (標市直下地震ではなく南海トラフ地震) is not named
-(:mod:`model.contrast`), when a どこ or 誰 answer would be a template's blank (（裁判所名）), when
+when a body asked by name (何という団体, どの府省) is quoted only by its kind (:mod:`model.body_name`), when
+the sibling it sets against another (標市直下地震ではなく南海トラフ地震) is not named or the lead states the
+thing set aside (集合注射ではなく動物病院: :mod:`model.contrast`), when a どこ or 誰 answer would be a template's blank (（裁判所名）), when
 what is asked is one the quote leaves to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
 (``require_form``) in a sentence about the question's keys (``min_form_key``); and,
@@ -63,6 +63,7 @@ from .answerability import probability, signals
 from .answerer import IdfFn, Passage, TokenCallback
 from .body_name import body_lost
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
+from .contrast import set_aside_quoted
 from .delegation import delegated, delegation_asked
 from .designations import article_asked, bare_designations, designations
 from .focus import focus_lost
@@ -136,7 +137,7 @@ def _states_purpose(passages: list[Passage], x: _Scored) -> bool:
     return caption_of(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
 
 
-_ASKED_ROLE = re.compile(r"(?:は|が|を)(?:誰|だれ|どなた)(?!の)")  # not 会社は誰の意見を: whose opinion, not a role
+_ASKED_ROLE = re.compile(r"(?:には|は|が|を)、?(?:誰|だれ|どなた)(?!の)")  # not 会社は誰の意見を: whose opinion, not a role
 # the role held (座長を務めたのは誰, 委員長になるのは誰): the noun before the verb is the role asked
 _HOLDS_ROLE = re.compile(r"(?:を(?:務め|つとめ)|に(?:就い|就任し|選ばれ|なっ|な))[^、。をに]{0,4}の$")
 
@@ -152,7 +153,7 @@ def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
     before = _HOLDS_ROLE.sub("", question[:m.start()])
     for word, cov in zip(qt.key_words, per_key):
         if before.endswith(word):
-            return cov >= 0.5
+            return cov >= 1.0
     return True
 
 
@@ -324,6 +325,7 @@ class ExtractiveAnswerer:
             form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
             negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
             and not body_lost(query.normalized, "\n".join(c.text for c in chosen))
+            and not set_aside_quoted(query.normalized, chosen[0].text)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

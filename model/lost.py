@@ -3,7 +3,7 @@
 Each takes the question and the quote's evidence (the quote with its context:
 :func:`model.sentence_score.quote_evidence`) and says True when the quote answers a sibling of
 the asked thing rather than the thing: another size or length of time (:mod:`model.measures`), another period,
-another place (:mod:`model.location`), a plan for a fact (:mod:`model.plans`), the other of a
+another place (:mod:`model.location`), a plan for a fact or a fact for a plan (:mod:`model.plans`), the other of a
 contrast (:mod:`model.contrast`), another member of a set (:mod:`model.siblings`), another
 thing's price (:mod:`model.priced`). The extractive answerer refuses when any says so.
 
@@ -20,12 +20,13 @@ from collections.abc import Callable
 from .contrast import contrast_lost
 from .location import location_lost
 from .measures import duration_lost, measure_lost, period_lost
-from .plans import plan_lost
+from .plans import next_lost, outcome_lost, plan_lost
 from .priced import priced_item_lost
 from .siblings import sibling_lost
 
 CHECKS: tuple[Callable[[str, str], bool], ...] = (
-    measure_lost, period_lost, duration_lost, location_lost, plan_lost, contrast_lost, sibling_lost, priced_item_lost,
+    measure_lost, period_lost, duration_lost, location_lost, plan_lost, outcome_lost, next_lost, contrast_lost,
+    sibling_lost, priced_item_lost,
 )
 
 

@@ -22,6 +22,24 @@ False
 >>> plan_lost("組合の設立には、組合員になる予定の人が何人以上同意している必要がありますか",
 ...           "組合員となるべき者三百人以上の同意を得て行うものとする。")
 False
+
+A plan told in the question whose outcome is asked (「…議論する場を作るとされていましたが、その場は何という名称で
+設けられましたか」) is not answered by a quote that only states the plan again:
+
+>>> q = "全体編で、2022年4月以降に議論する場を作るとされていましたが、その場は何という名称で設けられましたか"
+>>> outcome_lost(q, "また、2022年4月以降、地方自治体などとデータモデルを含め議論の場を作っていきます。")
+True
+>>> outcome_lost(q, "2022年5月に「データモデル検討会」を設けました。")
+False
+
+The next one asked after the one the situation names (「7月の定期募集には間に合いませんでした。次に…募集が行われるのは
+いつですか」) is not answered by a quote whose dates are all in that month:
+
+>>> q = "7月の市営住宅の定期募集には申込みが間に合いませんでした。次に定期募集が行われるのはいつですか"
+>>> next_lost(q, "令和6年7月1日(月)から7月12日(金)までです。")
+True
+>>> next_lost(q, "定期募集は、毎年7月と1月に行います。")
+False
 """
 
 from __future__ import annotations
@@ -42,3 +60,34 @@ def plan_lost(question: str, quote: str) -> bool:
     context) does not state."""
     asked = question_proper(question) or question
     return bool(_ASKS_PLAN.search(asked)) and not _STATES_PLAN.search(quote)
+
+
+# a plan told in the situation (…とされていましたが, …予定でしたが) and what came of it asked (…ましたか)
+_TOLD_PLAN = re.compile(r"(?:とされて|予定(?:と)?されて|予定で|計画されて)い(?:ましたが|たが)|予定でしたが")
+_ASKS_DONE = re.compile(r"(?:ました|たの(?:です|でしょう))か")
+# a quote that says what is to be done (作っていきます, 予定), and one that says what was done (設けました)
+_STATES_INTENT = re.compile(rf"{_STATES_PLAN.pattern}|ていき(?:ます|たい)|ていく|します。")
+_STATES_DONE = re.compile(r"(?:ました|した|された|れた|った)[。、]")
+
+
+def outcome_lost(question: str, quote: str) -> bool:
+    """Whether the question tells a plan and asks what came of it, and ``quote`` (with its context) only
+    states what was to be done."""
+    at = _TOLD_PLAN.search(question)
+    return (at is not None and bool(_ASKS_DONE.search(question, at.end())) and bool(_STATES_INTENT.search(quote))
+            and not _STATES_DONE.search(quote))
+
+
+_ASKS_NEXT = re.compile(r"次(?:に|の|回)")
+_MONTH = re.compile(r"(?<![0-9])([0-9]{1,2})\s*月")
+
+
+def next_lost(question: str, quote: str) -> bool:
+    """Whether the question proper asks for the next one after the month its situation names (7月の募集に
+    間に合いませんでした。次に…いつ) and every month ``quote`` names is that month."""
+    asked = question_proper(question)
+    if asked is None or not _ASKS_NEXT.search(asked):
+        return False
+    told = {m.group(1) for m in _MONTH.finditer(question[: len(question) - len(asked)])}
+    quoted = {m.group(1) for m in _MONTH.finditer(quote)}
+    return bool(told) and bool(quoted) and quoted <= told

@@ -97,6 +97,11 @@ _ASKS_OTHER = re.compile(rf"誰|だれ|どなた|どこ|どのように|どの�
 
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
+# an amount a law states as a computation (収入を控除した額, 百分の五十を乗じて得た額) answers どれだけの額 too
+_HOW_MUCH_FORM = rf"{_NUM}\s*\S|まで|以内|以下|以上|毎(?:年度|年|月|週|日)|(?:した|して得た|による)額"
+# どのくらいの期間: a length (1年間, 6か月) or an end by a number (翌年7月31日まで), not any まで (限度額まで)
+_ASKS_PERIOD = re.compile(r"(?:どのくらい|どれくらい|どれほど|どの程度)の(?:期間|間(?!隔))|期間は(?:どのくらい|どれくらい|どの程度)")
+_PERIOD_FORM = re.compile(rf"{_NUM}\s*(?:年|(?:か|ヶ|ケ|カ|ヵ|箇|個)?\s*月|週|日|時間)|{_NUM}[^、。\s]{{0,8}}まで|無期限")
 _HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大(?!限)|最長|上限|最短|最低(?!限)|下限"
 # an interrogative with も or でも is no question (いくつもの下請, 何人も, いくらでも): any, every
 _HOW_MANY = r"(?<!分の)いくつ(?!も)|(?<!分の)幾つ(?!も)"
@@ -133,7 +138,7 @@ _TYPES: tuple[tuple[str, str, str], ...] = (
     ("date", rf"いつ|何月|何時(?!間)|期限|期日|何曜|時期(?:は|って)\s*[?？]?\s*$|どの時期|{_MOMENT}|何年度|何世紀|何時代"
      r"|(?:施行|公布|改正|制定|締切|締め切り|受付開始|受付終了)日?(?:は|って)\s*[？?]?\s*$",  # 最終改正は？
      _DATE_FORM),
-    ("count", _HOW_MUCH, rf"{_NUM}\s*\S|まで|以内|以下|以上|毎(?:年度|年|月|週|日)"),  # どのくらいの頻度: 毎年度
+    ("count", _HOW_MUCH, _HOW_MUCH_FORM),  # どのくらいの頻度: 毎年度
     ("count", _HOW_MANY, rf"{_NUM}\s*\S"),
     ("place", r"どこ|場所|窓口|どの課|担当課|提出先|問い合わせ先|移管先|送付先|どの国|どの都市|どの地域",
      r"課|係|窓口|センター|庁舎|事務所|支所|室|所|館|局|省|庁|県|市|町|村|国|州|島|駅|場|社|法人|機構|協会|機関|団体|丁目|番地"),
@@ -278,7 +283,7 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
                     a = _ADDRESS_FORM
                 if a is not None and not (kind in _QUANTITIES and k not in _QUANTITIES) and (k != "yesno" or kind == k):
                     forms.append(a)
-                    counted = counted or (k == "count" and q.pattern not in _LOOSE)
+                    counted = counted or (k in ("count", "amount") and q.pattern not in _LOOSE)
         if kind == "what" and asks_address:  # 住所（所在地）を教えてください: an address
             kind, forms = "place", [_ADDRESS_FORM]
         if kind == "what" and (m := _KATAKANA_COUNTER.search(question)):  # 何システムが対象: 1,000システム
@@ -288,6 +293,8 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
             forms = [re.compile(rf"{_NUM}\s*{before.group(1)}\s*前|前日|前々日")]
         if kind == "date" and "何月" in question:  # 何月何日までに: a month, not 以内 or any day
             forms = [re.compile(_MONTH_FORM)]
+        if kind == "count" and _ASKS_PERIOD.search(question):
+            forms = [_PERIOD_FORM if f.pattern == _HOW_MUCH_FORM else f for f in forms]
         if kind == "count" and _ASKS_DAYS.search(question):
             forms = [_DAYS_NOT_DATE if f.pattern == _DAYS else f for f in forms]
         if kind == "date" and _ASKS_CLOCK.search(question):  # hours, not 4月1日から4月30日まで

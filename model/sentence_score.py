@@ -303,7 +303,7 @@ def from_named_source(qt: QuestionType, evidence: str, title: str | None = None,
         return True
     laws = tuple(k for k in named if _STATUTE.search("".join(w for _, w in k)))
     names = "\n".join((title or "", *aliases))
-    if laws and title and _STATUTE.search(title) and min(key_coverage(laws, set(lemma_terms(names)), names)) < 0.75:
+    if laws and title and _STATUTE.search(title) and max(key_coverage(laws, set(lemma_terms(names)), names)) < 0.75:
         return False
     exact = {w for w in ("".join(s for _, s in k) for k in laws) if w in titles}
     if exact and title and _STATUTE.search(title) and not exact & {title, *aliases}:

@@ -247,3 +247,14 @@ def test_a_statute_named_by_its_whole_title_is_not_answered_from_a_longer_title_
     # asked by the 番号法's own title, the same article answers
     q = "行政手続における特定の個人を識別するための番号の利用等に関する法律の第四十七条では、どのようなことが定められていますか"
     assert answerer.candidate(q, passages, analyse_query(q)).named_ok
+
+
+def test_a_role_named_only_by_its_members_is_not_the_role():
+    """委員長には、誰が就く: a quote saying who the 委員 are names 委員 (half of 委員長) but not the role asked."""
+    text = ("支援法人は、運営委員会を置くものとする。"
+            "運営委員会の委員は、都道府県知事の全国的連合組織の推薦する都道府県知事をもって充てるものとする。")
+    page = _passage(text, "被災者生活再建支援法", "第三章 > 第十条（運営委員会）", "shien.html")
+    answer, cand = _ask("被災者生活再建支援法人に置かれる運営委員会の委員長には、誰が就くことになっていますか", page)
+    assert not cand.role_ok and not answer.answered
+    answer, cand = _ask("被災者生活再建支援法人に置かれる運営委員会の委員には、誰が充てられますか", page)
+    assert cand.role_ok and answer.answered and "都道府県知事" in answer.text

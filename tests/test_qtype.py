@@ -596,3 +596,37 @@ def test_a_law_number_in_the_question_names_no_source_to_quote_from():
     assert from_named_source(q, evidence)
     # a source named in earnest still has to be quoted from
     assert not from_named_source(analyse("労働契約法の罰則は何ですか"), "労働基準法\n第百十九条 …罰金に処する。")
+
+
+def test_an_amount_asked_with_its_ceiling_needs_money_not_any_limit():
+    # 上限額はいくら: yen or a rate, not the 以下 of 「政令で定める額以下」 or the 三 of 第三種
+    qt = analyse("第三種資金移動業を営む業者が利用者一人に対して負担できる債務の上限額は具体的にいくらですか")
+    assert not qt.form_in("第三種資金移動業の各利用者に対し、政令で定める額以下である場合には、この限りでない。")
+    assert qt.form_in("各利用者に対し負担する債務の額の上限は、五万円とする。")
+
+
+def test_how_long_a_period_is_answered_by_a_length_or_an_end_date():
+    qt = analyse("交付された限度額適用認定証は、交付からどのくらいの期間有効ですか")
+    assert not qt.form_in("事前に交付を受けると、窓口での支払いが限度額までとなります。")
+    assert qt.form_in("認定証の有効期間は、交付日から1年間です。")
+    assert qt.form_in("有効期限は、翌年7月31日までです。")
+    assert qt.form_in("一箇月以上三箇月以内の間で公共職業安定所長の定める期間")
+    # how often is no period: 四半期ごと still answers it
+    assert analyse("統計情報をどのくらいの間隔で公表しますか").form_in("四半期ごとに公表する")
+
+
+def test_how_much_is_answered_by_an_amount_a_law_computes():
+    qt = analyse("県は日赤に対してどれだけの額を補償することになっていますか")
+    assert qt.form_in("日赤が支弁した費用に対し、その費用のための寄附金その他の収入を控除した額を補償する。")
+    assert not qt.form_in("都道府県知事は、救助の事務を委託することができる。")
+
+
+def test_a_question_naming_two_laws_may_be_answered_from_either_s_article():
+    from model.sentence_score import from_named_source
+
+    q = analyse("災害救助法に基づいて都道府県が行う救助の事務は、地方自治法上どのような種類の事務ですか")
+    evidence = ("災害救助法\n第十七条（事務の区分）\nこの法律の規定により地方公共団体が処理することとされている事務のうち"
+                "次に掲げるものは、地方自治法第二条第九項第一号に規定する第一号法定受託事務とする。")
+    assert from_named_source(q, evidence, "災害救助法")
+    # each law named must still be named: 地方自治法 nowhere
+    assert not from_named_source(q, "災害救助法\n第十七条\n救助の事務は、都道府県が行う。", "災害救助法")
