@@ -33,6 +33,17 @@ False
 True
 >>> location_lost(q, "オープン・グループ(米国マサチューセッツ州に本部)は、ArchiMateを策定している。")
 False
+
+Where an event is held (どこの会場で行われますか, 会場名を教えてください) is answered by a venue's name or an
+address, not by the event's date or by a count of venues:
+
+>>> q = "かつらぎ町表彰規程による表彰式は、どこの会場で行われますか"
+>>> venue_lost(q, "表彰は、隔年7月1日に行う。この規程により表彰された者は、町広報に登載する。")
+True
+>>> venue_lost(q, "表彰式は、かつらぎ町総合文化会館で行う。")
+False
+>>> venue_lost("集合注射は具体的にどこの会場で受けられますか", "市内24会場で集合注射を実施します。")
+True
 """
 
 from __future__ import annotations
@@ -62,3 +73,19 @@ def location_lost(question: str, evidence: str) -> bool:
         return False  # another quote altogether: the key coverage judges it
     return not any(_SITE.search(evidence, i + len(place), i + len(place) + _NEAR)
                    or _BEFORE.search(evidence, max(0, i - _NEAR), i) for i in spots)
+
+
+# where an event is held: どこで開催されますか, どこの会場で行われますか, 会場名を教えてください
+_ASKS_VENUE = re.compile(r"どこ(?:の(?:会場|場所|施設))?で(?:行われ|行い|行う|開催|開かれ|開く|実施|受けられ)|(?:会場|開催場所|会場名)(?:は|を|って)")
+# a venue's name (総合文化会館, 本庁舎, 中央公園), not a count of venues (24会場) or the event itself
+_VENUE = re.compile(r"[一-龥々ァ-ヶーA-Za-z]{1,20}(?:会場|ホール|会館|公民館|センター|会議室|庁舎|広場|公園|体育館|学校|病院|ビル"
+                    r"|市役所|役場|講堂|ひろば|館|室)")
+_ADDRESS = re.compile(ADDRESS)
+
+
+def venue_lost(question: str, evidence: str) -> bool:
+    """Whether ``question`` asks where an event is held and ``evidence`` names no venue (one the question does not
+    name itself) and no address."""
+    if not _ASKS_VENUE.search(question):
+        return False
+    return not _ADDRESS.search(evidence) and not any(m.group(0) not in question for m in _VENUE.finditer(evidence))

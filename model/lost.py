@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .contrast import contrast_lost
-from .location import location_lost
+from .location import location_lost, venue_lost
 from .measures import duration_lost, measure_lost, period_lost
 from .plans import next_lost, outcome_lost, plan_lost
 from .priced import priced_item_lost
 from .siblings import sibling_lost
 
 CHECKS: tuple[Callable[[str, str], bool], ...] = (
-    measure_lost, period_lost, duration_lost, location_lost, plan_lost, outcome_lost, next_lost, contrast_lost,
+    measure_lost, period_lost, duration_lost, location_lost, venue_lost, plan_lost, outcome_lost, next_lost, contrast_lost,
     sibling_lost, priced_item_lost,
 )
 

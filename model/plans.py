@@ -40,6 +40,8 @@ The next one asked after the one the situation names (「7月の定期募集に�
 True
 >>> next_lost(q, "定期募集は、毎年7月と1月に行います。")
 False
+>>> next_lost("市営住宅の定期募集は7月のほかに、令和6年度中いつ行われますか", "令和6年7月1日(月)から7月12日(金)まで")
+True
 """
 
 from __future__ import annotations
@@ -80,14 +82,16 @@ def outcome_lost(question: str, quote: str) -> bool:
 
 _ASKS_NEXT = re.compile(r"次(?:に|の|回)")
 _MONTH = re.compile(r"(?<![0-9])([0-9]{1,2})\s*月")
+# 7月のほかに, 7月以外に: that month is set aside
+_BESIDES = re.compile(r"(?<![0-9])([0-9]{1,2})\s*月(?:の[^、。]{0,10})?(?:のほか|以外)")
 
 
 def next_lost(question: str, quote: str) -> bool:
-    """Whether the question proper asks for the next one after the month its situation names (7月の募集に
-    間に合いませんでした。次に…いつ) and every month ``quote`` names is that month."""
+    """Whether the question asks for another time than a month it names (7月の募集に間に合いませんでした。次に…いつ;
+    7月のほかに…いつ) and every month ``quote`` names is that month."""
     asked = question_proper(question)
-    if asked is None or not _ASKS_NEXT.search(asked):
-        return False
-    told = {m.group(1) for m in _MONTH.finditer(question[: len(question) - len(asked)])}
+    told = {m.group(1) for m in _BESIDES.finditer(question)}
+    if asked is not None and _ASKS_NEXT.search(asked):
+        told |= {m.group(1) for m in _MONTH.finditer(question[: len(question) - len(asked)])}
     quoted = {m.group(1) for m in _MONTH.finditer(quote)}
     return bool(told) and bool(quoted) and quoted <= told
