@@ -2,7 +2,7 @@
 
 「…アイデアソンを一緒に開いた民間の非営利団体は、何という団体ですか」 is not answered by 「環境省は、…民間の
 非営利団体と共同で…」: the quote says what kind of body it was, never its name. A question asking which body
-(何という団体, どの省, どこの法人) needs a quote that names one the question does not already name: a name
+(何という団体, どの省, どこの法人, 指定管理者はどこですか) needs a quote that names one the question does not already name: a name
 ending as bodies' names end (…協会, …機構, …省, …委員会, …株式会社) or written in capitals (IPA).
 
 >>> q = "環境省が令和3年11月にデータ活用のアイデアソンを一緒に開いた民間の非営利団体は、何という団体ですか"
@@ -14,6 +14,12 @@ False
 False
 >>> body_lost("「e-Stat」は、どの府省が提供しているものとして紹介されていますか", "18. e-STAT 政府統計の総合窓口 RESAS")
 True
+>>> body_lost("船岡山駐車場について、町から管理を任されている指定管理者はどこですか", "町長は、駐車場の管理を行う。")
+True
+>>> body_lost("調査を受託して実施した事業者はどこですか", "調査は、株式会社サーベイ・リサーチが受託して実施した。")
+False
+>>> body_lost("DCATを勧告している団体はどこですか", "DCATとは、国際標準化団体W3Cが勧告しているメタデータ標準である。")
+False
 >>> body_lost("日本のデータ人材のスキルセットは、どの機関が提供するものを参考にしていますか", "IPAが提供するスキル標準を参考にした。")
 False
 """
@@ -22,11 +28,13 @@ from __future__ import annotations
 
 import re
 
-_ASKS_BODY = re.compile(r"(?:何という|なんという|どういう|どの|どこの)(団体|機関|組織|法人|会社|業者|事業者|企業|府省|省庁|省)(?![はがをにで]?[^、。]*(?:項目|欄))")
+_ASKS_BODY = re.compile(r"(?:何という|なんという|どういう|どの|どこの)(団体|機関|組織|法人|会社|業者|事業者|企業|府省|省庁|省)(?![はがをにで]?[^、。]*(?:項目|欄))"
+                        r"|(?:団体|機関|法人|会社|業者|事業者|企業|指定管理者)(?:は|って)[、\s]*どこ(?:です|でしょう|か)")  # 指定管理者はどこですか
 # a ministry asked (どの府省): answered by a ministry's or agency's name (総務省, デジタル庁, 内閣府), not by any body
 _MINISTRY = re.compile(r"[一-龥]{1,10}(?:省|庁|(?<!政)府)(?![県令])")
-_BODY = re.compile(r"(?<![他各同本当])(?![他各同本当])[一-龥々ァ-ヶー・A-Za-z0-9]{2,24}(?:協会|機構|財団|法人|センター|委員会|審査会|協議会|連合会|組合|省|庁|株式会社"
-                   r"|グループ|公社|事業団|研究所|大学|タスクフォース|事業者|大臣|政府|フォーラム|コンソーシアム)|[A-Z]{2,}")
+_BODY = re.compile(r"(?<![他各同本当])(?![他各同本当])[一-龥々ァ-ヶー・A-Za-z0-9]{2,24}(?:協会|機構|財団|法人|センター|委員会|審査会|協議会|連合会|組合|省|庁|会社|社"
+                   r"|グループ|公社|事業団|研究所|大学|タスクフォース|事業者|大臣|政府|フォーラム|コンソーシアム)|[A-Z][A-Z0-9]{1,}"
+                   r"|(?:株式会社|有限会社|(?:一般|公益)(?:社団|財団)法人|特定非営利活動法人|NPO法人)[^\s、。()（）]{2,24}")
 
 
 def body_lost(question: str, quote: str) -> bool:
