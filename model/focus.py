@@ -23,6 +23,16 @@ on how the board summons people to its 審理 says nothing of 傍聴.
 >>> [qt.key_words[i] for i in act_words(qt, q)]
 ['傍聴']
 
+A when question names its act the same way (「調査の結果は、いつ公表されましたか」): the survey's own dates
+do not say when it was published. 実施 and 開催 are left out: the documents write them 行う.
+
+>>> q = "令和5年度の神戸市観光動向調査の結果は、いつ公表されましたか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in date_act_words(qt, q)]
+['公表']
+>>> date_act_words(analyse("かつらぎ町の表彰は、原則としていつ実施されますか"), "かつらぎ町の表彰は、原則としていつ実施されますか")
+[]
+
 「登録支援機関は、…何日前までに申請しなければなりませんか」 is about 登録支援機関: a quote about the
 在留カード's renewal, which never names one, answers another question. A topic the quote names in part
 (事業者 for 者) is left to the other checks: only one it never names refuses.
@@ -85,6 +95,20 @@ def act_words(qt: QuestionType, question: str) -> list[int]:
             and i not in qt.optional]
 
 
+# acts the documents write as 行う (表彰は、隔年7月1日に行う): not asked by their noun
+_DONE = frozenset({"実施", "開催", "実行"})
+
+
+def date_act_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the act whose date a when question asks when a noun names it (公表 of
+    「調査の結果は、いつ公表されましたか」 or 「公表されたのはいつですか」)."""
+    if qt.kind != "date":
+        return []
+    text = question_proper(question) or question
+    return [i for i, w in enumerate(qt.key_words) if i not in qt.optional and len(w) >= 2 and w not in _DONE and re.search(
+        rf"いつ(?:から|まで|に)?{re.escape(w)}(?:され|し|する)|{re.escape(w)}(?:され|し)た?の(?:は|が)[、\s]*いつ", text)]
+
+
 def topic_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the topic a question asks about (登録支援機関 of 「登録支援機関は、…何日前までに
     申請しなければなりませんか」): a compound key word that ends just before the question's first は、."""
@@ -100,7 +124,7 @@ def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> boo
     question's act or names none of its object."""
     if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
         return True
-    if any(per_key[i] < 0.5 for i in act_words(qt, question)):
+    if any(per_key[i] < 0.5 for i in act_words(qt, question) + date_act_words(qt, question)):
         return True
     focus = focus_words(qt, question)
     return bool(focus) and all(per_key[i] < 0.5 for i in focus)
