@@ -36,7 +36,8 @@ version asked is quoted only with what was done (:mod:`model.plans`), when it ne
 question's object, the act it asks leave for (傍聴) or the question's topic (:mod:`model.focus`),
 when a body asked by name (何という団体, どの府省) is quoted only by its kind (:mod:`model.body_name`), when
 the sibling it sets against another (標市直下地震ではなく南海トラフ地震) is not named or the lead states the
-thing set aside (集合注射ではなく動物病院: :mod:`model.contrast`), when a どこ or 誰 answer would be a template's blank (（裁判所名）), when
+thing set aside (集合注射ではなく動物病院: :mod:`model.contrast`), when a field asked (どの項目) is quoted with a
+class diagram's legend and no field label (:mod:`model.field_label`), when a どこ or 誰 answer would be a template's blank (（裁判所名）), when
 what is asked is one the quote leaves to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
 (``require_form``) in a sentence about the question's keys (``min_form_key``); and,
@@ -65,6 +66,7 @@ from .body_name import body_lost
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .contrast import set_aside_quoted
 from .delegation import delegated, delegation_asked
+from .field_label import legend_quoted
 from .designations import article_asked, bare_designations, designations
 from .focus import focus_lost
 from .form_source import form_found, wants_form
@@ -326,6 +328,7 @@ class ExtractiveAnswerer:
             negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
             and not body_lost(query.normalized, "\n".join(c.text for c in chosen))
             and not set_aside_quoted(query.normalized, chosen[0].text)
+            and not legend_quoted(query.normalized, [p.hit.text for p in passages], "\n".join(c.text for c in chosen))
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

@@ -1,0 +1,44 @@
+"""A field of a data model asked by name, quoted without one.
+
+A class diagram's text is its field labels, one per line (``pd:死亡年月日``, ``ad:宛先``), beside a legend
+that says how the diagram is drawn (「コアデータモデルのクラスの項目名は、基礎項目を記載」). A question
+asking which field holds something (「…死亡した場合はその日付も持たせたいのですが、…個人クラスのどの項目に
+入れればよいですか」) is answered by a label, never by the legend, however many of the question's words the
+legend shares:
+
+>>> diagram = ["pd:生年月日\\npd:死亡年月日\\n- コアデータモデルのクラスの項目名は、基礎項目を記載"]
+>>> q = "死亡した場合はその日付も持たせたいのですが、証明・通知データモデルのクラス図では、個人クラスのどの項目に入れればよいですか"
+>>> legend_quoted(q, diagram, "- コアデータモデルのクラスの項目名は、基礎項目を記載")
+True
+>>> legend_quoted(q, diagram, "pd:死亡年月日")
+False
+
+Where no passage found is a diagram (a guidebook's prose names its fields 「戸籍氏名」), the rule says nothing:
+
+>>> legend_quoted(q, ["「氏名」の項目とは別項目の「戸籍氏名」を設ける"], "別項目の「戸籍氏名」を設ける")
+False
+>>> asks_field("個人クラスのどの項目に入れればよいですか"), asks_field("届出はどの窓口に出しますか")
+(True, False)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# which field: どの項目, 何という項目, 項目名は何, 何という名前ですか (not the legend asked: どの範囲の項目が記載)
+_ASKS_FIELD = re.compile(r"どの(?:データ)?項目(?!が記載)|何という(?:データ)?項目|項目名(?:は何|を教え)|何という名前|どの欄|どのプロパティ")
+# a field's label on its own line: a namespace prefix and a name (pd:死亡年月日, ad:宛先, pd:住所_MP01)
+LABEL = re.compile(r"(?m)^\s*[a-z]{2,5}:[^\s:]+\s*$")
+
+
+def asks_field(question: str) -> bool:
+    """Whether ``question`` asks which field of a data model holds something."""
+    return bool(_ASKS_FIELD.search(question))
+
+
+def legend_quoted(question: str, passages_text: Sequence[str], quote: str) -> bool:
+    """Whether ``question`` asks which field, a passage found is a data model's field labels, and ``quote`` holds
+    none of them: it quotes the diagram's legend, which names no field."""
+    return (asks_field(question) and any(LABEL.search(text) for text in passages_text)
+            and not LABEL.search(quote))
