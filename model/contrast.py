@@ -23,19 +23,24 @@ False
 
 from __future__ import annotations
 
-from .keys import key_terms
+from .keys import Compound, key_terms
+
+
+def _sides(question: str) -> tuple[Compound, Compound] | None:
+    """The key compounds just before and just after ではなく (X and Y of X ではなく Y), or None."""
+    at = question.find("ではなく")
+    if at < 0:
+        return None
+    before, after = key_terms(question[:at]), key_terms(question[at + len("ではなく"):])
+    return (before[-1], after[0]) if before and after else None
 
 
 def contrast_lost(question: str, evidence: str) -> bool:
     """Whether the question sets a thing against its sibling (X ではなく Y, X and Y ending in the
     same word) and ``evidence`` (the quote with its context) does not name Y."""
-    at = question.find("ではなく")
-    if at < 0:
+    if (sides := _sides(question)) is None:
         return False
-    before, after = key_terms(question[:at]), key_terms(question[at + len("ではなく"):])
-    if not before or not after:
-        return False
-    x, y = before[-1], after[0]
+    x, y = sides
     if x == y or x[-1][1] != y[-1][1] or len(y) < 2:
         return False  # not two of one kind (医師 and 医師 is no contrast the words can check)
     return "".join(s for _, s in y) not in evidence
@@ -56,12 +61,8 @@ def set_aside_quoted(question: str, lead: str) -> bool:
     ...                  "都道府県知事は、…事務の一部を災害発生市町村等の長が行うこととすることができる。")
     False
     """
-    at = question.find("ではなく")
-    if at < 0:
+    if (sides := _sides(question)) is None:
         return False
-    before, after = key_terms(question[:at]), key_terms(question[at + len("ではなく"):])
-    if not before or not after:
-        return False
-    x, y = ("".join(s for _, s in t) for t in (before[-1], after[0]))
+    x, y = ("".join(s for _, s in t) for t in sides)
     # Y in the law's words: 市町村長 as 災害発生市町村等の長 (each of its characters is there)
     return x != y and len(x) >= 2 and x in lead and not all(c in lead for c in y)

@@ -37,7 +37,8 @@ question's object, the act it asks leave for (傍聴) or the question's topic (:
 when a body asked by name (何という団体, どの府省) is quoted only by its kind (:mod:`model.body_name`), when
 the sibling it sets against another (標市直下地震ではなく南海トラフ地震) is not named or the lead states the
 thing set aside (集合注射ではなく動物病院: :mod:`model.contrast`), when a field asked (どの項目) is quoted with a
-class diagram's legend and no field label (:mod:`model.field_label`), when a どこ or 誰 answer would be a template's blank (（裁判所名）), when
+class diagram's legend and no field label (:mod:`model.field_label`), when a どこ or 誰 answer would be a
+template's blank (（裁判所名）), when
 what is asked is one the quote leaves to a 政令 or 規則 (:mod:`model.delegation`), or when the question asks for
 a form (an amount, a date, a count, a telephone number, an address) that the quote does not hold
 (``require_form``) in a sentence about the question's keys (``min_form_key``); and,
@@ -146,7 +147,7 @@ _HOLDS_ROLE = re.compile(r"(?:を(?:務め|つとめ)|に(?:就い|就任し|選
 
 def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
     """For a who question, whether the quote names the role whose holder is asked (会長 of
-    審査会の会長は誰が務めますか); ``per_key``: the quote's coverage of each key."""
+    審査会の会長は誰が務めますか) whole: 委員 is not 委員長; ``per_key``: the quote's coverage of each key."""
     if qt.kind != "person":
         return True  # 地域はどこ, 都市はどこ: a place question's noun is the answer's kind, not named by it
     m = _ASKED_ROLE.search(question)

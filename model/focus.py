@@ -120,8 +120,8 @@ def topic_words(qt: QuestionType, question: str) -> list[int]:
 
 
 def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
-    """Whether the quote (its key coverage ``per_key``) never names the question's topic, or misses a yes/no
-    question's act or names none of its object."""
+    """Whether the quote (its key coverage ``per_key``) never names the question's topic, misses a yes/no
+    question's act or a when question's, or names none of a yes/no question's object."""
     if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
         return True
     if any(per_key[i] < 0.5 for i in act_words(qt, question) + date_act_words(qt, question)):
