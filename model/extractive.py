@@ -67,8 +67,8 @@ from .body_name import body_lost
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .contrast import set_aside_quoted
 from .delegation import delegated, delegation_asked
-from .field_label import legend_quoted
 from .designations import article_asked, bare_designations, designations
+from .field_label import legend_quoted
 from .focus import focus_lost
 from .form_source import form_found, wants_form
 from .grounding import grounding as question_grounding
@@ -307,6 +307,7 @@ class ExtractiveAnswerer:
             shape_into(shaped, cand, passages)
         chosen = shaped
         evidence = quote_evidence(chosen, passages)  # the quote and its context, read once for the checks
+        quoted = "\n".join(c.text for c in chosen)  # the quoted sentences alone
         per_key = key_coverage(qt.key, set(lemma_terms(evidence)), evidence)
         key_cov = quote_key_coverage(qt, evidence, per_key)
         lead = passages[best.p_index]
@@ -327,9 +328,8 @@ class ExtractiveAnswerer:
             # the form in a sentence about the question's keys and the lead's thing (or in the provision punishing the duty)
             form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
             negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
-            and not body_lost(query.normalized, "\n".join(c.text for c in chosen))
-            and not set_aside_quoted(query.normalized, chosen[0].text)
-            and not legend_quoted(query.normalized, [p.hit.text for p in passages], "\n".join(c.text for c in chosen))
+            and not body_lost(query.normalized, quoted) and not set_aside_quoted(query.normalized, chosen[0].text)
+            and not legend_quoted(query.normalized, (p.hit.text for p in passages), quoted)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence),

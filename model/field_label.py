@@ -24,7 +24,7 @@ False
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 # which field: どの項目, 何という項目, 項目名は何, 何という名前ですか (not the legend asked: どの範囲の項目が記載)
 _ASKS_FIELD = re.compile(r"どの(?:データ)?項目(?!が記載)|何という(?:データ)?項目|項目名(?:は何|を教え)|何という名前|どの欄|どのプロパティ")
@@ -37,7 +37,7 @@ def asks_field(question: str) -> bool:
     return bool(_ASKS_FIELD.search(question))
 
 
-def legend_quoted(question: str, passages_text: Sequence[str], quote: str) -> bool:
+def legend_quoted(question: str, passages_text: Iterable[str], quote: str) -> bool:
     """Whether ``question`` asks which field, a passage found is a data model's field labels, and ``quote`` holds
     none of them: it quotes the diagram's legend, which names no field."""
     return (asks_field(question) and any(LABEL.search(text) for text in passages_text)

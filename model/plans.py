@@ -92,6 +92,6 @@ def next_lost(question: str, quote: str) -> bool:
     asked = question_proper(question)
     told = {m.group(1) for m in _BESIDES.finditer(question)}
     if asked is not None and _ASKS_NEXT.search(asked):
-        told |= {m.group(1) for m in _MONTH.finditer(question[: len(question) - len(asked)])}
+        told |= {m.group(1) for m in _MONTH.finditer(question[: question.rfind(asked)])}  # the situation told
     quoted = {m.group(1) for m in _MONTH.finditer(quote)}
     return bool(told) and bool(quoted) and quoted <= told
