@@ -44,6 +44,28 @@ True
 False
 >>> venue_lost("集合注射は具体的にどこの会場で受けられますか", "市内24会場で集合注射を実施します。")
 True
+
+Which counter (どこの窓口, どの課) is answered by a counter's or an office's name the question does not
+name itself (市民課, 各支所の窓口, 市町村の長を経由して), not by the body that keeps the register:
+
+>>> q = "都の条例で公表することになっている登録簿は、都庁のどこの窓口に行けば閲覧できますか"
+>>> counter_lost(q, "都の機関等は、登録簿を公表し、かつ、一般の閲覧に供しなければならない。")
+True
+>>> counter_lost(q, "登録簿は、都民情報ルームで閲覧できます。")
+False
+>>> counter_lost("申請書はどの課に出せばよいですか", "申請書は、市民課又は各支所に提出してください。")
+False
+
+Which website (どこのウェブサイト, URL) is answered by an address (https://…) or a site named as one
+(デジタル庁のウェブサイト), not by 「評価ツールを提供します」:
+
+>>> q = "評価ツールは、どこのウェブサイト（URL）から入手できますか"
+>>> site_lost(q, "本ガイドブックに沿ってデータ品質ができる評価ツールを提供します。")
+True
+>>> site_lost(q, "評価ツールはデジタル庁のウェブサイトからダウンロードできます。")
+False
+>>> site_lost(q, "評価ツール: https://www.digital.go.jp/resources/data_quality")
+False
 """
 
 from __future__ import annotations
@@ -89,3 +111,33 @@ def venue_lost(question: str, evidence: str) -> bool:
     if not _ASKS_VENUE.search(question):
         return False
     return not _ADDRESS.search(evidence) and not any(m.group(0) not in question for m in _VENUE.finditer(evidence))
+
+
+# which counter: どこの窓口, どの窓口, 窓口はどこ, どの課, 担当課はどこ
+_ASKS_COUNTER = re.compile(r"(?:どこ|どちら)の(?:窓口|課|係)|どの(?:窓口|課|係|部署)|(?:窓口|担当課|担当部署)(?:は|って)[、\s]*(?:どこ|どちら)")
+# (or the town hall that serves as one: 住居地の市町村の長を経由して answers どこの窓口を通じて)
+_COUNTER = re.compile(r"[一-龥々ァ-ヶーA-Za-z]{1,15}(?:課|係|窓口|室|ルーム|センター|コーナー|支所|出張所|事務所|案内所|カウンター|部局)"
+                      r"|市町村|市役所|区役所|町役場|村役場|役場")
+
+
+def counter_lost(question: str, evidence: str) -> bool:
+    """Whether ``question`` asks which counter or office and ``evidence`` names none the question does not name."""
+    if not _ASKS_COUNTER.search(question):
+        return False
+    return not any(m.group(0) not in question for m in _COUNTER.finditer(evidence))
+
+
+# which website: どこのウェブサイト, どのサイト, URLは
+_ASKS_SITE = re.compile(r"(?:どこ|どちら)の(?:ウェブサイト|ホームページ|サイト|Webサイト|webサイト|HP)|どの(?:ウェブサイト|ホームページ|サイト)"
+                        r"|URL(?:は|を|って|[)）])")
+# an address on the web, or a site named as one (デジタル庁のウェブサイト, 国土地理院のHP)
+_SITE_NAMED = re.compile(r"https?://|www\.|[A-Za-z0-9-]+\.(?:go\.jp|lg\.jp|or\.jp|co\.jp|jp|com|org)\b"
+                         r"|[一-龥々ァ-ヶーA-Za-z]{2,20}(?:の)?(?:ウェブサイト|ホームページ|Webサイト|webサイト|HP|ポータル)")
+
+
+def site_lost(question: str, evidence: str) -> bool:
+    """Whether ``question`` asks which website and ``evidence`` gives no address and names no site the question does
+    not name."""
+    if not _ASKS_SITE.search(question):
+        return False
+    return not any(m.group(0) not in question for m in _SITE_NAMED.finditer(evidence))

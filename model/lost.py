@@ -3,7 +3,7 @@
 Each takes the question and the quote's evidence (the quote with its context:
 :func:`model.sentence_score.quote_evidence`) and says True when the quote answers a sibling of
 the asked thing rather than the thing: another size or length of time (:mod:`model.measures`), another period,
-another place (:mod:`model.location`), a plan for a fact or a fact for a plan (:mod:`model.plans`), the other of a
+another place, counter or website (:mod:`model.location`), a plan for a fact, a fact for a plan or a rule for a past date (:mod:`model.plans`), the other of a
 contrast (:mod:`model.contrast`), another member of a set (:mod:`model.siblings`), another
 thing's price (:mod:`model.priced`). The extractive answerer refuses when any says so.
 
@@ -18,15 +18,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .contrast import contrast_lost
-from .location import location_lost, venue_lost
+from .location import counter_lost, location_lost, site_lost, venue_lost
 from .measures import duration_lost, measure_lost, period_lost
-from .plans import next_lost, outcome_lost, plan_lost
+from .plans import next_lost, outcome_lost, plan_lost, undated_lost
 from .priced import priced_item_lost
 from .siblings import sibling_lost
 
 CHECKS: tuple[Callable[[str, str], bool], ...] = (
-    measure_lost, period_lost, duration_lost, location_lost, venue_lost, plan_lost, outcome_lost, next_lost, contrast_lost,
-    sibling_lost, priced_item_lost,
+    measure_lost, period_lost, duration_lost, location_lost, venue_lost, counter_lost, site_lost, plan_lost, outcome_lost,
+    next_lost, undated_lost, contrast_lost, sibling_lost, priced_item_lost,
 )
 
 

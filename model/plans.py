@@ -42,6 +42,17 @@ True
 False
 >>> next_lost("市営住宅の定期募集は7月のほかに、令和6年度中いつ行われますか", "令和6年7月1日(月)から7月12日(金)まで")
 True
+
+When something was done (「委員会が直近で指針を変更したのはいつですか」) is a date, not the rule that it is to be
+done from time to time (少なくとも三年ごとに…変更するものとする):
+
+>>> q = "特定個人情報保護評価の指針について、個人情報保護委員会が直近で見直して変更したのはいつですか"
+>>> undated_lost(q, "委員会は、少なくとも三年ごとに指針について再検討を加え、これを変更するものとする。")
+True
+>>> undated_lost(q, "指針は、令和5年3月に変更された。")
+False
+>>> undated_lost("この条例はいつ施行されますか", "この条例は、公布の日から施行する。")  # not a past act
+False
 """
 
 from __future__ import annotations
@@ -95,3 +106,16 @@ def next_lost(question: str, quote: str) -> bool:
         told |= {m.group(1) for m in _MONTH.finditer(question[: question.rfind(asked)])}  # the situation told
     quoted = {m.group(1) for m in _MONTH.finditer(quote)}
     return bool(told) and bool(quoted) and quoted <= told
+
+
+# when a past act was done: 変更したのはいつ, いつ公表されましたか (not 施行されますか: what the text says is to be)
+_ASKS_PAST_WHEN = re.compile(r"(?:た|だ)のは[、\s]*いつ|いつ[^。？?、]{0,30}(?:ました|でした)か")
+# a date: a year by era or by the western calendar, a month, a fiscal year
+_DATED = re.compile(r"(?:令和|平成|昭和|大正|明治)\s*(?:元|[0-9〇一二三四五六七八九十]+)\s*年|[12][0-9]{3}\s*年"
+                    r"|[0-9〇一二三四五六七八九十]{1,2}\s*月|年度")
+
+
+def undated_lost(question: str, quote: str) -> bool:
+    """Whether the question proper asks when something was done and ``quote`` (with its context) gives no date."""
+    asked = question_proper(question) or question
+    return bool(_ASKS_PAST_WHEN.search(asked)) and not _DATED.search(quote)

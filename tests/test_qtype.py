@@ -630,3 +630,10 @@ def test_a_question_naming_two_laws_may_be_answered_from_either_s_article():
     assert from_named_source(q, evidence, "災害救助法")
     # each law named must still be named: 地方自治法 nowhere
     assert not from_named_source(q, "災害救助法\n第十七条\n救助の事務は、都道府県が行う。", "災害救助法")
+
+
+def test_when_to_file_is_answered_by_beforehand():
+    # いつ、誰に届け出る: あらかじめ (before the change) is the when a law gives
+    qt = analyse("事務所の所在地を変えるときは、いつ、誰に届け出ることになっていますか")
+    assert qt.form_in("支援法人は、事務所の所在地を変更しようとするときは、あらかじめ、その旨を内閣総理大臣に届け出なければならない。")
+    assert not qt.form_in("支援法人は、事務所の所在地を変更しようとするときは、その旨を内閣総理大臣に届け出なければならない。")
