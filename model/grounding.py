@@ -7,7 +7,8 @@ a situation (「国民健康保険に入っていた息子が会社に就職し�
 いつ…」) carries words no passage repeats (息子, 会社, 就職): for it, grounding
 is the better of the whole question's and the question proper's
 (:func:`jtext.sentences.question_proper`), so the story told at the counter does
-not count against a passage that answers what is asked.
+not count against a passage that answers what is asked. The same holds for the case a question
+sets before what it asks (「本人が結んだ契約が不利だと分かった場合、契約を解除できるのは誰ですか」).
 
 >>> from jtext.terms import analyse_query
 >>> from model.answerer import Passage
@@ -19,10 +20,14 @@ not count against a passage that answers what is asked.
 >>> idf = lambda term: 1.0
 >>> round(evidence(*weights(idf, q), passages), 2), round(grounding(idf, q, *weights(idf, q), passages), 2)
 (0.39, 0.62)
+>>> q = analyse_query("息子が会社に就職して勤め先の健康保険に入った場合、国保の被保険者の資格はいつ喪失しますか")
+>>> round(evidence(*weights(idf, q), passages), 2), round(grounding(idf, q, *weights(idf, q), passages), 2)
+(0.37, 0.62)
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from jtext.sentences import ASIDE, question_proper
@@ -30,6 +35,12 @@ from jtext.terms import QueryTerms, analyse_query, gram_terms, lemma_terms
 
 from .answerer import Passage
 from .sentence_score import coverage
+
+
+# The case a question sets before what it asks (…不利だと分かった場合、…解除できるのは誰ですか), up to its last 場合、
+# or とき、: its words (本人, 中身, 分かる) are the asker's, as a situation's are; what follows must still ask something.
+_CONDITION = re.compile(r"^.*(?:場合|とき)(?:に|は|には)?、")
+MIN_AFTER_CONDITION = 8
 
 
 def weights(idf: Callable[[str], float], query: QueryTerms) -> tuple[dict[str, float], set[str]]:
@@ -55,10 +66,15 @@ def grounding(idf: Callable[[str], float], query: QueryTerms, q_terms: dict[str,
               passages: list[Passage]) -> float:
     """:func:`evidence` of the question (``q_terms``, ``q_grams``: its :func:`weights`, which the
     answerer has computed already); of a question opening with a situation, the better of the
-    whole question's and the question proper's."""
+    whole question's and the question proper's; of one setting a case (…場合、), the better of those and
+    what follows the case's 場合、."""
     whole = evidence(q_terms, q_grams, passages)
     asked = question_proper(query.normalized)
-    if asked is None:
-        return whole
-    # its asides too count only where found, like the keys written in parentheses (model.qtype)
-    return max(whole, evidence(*weights(idf, analyse_query(ASIDE.sub("　", asked))), passages))
+    best = whole
+    if asked is not None:
+        # its asides too count only where found, like the keys written in parentheses (model.qtype)
+        best = max(best, evidence(*weights(idf, analyse_query(ASIDE.sub("　", asked))), passages))
+    text = asked or query.normalized
+    if (m := _CONDITION.search(text)) is not None and len(text) - m.end() >= MIN_AFTER_CONDITION:
+        best = max(best, evidence(*weights(idf, analyse_query(ASIDE.sub("　", text[m.end():]))), passages))
+    return best
