@@ -202,6 +202,14 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+# A checklist table's marks column (◎○○, -☆☆---: which kinds of system a measure applies to), which pypdf
+# writes at the end of a row's first line, also where its sentence wraps on: 「…立会人を付け、立◎○○」 /
+# 「入場所の抑制を行うこと。」. Before a wrap they are dropped and the sentence joined, in a text where at least
+# three lines end so (a column; not a lone placeholder wrapped before its noun: ○○ / 市長は).
+_ROW_MARKS = re.compile(r"(?=[◎○●◯△▲☆★×\-－―]{2})[\-－―]*[◎○●◯△▲☆★×][◎○●◯△▲☆★×\-－―]*$")
+_MARKS_COLUMN = 3
+
+
 def assemble(lines: list[Line], breaks: list[Ch], *, join: bool) -> list[Ch]:
     """Join wrapped lines, keep at most one blank line, flatten."""
     texts = [text_of(line) for line in lines]
@@ -209,12 +217,18 @@ def assemble(lines: list[Line], breaks: list[Ch], *, join: bool) -> list[Ch]:
     # line ended on purpose (a table cell, a list item, a heading).
     # Only judged when there are enough lines to know the column width.
     full = max((_width(t) for t in texts), default=0) if sum(1 for t in texts if t) >= 4 else 0
+    column = join and sum(1 for t in texts if _ROW_MARKS.search(t)) >= _MARKS_COLUMN
     out_lines: list[Line] = [list(lines[0])]
     out_breaks: list[Ch] = []
     for i, (line, brk) in enumerate(zip(lines[1:], breaks)):
         # Judge the physical line before, not what it was joined into: a
         # heading is recognised by its own shape and length.
-        sep = _separator(texts[i], texts[i + 1]) if join and _width(texts[i]) >= _WRAP_SHARE * full else None
+        prev, marks = texts[i], None
+        if column and (marks := _ROW_MARKS.search(prev)) is not None and len(prev) > len(marks.group()):
+            prev = prev[: marks.start()]
+        sep = _separator(prev, texts[i + 1]) if join and _width(texts[i]) >= _WRAP_SHARE * full else None
+        if sep is not None and marks is not None:
+            del out_lines[-1][len(out_lines[-1]) - len(marks.group()):]  # the marks go, the sentence runs on
         if sep is None:
             out_lines.append(list(line))
             out_breaks.append(brk)
