@@ -97,6 +97,7 @@ from .sentence_score import (
     caption_of,
     from_named_source,
     in_document_order,
+    page_context,
     quote_evidence,
     quote_key_coverage,
     score_sentences,
@@ -316,7 +317,7 @@ class ExtractiveAnswerer:
         role_ok = _role_named(qt, query.normalized, per_key)
         # 住民税非課税世帯 asked, only 住民税課税世帯 quoted: the quote is about the opposite
         negation_ok = not any(negation_lost(comp, evidence) for comp in qt.key)
-        year_ok = same_year(query.normalized, f"{lead.hit.title}\n{lead.hit.heading or ''}\n{lead.hit.text}")
+        year_ok = same_year(query.normalized, page_context(lead, passages))
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals
         judged = scored if duty is None else [duty] + [x for x in scored if x is not duty]

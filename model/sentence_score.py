@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -121,6 +121,16 @@ def section_heading(p: Passage) -> str:
     「第二十一条（在留期間の更新）」) or the last heading without an article label (3.申請に必要なもの)."""
     last = (p.hit.heading or "").rsplit(">", 1)[-1].strip()
     return caption_of(p) or _ARTICLE_LABEL.sub("", last)
+
+
+def page_context(lead: Passage, passages: Sequence[Passage]) -> str:
+    """The lead passage with its title and heading, and the other passages found on the same page of the same
+    document: a PDF table's year is often in a caption or a sentence of its page that another chunk holds
+    (＜2022年に発生した主な自然災害と保険金支払額＞ above 「台風14号 157,958件 1,045億円」)."""
+    hit = lead.hit
+    same_page = [p.hit.text for p in passages if p is not lead and hit.page is not None
+                 and p.hit.document_id == hit.document_id and p.hit.page == hit.page]
+    return "\n".join([hit.title, hit.heading or "", hit.text, *same_page])
 
 
 def _caption_terms(p: Passage) -> set[str]:

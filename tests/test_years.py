@@ -79,3 +79,21 @@ def test_a_year_told_before_the_question_proper_is_not_the_year_asked():
     assert same_year("標市は男性職員の育児休業取得率の目標を令和7年度までにどこまで上げるとしていますか", goal)
     answer = ExtractiveAnswerer(lambda t: 3.0).answer(q, [_page(goal)], query=analyse_query(q))
     assert not answer.answered
+
+
+def test_a_table_s_year_may_be_in_another_chunk_of_its_page():
+    # a PDF page: the year in a caption one chunk holds, the table in the next (金融庁 保険モニタリングレポート)
+    from jtext.years import same_year
+    from model.sentence_score import page_context
+
+    def chunk(n: int, page: int, text: str) -> Passage:
+        hit = Hit(n, 1, 1, "保険モニタリングレポート", "report.pdf", "pdf", 1, page, None, None, text, 0, len(text), 5.0)
+        return Passage(hit, text, [])
+
+    table = chunk(2, 5, "支払件数 支払保険金\n台風14号 157,958件 1,045億円\n台風15号 27,095件 534億円")
+    caption = chunk(1, 5, "＜2022年に発生した主な自然災害と保険金支払額＞")
+    elsewhere = chunk(3, 6, "＜2022年に発生した主な自然災害と保険金支払額＞")
+    question = "2022年の台風14号で、損害保険会社が支払った保険金の額はどのくらいでしたか"
+    assert same_year(question, page_context(table, [table, caption]))
+    assert not same_year(question, page_context(table, [table, elsewhere]))  # another page says nothing of this one
+    assert not same_year("2019年の台風19号の保険金の額は", page_context(table, [table, caption]))
