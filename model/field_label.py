@@ -19,6 +19,15 @@ Where no passage found is a diagram (a guidebook's prose names its fields 「戸
 False
 >>> asks_field("個人クラスのどの項目に入れればよいですか"), asks_field("届出はどの窓口に出しますか")
 (True, False)
+
+A label answers only when it names something the question asks about beyond the class it names: 「連絡先クラスの
+どの項目に」 an e-mail address goes is not answered by ``pd:連絡先URL``:
+
+>>> q = "申請者に連絡用のメールアドレスも入力してもらいます。連絡先クラスのどの項目に入れればよいですか"
+>>> diagram = ["pd:連絡先URL\\npd:連絡先メールアドレス"]
+>>> words = ("申請者", "連絡用", "メールアドレス", "入力", "連絡先クラス", "項目")
+>>> legend_quoted(q, diagram, "pd:連絡先URL", words), legend_quoted(q, diagram, "pd:連絡先メールアドレス", words)
+(True, False)
 """
 
 from __future__ import annotations
@@ -37,8 +46,19 @@ def asks_field(question: str) -> bool:
     return bool(_ASKS_FIELD.search(question))
 
 
-def legend_quoted(question: str, passages_text: Iterable[str], quote: str) -> bool:
+# the class a question names (連絡先クラスの, 個人クラス): its name is in every one of its labels
+_CLASS = re.compile(r"([^\s、。のはで]{1,12}?)(?:クラス)")
+
+
+def legend_quoted(question: str, passages_text: Iterable[str], quote: str, key_words: Iterable[str] = ()) -> bool:
     """Whether ``question`` asks which field, a passage found is a data model's field labels, and ``quote`` holds
-    none of them: it quotes the diagram's legend, which names no field."""
-    return (asks_field(question) and any(LABEL.search(text) for text in passages_text)
-            and not LABEL.search(quote))
+    none of them (it quotes the diagram's legend, which names no field) or, given the question's ``key_words``,
+    none that names one of them other than the class the question names."""
+    if not asks_field(question) or not any(LABEL.search(text) for text in passages_text):
+        return False
+    labels = [m.group(0).strip() for m in LABEL.finditer(quote)]
+    if not labels:
+        return True
+    classes = {m.group(1) for m in _CLASS.finditer(question)}
+    asked = [w for w in key_words if len(w) >= 2 and not w.endswith("クラス") and w not in classes and "項目" not in w]
+    return bool(asked) and not any(w in label for label in labels for w in asked)
