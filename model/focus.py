@@ -37,6 +37,16 @@ do not say when it was published. 実施 and 開催 are left out: the documents 
 在留カード's renewal, which never names one, answers another question. A topic the quote names in part
 (事業者 for 者) is left to the other checks: only one it never names refuses.
 
+The case a question sets (「長期優良住宅を新築した場合、…何年度分」) is named by its answer: the general rule for any new
+house, which never names 長期優良住宅, is another case's.
+
+>>> q = "長期優良住宅を新築した場合、固定資産税の減額は何年度分受けられますか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in case_words(qt, q)]
+['長期優良住宅']
+>>> case_words(analyse("国保の保険料の賦課処分に不服がある場合、どこに審査請求しますか"), "国保の保険料の賦課処分に不服がある場合、どこに審査請求しますか")
+[]
+
 >>> q = "出入国在留管理庁長官の登録を受けた登録支援機関は、5年ごとの登録の更新を、何日前までに申請しますか"
 >>> qt = analyse(q)
 >>> [qt.key_words[i] for i in topic_words(qt, q)]
@@ -119,11 +129,30 @@ def topic_words(qt: QuestionType, question: str) -> list[int]:
     return [i for i in _ending(qt, text[: m.start()]) if len(qt.key_words[i]) >= 3]
 
 
+# the case a question proper sets first (長期優良住宅を新築した場合、…), and how long a key must be to name the
+# case's own kind of thing (長期優良住宅) rather than words a rule may paraphrase (賦課処分: 保険料…に関する処分)
+_CASE = re.compile(r"^(.*?)場合(?:に|は|には|でも)?[、,]")
+MIN_CASE_WORD = 5
+
+
+def case_words(qt: QuestionType, question: str) -> list[int]:
+    """Index into ``qt.key`` of the longest key (of at least :data:`MIN_CASE_WORD` characters) of the case the question
+    proper sets (長期優良住宅 of 「長期優良住宅を新築した場合、固定資産税の減額は何年度分」), if any."""
+    m = _CASE.search(question_proper(question) or question)
+    if m is None:
+        return []
+    inside = [i for i, w in enumerate(qt.key_words)
+              if w in m.group(1) and len(w) >= MIN_CASE_WORD and i not in qt.optional and i not in qt.told]
+    return [max(inside, key=lambda i: len(qt.key_words[i]))] if inside else []
+
+
 def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
-    """Whether the quote (its key coverage ``per_key``) never names the question's topic, misses a yes/no
-    question's act or a when question's, or names none of a yes/no question's object."""
+    """Whether the quote (its key coverage ``per_key``) never names the question's topic, misses the case it sets,
+    a yes/no question's act or a when question's, or names none of a yes/no question's object."""
     if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
         return True
+    if any(per_key[i] < 0.5 for i in case_words(qt, question)):
+        return True  # the general rule (新築住宅は3年度分) for the case asked (長期優良住宅を新築した場合)
     if any(per_key[i] < 0.5 for i in act_words(qt, question) + date_act_words(qt, question)):
         return True
     focus = focus_words(qt, question)
