@@ -53,6 +53,9 @@ True
 False
 >>> undated_lost("この条例はいつ施行されますか", "この条例は、公布の日から施行する。")  # not a past act
 False
+>>> undated_lost("代表チームがアフリカ選手権で優勝したのはいつ？", "1972 アフリカネイションズカップ 優勝"), undated_lost(
+...     "大航海時代にポルトガル人が到来したのはいつ頃か", "15世紀にポルトガル人が到来した。")
+(False, False)
 """
 
 from __future__ import annotations
@@ -110,9 +113,11 @@ def next_lost(question: str, quote: str) -> bool:
 
 # when a past act was done: 変更したのはいつ, いつ公表されましたか (not 施行されますか: what the text says is to be)
 _ASKS_PAST_WHEN = re.compile(r"(?:た|だ)のは[、\s]*いつ|いつ[^。？?、]{0,30}(?:ました|でした)か")
-# a date: a year by era or by the western calendar, a month, a fiscal year
-_DATED = re.compile(r"(?:令和|平成|昭和|大正|明治)\s*(?:元|[0-9〇一二三四五六七八九十]+)\s*年|[12][0-9]{3}\s*年"
-                    r"|[0-9〇一二三四五六七八九十]{1,2}\s*月|年度")
+# a date: a year by era or by the western calendar (1972, 昭和47年, 三年前 but not 三年ごと), a month, a fiscal
+# year, a century, an age or a time of it (初頭, 頃)
+_DATED = re.compile(r"(?:令和|平成|昭和|大正|明治)\s*(?:元|[0-9〇一二三四五六七八九十]+)\s*年|(?<![0-9])[12][0-9]{3}(?![0-9])"
+                    r"|[0-9〇一二三四五六七八九十百千]+\s*年(?!\s*(?:間|ごと|毎|以内|以上|以下|未満|を超))"
+                    r"|[0-9〇一二三四五六七八九十]{1,2}\s*月|年度|世紀|年代|時代|初頭|頃|ごろ")
 
 
 def undated_lost(question: str, quote: str) -> bool:
