@@ -56,7 +56,7 @@ False
 >>> counter_lost("申請書はどの課に出せばよいですか", "申請書は、市民課又は各支所に提出してください。")
 False
 
-Which website (どこのウェブサイト, URL) is answered by an address (https://…) or a site named as one
+Which website (どこのウェブサイト, URL, どこから入手) is answered by an address (https://…) or a site named as one
 (デジタル庁のウェブサイト), not by 「評価ツールを提供します」:
 
 >>> q = "評価ツールは、どこのウェブサイト（URL）から入手できますか"
@@ -65,6 +65,14 @@ True
 >>> site_lost(q, "評価ツールはデジタル庁のウェブサイトからダウンロードできます。")
 False
 >>> site_lost(q, "評価ツール: https://www.digital.go.jp/resources/data_quality")
+False
+
+Where to get (download) something is asked the same way:
+
+>>> q = "推奨データセットを新しいデータモデルに変換するコンバータは、どこから入手（ダウンロード）できますか"
+>>> site_lost(q, "新しいデータモデルがGIFにある場合にはコンバータを提供します。")
+True
+>>> site_lost("電子基準点のデータはどこから入手できますか", "国土地理院のHPにある「電子基準点データ提供サービス」で入手できる。")
 False
 """
 
@@ -129,7 +137,7 @@ def counter_lost(question: str, evidence: str) -> bool:
 
 # which website: どこのウェブサイト, どのサイト, URLは
 _ASKS_SITE = re.compile(r"(?:どこ|どちら)の(?:ウェブサイト|ホームページ|サイト|Webサイト|webサイト|HP)|どの(?:ウェブサイト|ホームページ|サイト)"
-                        r"|URL(?:は|を|って|[)）])")
+                        r"|URL(?:は|を|って|[)）])|どこから(?:[(（][^()（）]{1,12}[)）])?(?:入手|ダウンロード|取得)")
 # an address on the web, or a site named as one (デジタル庁のウェブサイト, 国土地理院のHP)
 _SITE_NAMED = re.compile(r"https?://|www\.|[A-Za-z0-9-]+\.(?:go\.jp|lg\.jp|or\.jp|co\.jp|jp|com|org)\b"
                          r"|[一-龥々ァ-ヶーA-Za-z]{2,20}(?:の)?(?:ウェブサイト|ホームページ|Webサイト|webサイト|HP|ポータル)")
