@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 
+from .location import names_none
+
 _ASKS_BODY = re.compile(r"(?:何という|なんという|どういう|どの|どこの)(団体|機関|組織|法人|会社|業者|事業者|企業|府省|省庁|省)(?![はがをにで]?[^、。]*(?:項目|欄))"
                         r"|(?:団体|機関|法人|会社|業者|事業者|企業|指定管理者)(?:は|って)[、\s]*どこ(?:です|でしょう|か)")  # 指定管理者はどこですか
 # a ministry asked (どの府省): answered by a ministry's or agency's name (総務省, デジタル庁, 内閣府), not by any body
@@ -43,4 +45,4 @@ def body_lost(question: str, quote: str) -> bool:
     if (asked := _ASKS_BODY.search(question)) is None:
         return False
     names = _MINISTRY if asked.group(1) in ("府省", "省庁", "省") else _BODY
-    return not any(m.group(0) not in question for m in names.finditer(quote))
+    return names_none(names, question, quote)

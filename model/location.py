@@ -116,9 +116,13 @@ _ADDRESS = re.compile(ADDRESS)
 def venue_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks where an event is held and ``evidence`` names no venue (one the question does not
     name itself) and no address."""
-    if not _ASKS_VENUE.search(question):
-        return False
-    return not _ADDRESS.search(evidence) and not any(m.group(0) not in question for m in _VENUE.finditer(evidence))
+    return bool(_ASKS_VENUE.search(question)) and not _ADDRESS.search(evidence) and names_none(_VENUE, question, evidence)
+
+
+def names_none(names: re.Pattern[str], question: str, evidence: str) -> bool:
+    """Whether ``evidence`` holds no match of ``names`` that ``question`` does not hold itself (a venue, a counter,
+    a site other than those the question names)."""
+    return not any(m.group(0) not in question for m in names.finditer(evidence))
 
 
 # which counter: どこの窓口, どの窓口, 窓口はどこ, どの課, 担当課はどこ
@@ -130,9 +134,7 @@ _COUNTER = re.compile(r"[一-龥々ァ-ヶーA-Za-z]{1,15}(?:課|係|窓口|室|
 
 def counter_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks which counter or office and ``evidence`` names none the question does not name."""
-    if not _ASKS_COUNTER.search(question):
-        return False
-    return not any(m.group(0) not in question for m in _COUNTER.finditer(evidence))
+    return bool(_ASKS_COUNTER.search(question)) and names_none(_COUNTER, question, evidence)
 
 
 # which website: どこのウェブサイト, どのサイト, URLは
@@ -146,6 +148,4 @@ _SITE_NAMED = re.compile(r"https?://|www\.|[A-Za-z0-9-]+\.(?:go\.jp|lg\.jp|or\.j
 def site_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks which website and ``evidence`` gives no address and names no site the question does
     not name."""
-    if not _ASKS_SITE.search(question):
-        return False
-    return not any(m.group(0) not in question for m in _SITE_NAMED.finditer(evidence))
+    return bool(_ASKS_SITE.search(question)) and names_none(_SITE_NAMED, question, evidence)
