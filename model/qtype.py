@@ -102,6 +102,9 @@ _HOW_MUCH_FORM = rf"{_NUM}\s*\S|まで|以内|以下|以上|毎(?:年度|年|月
 # どのくらいの期間: a length (1年間, 6か月) or an end by a number (翌年7月31日まで), not any まで (限度額まで)
 _ASKS_PERIOD = re.compile(r"(?:どのくらい|どれくらい|どれほど|どの程度)の(?:期間|間(?!隔))|期間は(?:どのくらい|どれくらい|どの程度)")
 _PERIOD_FORM = re.compile(rf"{_NUM}\s*(?:年|(?:か|ヶ|ケ|カ|ヵ|箇|個)?\s*月|週|日|時間)|{_NUM}[^、。\s]{{0,8}}まで|無期限")
+# どのくらいの間隔 / 頻度 / ペースで: how often (三年ごと, 毎年度, 年2回, 隔年, 四半期ごと), not any number
+_ASKS_FREQUENCY = re.compile(r"(?:どのくらい|どれくらい|どの程度|どれほど)の(?:間隔|頻度|ペース|周期)|(?:間隔|頻度|周期)は")
+_FREQUENCY_FORM = re.compile(rf"ごと|毎|おき|{_NUM}\s*回|隔(?:年|月|週|日)|周期|定期的|随時|常時")
 _HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大(?!限)|最長|上限|最短|最低(?!限)|下限"
 # an interrogative with も or でも is no question (いくつもの下請, 何人も, いくらでも): any, every
 _HOW_MANY = r"(?<!分の)いくつ(?!も)|(?<!分の)幾つ(?!も)"
@@ -295,6 +298,8 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
             forms = [re.compile(_MONTH_FORM)]
         if kind == "count" and _ASKS_PERIOD.search(question):
             forms = [_PERIOD_FORM if f.pattern == _HOW_MUCH_FORM else f for f in forms]
+        if kind == "count" and _ASKS_FREQUENCY.search(question):
+            forms = [_FREQUENCY_FORM if f.pattern == _HOW_MUCH_FORM else f for f in forms]
         if kind == "count" and _ASKS_DAYS.search(question):
             forms = [_DAYS_NOT_DATE if f.pattern == _DAYS else f for f in forms]
         if kind == "date" and _ASKS_CLOCK.search(question):  # hours, not 4月1日から4月30日まで

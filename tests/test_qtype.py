@@ -637,3 +637,11 @@ def test_when_to_file_is_answered_by_beforehand():
     qt = analyse("事務所の所在地を変えるときは、いつ、誰に届け出ることになっていますか")
     assert qt.form_in("支援法人は、事務所の所在地を変更しようとするときは、あらかじめ、その旨を内閣総理大臣に届け出なければならない。")
     assert not qt.form_in("支援法人は、事務所の所在地を変更しようとするときは、その旨を内閣総理大臣に届け出なければならない。")
+
+
+def test_how_often_is_answered_by_a_frequency():
+    qt = analyse("評価のよりどころになる指針は、どのくらいの間隔で見直されることになっていますか")
+    assert qt.form_in("委員会は、少なくとも三年ごとに指針について再検討を加える。")
+    assert qt.form_in("失業の認定は、四週間に一回ずつ行うものとする。")
+    assert not qt.form_in("評価書には、特定個人情報ファイルを取り扱う事務に従事する者の数を記載する。")
+    assert not qt.form_in("評価書は、5部を提出する。")
