@@ -116,7 +116,8 @@ _ADDRESS = re.compile(ADDRESS)
 def venue_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks where an event is held and ``evidence`` names no venue (one the question does not
     name itself) and no address."""
-    return bool(_ASKS_VENUE.search(question)) and not _ADDRESS.search(evidence) and names_none(_VENUE, question, evidence)
+    asked = bool(_ASKS_VENUE.search(question))
+    return asked and not _ADDRESS.search(evidence) and names_none(_VENUE, question, evidence)
 
 
 def names_none(names: re.Pattern[str], question: str, evidence: str) -> bool:

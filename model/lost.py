@@ -3,9 +3,10 @@
 Each takes the question and the quote's evidence (the quote with its context:
 :func:`model.sentence_score.quote_evidence`) and says True when the quote answers a sibling of
 the asked thing rather than the thing: another size or length of time (:mod:`model.measures`), another period,
-another place, counter or website (:mod:`model.location`), a plan for a fact, a fact for a plan or a rule for a past date (:mod:`model.plans`), the other of a
-contrast (:mod:`model.contrast`), another member of a set (:mod:`model.siblings`), another
-thing's price (:mod:`model.priced`). The extractive answerer refuses when any says so.
+another place, counter or website (:mod:`model.location`), a plan for a fact, a fact for a plan or a rule for a
+past date (:mod:`model.plans`), the other of a contrast (:mod:`model.contrast`), another member of a set
+(:mod:`model.siblings`), another thing's price (:mod:`model.priced`). The extractive answerer refuses when any
+says so.
 
 >>> quote_lost("東地区の燃やすごみは何曜日ですか", "収集日:北地区は月曜日・木曜日、南地区は火曜日・金曜日")
 True
@@ -25,8 +26,8 @@ from .priced import priced_item_lost
 from .siblings import sibling_lost
 
 CHECKS: tuple[Callable[[str, str], bool], ...] = (
-    measure_lost, period_lost, duration_lost, location_lost, venue_lost, counter_lost, site_lost, plan_lost, outcome_lost,
-    next_lost, undated_lost, contrast_lost, sibling_lost, priced_item_lost,
+    measure_lost, period_lost, duration_lost, location_lost, venue_lost, counter_lost, site_lost, plan_lost,
+    outcome_lost, next_lost, undated_lost, contrast_lost, sibling_lost, priced_item_lost,
 )
 
 
