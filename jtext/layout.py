@@ -217,14 +217,18 @@ def assemble(lines: list[Line], breaks: list[Ch], *, join: bool) -> list[Ch]:
     # line ended on purpose (a table cell, a list item, a heading).
     # Only judged when there are enough lines to know the column width.
     full = max((_width(t) for t in texts), default=0) if sum(1 for t in texts if t) >= 4 else 0
-    column = join and sum(1 for t in texts if _ROW_MARKS.search(t)) >= _MARKS_COLUMN
+    row_marks = [_ROW_MARKS.search(t) if join else None for t in texts]
+    column = sum(m is not None for m in row_marks) >= _MARKS_COLUMN
     out_lines: list[Line] = [list(lines[0])]
     out_breaks: list[Ch] = []
     for i, (line, brk) in enumerate(zip(lines[1:], breaks)):
         # Judge the physical line before, not what it was joined into: a
         # heading is recognised by its own shape and length.
-        prev, marks = texts[i], None
-        if column and (marks := _ROW_MARKS.search(prev)) is not None and len(prev) > len(marks.group()):
+        prev = texts[i]
+        marks = row_marks[i] if column else None
+        if marks is not None and marks.start() == 0:
+            marks = None  # a line of marks alone wraps no sentence
+        if marks is not None:
             prev = prev[: marks.start()]
         sep = _separator(prev, texts[i + 1]) if join and _width(texts[i]) >= _WRAP_SHARE * full else None
         if sep is not None and marks is not None:

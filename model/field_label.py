@@ -47,7 +47,7 @@ def asks_field(question: str) -> bool:
 
 
 # the class a question names (連絡先クラスの, 個人クラス): its name is in every one of its labels
-_CLASS = re.compile(r"([^\s、。のはで]{1,12}?)(?:クラス)")
+_CLASS = re.compile(r"([^\s、。のはで]{1,12}?)クラス")
 
 
 def legend_quoted(question: str, passages_text: Iterable[str], quote: str, key_words: Iterable[str] = ()) -> bool:

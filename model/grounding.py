@@ -68,13 +68,15 @@ def grounding(idf: Callable[[str], float], query: QueryTerms, q_terms: dict[str,
     answerer has computed already); of a question opening with a situation, the better of the
     whole question's and the question proper's; of one setting a case (…場合、), the better of those and
     what follows the case's 場合、."""
-    whole = evidence(q_terms, q_grams, passages)
-    asked = question_proper(query.normalized)
-    best = whole
-    if asked is not None:
+    def of_part(text: str) -> float:
         # its asides too count only where found, like the keys written in parentheses (model.qtype)
-        best = max(best, evidence(*weights(idf, analyse_query(ASIDE.sub("　", asked))), passages))
+        return evidence(*weights(idf, analyse_query(ASIDE.sub("　", text))), passages)
+
+    best = evidence(q_terms, q_grams, passages)
+    asked = question_proper(query.normalized)
+    if asked is not None:
+        best = max(best, of_part(asked))
     text = asked or query.normalized
     if (m := _CONDITION.search(text)) is not None and len(text) - m.end() >= MIN_AFTER_CONDITION:
-        best = max(best, evidence(*weights(idf, analyse_query(ASIDE.sub("　", text[m.end():]))), passages))
+        best = max(best, of_part(text[m.end():]))
     return best

@@ -128,8 +128,8 @@ def page_context(lead: Passage, passages: Sequence[Passage]) -> str:
     document: a PDF table's year is often in a caption or a sentence of its page that another chunk holds
     (＜2022年に発生した主な自然災害と保険金支払額＞ above 「台風14号 157,958件 1,045億円」)."""
     hit = lead.hit
-    same_page = [p.hit.text for p in passages if p is not lead and hit.page is not None
-                 and p.hit.document_id == hit.document_id and p.hit.page == hit.page]
+    same_page = [] if hit.page is None else [
+        p.hit.text for p in passages if p is not lead and (p.hit.document_id, p.hit.page) == (hit.document_id, hit.page)]
     return "\n".join([hit.title, hit.heading or "", hit.text, *same_page])
 
 
