@@ -38,6 +38,8 @@ _GENERIC = frozenset(
      "両方", "双方", "とも",
      # among (性別構成のうち女性の割合, その日のうちに): where the asked thing is, not a thing
      "うち",
+     # as it is (同意を得ないまま就業規則を…): a formal noun, not a thing
+     "侭", "まま",
      # about, at what point, for example (約何文字, どの時点, 例を挙げて): the answer's frame
      "約", "時点", "例",
      # the answer's slot: 京都市長の名前は？ is answered by 門川大作, not by 名前 (a name, a

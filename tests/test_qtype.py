@@ -198,6 +198,8 @@ def test_question_kind_and_answer_form(question, kind, sentence, has_form):
         # what is counted besides or in all: the count is asked (委員 of 委員長のほか委員何人)
         ("個人情報保護委員会は委員長のほか委員何人で構成されますか", ["個人情報保護委員会", "委員長", "委員", "構成"]),
         ("調査で集めたサンプルは合計何件ですか", ["調査", "サンプル"]),
+        # as it is (同意を得ないまま…): a formal noun, not part of the thing named after it
+        ("同意を得ないまま就業規則を変更できますか", ["同意", "就業規則", "変更"]),
         # a na-adjective written onto a noun names the thing with it; with な, or before a generic noun, it does not
         ("特別永住者証明書の有効期間は、交付の日から何年ですか", ["特別永住者証明書", "交付", "日"]),
         ("長期優良住宅を新築した場合の減額は何年度分ですか", ["長期優良住宅", "新築", "減額"]),
@@ -284,6 +286,10 @@ KOKUBAI_2 = passage(9, "道路、河川その他の公の営造物の設置又�
         ("本実験と対照実験の中で違いを見つけていく実験手法を何といいますか",
          [passage(11, "この方法は対照実験と呼ばれ、本実験と対照実験の中で違いを見つけていく手法である。", "自然発生説")],
          True, "対照実験"),
+        # nor is a notation (表記法): the answer names one
+        ("業務プロセスのモデリングには何という表記法を使うのが国際的な主流ですか",
+         [passage(12, "業務プロセスのモデリングにはBPMNを使うことが国際的な主流になっています。", "アーキテクチャ管理")],
+         True, "BPMN"),
     ],
 )
 def test_refusal_rule(question, passages, answered, quoted):
