@@ -44,6 +44,13 @@ True
 False
 >>> venue_lost("集合注射は具体的にどこの会場で受けられますか", "市内24会場で集合注射を実施します。")
 True
+>>> venue_lost("紹介されているアイデアソンは、どこ（どの会場）で開催されたのですか", "アイデアソン等のイベントを開催する。")
+True
+
+A procedure done somewhere (認定請求はどこで行う) is answered by the counter or the town hall too:
+
+>>> venue_lost("引っ越し先での手当の認定請求はどこで行うことになりますか", "転入先の市区町村で改めて認定請求をしてください。")
+False
 
 Which counter (どこの窓口, どの課) is answered by a counter's or an office's name the question does not
 name itself (市民課, 各支所の窓口, 市町村の長を経由して), not by the body that keeps the register:
@@ -106,7 +113,7 @@ def location_lost(question: str, evidence: str) -> bool:
 
 
 # where an event is held: どこで開催されますか, どこの会場で行われますか, 会場名を教えてください
-_ASKS_VENUE = re.compile(r"どこ(?:の(?:会場|場所|施設))?で(?:行われ|行い|行う|開催|開かれ|開く|実施|受けられ)|(?:会場|開催場所|会場名)(?:は|を|って)")
+_ASKS_VENUE = re.compile(r"どこ(?:の(?:会場|場所|施設)|[(（][^()（）]{1,12}[)）])?で(?:行われ|行い|行う|開催|開かれ|開く|実施|受けられ)|(?:会場|開催場所|会場名)(?:は|を|って)")
 # a venue's name (総合文化会館, 本庁舎, 中央公園), not a count of venues (24会場) or the event itself
 _VENUE = re.compile(r"[一-龥々ァ-ヶーA-Za-z]{1,20}(?:会場|ホール|会館|公民館|センター|会議室|庁舎|広場|公園|体育館|学校|病院|ビル"
                     r"|市役所|役場|講堂|ひろば|館|室)")
@@ -115,9 +122,10 @@ _ADDRESS = re.compile(ADDRESS)
 
 def venue_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks where an event is held and ``evidence`` names no venue (one the question does not
-    name itself) and no address."""
+    name itself), no counter or town hall (認定請求はどこで行う: 転入先の市区町村で) and no address."""
     asked = bool(_ASKS_VENUE.search(question))
-    return asked and not _ADDRESS.search(evidence) and names_none(_VENUE, question, evidence)
+    return (asked and not _ADDRESS.search(evidence) and names_none(_VENUE, question, evidence)
+            and names_none(_COUNTER, question, evidence))
 
 
 def names_none(names: re.Pattern[str], question: str, evidence: str) -> bool:
@@ -130,7 +138,7 @@ def names_none(names: re.Pattern[str], question: str, evidence: str) -> bool:
 _ASKS_COUNTER = re.compile(r"(?:どこ|どちら)の(?:窓口|課|係)|どの(?:窓口|課|係|部署)|(?:窓口|担当課|担当部署)(?:は|って)[、\s]*(?:どこ|どちら)")
 # (or the town hall that serves as one: 住居地の市町村の長を経由して answers どこの窓口を通じて)
 _COUNTER = re.compile(r"[一-龥々ァ-ヶーA-Za-z]{1,15}(?:課|係|窓口|室|ルーム|センター|コーナー|支所|出張所|事務所|案内所|カウンター|部局)"
-                      r"|市町村|市役所|区役所|町役場|村役場|役場")
+                      r"|市区町村|市町村|市役所|区役所|町役場|村役場|役場")
 
 
 def counter_lost(question: str, evidence: str) -> bool:

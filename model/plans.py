@@ -51,6 +51,10 @@ done from time to time (少なくとも三年ごとに…変更するものと�
 True
 >>> undated_lost(q, "指針は、令和5年3月に変更された。")
 False
+>>> undated_lost("表彰は隔年で行われるそうですが、直近で表彰が行われたのは何年ですか", "表彰は、隔年7月1日に行う。")
+True
+>>> undated_lost("直近で表彰が行われたのは何年ですか", "令和5年7月1日に表彰を行った。")
+False
 >>> undated_lost("この条例はいつ施行されますか", "この条例は、公布の日から施行する。")  # not a past act
 False
 >>> undated_lost("代表チームがアフリカ選手権で優勝したのはいつ？", "1972 アフリカネイションズカップ 優勝"), undated_lost(
@@ -120,7 +124,15 @@ _DATED = re.compile(r"(?:令和|平成|昭和|大正|明治)\s*(?:元|[0-9〇一
                     r"|[0-9〇一二三四五六七八九十]{1,2}\s*月|年度|世紀|年代|時代|初頭|頃|ごろ")
 
 
+# in what year a past act was done (表彰が行われたのは何年): a year, not a day of the month (隔年7月1日に行う)
+_ASKS_PAST_YEAR = re.compile(r"(?:た|だ)のは[、\s]*何\s*年")
+_YEAR = re.compile(r"(?:令和|平成|昭和|大正|明治)\s*(?:元|[0-9〇一二三四五六七八九十]+)\s*年|(?<![0-9])[12][0-9]{3}(?![0-9])")
+
+
 def undated_lost(question: str, quote: str) -> bool:
-    """Whether the question proper asks when something was done and ``quote`` (with its context) gives no date."""
+    """Whether the question proper asks when something was done and ``quote`` (with its context) gives no date,
+    or in what year and it gives no year."""
     asked = question_proper(question) or question
+    if _ASKS_PAST_YEAR.search(asked):
+        return not _YEAR.search(quote)
     return bool(_ASKS_PAST_WHEN.search(asked)) and not _DATED.search(quote)
