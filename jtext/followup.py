@@ -170,6 +170,21 @@ def _asked_thing(previous: str) -> str | None:
     return f"{previous[:m.start()].rstrip('、, ')}{action}もの"
 
 
+# the source a question reads from: 入管法では, 避難所運営マニュアルでは
+_SOURCE = re.compile(r"([一-龥々ァ-ヶーA-Za-z]{2,30}(?:法|条例|規則|規程|要綱|要領|ガイドライン|ガイドブック|マニュアル|指針))では")
+
+
+def _named_source(previous: str, after_article: str) -> str | None:
+    """The source ``previous`` names (入管法では) when the noun an article points at (通報 of その通報) is one
+    ``previous`` itself says and no mere aspect (場合, 申請): the article points back at it there."""
+    m = _SOURCE.search(previous)
+    toks = tokenize(after_article)
+    if m is None or not toks or not _noun(toks[0]):
+        return None
+    noun = toks[0].surface
+    return m.group(1) if noun not in GENERIC and toks[0].lemma not in GENERIC and noun in previous else None
+
+
 def rewrite(question: str, previous: str) -> str:
     """``question`` as a self-contained question, given the (already self-contained)
     ``previous`` one; ``question`` itself when it has a topic of its own or ``previous`` has none."""
@@ -188,6 +203,9 @@ def rewrite(question: str, previous: str) -> str:
         a, b, kind = ana
         if prev_topic in body:
             return question
+        if kind == "article" and (source := _named_source(previous, body[b:])) is not None:
+            # 「入管法では、…通報するかどうか…」「その通報は」: that law's 通報, not the story's first topic (転入)
+            return f"{source}では、{body[:a]}{body[b:]}"
         asked = _asked_thing(previous) if kind == "pronoun" else None
         sub = asked or {"article": prev_topic + "の", "pronoun": prev_topic, "same": prev_topic + "と同じ"}[kind]
         return body[:a] + sub + body[b:]

@@ -51,6 +51,10 @@ def test_topic(question, expected):
     (JOHO, "それはいつまでに決定されますか", "情報公開請求はいつまでに決定されますか"),
     (JUMINHYO, "同じ手続きで代理人も申請できますか", "住民票の写しと同じ手続きで代理人も申請できますか"),
     (JOHO, "その決定に不服がある場合は？", "情報公開請求の決定に不服がある場合は？"),
+    # an article pointing at a noun the previous question says, reading from a source it names: that source's
+    # (入管法's 通報), not the story's first topic (転入)
+    ("転入の手続に来た外国人に不法残留の疑いがあります。入管法では、市の職員はこのような外国人を知った場合に通報しなければなりませんか",
+     "では、その通報は、どのような方法で行いますか", "入管法では、通報は、どのような方法で行いますか"),
     # no topic of its own: the previous topic is added
     (JUMINHYO, "代理人が請求する場合は？", "住民票の写しについて、代理人が請求する場合は？"),
     (JUMINHYO, "代理人が請求する場合は何が必要ですか", "住民票の写しについて、代理人が請求する場合は何が必要ですか"),
