@@ -8,11 +8,9 @@ cover, whether they hold the answer form the question expects (an amount
 for いくら, a date for いつ, documents for 何が必要: :mod:`model.qtype`), with
 a prior for the passage's retrieval rank; a sentence that is itself a
 question (a FAQ heading, a table-of-contents line) answers nothing. Which
-sentence leads: the one holding the asked-for form; the rule rather than its
-special case (an article captioned …の特例); for a penalty question, the
-provision that cites the duty found and punishes it, the duty after it; for a
-とは question, the definition; never a purpose clause (…を目的とする。) unless
-the purpose is asked. Quotes keep the document's structure
+sentence leads is :mod:`model.lead`'s choice (the one holding the asked-for form,
+the rule rather than its special case, the provision punishing the duty found, the
+definition asked, never a purpose clause unless asked). Quotes keep the document's structure
 (:mod:`model.quote_shape`): a rule with its proviso, a paragraph with the one
 after it that refers back to it (前項…), a lead-in (次に掲げる事項を記載した
 書面…) with the list items that follow it and an item with its lead-in, a
@@ -67,7 +65,6 @@ from .body_name import body_lost
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .contrast import set_aside_quoted
 from .delegation import delegated, delegation_asked
-from .designations import article_asked, bare_designations, designations
 from .field_label import legend_quoted
 from .focus import focus_lost
 from .form_source import form_found, wants_form
@@ -79,22 +76,15 @@ from .lost import quote_lost
 from .negation import negation_lost
 from .owner import other_owner, other_subject
 from .keys import key_coverage
-from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType
+from .qtype import QuestionType
 from .qtype import analyse as analyse_question
-from .quote_shape import (
-    definition_of,
-    penalty_for,
-    shape_into,
-    shape_quotes,
-    subject_label,
-)
+from .lead import PREFER_FORM, SELECT_RATIO, choose_lead, same_document
+from .quote_shape import shape_into, shape_quotes, subject_label
 from .readings import current_reading
 from .records import NOT_FOUND, Answer
 from .rerank_weights import WEIGHTS
 from .sentence_score import (
-    FORM_KINDS,
     MIN_KEY,
-    caption_of,
     from_named_source,
     in_document_order,
     page_context,
@@ -109,36 +99,6 @@ from .sentence_score import Scored as _Scored
 def answer_cues(question: str) -> list[re.Pattern[str]]:
     """Patterns that a sentence answering ``question`` is expected to contain."""
     return list(analyse_question(question).forms)
-
-
-def _designations_wanted(question: str) -> frozenset[str]:
-    """The numbered designations the question names (第八期, 第二十条), which the
-    quote (with its context) must hold: 第八期の保険料 is not answered from
-    第九期, 国家賠償法第八条 not from 第五条. Paragraphs and items (第○項,
-    第○号) are often unlabelled inside an article's text: not required, but a form's (様式第2号) is."""
-    return frozenset(d for d in designations(question) if d.startswith("様式") or not d.endswith(("項", "号")))
-
-
-# Quote further sentences whose P(answers) is at least this share of the best's (bench/fit_reranker.py
-# --ratio: held out on JSQuAD, 0.3 quotes the answer for 0.916 of questions against 0.881 at 0.6).
-SELECT_RATIO = 0.3
-# Question kinds whose answer form is specific enough to pick the leading sentence by.
-PREFER_FORM = FORM_KINDS | {"documents"}
-
-
-def _rule_of(passages: list[Passage], x: _Scored) -> str:
-    """For a quote from an article captioned as a special case (…の特例), the caption of
-    the rule it departs from (開示決定等の期限); "" otherwise."""
-    caption = caption_of(passages[x.p_index])
-    return caption.removesuffix("の特例") if caption.endswith("の特例") else ""
-
-
-_PURPOSE = re.compile(r"(?:を|の)目的と(?:する|し)")
-
-
-def _states_purpose(passages: list[Passage], x: _Scored) -> bool:
-    """A purpose clause: 「この規程は、…を目的とする。」 or any sentence of an article captioned 目的."""
-    return caption_of(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
 
 
 _ASKED_ROLE = re.compile(r"(?:には|は|が|を)、?(?:誰|だれ|どなた)(?!の)")  # not 会社は誰の意見を: whose opinion, not a role
@@ -163,16 +123,6 @@ def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
 
 # A template's blank (（裁判所名）, ○○市): a model text, which names no court, office or person
 PLACEHOLDER = re.compile(r"[（(][一-龥ァ-ヶー]{1,10}名[）)]|○○|〇〇|××")
-
-
-def _same_document(passages: list[Passage], a: _Scored, b: _Scored) -> bool:
-    return passages[a.p_index].hit.document_id == passages[b.p_index].hit.document_id
-
-
-def _to_front(scored: list[_Scored], x: _Scored) -> None:
-    """Make ``x`` the leading sentence."""
-    scored.remove(x)
-    scored.insert(0, x)
 
 
 class ExtractiveAnswerer:
@@ -237,55 +187,9 @@ class ExtractiveAnswerer:
             return None
         qt = analyse_question(query.normalized)
         scored = score_sentences(q_terms, q_grams, qt, passages, self.weights)
-        wanted = _designations_wanted(query.normalized)
-        if wanted:
-            # 国家賠償法第二条は…: only sentences of (or citing) that article answer
-            scored = [x for x in scored
-                      if wanted <= designations(quote_evidence([x], passages))]
-        if article := article_asked(query.normalized):  # 第九十条では何を定めて: that article, not one citing it
-            scored = [x for x in scored if article <= designations(passages[x.p_index].hit.article or x.text[:12])]
-        if bare := bare_designations(query.normalized):  # 規程の第11では: a part of a passage found (第11 雑則)
-            scored = [x for x in scored if bare <= bare_designations(
-                f"{passages[x.p_index].hit.heading or ''}\n{passages[x.p_index].hit.text}")]
+        scored, duty = choose_lead(query.normalized, qt, scored, passages)
         if not scored:
             return None
-        scored.sort(key=lambda x: -x.score)
-        top = scored[0].score  # the best sentence of all, whichever comes to lead
-        if qt.kind in PREFER_FORM:
-            # the answer holds the form asked for: the best such sentence leads
-            # when it is close enough to the best sentence of all
-            formed = [x for x in scored
-                      if x.score >= SELECT_RATIO * top and x.key >= scored[0].key and qt.form_in(x.text)]
-            if formed:
-                _to_front(scored, max(formed, key=lambda x: (x.key, x.score)))
-        rule = _rule_of(passages, scored[0])
-        if rule and "特例" not in query.normalized:
-            # the rule before its special case: 第十条 (開示決定等の期限)'s 三十日 before
-            # 第十一条 (開示決定等の期限の特例)'s 六十日, 第二十条 (個人事業者の納税地) before
-            # 第二十一条 (個人事業者の納税地の特例)
-            lead = scored[0]
-            ruled = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
-                     and _same_document(passages, x, lead) and caption_of(passages[x.p_index]) == rule]
-            if ruled:
-                _to_front(scored, max(ruled, key=lambda x: x.score))
-        duty = None
-        if ASKS_PENALTY.search(query.normalized) and not IMPOSES_PENALTY.search(scored[0].text):
-            # 罰則は？: the provision that punishes the duty found leads (it cites the duty's
-            # article by number), the duty after it
-            penal = penalty_for(scored[0], scored, passages)
-            if penal is not None:
-                duty = scored[0]
-                _to_front(scored, penal)
-        if _states_purpose(passages, scored[0]) and "目的" not in query.normalized:
-            # 「この規程は、…を目的とする。」 restates the whole text's words and answers no
-            # question but its purpose: the best other sentence close enough leads
-            other = next((x for x in scored[1:] if not _states_purpose(passages, x)), None)
-            if other is not None and other.score >= SELECT_RATIO * scored[0].score:
-                _to_front(scored, other)
-        defining = definition_of(query.normalized, scored)
-        if defining is not None:
-            # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads
-            _to_front(scored, defining)
         best = scored[0]
         chosen = [best] if duty is None or duty is best else [best, duty]
         if (reading := current_reading(best, passages, query.normalized)) is not None:
@@ -302,7 +206,7 @@ class ExtractiveAnswerer:
                 continue  # already quoted with another (an item of a quoted list, a proviso)
             if wants_form(qt) and not qt.form_in(cand.text):
                 continue  # a further quote must hold the asked-for form too
-            if not _same_document(passages, cand, best) and not from_named_source(qt, quote_evidence([cand], passages)):
+            if not same_document(passages, cand, best) and not from_named_source(qt, quote_evidence([cand], passages)):
                 continue  # 行政手続法の標準処理期間: not the road guide's 10日 beside the law's article
             chosen.append(cand)
             shape_into(shaped, cand, passages)
