@@ -1,0 +1,45 @@
+"""A yes/no question asking whether something may be done by a given means, quoted without any means.
+
+「出生届を出したあと、児童手当の認定請求書を郵送で標市に送って手続することはできますか」 asks whether post will
+do. A quote on where and when to file (「転入先の市区町村で改めて認定請求をしてください」) names no way of sending
+at all, so it cannot say yes or no. The quote must name some means (郵送, 窓口, オンライン, 電子申請 …): the one asked,
+or another that tells it is the only way.
+
+>>> q = "児童手当の認定請求書を郵送で標市に送って手続することはできますか"
+>>> means_lost(q, "受給者が市外へ転出する場合は、転入先の市区町村で改めて認定請求をしてください。")
+True
+>>> means_lost(q, "認定請求書は、郵送でも提出できます。")
+False
+>>> means_lost(q, "申請は、こども家庭課の窓口で受け付けます。")  # the counter only: that says no
+False
+>>> means_lost("窓口に行かずにオンラインの電子申請で提出することはできますか", "申請書は、道路管理課に提出してください。")
+True
+>>> means_lost("申請書は郵送で届きますか", "申請書は郵送で届きます。")  # not a question of leave
+False
+>>> means_lost("住民票の写しを郵送で請求するとき、手数料はどのような方法で支払えばよいですか", "定額小為替を同封してください。")
+False
+>>> means_lost(q, "(1) 電柱、電話柱、街灯 ・窓口に来られる方の本人確認書類")  # words of no means
+True
+"""
+
+from __future__ import annotations
+
+import re
+
+from jtext.sentences import question_proper
+
+# ways of filing, sending or paying
+_MEANS = (r"郵送|郵便|書留|オンライン|電子申請|インターネット|ウェブ|Web|web|マイナポータル|電話|ファクス|ファクシミリ|FAX|ファックス"
+          r"|電子メール|メール|口頭|窓口|来庁|持参|代理人|コンビニ|スマートフォン|スマホ|口座振替|電子納付|キャッシュレス")
+_ASKS_MEANS = re.compile(rf"(?:{_MEANS})(?:の[^、。]{{0,8}})?(?:で|によって|により)(?:も)?[^。？?]{{0,30}}"
+                         r"(?:できますか|できるのでしょうか|可能ですか|よいですか|いいですか|もらえますか|いただけますか|受け付けて)")
+# a means the quote says something is done by (窓口で, 郵送による, 電子申請のみ): not 電話柱 or 窓口に来られる方
+_NAMES_MEANS = re.compile(rf"(?:{_MEANS})(?:で|により|による|にて|での|から|のみ|でも|又は|または|、|・)")
+# a question asking how, when or what (郵送で請求するとき、どのような方法で支払えば): not leave asked
+_OTHER_ASK = re.compile(r"どの|どう|どこ|どれ|何|いつ|誰|いくら")
+
+
+def means_lost(question: str, evidence: str) -> bool:
+    """Whether the question proper asks leave to do something by a means and ``evidence`` names no means."""
+    asked = question_proper(question) or question
+    return bool(_ASKS_MEANS.search(asked)) and not _OTHER_ASK.search(asked) and not _NAMES_MEANS.search(evidence)
