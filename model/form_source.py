@@ -36,6 +36,17 @@ True
 >>> analyse("犬を飼い始めたときは何が必要ですか").papers
 False
 
+Asked what to attach to a paper the question names (変更承認申請書には…どのような書類を添付), a sentence that names
+only that paper (…あらかじめ変更承認申請書を提出し…) gives none; filing (届け出る) is not a paper either:
+
+>>> q = "事業内容を変更するとき、変更承認申請書にはどのような書類を添付する必要がありますか"
+>>> names_new_paper(q, "補助事業者は、あらかじめ変更承認申請書(様式第5号)を提出しなければならない。")
+False
+>>> names_new_paper(q, "変更承認申請書には、見積書の写しを添付すること。")
+True
+>>> names_new_paper("届出書にはどのような書類を添付しますか", "その旨を内閣総理大臣に届け出なければならない。")
+False
+
 A count of a part (「応援協定のうち、飲料メーカーとの協定は何件」) is given only by a sentence naming the part:
 the number of all 協定 does not answer it.
 
@@ -83,6 +94,16 @@ def rarest_kept(qt: QuestionType, lead: str, other: str, idf: Callable[[str], fl
     return any(h >= 0.5 and c < 0.5 for h, c, word in zip(said, covered, qt.key_words) if word in asked)
 
 
+# a paper named in full (変更承認申請書, 住民票の写し, 届出書), not the act of filing (届け出る)
+_PAPER = re.compile(r"[一-龥ァ-ヶー]*(?:委任状|書類|書|証|手帳|印鑑|カード|届(?![けい出])|写し)")
+
+
+def names_new_paper(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` names a paper the question does not name itself: asked what to attach to the
+    変更承認申請書, a sentence saying only that the 変更承認申請書 is to be filed names none."""
+    return any(m.group(0) not in question for m in _PAPER.finditer(sentence))
+
+
 _SUBSET = re.compile(r"のうち[、,]?(.+?)(?:は|が|を|の(?:割合|数))")
 
 
@@ -114,7 +135,7 @@ def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passag
     lead_evidence = None
     asked = re.split(r"[、,]", question_proper(question) or question)[-1]  # the question's last clause
     for c in chosen:
-        if not qt.form_in(c.text) or c.key < min_form_key:
+        if not qt.form_in(c.text) or c.key < min_form_key or (qt.papers and not names_new_paper(question, c.text)):
             continue
         if c is lead:
             return True
