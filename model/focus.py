@@ -33,6 +33,17 @@ do not say when it was published. 実施 and 開催 are left out: the documents 
 >>> date_act_words(analyse("かつらぎ町の表彰は、原則としていつ実施されますか"), "かつらぎ町の表彰は、原則としていつ実施されますか")
 []
 
+A who question names its act so too (「委員は、誰が選任しているのですか」): a quote on where the board sits says
+nothing of who appoints its members.
+
+>>> q = "標市固定資産評価審査委員会の委員は、誰が選任しているのですか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in who_act_words(qt, q)]
+['選任']
+>>> q = "チェックディジットのDammアルゴリズムを考案したのは誰ですか"
+>>> [analyse(q).key_words[i] for i in who_act_words(analyse(q), q)]
+['考案']
+
 「登録支援機関は、…何日前までに申請しなければなりませんか」 is about 登録支援機関: a quote about the
 在留カード's renewal, which never names one, answers another question. A topic the quote names in part
 (事業者 for 者) is left to the other checks: only one it never names refuses.
@@ -119,6 +130,17 @@ def date_act_words(qt: QuestionType, question: str) -> list[int]:
         rf"いつ(?:から|まで|に)?{re.escape(w)}(?:され|し|する)|{re.escape(w)}(?:され|し)た?の(?:は|が)[、\s]*いつ", text)]
 
 
+def who_act_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the act whose doer a who question asks when a noun names it (選任 of
+    「委員は、誰が選任しているのですか」 or 「任命するのは誰ですか」)."""
+    if qt.kind != "person":
+        return []
+    text = question_proper(question) or question
+    return [i for i, w in enumerate(qt.key_words) if i not in qt.optional and len(w) >= 2 and w not in _DONE and re.search(
+        rf"(?:誰|だれ|どなた)が{re.escape(w)}(?:され|し|する)|{re.escape(w)}(?:する|した|している)の(?:は|が)[、\s]*(?:誰|だれ|どなた)",
+        text)]
+
+
 def topic_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the topic a question asks about (登録支援機関 of 「登録支援機関は、…何日前までに
     申請しなければなりませんか」): a compound key word that ends just before the question's first は、."""
@@ -148,12 +170,12 @@ def case_words(qt: QuestionType, question: str) -> list[int]:
 
 def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
     """Whether the quote (its key coverage ``per_key``) never names the question's topic, misses the case it sets,
-    a yes/no question's act or a when question's, or names none of a yes/no question's object."""
+    a yes/no, when or who question's act, or names none of a yes/no question's object."""
     if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
         return True
     if any(per_key[i] < 0.5 for i in case_words(qt, question)):
         return True  # the general rule (新築住宅は3年度分) for the case asked (長期優良住宅を新築した場合)
-    if any(per_key[i] < 0.5 for i in act_words(qt, question) + date_act_words(qt, question)):
+    if any(per_key[i] < 0.5 for i in act_words(qt, question) + date_act_words(qt, question) + who_act_words(qt, question)):
         return True
     focus = focus_words(qt, question)
     return bool(focus) and all(per_key[i] < 0.5 for i in focus)
