@@ -47,6 +47,14 @@ True
 >>> venue_lost("紹介されているアイデアソンは、どこ（どの会場）で開催されたのですか", "アイデアソン等のイベントを開催する。")
 True
 
+The event asked (入居説明会は、どこで開催) must be named: a venue in the quote may be another event's.
+
+>>> q = "市営住宅に当選しました。入居前に開かれる入居説明会は、どこで開催されますか"
+>>> venue_lost(q, "公開抽選は、令和6年7月26日(金)午前10時から本庁舎5階大会議室で行います。")
+True
+>>> venue_lost(q, "入居説明会は、本庁舎5階大会議室で行います。")
+False
+
 A procedure done somewhere (認定請求はどこで行う) is answered by the counter or the town hall too:
 
 >>> venue_lost("引っ越し先での手当の認定請求はどこで行うことになりますか", "転入先の市区町村で改めて認定請求をしてください。")
@@ -120,11 +128,21 @@ _VENUE = re.compile(r"[一-龥々ァ-ヶーA-Za-z]{1,20}(?:会場|ホール|会�
 _ADDRESS = re.compile(ADDRESS)
 
 
+# the event whose venue is asked, named just before it (入居説明会は、どこで開催されますか)
+_EVENT = re.compile(r"([一-龥ァ-ヶー]{3,20}(?:会|式|大会|説明会|講習|講座|研修|試験|抽選|検診|教室|イベント))(?:は|って)[、\s]*$")
+
+
 def venue_lost(question: str, evidence: str) -> bool:
-    """Whether ``question`` asks where an event is held and ``evidence`` names no venue (one the question does not
-    name itself), no counter or town hall (認定請求はどこで行う: 転入先の市区町村で) and no address."""
-    asked = bool(_ASKS_VENUE.search(question))
-    return (asked and not _ADDRESS.search(evidence) and names_none(_VENUE, question, evidence)
+    """Whether ``question`` asks where an event is held and ``evidence`` does not name the event asked just before
+    (入居説明会は、どこで), or names no venue (one the question does not name itself), no counter or town hall
+    (認定請求はどこで行う: 転入先の市区町村で) and no address."""
+    m = _ASKS_VENUE.search(question)
+    if m is None:
+        return False
+    event = _EVENT.search(question[: m.start()])
+    if event is not None and event.group(1) not in evidence:
+        return True  # 入居説明会は、どこで開催: the venue of the 公開抽選 beside it is another event's
+    return (not _ADDRESS.search(evidence) and names_none(_VENUE, question, evidence)
             and names_none(_COUNTER, question, evidence))
 
 
