@@ -67,7 +67,7 @@ house, which never names 長期優良住宅, is another case's.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from jtext.sentences import question_proper
 
@@ -120,14 +120,20 @@ def act_words(qt: QuestionType, question: str) -> list[int]:
 _DONE = frozenset({"実施", "開催", "実行"})
 
 
+def _acts_asked(qt: QuestionType, question: str, asks: Callable[[str], str]) -> list[int]:
+    """Indexes into ``qt.key`` of the key words (two characters or more, not 実施 or 開催) that the question proper
+    asks about as an act: ``asks`` gives the pattern around a word (escaped) that says so."""
+    text = question_proper(question) or question
+    return [i for i, w in enumerate(qt.key_words)
+            if i not in qt.optional and len(w) >= 2 and w not in _DONE and re.search(asks(re.escape(w)), text)]
+
+
 def date_act_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the act whose date a when question asks when a noun names it (公表 of
     「調査の結果は、いつ公表されましたか」 or 「公表されたのはいつですか」)."""
     if qt.kind != "date":
         return []
-    text = question_proper(question) or question
-    return [i for i, w in enumerate(qt.key_words) if i not in qt.optional and len(w) >= 2 and w not in _DONE and re.search(
-        rf"いつ(?:から|まで|に)?{re.escape(w)}(?:され|し|する)|{re.escape(w)}(?:され|し)た?の(?:は|が)[、\s]*いつ", text)]
+    return _acts_asked(qt, question, lambda w: rf"いつ(?:から|まで|に)?{w}(?:され|し|する)|{w}(?:され|し)た?の(?:は|が)[、\s]*いつ")
 
 
 def who_act_words(qt: QuestionType, question: str) -> list[int]:
@@ -135,10 +141,8 @@ def who_act_words(qt: QuestionType, question: str) -> list[int]:
     「委員は、誰が選任しているのですか」 or 「任命するのは誰ですか」)."""
     if qt.kind != "person":
         return []
-    text = question_proper(question) or question
-    return [i for i, w in enumerate(qt.key_words) if i not in qt.optional and len(w) >= 2 and w not in _DONE and re.search(
-        rf"(?:誰|だれ|どなた)が{re.escape(w)}(?:され|し|する)|{re.escape(w)}(?:する|した|している)の(?:は|が)[、\s]*(?:誰|だれ|どなた)",
-        text)]
+    return _acts_asked(qt, question, lambda w: rf"(?:誰|だれ|どなた)が{w}(?:され|し|する)"
+                                               rf"|{w}(?:する|した|している)の(?:は|が)[、\s]*(?:誰|だれ|どなた)")
 
 
 def topic_words(qt: QuestionType, question: str) -> list[int]:

@@ -119,14 +119,15 @@ def next_lost(question: str, quote: str) -> bool:
 _ASKS_PAST_WHEN = re.compile(r"(?:た|だ)のは[、\s]*いつ|いつ[^。？?、]{0,30}(?:ました|でした)か")
 # a date: a year by era or by the western calendar (1972, 昭和47年, 三年前 but not 三年ごと), a month, a fiscal
 # year, a century, an age or a time of it (初頭, 頃)
-_DATED = re.compile(r"(?:令和|平成|昭和|大正|明治)\s*(?:元|[0-9〇一二三四五六七八九十]+)\s*年|(?<![0-9])[12][0-9]{3}(?![0-9])"
+_YEAR_FORM = r"(?:令和|平成|昭和|大正|明治)\s*(?:元|[0-9〇一二三四五六七八九十]+)\s*年|(?<![0-9])[12][0-9]{3}(?![0-9])"
+_DATED = re.compile(rf"{_YEAR_FORM}"
                     r"|[0-9〇一二三四五六七八九十百千]+\s*年(?!\s*(?:間|ごと|毎|以内|以上|以下|未満|を超))"
                     r"|[0-9〇一二三四五六七八九十]{1,2}\s*月|年度|世紀|年代|時代|初頭|頃|ごろ")
 
 
 # in what year a past act was done (表彰が行われたのは何年): a year, not a day of the month (隔年7月1日に行う)
 _ASKS_PAST_YEAR = re.compile(r"(?:た|だ)のは[、\s]*何\s*年")
-_YEAR = re.compile(r"(?:令和|平成|昭和|大正|明治)\s*(?:元|[0-9〇一二三四五六七八九十]+)\s*年|(?<![0-9])[12][0-9]{3}(?![0-9])")
+_YEAR = re.compile(_YEAR_FORM)
 
 
 def undated_lost(question: str, quote: str) -> bool:
