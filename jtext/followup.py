@@ -174,15 +174,13 @@ def _asked_thing(previous: str) -> str | None:
 _SOURCE = re.compile(r"([一-龥々ァ-ヶーA-Za-z]{2,30}(?:法|条例|規則|規程|要綱|要領|ガイドライン|ガイドブック|マニュアル|指針))では")
 
 
-def _named_source(previous: str, after_article: str) -> str | None:
+def _named_source(previous: str, noun: Token | None) -> str | None:
     """The source ``previous`` names (入管法では) when the noun an article points at (通報 of その通報) is one
     ``previous`` itself says and no mere aspect (場合, 申請): the article points back at it there."""
     m = _SOURCE.search(previous)
-    toks = tokenize(after_article)
-    if m is None or not toks or not _noun(toks[0]):
+    if m is None or noun is None or not _noun(noun):
         return None
-    noun = toks[0].surface
-    return m.group(1) if noun not in GENERIC and toks[0].lemma not in GENERIC and noun in previous else None
+    return m.group(1) if noun.surface not in GENERIC and noun.lemma not in GENERIC and noun.surface in previous else None
 
 
 def rewrite(question: str, previous: str) -> str:
@@ -203,9 +201,11 @@ def rewrite(question: str, previous: str) -> str:
         a, b, kind = ana
         if prev_topic in body:
             return question
-        if kind == "article" and (source := _named_source(previous, body[b:])) is not None:
-            # 「入管法では、…通報するかどうか…」「その通報は」: that law's 通報, not the story's first topic (転入)
-            return f"{source}では、{body[:a]}{body[b:]}"
+        if kind == "article":
+            pointed = next((t for t in toks if t.start == b), None)  # the noun after その (or 上記の)
+            if (source := _named_source(previous, pointed)) is not None:
+                # 「入管法では、…通報するかどうか…」「その通報は」: that law's 通報, not the story's first topic (転入)
+                return f"{source}では、{body[:a]}{body[b:]}"
         asked = _asked_thing(previous) if kind == "pronoun" else None
         sub = asked or {"article": prev_topic + "の", "pronoun": prev_topic, "same": prev_topic + "と同じ"}[kind]
         return body[:a] + sub + body[b:]

@@ -234,7 +234,8 @@ class ExtractiveAnswerer:
             # the form in a sentence about the question's keys and the lead's thing (or in the provision punishing the duty)
             form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
             negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
-            and not body_lost(query.normalized, quoted) and not means_lost(query.normalized, quoted) and not set_aside_quoted(query.normalized, chosen[0].text)
+            and not body_lost(query.normalized, quoted) and not means_lost(query.normalized, quoted)
+            and not set_aside_quoted(query.normalized, chosen[0].text)
             and not legend_quoted(query.normalized, (p.hit.text for p in passages), quoted, qt.key_words)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))

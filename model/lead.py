@@ -25,7 +25,7 @@ SELECT_RATIO = 0.3
 PREFER_FORM = FORM_KINDS | {"documents"}
 
 
-def designations_wanted(question: str) -> frozenset[str]:
+def _designations_wanted(question: str) -> frozenset[str]:
     """The numbered designations the question names (第八期, 第二十条), which the
     quote (with its context) must hold: 第八期の保険料 is not answered from
     第九期, 国家賠償法第八条 not from 第五条. Paragraphs and items (第○項,
@@ -63,7 +63,7 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
     """``scored`` (every candidate sentence of ``passages`` for the normalised ``question``) kept to those
     the question's designations allow and sorted best first, the lead moved to the front; and the duty a
     penalty quote punishes (to quote after it), or None. An empty list: nothing the designations allow."""
-    if wanted := designations_wanted(question):
+    if wanted := _designations_wanted(question):
         # 国家賠償法第二条は…: only sentences of (or citing) that article answer
         scored = [x for x in scored if wanted <= designations(quote_evidence([x], passages))]
     if article := article_asked(question):  # 第九十条では何を定めて: that article, not one citing it

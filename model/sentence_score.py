@@ -286,13 +286,15 @@ def quote_key_coverage(qt: QuestionType, evidence: str, cov: list[float] | None 
 
 # A key that names a source (労働契約法, 情報公開条例, 防災備蓄計画): the question asks
 # what that source says, so only a quote from it answers.
-_SOURCE_NAME = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])(?<!表記)法|法律|条例|規程|規則|要綱|要領|指針|基本方針|ガイドライン|ガイドブック)$")
+# 法 naming a law, not a method or a notation (手法, 方法, 計算法, 表記法)
+_LAW = r"(?<![手方用技療工製算論戦文寸作話])(?<!表記)法"
+_SOURCE_NAME = re.compile(rf"(?:{_LAW}|法律|条例|規程|規則|要綱|要領|指針|基本方針|ガイドライン|ガイドブック)$")
 
 # ... but not one that names no particular source (改正条例, 同法, 本条例, 関係法律): the amending ordinance, this law
 _NO_PARTICULAR_SOURCE = re.compile(r"^(?:改正|同|本|当該|関係|関連|各)(?:法|法律|条例|規程|規則|要綱|要領)$")
 
 
-_STATUTE = re.compile(r"(?:(?<![手方用技療工製算論戦文寸作話])(?<!表記)法|法律|条例)$")
+_STATUTE = re.compile(rf"(?:{_LAW}|法律|条例)$")
 
 
 def from_named_source(qt: QuestionType, evidence: str, title: str | None = None,
