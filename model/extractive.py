@@ -74,6 +74,7 @@ from .judge import Judge
 from .jurisdiction import other_jurisdiction
 from .lost import quote_lost
 from .means import means_lost
+from .partners import partners_swapped
 from .negation import negation_lost
 from .owner import other_owner, other_subject
 from .keys import key_coverage
@@ -105,6 +106,10 @@ def answer_cues(question: str) -> list[re.Pattern[str]]:
 _ASKED_ROLE = re.compile(r"(?:には|は|が|を)、?(?:誰|だれ|どなた)(?!の)")  # not 会社は誰の意見を: whose opinion, not a role
 # the role held (座長を務めたのは誰, 委員長になるのは誰): the noun before the verb is the role asked
 _HOLDS_ROLE = re.compile(r"(?:を(?:務め|つとめ)|に(?:就い|就任し|選ばれ|なっ|な))[^、。をに]{0,4}の$")
+# the role asked with its doer (誰が講師を務めましたか, 誰が議長を務める)
+_WHO_HOLDS = re.compile(r"(?:誰|だれ|どなた)が([^、。をが]{1,12})を(?:務め|つとめ)")
+# nouns that name the other party of an act, not a role (求める相手は誰: 機構 answers, never naming 相手)
+_NO_ROLE = frozenset({"相手", "相手方", "主体"})
 
 
 def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
@@ -112,12 +117,14 @@ def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
     審査会の会長は誰が務めますか) whole: 委員 is not 委員長; ``per_key``: the quote's coverage of each key."""
     if qt.kind != "person":
         return True  # 地域はどこ, 都市はどこ: a place question's noun is the answer's kind, not named by it
-    m = _ASKED_ROLE.search(question)
-    if m is None:
+    if (m := _WHO_HOLDS.search(question)) is not None:
+        before = m.group(1)  # 誰が講師を務めましたか: 講師
+    elif (m := _ASKED_ROLE.search(question)) is not None:
+        before = _HOLDS_ROLE.sub("", question[:m.start()])
+    else:
         return True
-    before = _HOLDS_ROLE.sub("", question[:m.start()])
     for word, cov in zip(qt.key_words, per_key):
-        if before.endswith(word):
+        if before.endswith(word) and word not in _NO_ROLE:
             return cov >= 1.0
     return True
 
@@ -235,7 +242,7 @@ class ExtractiveAnswerer:
             form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
             negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
             and not body_lost(query.normalized, quoted) and not means_lost(query.normalized, quoted)
-            and not set_aside_quoted(query.normalized, chosen[0].text)
+            and not set_aside_quoted(query.normalized, chosen[0].text) and not partners_swapped(query.normalized, chosen[0].text)
             and not legend_quoted(query.normalized, (p.hit.text for p in passages), quoted, qt.key_words)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))

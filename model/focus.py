@@ -15,6 +15,13 @@ reports, which never names a reward, does not answer it, however many of the oth
 >>> [qt.key_words[i] for i in focus_words(qt, q)]
 ['費用', '機械']
 
+Leave may be asked as what the text allows (認められていますか), and the object may carry an aside:
+
+>>> q = "届け出た発見者が、製品の開発者に報奨金（謝礼）を請求することは認められていますか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in focus_words(qt, q)]
+['報奨金']
+
 When a noun names the act itself (「その審理を傍聴することはできますか」), the quote must name it too: an article
 on how the board summons people to its 審理 says nothing of 傍聴.
 
@@ -73,7 +80,10 @@ from jtext.sentences import question_proper
 
 from .qtype import QuestionType
 
-_ASKS_LEAVE = re.compile(r"を[^、。を]*?(?:ことは|ことが|ても|は)?(?:できますか|できるのでしょうか|よいですか|いいですか|よいでしょうか|いいでしょうか|可能ですか)")
+_ASKS_LEAVE = re.compile(r"を[^、。を]*?(?:ことは|ことが|ても|は)?(?:できますか|できるのでしょうか|よいですか|いいですか|よいでしょうか|いいでしょうか|可能ですか"
+                         r"|認められ(?:ています|ます|る(?:のです|んです|のでしょう)?)か|許され(?:ています|ます|る(?:のです|んです)?)か)")
+# an aside closing what comes before the act (報奨金（謝礼）を請求すること): the word before it is the object
+_ASIDE_END = re.compile(r"[（(][^（）()]*[）)]$")
 
 
 def _ending(qt: QuestionType, text: str) -> list[int]:
@@ -97,6 +107,7 @@ def focus_words(qt: QuestionType, question: str) -> list[int]:
     if (asked := _leave_asked(qt, question)) is None:
         return []
     before, _ = asked
+    before = _ASIDE_END.sub("", before)
     focus = _ending(qt, before)
     for i in list(focus):
         clause = before[: -len(qt.key_words[i])]

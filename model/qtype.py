@@ -24,6 +24,14 @@ A counter the question names asks a count of it, written with a katakana word to
 True
 >>> analyse("個人申請基本情報は何票とされていますか").kind  # which 票 (A票), not how many
 'what'
+
+A count is a number, not a list's or a note's label, nor the dot of a site's name:
+
+>>> qt = analyse("政府のデータカタログサイトDATA.GO.JPには、全部でいくつのデータセットが掲載されていますか")
+>>> qt.form_in("(2) データカタログサイトで提供しているメタデータ等に関する情報"), qt.form_in("[11] 「DATA.GO.JP」を基に整理した。")
+(False, False)
+>>> qt.form_in("約2万件のデータセットを掲載しています。")
+True
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from jtext.sentences import ASIDE, EXAMPLES, question_proper
 
 from .keys import Compound, key_terms
 
-_NUM = r"[0-9〇零一二三四五六七八九十百千万億兆,.]+"
+_NUM = r"[0-9〇零一二三四五六七八九十百千万億兆][0-9〇零一二三四五六七八九十百千万億兆,.]*"  # not a lone . or , (DATA.GO.JP)
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
               r"|正午|午前|午後|時代|初旬|上旬|中旬|下旬|毎年|毎月|翌|末期|初期|前半|後半|頃|ごろ|[春夏秋冬]"
               r"|(?:公布|施行)の日"  # この条例は、公布の日から施行する: the day is named, not dated
@@ -218,9 +226,11 @@ class QuestionType:
         return any(f.search(text) for f in self.forms)
 
 
-# Numbers that state no quantity: 「1項目でも」 ("even one", a condition), 1人1個 (per head), 第4 備蓄品目, 2.乳児用, (3)
+# Numbers that state no quantity: 「1項目でも」 ("even one", a condition), 1人1個 (per head), 第4 備蓄品目, 2.乳児用, (3),
+# and a list's or a note's number anywhere ((2) データカタログ…, [11] 「DATA.GO.JP」)
 _NO_QUANTITY = re.compile(rf"(?m)(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{{1,3}}でも|第\s*{_NUM}(?:(?=\s)|\s*[条項号章節款編](?:の{_NUM})*)|(?:1|一)人"
-                          rf"(?=\s*(?:[0-9一二三四五六七八九十]|当たり|あたり|につき))|^\s*(?:[(（]?[0-9]{{1,2}}[)）]|[0-9]{{1,2}}[.．](?![0-9]))")
+                          rf"(?=\s*(?:[0-9一二三四五六七八九十]|当たり|あたり|につき))|^\s*(?:[(（]?[0-9]{{1,2}}[)）]|[0-9]{{1,2}}[.．](?![0-9]))"
+                          r"|[(（\[［][0-9]{1,2}[)）\]］]")
 
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,

@@ -258,3 +258,27 @@ def test_a_role_named_only_by_its_members_is_not_the_role():
     assert not cand.role_ok and not answer.answered
     answer, cand = _ask("被災者生活再建支援法人に置かれる運営委員会の委員には、誰が充てられますか", page)
     assert cand.role_ok and answer.answered and "都道府県知事" in answer.text
+
+
+def test_a_role_asked_with_its_doer_must_be_named():
+    """誰が講師を務めましたか asks who held 講師: a quote saying which ministry ran the course names no 講師."""
+    text = ("総務省が全府省向けに実施する政府情報システム統一研修で、2021年1月12日に本人材フレームワークの試行として"
+            "データ入門コースを実施しました。講師は、デジタル庁のデータ専門官が務めました。")
+    page = _passage(text, "データ人材管理実践ガイドブック", "4.2. 研修等", "guidebook.md")
+    q = "2021年1月に政府情報システム統一研修で試行されたデータ入門コースでは、誰が講師を務めましたか"
+    answer, cand = _ask(q, page)
+    assert cand.role_ok and answer.answered and "データ専門官" in answer.text
+    without = _passage(text.split("講師")[0], "データ人材管理実践ガイドブック", "4.2. 研修等", "guidebook.md")
+    answer, cand = _ask(q, without)
+    assert not cand.role_ok and not answer.answered
+
+
+def test_the_other_party_asked_is_no_role():
+    """…番号の生成を求める相手は誰: 相手 names the other party of the act, which the law names (機構) without
+    ever writing 相手."""
+    text = ("市町村長は、前条第一項又は第二項の規定により個人番号を指定するときは、あらかじめ機構に対し、"
+            "当該指定しようとする者に係る住民票に記載された住民票コードを通知するとともに、個人番号とすべき番号の生成を求めるものとする。")
+    page = _passage(text, "行政手続における特定の個人を識別するための番号の利用等に関する法律", "第二章 > 第八条（個人番号とすべき番号の生成）",
+                    "bango.xml", "第八条")
+    answer, cand = _ask("市町村長が住民に新しく個人番号を指定するとき、番号の生成を求める相手は誰とされていますか", page)
+    assert cand.role_ok and answer.answered and "機構" in answer.text
