@@ -20,6 +20,15 @@ False
 False
 >>> means_lost(q, "(1) 電柱、電話柱、街灯 ・窓口に来られる方の本人確認書類")  # words of no means
 True
+
+The form a paper is made in (どのような様式で作成) is asked the same way: a quote that says which paper is handed
+in, and names no form, template or format at all, does not say it.
+
+>>> q = "労働者が自分で受けた健康診断の結果を証明する書面は、どのような様式で作成することになっていますか"
+>>> format_lost(q, "他の医師の行う健康診断を受け、その結果を証明する書面を事業者に提出したときは、この限りでない。")
+True
+>>> format_lost(q, "書面は、別記様式第一号によるものとする。")
+False
 """
 
 from __future__ import annotations
@@ -43,3 +52,13 @@ def means_lost(question: str, evidence: str) -> bool:
     """Whether the question proper asks leave to do something by a means and ``evidence`` names no means."""
     asked = question_proper(question) or question
     return bool(_ASKS_MEANS.search(asked)) and not _OTHER_ASK.search(asked) and not _NAMES_MEANS.search(evidence)
+
+
+# the form or template of a paper asked (どのような様式で, どんな書式), and one named
+_ASKS_FORMAT = re.compile(r"(?:どのような|どんな|どの|どういう|何の)(?:様式|書式|ひな形|雛形)")  # not 形式: どの形式で管理 is answered by a standard (ISO 3166-1)
+_NAMES_FORMAT = re.compile(r"様式|書式|形式|フォーマット|ひな形|雛形|別記|別紙|テンプレート")
+
+
+def format_lost(question: str, evidence: str) -> bool:
+    """Whether the question proper asks which form or format a thing is made in and ``evidence`` names none."""
+    return bool(_ASKS_FORMAT.search(question_proper(question) or question)) and not _NAMES_FORMAT.search(evidence)
