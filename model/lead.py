@@ -5,7 +5,8 @@ lead among those close enough to the best: only sentences of (or citing) the des
 (国家賠償法第二条, 第九十条では, 規程の第11では); the one holding the asked-for form (an amount for いくら, a date
 for いつ, papers for 何が必要); the rule rather than its special case (an article captioned …の特例); for a
 penalty question, the provision that cites the duty found and punishes it, the duty after it; for a とは
-question, the definition; never a purpose clause (…を目的とする。) unless the purpose is asked.
+question, the definition; never a purpose clause (…を目的とする。) unless the purpose is asked; for where a matter
+is provided for (どこで定める), the sentence leaving it to an instrument (別に規則で定める).
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ _PURPOSE = re.compile(r"(?:を|の)目的と(?:する|し)")
 def _states_purpose(passages: list[Passage], x: Scored) -> bool:
     """A purpose clause: 「この規程は、…を目的とする。」 or any sentence of an article captioned 目的."""
     return caption_of(passages[x.p_index]) == "目的" or bool(_PURPOSE.search(x.text) and x.text.startswith("この"))
+
+
+# where a matter is provided for (どこで定める, 何で定めることになって): answered by the instrument a text leaves it to
+_ASKS_INSTRUMENT = re.compile(r"(?:どこ|何|どの(?:法令|法律|規則|規程|条例))(?:で|に)定め")  # not どのように定め
+_SETS_BY = re.compile(r"(?:法律|政令|省令|府令|規則|告示|条例|要綱|規程|訓令)(?:で|により|によって)定め")
 
 
 def same_document(passages: list[Passage], a: Scored, b: Scored) -> bool:
@@ -106,6 +112,11 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
         other = next((x for x in scored[1:] if not _states_purpose(passages, x)), None)
         if other is not None and other.score >= SELECT_RATIO * scored[0].score:
             _to_front(scored, other)
+    if _ASKS_INSTRUMENT.search(question) and not _SETS_BY.search(scored[0].text):
+        # この条例の施行に必要な事項は、どこで定める: the sentence leaving it to an instrument (別に規則で定める) leads
+        setting = next((x for x in scored[1:] if _SETS_BY.search(x.text) and x.score >= SELECT_RATIO * top), None)
+        if setting is not None:
+            _to_front(scored, setting)
     defining = definition_of(question, scored)
     if defining is not None:
         # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads

@@ -547,3 +547,24 @@ def test_an_address_answers_where_a_place_is():
     qt = analyse("かつらぎ町の大谷駅前駐輪場はどこにありますか？")
     assert qt.kind == "place"
     assert qt.form_in("かつらぎ町大字大谷247番地の1")
+
+
+def test_where_a_matter_is_provided_for_is_answered_by_the_instrument_it_is_left_to():
+    """かつらぎ町駐車場等設置条例: asked where the matters needed to enforce it are set, the last article, which
+    leaves them to a 規則, leads: not the purpose clause, nor the list of car parks and their addresses, which
+    score higher on the story's words (駐車場, 駐輪場)."""
+    title = "かつらぎ町駐車場等設置条例"
+    arts = [
+        ("第一条", "目的", "この条例は、車両を利用する者の利便に資するため、駐車場等の設置及び管理に関する必要な事項を定めることを目的とする。", 9.0),
+        ("第二条", "名称及び位置", "駐車場等の名称及び位置は、次のとおりとする。 妙寺駅前駐輪場 かつらぎ町大字妙寺 笠田駅前駐輪場 かつらぎ町大字笠田東", 8.5),
+        ("第五条", "駐車できるもの", "駐輪場に駐車できるものは、次の各号に掲げるものとする。(1) 自転車 (2) 前号に掲げるもののほか、町長が特に認めたもの", 8.0),
+        ("第九条", "委任", "この条例の施行に関し必要な事項は、別に規則で定める。", 7.0),
+    ]
+    passages = [Passage(Hit(i + 1, 5, i + 1, title, "k518.html", "html", 1, None, a, f"{title} > {a}（{c}）", t, 0,
+                            len(t), s), t, []) for i, (a, c, t, s) in enumerate(arts)]
+    idf = {"施行": 3.0, "必要": 0.5, "事項": 0.5, "条例": 0.3, "定める": 0.3}
+    answerer = ExtractiveAnswerer(lambda t: idf.get(t, 1.5), max_sentences=1)
+    q = ("かつらぎ町駐車場等設置条例には、駐車場や駐輪場の細かな管理の仕方までは書かれていません。"
+         "この条例の施行に必要な事項は、どこで定めることになっていますか")
+    cand = answerer.candidate(q, passages, analyse_query(q))
+    assert cand is not None and cand.chosen[0].text == "この条例の施行に関し必要な事項は、別に規則で定める。"
