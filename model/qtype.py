@@ -32,6 +32,14 @@ A count is a number, not a list's or a note's label, nor the dot of a site's nam
 (False, False)
 >>> qt.form_in("約2万件のデータセットを掲載しています。")
 True
+
+How much a place holds is a number of things, not a period, a floor or an ordinal:
+
+>>> qt = analyse("本庁舎地下の第1書庫には、簿冊をどれくらい収納できますか")
+>>> qt.form_in("保存期間は10年とする。"), qt.form_in("本庁舎地下1階の第1書庫又は第2書庫に引き継ぐ。")
+(False, False)
+>>> qt.form_in("第1書庫には、簿冊約3,000冊を収納できる。")
+True
 """
 
 from __future__ import annotations
@@ -111,6 +119,11 @@ _HOW_MUCH_FORM = rf"{_NUM}\s*\S|まで|以内|以下|以上|毎(?:年度|年|月
 _ASKS_PERIOD = re.compile(r"(?:どのくらい|どれくらい|どれほど|どの程度)の(?:期間|間(?!隔))|期間は(?:どのくらい|どれくらい|どの程度)")
 _PERIOD_FORM = re.compile(rf"{_NUM}\s*(?:年|(?:か|ヶ|ケ|カ|ヵ|箇|個)?\s*月|週|日|時間)|{_NUM}[^、。\s]{{0,8}}まで|無期限")
 # どのくらいの間隔 / 頻度 / ペースで: how often (三年ごと, 毎年度, 年2回, 隔年, 四半期ごと), not any number
+# how much a place holds (簿冊をどれくらい収納できますか, 何台駐車できる): a number of things, not a length of time (10年)
+_ASKS_CAPACITY = re.compile(r"(?:どのくらい|どれくらい|どれだけ|どの程度|どれほど|最大)[^、。]{0,4}(?:収納|収容|格納|駐車|駐輪|保管)(?:でき|する|され)")
+# (not an ordinal or a floor: 第1書庫, 地下1階, 3番窓口)
+_CAPACITY_FORM = re.compile(rf"(?<!第){_NUM}(?![0-9〇零一二三四五六七八九十百千万億兆,.])\s*"
+                            r"(?!年|か月|ヶ月|カ月|箇月|月|週|日|時間|分|秒|歳|才|階|番|号|[,.、。\s])\S")
 _ASKS_FREQUENCY = re.compile(r"(?:どのくらい|どれくらい|どの程度|どれほど)の(?:間隔|頻度|ペース|周期)|(?:間隔|頻度|周期)は")
 _FREQUENCY_FORM = re.compile(rf"ごと|毎|おき|{_NUM}\s*回|隔(?:年|月|週|日)|周期|定期的|随時|常時")
 _HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大(?!限)|最長|上限|最短|最低(?!限)|下限"
@@ -308,6 +321,8 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
             forms = [re.compile(_MONTH_FORM)]
         if kind == "count" and _ASKS_PERIOD.search(question):
             forms = [_PERIOD_FORM if f.pattern == _HOW_MUCH_FORM else f for f in forms]
+        if kind == "count" and _ASKS_CAPACITY.search(question):
+            forms = [_CAPACITY_FORM if f.pattern == _HOW_MUCH_FORM else f for f in forms]
         if kind == "count" and _ASKS_FREQUENCY.search(question):
             forms = [_FREQUENCY_FORM if f.pattern == _HOW_MUCH_FORM else f for f in forms]
         if kind == "count" and _ASKS_DAYS.search(question):
