@@ -174,13 +174,21 @@ def _asked_thing(previous: str) -> str | None:
 _SOURCE = re.compile(r"([一-龥々ァ-ヶーA-Za-z]{2,30}(?:法|条例|規則|規程|要綱|要領|ガイドライン|ガイドブック|マニュアル|指針))では")
 
 
+# nouns that point at the previous question's situation or person (その場合, その際, その方), not at a thing
+# its source says something of (その延長, その通報)
+_SITUATION_NOUNS = frozenset({"場合", "時", "とき", "際", "件", "点", "事", "こと", "方", "人", "者", "ため", "為", "後", "前",
+                              "間", "中", "上", "結果", "状況", "状態"})
+
+
 def _named_source(previous: str, noun: Token | None) -> str | None:
-    """The source ``previous`` names (入管法では) when the noun an article points at (通報 of その通報) is one
-    ``previous`` itself says and no mere aspect (場合, 申請): the article points back at it there."""
+    """The source ``previous`` names (入管法では) when the noun an article points at (通報 of その通報, 延長 of
+    その延長) is one ``previous`` itself says, not its situation or person (その場合, その方): the article points
+    back at it there."""
     m = _SOURCE.search(previous)
     if m is None or noun is None or not _noun(noun):
         return None
-    return m.group(1) if noun.surface not in GENERIC and noun.lemma not in GENERIC and noun.surface in previous else None
+    return m.group(1) if noun.surface not in _SITUATION_NOUNS and noun.lemma not in _SITUATION_NOUNS \
+        and noun.surface in previous else None
 
 
 def rewrite(question: str, previous: str) -> str:
