@@ -54,6 +54,11 @@ _ASKS_INSTRUMENT = re.compile(r"(?:どこ|何|どの(?:法令|法律|規則|規�
 _SETS_BY = re.compile(r"(?:法律|政令|省令|府令|規則|告示|条例|要綱|規程|訓令)(?:で|により|によって)定め")
 
 
+def _may(act: str, text: str) -> bool:
+    """Whether ``text`` says whether ``act`` (a verb's or a する noun's lemma: 求める, 閲覧) may be done."""
+    return re.search(rf"{re.escape(act)}(?:する)?ことが(?:でき|可能)", text) is not None
+
+
 def same_document(passages: list[Passage], a: Scored, b: Scored) -> bool:
     return passages[a.p_index].hit.document_id == passages[b.p_index].hit.document_id
 
@@ -112,6 +117,12 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
         other = next((x for x in scored[1:] if not _states_purpose(passages, x)), None)
         if other is not None and other.score >= SELECT_RATIO * scored[0].score:
             _to_front(scored, other)
+    if qt.kind == "yesno" and qt.predicate and not _may(qt.predicate, scored[0].text):
+        # 当事者は…閲覧を求めることができますか: the sentence saying whether one may 求める leads, not one on the
+        # same papers that says what the hearing officer must do
+        able = next((x for x in scored[1:] if x.score >= SELECT_RATIO * top and _may(qt.predicate, x.text)), None)
+        if able is not None:
+            _to_front(scored, able)
     if _ASKS_INSTRUMENT.search(question) and not _SETS_BY.search(scored[0].text):
         # この条例の施行に必要な事項は、どこで定める: the sentence leaving it to an instrument (別に規則で定める) leads
         setting = next((x for x in scored[1:] if _SETS_BY.search(x.text) and x.score >= SELECT_RATIO * top), None)

@@ -568,3 +568,23 @@ def test_where_a_matter_is_provided_for_is_answered_by_the_instrument_it_is_left
          "この条例の施行に必要な事項は、どこで定めることになっていますか")
     cand = answerer.candidate(q, passages, analyse_query(q))
     assert cand is not None and cand.chosen[0].text == "この条例の施行に関し必要な事項は、別に規則で定める。"
+
+
+def test_a_yes_no_question_of_leave_is_led_by_the_sentence_saying_whether_the_act_may_be_done():
+    """行政手続法第二十四条: asked whether the parties may ask to see the record and the report, the paragraph
+    saying they may (閲覧を求めることができる) leads, not the first, which shares the record's words but says what the
+    hearing officer must write."""
+    law = "行政手続法"
+    paras = [
+        ("第二十四条", "主宰者は、聴聞の審理の経過を記載した調書を作成し、当該調書において、不利益処分の原因となる事実に対する"
+                       "当事者及び参加人の陳述の要旨を明らかにしておかなければならない。", 9.0),
+        ("第二十四条第三項", "主宰者は、聴聞の終結後速やかに、不利益処分の原因となる事実に対する当事者等の主張に理由があるかどうかに"
+                             "ついての意見を記載した報告書を作成し、第一項の調書とともに行政庁に提出しなければならない。", 8.0),
+        ("第二十四条第四項", "当事者又は参加人は、第一項の調書及び前項の報告書の閲覧を求めることができる。", 7.0),
+    ]
+    passages = [Passage(Hit(i + 1, 6, i + 1, law, "tetsuzuki.html", "html", 1, None, a, f"{law} > 第二十四条（聴聞調書及び報告書）",
+                            t, 0, len(t), s), t, []) for i, (a, t, s) in enumerate(paras)]
+    answerer = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1)
+    q = "聴聞が終わった後、主宰者がまとめた調書や報告書について、当事者はこれらを見せてもらうよう求めることができますか"
+    cand = answerer.candidate(q, passages, analyse_query(q))
+    assert cand is not None and cand.chosen[0].text.startswith("当事者又は参加人は")
