@@ -28,6 +28,7 @@ import re
 from collections.abc import Sequence
 
 from jtext.aliases import written_forms
+from jtext.sentences import question_proper
 from jtext.terms import lemma_terms
 
 from .qtype import QuestionType
@@ -46,7 +47,7 @@ def asked_owners(qt: QuestionType, question: str, coverage: Sequence[float]) -> 
     covered = [w for w, c in zip(qt.key_words, coverage) if c >= 0.5 and len(w) >= 2]
     out = []
     for i, (comp, c) in enumerate(zip(qt.key, coverage)):
-        if c >= 0.5 or i in qt.optional:
+        if c >= 0.5 or i in qt.optional or (i in qt.told and _restated(qt.key_words[i], question)):
             continue
         owner = qt.key_words[i]
         if len(comp) >= 2 and len(comp[-1][1]) >= 2:
@@ -58,6 +59,17 @@ def asked_owners(qt: QuestionType, question: str, coverage: Sequence[float]) -> 
 
 
 _KANJI = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _restated(owner: str, question: str) -> bool:
+    """Whether the question proper names the thing the story's ``owner`` qualified by a clause of its own instead
+    (「病院の健康診断を受けた…自分で受けた健康診断の結果を」): the story's word is then no owner asked about."""
+    asked = question_proper(question)
+    if asked is None:
+        return False
+    story = question[: len(question) - len(asked) - 1] if question.endswith(asked) else question
+    return any(re.search(rf"(?:た|る|い){re.escape(attr)}", asked)
+               for attr in re.findall(rf"{re.escape(owner)}{_OWNS}({_NOUN}+)", story))
 
 
 def _related(a: str, b: str) -> bool:

@@ -282,3 +282,23 @@ def test_the_other_party_asked_is_no_role():
                     "bango.xml", "第八条")
     answer, cand = _ask("市町村長が住民に新しく個人番号を指定するとき、番号の生成を求める相手は誰とされていますか", page)
     assert cand.role_ok and answer.answered and "機構" in answer.text
+
+
+def test_an_owner_told_only_in_the_story_is_not_asked_when_the_question_restates_the_thing():
+    """「…自分で病院の健康診断を受けたので…。労働安全衛生法では、…自分で受けた健康診断の結果を…」: the question proper
+    says which 健康診断 by a clause of its own, so the story's 病院 is no owner the quote must name; the section on
+    自発的健康診断 answers it. A story's owner that the question proper does not restate still counts (国民健康保険税の
+    減免 told, 減免の申請 asked: a page on the 市民税's 減免 answers another question)."""
+    text = ("深夜業に従事する労働者であつて、厚生労働省令で定める要件に該当するものは、自ら受けた健康診断の結果を"
+            "証明する書面を事業者に提出することができる。")
+    page = _passage(text, "労働安全衛生法", "第七章 > 第六十六条の二（自発的健康診断の結果の提出）", "anei.xml", "第六十六条の二")
+    q = ("夜勤の多い倉庫で働く方から、会社の健康診断とは別に自分で病院の健康診断を受けたので、その結果を会社に伝えたいと"
+         "相談を受けました。労働安全衛生法では、深夜業に従事する労働者は、自分で受けた健康診断の結果をどのような形で"
+         "事業者に示すことができるとされていますか")
+    answer, cand = _ask(q, page)
+    assert cand.other_owner is None and answer.answered and "証明する書面" in answer.text
+    fee = "下水道使用料の減免を受けようとする者は、納期限までに、減免申請書を市長に提出しなければならない。"
+    page = _passage(fee, "標市下水道条例", "第三章 > 下水道使用料の減免", "gesui.xml", "第二十一条")
+    answer, cand = _ask("失業して収入がなくなったので、標市の国民健康保険税の減免を申請したいと考えています。"
+                        "減免の申請は、いつまでにしなければなりませんか", page)
+    assert cand.other_owner is not None and not answer.answered
