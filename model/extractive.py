@@ -74,9 +74,9 @@ from .judge import Judge
 from .jurisdiction import other_jurisdiction
 from .lost import quote_lost
 from .means import means_lost
-from .partners import partners_swapped
 from .negation import negation_lost
 from .owner import other_owner, other_subject
+from .partners import partners_swapped
 from .keys import key_coverage
 from .qtype import QuestionType
 from .qtype import analyse as analyse_question
@@ -242,7 +242,8 @@ class ExtractiveAnswerer:
             form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
             negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
             and not body_lost(query.normalized, quoted) and not means_lost(query.normalized, quoted)
-            and not set_aside_quoted(query.normalized, chosen[0].text) and not partners_swapped(query.normalized, chosen[0].text)
+            and not set_aside_quoted(query.normalized, chosen[0].text)
+            and not partners_swapped(query.normalized, chosen[0].text)
             and not legend_quoted(query.normalized, (p.hit.text for p in passages), quoted, qt.key_words)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))

@@ -118,12 +118,12 @@ _HOW_MUCH_FORM = rf"{_NUM}\s*\S|まで|以内|以下|以上|毎(?:年度|年|月
 # どのくらいの期間: a length (1年間, 6か月) or an end by a number (翌年7月31日まで), not any まで (限度額まで)
 _ASKS_PERIOD = re.compile(r"(?:どのくらい|どれくらい|どれほど|どの程度)の(?:期間|間(?!隔))|期間は(?:どのくらい|どれくらい|どの程度)")
 _PERIOD_FORM = re.compile(rf"{_NUM}\s*(?:年|(?:か|ヶ|ケ|カ|ヵ|箇|個)?\s*月|週|日|時間)|{_NUM}[^、。\s]{{0,8}}まで|無期限")
-# どのくらいの間隔 / 頻度 / ペースで: how often (三年ごと, 毎年度, 年2回, 隔年, 四半期ごと), not any number
 # how much a place holds (簿冊をどれくらい収納できますか, 何台駐車できる): a number of things, not a length of time (10年)
 _ASKS_CAPACITY = re.compile(r"(?:どのくらい|どれくらい|どれだけ|どの程度|どれほど|最大)[^、。]{0,4}(?:収納|収容|格納|駐車|駐輪|保管)(?:でき|する|され)")
 # (not an ordinal or a floor: 第1書庫, 地下1階, 3番窓口)
 _CAPACITY_FORM = re.compile(rf"(?<!第){_NUM}(?![0-9〇零一二三四五六七八九十百千万億兆,.])\s*"
                             r"(?!年|か月|ヶ月|カ月|箇月|月|週|日|時間|分|秒|歳|才|階|番|号|[,.、。\s])\S")
+# どのくらいの間隔 / 頻度 / ペースで: how often (三年ごと, 毎年度, 年2回, 隔年, 四半期ごと), not any number
 _ASKS_FREQUENCY = re.compile(r"(?:どのくらい|どれくらい|どの程度|どれほど)の(?:間隔|頻度|ペース|周期)|(?:間隔|頻度|周期)は")
 _FREQUENCY_FORM = re.compile(rf"ごと|毎|おき|{_NUM}\s*回|隔(?:年|月|週|日)|周期|定期的|随時|常時")
 _HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大(?!限)|最長|上限|最短|最低(?!限)|下限"
