@@ -132,7 +132,9 @@ def _question_owners(qt: QuestionType, question: str, evidence: str) -> list[tup
     """(owner run, attribute) pairs whose owner the evidence does not hold whole:
     外国人観光客の割合 → (外国人観光客, 割合). Not an owner the question asks for (何の, どの国の)."""
     out = []
-    for attr in qt.key_words:
+    # the key words, and an attribute too general to be a key (特別永住者証明書の有効期間は: 期間 frames the question)
+    topics = [m.group(1) for m in re.finditer(rf"の({_NOUN}{{2,}})(?:は|が)[、,]?", question)]
+    for attr in dict.fromkeys([*qt.key_words, *topics]):
         if len(attr) < 2:
             continue
         for m in re.finditer(_RUN.pattern + re.escape(attr), question):

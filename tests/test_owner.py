@@ -302,3 +302,16 @@ def test_an_owner_told_only_in_the_story_is_not_asked_when_the_question_restates
     answer, cand = _ask("失業して収入がなくなったので、標市の国民健康保険税の減免を申請したいと考えています。"
                         "減免の申請は、いつまでにしなければなりませんか", page)
     assert cand.other_owner is not None and not answer.answered
+
+
+def test_the_owner_of_an_attribute_too_general_to_be_a_key_is_still_asked():
+    """特別永住者証明書の有効期間は: 有効期間 frames the question (it is no key), but a quote whose subject is 在留カード's
+    有効期間 answers another card's question; asked of 在留カード, the same quote answers."""
+    text = ("在留カードの有効期間は、その交付を受ける中長期在留者に係る次の各号に掲げる区分に応じ、当該各号に定める日が"
+            "経過するまでの期間とする。一 永住者 在留カードの交付の日から起算して七年を経過する日")
+    page = _passage(text, "出入国管理及び難民認定法", "第二款 中長期の在留 > 第十九条の五（在留カードの有効期間）", "nyukan.xml",
+                    "第十九条の五")
+    answer, cand = _ask("特別永住者証明書の有効期間は、交付の日から何年ですか", page)
+    assert cand.other_owner is not None and not answer.answered
+    answer, cand = _ask("永住者の在留カードの有効期間は、交付の日から何年ですか", page)
+    assert cand.other_owner is None and answer.answered and "七年" in answer.text
