@@ -651,3 +651,13 @@ def test_how_often_is_answered_by_a_frequency():
     assert qt.form_in("失業の認定は、四週間に一回ずつ行うものとする。")
     assert not qt.form_in("評価書には、特定個人情報ファイルを取り扱う事務に従事する者の数を記載する。")
     assert not qt.form_in("評価書は、5部を提出する。")
+
+
+def test_an_income_asked_is_a_sum_of_money_not_a_share():
+    """所得がいくら以上: a sum of money answers (145万円), not the share a rule sets for those above it (3割)."""
+    qt = analyse("70歳以上の国保加入者で、窓口負担が3割になる「現役並み所得者」とは、具体的に所得がいくら以上の人ですか")
+    assert qt.kind == "amount"
+    assert not qt.form_in("・70歳から74歳まで 2割(現役並み所得者は3割)")
+    assert qt.form_in("課税所得が145万円以上の方は、現役並み所得者となります。")
+    # a charge's share is still an amount's answer where no income is asked
+    assert analyse("70歳の国保加入者の窓口負担はいくらですか").form_in("・70歳から74歳まで 2割")
