@@ -142,6 +142,16 @@ def question_proper(question: str) -> str | None:
     return None if asked == text else asked
 
 
+def situation(question: str) -> str:
+    """The situation told before the question proper ("" when it tells none): what :func:`question_proper` leaves out.
+
+    >>> situation("工場で事故があり、夫が亡くなりました。遺族補償は何日分ですか。")
+    '工場で事故があり、夫が亡くなりました。'
+    """
+    m = _SITUATION.match(question.rstrip("。？? "))
+    return m.group(0) if m else ""
+
+
 # A sentence that itself asks: a FAQ's question line, a heading ending in ですか
 _QUESTION_FORM = re.compile(r"(?:ですか|ますか|でしょうか|のか|教えてください|教えて下さい)\s*[。？?]?\s*$|[？?]\s*$")
 _TOC_LINE = re.compile(r"^\s*(?:[・\-*#]+\s*)?\d+(?:\.\d+)+\.?\s")

@@ -76,14 +76,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from jtext.sentences import question_proper
+from jtext.sentences import ASIDE, question_proper
 
 from .qtype import QuestionType
 
 _ASKS_LEAVE = re.compile(r"を[^、。を]*?(?:ことは|ことが|ても|は)?(?:できますか|できるのでしょうか|よいですか|いいですか|よいでしょうか|いいでしょうか|可能ですか"
                          r"|認められ(?:ています|ます|る(?:のです|んです|のでしょう)?)か|許され(?:ています|ます|る(?:のです|んです)?)か)")
 # an aside closing what comes before the act (報奨金（謝礼）を請求すること): the word before it is the object
-_ASIDE_END = re.compile(r"[（(][^（）()]*[）)]$")
+_ASIDE_END = re.compile(rf"(?:{ASIDE.pattern})$")
 
 
 def _ending(qt: QuestionType, text: str) -> list[int]:

@@ -12,6 +12,7 @@ is provided for (どこで定める), the sentence leaving it to an instrument (
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from .answerer import Passage
 from .designations import article_asked, bare_designations, designations
@@ -69,6 +70,16 @@ def _to_front(scored: list[Scored], x: Scored) -> None:
     scored.insert(0, x)
 
 
+def _lead_holding(scored: list[Scored], top: float, holds: Callable[[str], bool]) -> None:
+    """Unless the lead ``holds`` what the question asks, the best sentence that does leads, when its score is
+    close enough to ``top`` (the best sentence of all)."""
+    if holds(scored[0].text):
+        return
+    other = next((x for x in scored[1:] if x.score >= SELECT_RATIO * top and holds(x.text)), None)
+    if other is not None:
+        _to_front(scored, other)
+
+
 def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
                 passages: list[Passage]) -> tuple[list[Scored], Scored | None]:
     """``scored`` (every candidate sentence of ``passages`` for the normalised ``question``) kept to those
@@ -117,17 +128,13 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
         other = next((x for x in scored[1:] if not _states_purpose(passages, x)), None)
         if other is not None and other.score >= SELECT_RATIO * scored[0].score:
             _to_front(scored, other)
-    if qt.kind == "yesno" and qt.predicate and not _may(qt.predicate, scored[0].text):
+    if qt.kind == "yesno" and qt.predicate:
         # 当事者は…閲覧を求めることができますか: the sentence saying whether one may 求める leads, not one on the
         # same papers that says what the hearing officer must do
-        able = next((x for x in scored[1:] if x.score >= SELECT_RATIO * top and _may(qt.predicate, x.text)), None)
-        if able is not None:
-            _to_front(scored, able)
-    if _ASKS_INSTRUMENT.search(question) and not _SETS_BY.search(scored[0].text):
+        _lead_holding(scored, top, lambda text: _may(qt.predicate, text))
+    if _ASKS_INSTRUMENT.search(question):
         # この条例の施行に必要な事項は、どこで定める: the sentence leaving it to an instrument (別に規則で定める) leads
-        setting = next((x for x in scored[1:] if _SETS_BY.search(x.text) and x.score >= SELECT_RATIO * top), None)
-        if setting is not None:
-            _to_front(scored, setting)
+        _lead_holding(scored, top, lambda text: _SETS_BY.search(text) is not None)
     defining = definition_of(question, scored)
     if defining is not None:
         # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads

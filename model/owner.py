@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 
 from jtext.aliases import written_forms
-from jtext.sentences import question_proper
+from jtext.sentences import question_proper, situation
 from jtext.terms import lemma_terms
 
 from .qtype import QuestionType
@@ -67,9 +67,8 @@ def _restated(owner: str, question: str) -> bool:
     asked = question_proper(question)
     if asked is None:
         return False
-    story = question[: len(question) - len(asked) - 1] if question.endswith(asked) else question
     return any(re.search(rf"(?:た|る|い){re.escape(attr)}", asked)
-               for attr in re.findall(rf"{re.escape(owner)}{_OWNS}({_NOUN}+)", story))
+               for attr in re.findall(rf"{re.escape(owner)}{_OWNS}({_NOUN}+)", situation(question)))
 
 
 def _related(a: str, b: str) -> bool:

@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import re
 
-from jtext.sentences import question_proper
+from jtext.sentences import question_proper, situation
 
 # a plan or the next version asked (予定ですか, 予定は, 予定とされて): not 予定日 or 予定人数 (a noun naming
 # the planned thing), nor 組合員になる予定の人 (a plan that only describes someone)
@@ -110,7 +110,7 @@ def next_lost(question: str, quote: str) -> bool:
     asked = question_proper(question)
     told = {m.group(1) for m in _BESIDES.finditer(question)}
     if asked is not None and _ASKS_NEXT.search(asked):
-        told |= {m.group(1) for m in _MONTH.finditer(question[: question.rfind(asked)])}  # the situation told
+        told |= {m.group(1) for m in _MONTH.finditer(situation(question))}
     quoted = {m.group(1) for m in _MONTH.finditer(quote)}
     return bool(told) and bool(quoted) and quoted <= told
 

@@ -55,7 +55,8 @@ from jtext.sentences import ASIDE, EXAMPLES, question_proper
 
 from .keys import Compound, key_terms
 
-_NUM = r"[0-9〇零一二三四五六七八九十百千万億兆][0-9〇零一二三四五六七八九十百千万億兆,.]*"  # not a lone . or , (DATA.GO.JP)
+_DIGITS = "0-9〇零一二三四五六七八九十百千万億兆"
+_NUM = rf"[{_DIGITS}][{_DIGITS},.]*"  # not a lone . or , (DATA.GO.JP)
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
               r"|正午|午前|午後|時代|初旬|上旬|中旬|下旬|毎年|毎月|翌|末期|初期|前半|後半|頃|ごろ|[春夏秋冬]"
               r"|(?:公布|施行)の日"  # この条例は、公布の日から施行する: the day is named, not dated
@@ -121,7 +122,7 @@ _PERIOD_FORM = re.compile(rf"{_NUM}\s*(?:年|(?:か|ヶ|ケ|カ|ヵ|箇|個)?\s*
 # how much a place holds (簿冊をどれくらい収納できますか, 何台駐車できる): a number of things, not a length of time (10年)
 _ASKS_CAPACITY = re.compile(r"(?:どのくらい|どれくらい|どれだけ|どの程度|どれほど|最大)[^、。]{0,4}(?:収納|収容|格納|駐車|駐輪|保管)(?:でき|する|され)")
 # (not an ordinal or a floor: 第1書庫, 地下1階, 3番窓口)
-_CAPACITY_FORM = re.compile(rf"(?<!第){_NUM}(?![0-9〇零一二三四五六七八九十百千万億兆,.])\s*"
+_CAPACITY_FORM = re.compile(rf"(?<!第){_NUM}(?![{_DIGITS},.])\s*"
                             r"(?!年|か月|ヶ月|カ月|箇月|月|週|日|時間|分|秒|歳|才|階|番|号|[,.、。\s])\S")
 # an income asked (所得がいくら以上, 年収はいくらまで): a sum of money, never a share
 _ASKS_INCOME = re.compile(r"(?:所得|収入|年収|月収)(?:額)?(?:が|は)?[^、。]{0,4}(?:いくら|幾ら)")
