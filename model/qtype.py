@@ -64,8 +64,8 @@ _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成
 # 何月 (何月何日までに) asks for a month: 6月30日 or 年度末, not 3か月以内.
 _MONTH_FORM = rf"{_NUM}\s*月(?!分)|月末|年度末|年末|年度初め"
 _DAYS = rf"{_NUM}\s*(?:営業)?日(?!曜)"
-# 何日以内, 何日間, 何日分: a number of days, which a date (3月31日) does not give
-_ASKS_DAYS = re.compile(r"何\s*(?:営業)?日\s*(?:以内|間|分|前|後|以上|を超|経過)")
+# 何日以内, 何日間, 何日分, 何日ほど(で), 何営業日: a number of days, which a date (3月31日) does not give
+_ASKS_DAYS = re.compile(r"何\s*営業日|何\s*日\s*(?:以内|間|分|前|後|以上|を超|経過|ほど|くらい|ぐらい|程度)")
 _DAYS_NOT_DATE = re.compile(rf"(?<![月0-9〇一二三四五六七八九十百千]){_DAYS}")
 # 何時から何時まで asks for hours (午前8時30分から, 9:00〜17:15), not dates (a lone 何時 may be いつ: 何時頃から)
 _ASKS_CLOCK = re.compile(r"何\s*時\s*から.{0,12}?何\s*時\s*まで")

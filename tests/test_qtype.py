@@ -464,6 +464,11 @@ def test_a_number_of_days_is_not_given_by_a_date():
     assert days.form_in("10日以内に届け出てください。")
     monthly = analyse("手数料は毎月何日までに納めますか")
     assert monthly.form_in("翌月10日までに納めてください。")
+    # 何営業日 and 何日ほど ask how long it takes: a guideline's dated footnote (令和3年6月15日改正) gives no length
+    business = analyse("掲載を依頼してから実際にサイトで公開されるまで、何営業日ほどかかるとされていますか")
+    assert not business.form_in("オープンデータ基本指針(平成29年5月30日決定、令和3年6月15日改正)")
+    assert business.form_in("依頼から公開までは、おおむね5営業日です。")
+    assert not analyse("申請から交付まで何日ほどかかりますか").form_in("令和6年4月1日から受け付けます。")
 
 
 def test_the_question_proper_decides_the_kind_not_the_situation():
