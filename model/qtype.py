@@ -236,18 +236,20 @@ class QuestionType:
             return True
         if not self.law_numbers:  # (平成二年東京都条例第百十三号) names a law, it dates or counts nothing asked
             text = _LAW_NUMBER.sub("　", text)
-        for word in self.key_words:
+        for word in sorted(self.key_words, key=len, reverse=True):  # the longest first: 都市 is part of 3D都市モデル
             if len(word) > 1:  # a one-character key (日 of 使い始める日) is also the answer's counter
-                text = text.replace(word, "　")
+                # with the digits of a name the tokenizer split off (3 of 3D都市モデル): no count
+                text = re.sub(("[0-9]*" if word[0].isascii() and word[0].isalpha() else "") + re.escape(word), "　", text)
         text = _NO_QUANTITY.sub("　", text)
         return any(f.search(text) for f in self.forms)
 
 
 # Numbers that state no quantity: 「1項目でも」 ("even one", a condition), 1人1個 (per head), 第4 備蓄品目, 2.乳児用, (3),
-# and a list's or a note's number anywhere ((2) データカタログ…, [11] 「DATA.GO.JP」)
+# a list's or a note's number anywhere ((2) データカタログ…, [11] 「DATA.GO.JP」), a figure's or table's label
 _NO_QUANTITY = re.compile(rf"(?m)(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{{1,3}}でも|第\s*{_NUM}(?:(?=\s)|\s*[条項号章節款編](?:の{_NUM})*)|(?:1|一)人"
                           rf"(?=\s*(?:[0-9一二三四五六七八九十]|当たり|あたり|につき))|^\s*(?:[(（]?[0-9]{{1,2}}[)）]|[0-9]{{1,2}}[.．](?![0-9]))"
-                          r"|[(（\[［][0-9]{1,2}[)）\]］]")
+                          r"|[(（\[［][0-9]{1,2}[)）\]］]"
+                          rf"|(?:図表|図|表)\s*{_NUM}(?:\s*[-‐－−.．]\s*{_NUM})*")  # a figure's or table's label (図表 1-6, 表 5)
 
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,

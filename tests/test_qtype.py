@@ -666,3 +666,13 @@ def test_an_income_asked_is_a_sum_of_money_not_a_share():
     assert qt.form_in("課税所得が145万円以上の方は、現役並み所得者となります。")
     # a charge's share is still an amount's answer where no income is asked
     assert analyse("70歳の国保加入者の窓口負担はいくらですか").form_in("・70歳から74歳まで 2割")
+
+
+def test_a_name_s_digit_or_a_figure_s_label_counts_nothing():
+    """3D of 3D都市モデル (a name the question says) and 図表 1-6 (a figure's label) give no count of cities;
+    a sentence giving one does."""
+    qt = analyse("国土交通省のPLATEAUでは、これまでに全国でいくつの都市の3D都市モデルが整備されていますか")
+    assert qt.kind == "count"
+    assert not qt.form_in("国土交通省では、3D都市モデルの整備・活用・オープンデータ化を進めています。")
+    assert not qt.form_in("図表 1-6 PLATEAUにおける防災計画検討及び災害リスク可視化の例")
+    assert qt.form_in("これまでに全国約200都市で3D都市モデルを整備しました。")
