@@ -29,6 +29,15 @@ in, and names no form, template or format at all, does not say it.
 True
 >>> format_lost(q, "書面は、別記様式第一号によるものとする。")
 False
+
+What a paper must state (どのような事項を記載, 何を書く) is asked the same way too: a quote on who hands the paper
+in and when, that never says what is written in it (記載, 記入, 明記, 書く), does not say it.
+
+>>> q = "育児休業期間延長請求書（様式第2号）には、どのような事項を記入しますか"
+>>> entries_lost(q, "育児休業期間延長請求書(様式第2号)を、期間の末日の1か月前までに提出するものとする。")
+True
+>>> entries_lost(q, "請求書には、氏名、所属及び延長後の期間の末日を記入します。")
+False
 """
 
 from __future__ import annotations
@@ -62,3 +71,14 @@ _NAMES_FORMAT = re.compile(r"様式|書式|形式|フォーマット|ひな形|�
 def format_lost(question: str, evidence: str) -> bool:
     """Whether the question proper asks which form or format a thing is made in and ``evidence`` names none."""
     return bool(_ASKS_FORMAT.search(question_proper(question) or question)) and not _NAMES_FORMAT.search(evidence)
+
+
+# what a paper must state asked (どのような事項を記載, 何を書く), and a quote saying what is written
+_ASKS_ENTRIES = re.compile(r"(?:どのような|どんな|どういう|何の)(?:事項|項目|内容|こと)を[^。？?]{0,8}(?:記載|記入|明記|書)"
+                           r"|何を(?:記載|記入|明記|書)")
+_STATES_ENTRIES = re.compile(r"記載|記入|明記|書[かきくけこい]")
+
+
+def entries_lost(question: str, evidence: str) -> bool:
+    """Whether the question proper asks what a paper states and ``evidence`` never says what is written in one."""
+    return bool(_ASKS_ENTRIES.search(question_proper(question) or question)) and not _STATES_ENTRIES.search(evidence)
