@@ -676,3 +676,12 @@ def test_a_name_s_digit_or_a_figure_s_label_counts_nothing():
     assert not qt.form_in("国土交通省では、3D都市モデルの整備・活用・オープンデータ化を進めています。")
     assert not qt.form_in("図表 1-6 PLATEAUにおける防災計画検討及び災害リスク可視化の例")
     assert qt.form_in("これまでに全国約200都市で3D都市モデルを整備しました。")
+
+
+def test_an_article_range_is_no_time_limit():
+    """まで of 第一項から第四項まで bounds a range of articles, not a time: the definition citing them gives no
+    deadline; 設置する日の前日まで does."""
+    qt = analyse("臨時販売場を設置する場合、届出書を、いつまでにどこへ提出することになっていますか")
+    assert qt.kind == "date"
+    assert not qt.form_in("第一項から第四項までに規定する輸出物品販売場とは、次に掲げる要件の全てを満たす販売場をいう。")
+    assert qt.form_in("臨時販売場を設置する日の前日までに、納税地を所轄する税務署長に届け出なければならない。")
