@@ -14,8 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from jtext.terms import lemma_terms
+
 from .answerer import Passage
 from .designations import article_asked, bare_designations, designations
+from .form_source import subset_words
+from .keys import key_coverage
 from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType
 from .quote_shape import definition_of, penalty_for
 from .sentence_score import FORM_KINDS, Scored, caption_of, quote_evidence
@@ -102,6 +106,13 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
         # when it is close enough to the best sentence of all
         formed = [x for x in scored
                   if x.score >= SELECT_RATIO * top and x.key >= scored[0].key and qt.form_in(x.text)]
+        if part := subset_words(qt, question) if qt.kind in ("count", "amount") else []:
+            # 「コードのうち、医療の区分に当たるものはいくつ」: the figure of the part (a table's row 医療 207) leads, before
+            # a sentence on the whole (合計697, 区分別) that does not name the part's first word (医療 of 医療の区分)
+            def named(x: Scored) -> bool:
+                return key_coverage([qt.key[part[0]]], set(lemma_terms(x.text)), x.text)[0] >= 0.5
+            if not named(scored[0]):
+                formed = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text) and named(x)] or formed
         if formed:
             _to_front(scored, max(formed, key=lambda x: (x.key, x.score)))
     rule = _rule_of(passages, scored[0])

@@ -7,7 +7,10 @@ from __future__ import annotations
 from jtext.terms import analyse_query
 from model.answerer import Passage
 from model.extractive import ExtractiveAnswerer
+from model.lead import choose_lead
+from model.qtype import analyse
 from model.records import Hit
+from model.sentence_score import Scored
 
 
 def _page(text: str, title: str, page: int = 1) -> Passage:
@@ -77,6 +80,23 @@ def test_the_count_of_the_part_answers():
             "締結している。令和6年3月末現在の協定締結数は27件で、そのうち飲料メーカーとの協定は4件である。")
     ans = _answer(_COUNT_Q, [_page(text, _PLAN, 2)])
     assert ans.answered and "4件" in ans.text, ans.text
+
+
+def test_the_row_of_the_part_leads_before_the_total():
+    """「コードのうち、医療の区分に当たるものはいくつ」: the table's row 医療 207 leads, close enough to the sentence
+    on the whole (合計697, 区分別) that names no 医療; without the part asked, the best sentence holding a figure leads."""
+    text = ("参考ですが、行政機関が保有するコードは合計697(2020年12月時点)あり、区分別のコード数は以下のとおりです。\n"
+            "自然 43 河川コード、島コード、海域区分コード\n医療 207 医療機関番号、二次医療圏")
+    passages = [_page(text, "コード(分類体系)導入実践ガイドブック", 30)]
+    lines = text.split("\n")
+    starts = [text.index(line) for line in lines]
+    scored = [Scored(p, 0, st, st + len(line), line, key) for p, st, line, key in
+              zip((0.61, 0.41, 0.25), starts, lines, (0.89, 0.67, 0.67))]
+    question = "2020年12月時点で行政機関が保有していたコードのうち、医療の区分に当たるものはいくつありましたか"
+    lead = choose_lead(question, analyse(question), list(scored), passages)[0][0]
+    assert lead.text.startswith("医療 207")
+    whole = "2020年12月時点で行政機関が保有していたコードは、合計いくつありましたか"
+    assert choose_lead(whole, analyse(whole), list(scored), passages)[0][0].text.startswith("参考ですが")
 
 
 _NHI = "国民健康保険法"
