@@ -225,19 +225,27 @@ def table_rows(text: str) -> list[Sentence]:
     return joined_wraps(out, text)
 
 
+# what opens no sentence: a case particle or 等 with one (…収益改善 / 等の取組みについて対話を実施。)
+_WRAPPED = re.compile(r"[がをにのはでとへ]|等[のをにがはでと、]")
+
+
 def joined_wraps(sents: list[Sentence], text: str) -> list[Sentence]:
-    """Each line that opens with a case particle (が, を) joined to the line before it: a PDF's hard wrap after
-    a closing bracket that normalisation kept (「…秘密保持契約に「保護される情報の定義」」 / 「が記載されている
-    ことを確認する…」), never a heading or an item of its own.
+    """Each line that opens with a particle (が, を, の, に …) or with 等 and one (等の) joined to the line before it:
+    a PDF's hard wrap that normalisation kept (「…秘密保持契約に「保護される情報の定義」」 / 「が記載されている
+    ことを確認する…」, 「…火災保険の収益改善」 / 「等の取組みについて対話を実施。」), never a heading or an item of
+    its own.
 
     >>> text = "秘密保持契約に「保護される情報の定義」\\nが記載されていることを確認する。\\n(1) 料金\\n月額とする。"
     >>> [s.text for s in joined_wraps(split_sentences(text), text)]
     ['秘密保持契約に「保護される情報の定義」\\nが記載されていることを確認する。', '(1) 料金', '月額とする。']
+    >>> text = "大手3グループ及び中堅6社の火災保険の収益改善\\n等の取組みについて対話を実施。\\n(1) 区分\\n等級は、別表による。"
+    >>> [s.text for s in joined_wraps(split_sentences(text), text)]
+    ['大手3グループ及び中堅6社の火災保険の収益改善\\n等の取組みについて対話を実施。', '(1) 区分', '等級は、別表による。']
     """
     out: list[Sentence] = []
     for s in sents:
         prev = out[-1] if out else None
-        if (prev is not None and s.text[:1] in ("が", "を") and len(s.text) > 1 and not prev.text.endswith(tuple(_ENDERS))
+        if (prev is not None and _WRAPPED.match(s.text) and len(s.text) > 1 and not prev.text.endswith(tuple(_ENDERS))
                 and not text[prev.end:s.start].strip()):
             out[-1] = Sentence(text[prev.start:s.end], prev.start, s.end)
         else:

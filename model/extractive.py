@@ -304,7 +304,7 @@ class ExtractiveAnswerer:
         parts, cites = [subject_label(sig.kind, query.normalized, passages, chosen) if self.name_subject else ""], []
         for n, c in enumerate(chosen, start=1):
             # every sentence carries its marker, also inside a rule + proviso quote
-            units = joined_wraps(split_sentences(c.text), c.text)  # a PDF's hard wrap before が/を stays in its sentence
+            units = joined_wraps(split_sentences(c.text), c.text)  # a PDF's hard wrap before a particle stays in its sentence
             parts.append("".join(f"{x.text}[{n}]" for x in units) or f"{c.text}[{n}]")
             cites.append(passages[c.p_index].citation(n, c.start, c.end))
         return Answer(
