@@ -64,6 +64,11 @@ def _may(act: str, text: str) -> bool:
     return re.search(rf"{re.escape(act)}(?:する)?ことが(?:でき|可能)", text) is not None
 
 
+def _names(qt: QuestionType, key: int, text: str) -> bool:
+    """Whether ``text`` names the question's key compound ``key`` (an index into ``qt.key``)."""
+    return key_coverage([qt.key[key]], set(lemma_terms(text)), text)[0] >= 0.5
+
+
 def same_document(passages: list[Passage], a: Scored, b: Scored) -> bool:
     return passages[a.p_index].hit.document_id == passages[b.p_index].hit.document_id
 
@@ -106,13 +111,12 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
         # when it is close enough to the best sentence of all
         formed = [x for x in scored
                   if x.score >= SELECT_RATIO * top and x.key >= scored[0].key and qt.form_in(x.text)]
-        if part := subset_words(qt, question) if qt.kind in ("count", "amount") else []:
+        part = subset_words(qt, question) if qt.kind in ("count", "amount") else []
+        if part and not _names(qt, part[0], scored[0].text):
             # 「コードのうち、医療の区分に当たるものはいくつ」: the figure of the part (a table's row 医療 207) leads, before
             # a sentence on the whole (合計697, 区分別) that does not name the part's first word (医療 of 医療の区分)
-            def named(x: Scored) -> bool:
-                return key_coverage([qt.key[part[0]]], set(lemma_terms(x.text)), x.text)[0] >= 0.5
-            if not named(scored[0]):
-                formed = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text) and named(x)] or formed
+            formed = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
+                      and _names(qt, part[0], x.text)] or formed
         if formed:
             _to_front(scored, max(formed, key=lambda x: (x.key, x.score)))
     rule = _rule_of(passages, scored[0])

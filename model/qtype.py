@@ -248,10 +248,10 @@ class QuestionType:
 # a list's or a note's number anywhere ((2) データカタログ…, [11] 「DATA.GO.JP」), a figure's or table's label
 _ART = rf"第\s*{_NUM}\s*[条項号章節款編](?:の{_NUM})*"  # an article's number, and up to one (第一項から第四項まで): no time
 _NO_QUANTITY = re.compile(rf"(?m)(?:1|一|１)\s*[^\s0-9０-９一二三四五六七八九十、。]{{1,3}}でも|{_ART}(?:\s*から\s*{_ART})?\s*まで"
-                          rf"|第\s*{_NUM}(?:(?=\s)|\s*[条項号章節款編](?:の{_NUM})*)|(?:1|一)人"
+                          rf"|第\s*{_NUM}(?=\s)|{_ART}|(?:1|一)人"
                           rf"(?=\s*(?:[0-9一二三四五六七八九十]|当たり|あたり|につき))|^\s*(?:[(（]?[0-9]{{1,2}}[)）]|[0-9]{{1,2}}[.．](?![0-9]))"
                           r"|[(（\[［][0-9]{1,2}[)）\]］]"
-                          rf"|(?:図表|図|表)\s*{_NUM}(?:\s*[-‐－−.．]\s*{_NUM})*")  # a figure's or table's label (図表 1-6, 表 5)
+                          rf"|(?<![\u4e00-\u9fff])(?:図表|図|表)\s*{_NUM}(?:\s*[-‐－−.．]\s*{_NUM})*")  # 図表 1-6, 表 5 (not 代表2名)
 
 
 # A question without an interrogative that ends in ますか/ですか asks yes or no,
