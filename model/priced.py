@@ -50,12 +50,11 @@ from jtext.morph import tokenize
 from jtext.terms import lemma_terms
 
 from .keys import Compound, key_coverage
-from .qtype import MONEY, analyse
+from .qtype import MONEY_FORM, analyse
 
 # a place (標市, かつらぎ町, 有馬地区, 全市, 都道府県): whose price, not what is priced. Broader on purpose than
 # model.jurisdiction's names of one particular local government, which leave out 地区, 全市 and 都道府県.
 _PLACE = re.compile(r"^\S{1,5}(?:市|町|村|区|県|都|府)$")
-_PRICE = re.compile(MONEY)  # read in NFKC text: 1,700円, 三百円, 5万円
 # a head in kanji (謄本 of 戸籍謄本), not a measure word (サイズ of 大サイズ, written otherwise in a price list: 大(45リットル))
 _KANJI_HEAD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
 
@@ -69,7 +68,7 @@ def priced_item_lost(question: str, evidence: str) -> bool:
     if qt.kind != "amount" or not qt.key:
         return False
     text = unicodedata.normalize("NFKC", evidence)
-    if len(set(_PRICE.findall(text))) < 2:
+    if len(set(MONEY_FORM.findall(text))) < 2:  # read in NFKC text
         return False
     terms = set(lemma_terms(text))
     cov = [0.0 if _head_lost(comp, terms, text) else c for c, comp in zip(key_coverage(qt.key, terms, text), qt.key)]

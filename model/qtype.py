@@ -126,7 +126,7 @@ _CAPACITY_FORM = re.compile(rf"(?<!第){_NUM}(?![{_DIGITS},.])\s*"
                             r"(?!年|か月|ヶ月|カ月|箇月|月|週|日|時間|分|秒|歳|才|階|番|号|[,.、。\s])\S")
 # an income asked (所得がいくら以上, 年収はいくらまで): a sum of money, never a share
 _ASKS_INCOME = re.compile(r"(?:所得|収入|年収|月収)(?:額)?(?:が|は)?[^、。]{0,4}(?:いくら|幾ら)")
-_INCOME_FORM = re.compile(MONEY)
+MONEY_FORM = re.compile(MONEY)  # a sum of money (1,700円, 三百円, 5万円), compiled once
 # どのくらいの間隔 / 頻度 / ペースで: how often (三年ごと, 毎年度, 年2回, 隔年, 四半期ごと), not any number
 _ASKS_FREQUENCY = re.compile(r"(?:どのくらい|どれくらい|どの程度|どれほど)の(?:間隔|頻度|ペース|周期)|(?:間隔|頻度|周期)は")
 _FREQUENCY_FORM = re.compile(rf"ごと|毎|おき|{_NUM}\s*回|隔(?:年|月|週|日)|周期|定期的|随時|常時")
@@ -330,7 +330,7 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
         if kind == "count" and _ASKS_PERIOD.search(question):
             forms = [_PERIOD_FORM if f.pattern == _HOW_MUCH_FORM else f for f in forms]
         if kind == "amount" and _ASKS_INCOME.search(question):
-            forms = [_INCOME_FORM]  # 所得がいくら以上: a sum of money, not a rate (現役並み所得者は3割)
+            forms = [MONEY_FORM]  # 所得がいくら以上: a sum of money, not a rate (現役並み所得者は3割)
         if kind == "count" and _ASKS_CAPACITY.search(question):
             forms = [_CAPACITY_FORM if f.pattern == _HOW_MUCH_FORM else f for f in forms]
         if kind == "count" and _ASKS_FREQUENCY.search(question):
