@@ -87,3 +87,35 @@ def delegation_asked(question: str, evidence: str) -> bool:
     # the law may name it otherwise (「規則で定める証明書」 asked, 「証明書で規則で定めるもの」 written)
     stem = phrase[:phrase.index("で定める") + len("で定める")]
     return stem in evidence and re.search(re.escape(stem) + r"(?:もの|者)?\s*(?:とは|は、)", evidence) is None
+
+
+# どの出入国在留管理官署に / 何という課 / どちらの機関: the thing whose name is asked (group 1)
+_WHICH_NOUN = re.compile(r"(?:どの|どちらの|何という|なんという)([\u4e00-\u9fff\u30a1-\u30faー]{2,})")
+
+
+def which_delegated(question: str, evidence: str) -> bool:
+    """Whether ``question`` asks which one a thing is (どの官署に置かれていますか) and ``evidence`` names
+    that thing only as what another instrument sets (法務省令で定める出入国在留管理官署に…を置く),
+    without saying which (no 「…で定める官署は、」).
+
+    >>> law = "法務省令で定める出入国在留管理官署に、入国者収容所等視察委員会を置く。"
+    >>> which_delegated("視察委員会は、具体的にどの出入国在留管理官署に置かれていますか", law)
+    True
+    >>> which_delegated("視察委員会は、具体的にどの出入国在留管理官署に置かれていますか",
+    ...                 "法第六十一条の七の二の法務省令で定める出入国在留管理官署は、次のとおりとする。")
+    False
+    >>> which_delegated("視察委員会は、どの官署に置かれていますか", "東京出入国在留管理局に委員会を置く。")
+    False
+    """
+    m = _WHICH_NOUN.search(question)
+    if m is None:
+        return False
+    noun = m.group(1)
+    if len(noun) < 3:  # どの範囲まで, どの程度: no thing's name asked
+        return False
+    # the asked noun, or its last two characters or more (官署 of 出入国在留管理官署), after で定める
+    for tail in (noun[i:] for i in range(len(noun) - 1)):
+        at = re.search(r"(?:政令|省令|府令|規則|告示|条例)で定める(?:[^\s、。()（）]{0,6}?)" + re.escape(tail), evidence)
+        if at is not None:
+            return re.search(re.escape(evidence[at.start():at.end()]) + r"\s*(?:とは|は、)", evidence) is None
+    return False

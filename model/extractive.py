@@ -64,7 +64,7 @@ from .answerer import IdfFn, Passage, TokenCallback
 from .body_name import body_lost
 from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model.extractive.CHECKS for callers)
 from .contrast import set_aside_quoted
-from .delegation import delegated, delegation_asked
+from .delegation import delegated, delegation_asked, which_delegated
 from .field_label import legend_quoted
 from .focus import focus_lost
 from .form_source import form_found, wants_form
@@ -247,7 +247,7 @@ class ExtractiveAnswerer:
             and not legend_quoted(query.normalized, (p.hit.text for p in passages), quoted, qt.key_words)
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
-            or delegation_asked(query.normalized, evidence),
+            or delegation_asked(query.normalized, evidence) or which_delegated(query.normalized, evidence),
         )
 
     def _judged(self, question: str, passages: list[Passage], chosen: list[_Scored]) -> float:

@@ -10,7 +10,7 @@ import pytest
 
 from base.errors import ConfigError
 from base.settings import Settings
-from model.delegation import asked_terms, delegated, delegation_asked
+from model.delegation import asked_terms, delegated, delegation_asked, which_delegated
 from model.extractive import ExtractiveAnswerer
 from model.location import location_lost
 from model.measures import period_lost
@@ -99,6 +99,22 @@ def test_what_a_rule_sets_may_be_asked_after_the_rule_is_named():
     assert not _answerer().answer(q, [passage(10, law, "個人情報の保護に関する法律")]).answered
     # named as a condition, not asked: the consent asked of is stated
     assert not delegation_asked("個人情報保護委員会規則で定める国以外にある第三者に提供するときは、何が必要ですか", law)
+
+
+def test_which_one_asked_is_not_stated_by_a_rule_that_leaves_it_to_an_ordinance():
+    """「どの出張所に置かれますか」 against 「省令で定める出張所に…を置く」: which one is left to the 省令."""
+    law = "厚生労働省令で定める公共職業安定所に、日雇労働相談員を置く。"
+    q = "日雇労働相談員は、具体的にどの公共職業安定所に置かれていますか"
+    assert which_delegated(q, law)
+    assert not _answerer().answer(q, [passage(11, law, "雇用保険法")]).answered
+    # the ordinance itself says which: not this refusal
+    assert not which_delegated(q, "厚生労働省令で定める公共職業安定所は、東京及び大阪の公共職業安定所とする。")
+    # a named office is the answer
+    named = passage(12, "日雇労働相談員は、飯田橋公共職業安定所に置く。", "雇用保険法")
+    assert not which_delegated(q, named.hit.text)
+    assert _answerer().answer(q, [named]).answered
+    # どの範囲まで asks no name (災害救助基金 取崩し): a rule's 政令で定める範囲 elsewhere does not refuse it
+    assert not which_delegated("基金はどの範囲まで取り崩せますか", "政令で定める範囲内において取り崩すことができる。")
 
 
 def test_a_list_number_is_not_a_head_count():
