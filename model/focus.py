@@ -101,6 +101,11 @@ def _leave_asked(qt: QuestionType, question: str) -> tuple[str, str] | None:
     return None if m is None else (text[: m.start()], text[m.start() + 1:])
 
 
+# この申出, こうした依頼: an object that refers back to the situation told before the question (not その返還,
+# which is often "its": 拠出した資金について…その返還を求めることは)
+_BACK = ("この", "こうした", "こういった", "こんな")
+
+
 def focus_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the object of the act a yes/no question asks leave for (報奨金 of
     「報奨金を受け取ることはできますか」)."""
@@ -109,6 +114,8 @@ def focus_words(qt: QuestionType, question: str) -> list[int]:
     before, _ = asked
     before = _ASIDE_END.sub("", before)
     focus = _ending(qt, before)
+    if focus and before[: -len(qt.key_words[focus[0]])].endswith(_BACK):
+        return []  # 「この申出を断ることはできますか」: the situation's request, in the asker's words, not the law's
     for i in list(focus):
         clause = before[: -len(qt.key_words[i])]
         if clause.endswith(("る", "た")) and "を" in clause:

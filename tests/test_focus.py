@@ -7,6 +7,7 @@ from __future__ import annotations
 from jtext.terms import analyse_query
 from model.answerer import Passage
 from model.extractive import ExtractiveAnswerer
+from model.focus import focus_words
 from model.lead import choose_lead
 from model.qtype import analyse
 from model.records import Hit
@@ -42,6 +43,19 @@ def test_a_yes_no_question_is_answered_where_the_thing_is_named():
     text = _REPORT + "IPAは、届け出た発見者に対して報奨金を支払いません。"
     ans = _answer(_REWARD_Q, [_page(text, _IPA)])
     assert ans.answered and "報奨金" in ans.text, ans.text
+
+
+def test_an_object_referred_back_to_the_situation_is_no_word_the_text_must_name():
+    """「この判子を登録することはできますか」: この判子 is the asker's 浸透印, which the guide names as such."""
+    q = "手元にある判子は、朱肉の要らないゴム製の浸透印だけです。印鑑登録をするとき、この判子を登録することはできますか"
+    assert [analyse(q).key_words[i] for i in focus_words(analyse(q), q)] == []
+    guide = _page("印鑑登録では、朱肉の要らないゴム製の浸透印は、手元にそれしかなくても登録できません(変形しやすいため)。",
+                  "印鑑登録のご案内")
+    ans = _answer(q, [guide])
+    assert ans.answered and "浸透印" in ans.text, ans.text
+    # named, not referred back: the thing asked about is still the focus
+    q2 = "印鑑登録をするとき、実印用の判子を登録することはできますか"
+    assert [analyse(q2).key_words[i] for i in focus_words(analyse(q2), q2)] == ["判子"]
 
 
 _LAW = "出入国管理及び難民認定法"
