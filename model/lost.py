@@ -23,14 +23,14 @@ from .contrast import contrast_lost
 from .location import counter_lost, location_lost, site_lost, venue_lost
 from .means import entries_lost, format_lost
 from .measures import duration_lost, measure_lost, period_lost
-from .plans import next_lost, outcome_lost, plan_lost, undated_lost
+from .plans import next_lost, outcome_lost, pending_lost, plan_lost, undated_lost
 from .priced import priced_item_lost
 from .siblings import sibling_lost
 
 CHECKS: tuple[Callable[[str, str], bool], ...] = (
     measure_lost, period_lost, duration_lost, location_lost, venue_lost, counter_lost, site_lost, plan_lost,
     outcome_lost, next_lost, undated_lost, contrast_lost, sibling_lost, priced_item_lost, format_lost,
-    entries_lost,
+    entries_lost, pending_lost,
 )
 
 

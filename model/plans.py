@@ -60,6 +60,15 @@ False
 >>> undated_lost("代表チームがアフリカ選手権で優勝したのはいつ？", "1972 アフリカネイションズカップ 優勝"), undated_lost(
 ...     "大航海時代にポルトガル人が到来したのはいつ頃か", "15世紀にポルトガル人が到来した。")
 (False, False)
+
+A thing asked when it was done (「DCATのバージョン3は、いつ正式に公開されましたか」) that the quote names only as still
+being worked on (現在、バージョン3の検討が進められている) has not been done: the quote's other date is another thing's.
+
+>>> q = "DCATは2.0の次のバージョン3の検討が進められていると聞きました。DCATのバージョン3は、いつ正式に公開されましたか"
+>>> pending_lost(q, "W3Cが2020年4月に公開したメタデータであり、現在、バージョン3の検討が進められている。")
+True
+>>> pending_lost(q, "バージョン3は、2024年8月に勧告として公開された。")
+False
 """
 
 from __future__ import annotations
@@ -137,3 +146,20 @@ def undated_lost(question: str, quote: str) -> bool:
     if _ASKS_PAST_YEAR.search(asked):
         return not _YEAR.search(quote)
     return bool(_ASKS_PAST_WHEN.search(asked)) and not _DATED.search(quote)
+
+
+# the thing a past-act question is about: the last word of its topic (バージョン3 of DCATのバージョン3は、いつ)
+_PAST_TOPIC = re.compile(r"([^\s、。のはが「」]{2,20})は[、\s]*(?=[^。]*いつ[^。？?、]{0,30}(?:ました|でした)か)")
+# still being worked on: 検討が進められている, 策定中, 準備しています
+_PENDING = re.compile(r"^[^。]{0,4}(?:検討|策定|準備|作成|開発)(?:が進められて|を進めて|中|して)")
+
+
+def pending_lost(question: str, quote: str) -> bool:
+    """Whether the question proper asks when something was done and ``quote`` (with its context) names that thing
+    only as still being worked on."""
+    m = _PAST_TOPIC.search(question_proper(question) or question)
+    if m is None or not _ASKS_PAST_WHEN.search(question):
+        return False
+    topic = m.group(1)
+    at = [i.end() for i in re.finditer(re.escape(topic), quote)]
+    return bool(at) and all(_PENDING.search(quote[i:]) for i in at)

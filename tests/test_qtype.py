@@ -517,6 +517,17 @@ def test_a_plan_asked_is_not_answered_by_what_was_done():
     assert "2025年3月" in _answer("このガイドラインは、次の改訂版をいつ発行する予定ですか", planned, title).text
 
 
+def test_a_thing_still_being_worked_on_has_no_date_it_was_done():
+    """第9版はいつ発行されましたか, against a history whose 第8版 has a date and whose 第9版 is still being drafted:
+    the 第8版's date is another thing's. Once the 第9版's date is written, it answers."""
+    title = "情報セキュリティ早期警戒パートナーシップガイドライン"
+    drafting = "本ガイドラインは、2014年5月30日に改訂第8版を発行したもので、現在、第9版の策定が進められている。"
+    no = _answer("このガイドラインの第9版は、いつ発行されましたか", drafting, title)
+    assert not no.answered and no.text == NOT_FOUND
+    ok = _answer("このガイドラインの第9版は、いつ発行されましたか", drafting + "第9版は、2025年3月に発行された。", title)
+    assert ok.answered and "2025年3月" in ok.text
+
+
 def test_a_local_government_named_is_not_answered_from_another_s_ordinance():
     """かつらぎ町の審査会 asked, 標市情報公開条例 quoted: another town's rule; the same article in
     かつらぎ町's ordinance answers."""
