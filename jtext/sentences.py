@@ -129,6 +129,13 @@ EXAMPLES = re.compile(r"[^、。？?はがをにでと]{1,30}など(?=の|と|�
 _SITUATION = re.compile(r"^.*(?:。|ですが、|ますが、|ましたが、|ところ、)(?=.)")
 
 
+# a second question asked on top of the first (書く事項も教えてください, あわせて…を教えて): not one that
+# narrows or replaces it (改定の目安となる間隔を教えてください, 注意すべき点はありますか)
+_ALSO_ASKED = re.compile(r"^[^。]*(?:も|あわせて|併せて)[^。]*(?:教えて|知りたい)")
+# the last sentence of what comes before the question proper, when it asks too (…に置かれていますか。)
+_ASKED_BEFORE = re.compile(r"(?:(?<=。)|^)[^。]*(?:ですか|ますか|でしょうか)[？?]?。$")
+
+
 def question_proper(question: str) -> str | None:
     """The question without the situation told before it (None when it tells none).
 
@@ -136,10 +143,21 @@ def question_proper(question: str) -> str | None:
     '遺族補償は何日分ですか'
     >>> question_proper("遺族補償は何日分ですか") is None
     True
+
+    A question asked before a second one (「…どの様式ですか。書く事項も教えてください」) is part of the question proper:
+
+    >>> question_proper("聴聞に参加します。申出書はどの様式ですか。書く事項も教えてください")
+    '申出書はどの様式ですか。書く事項も教えてください'
     """
     text = question.rstrip("。？? ")
     asked = _SITUATION.sub("", text)
-    return None if asked == text else asked
+    if asked == text:
+        return None
+    told = text[: len(text) - len(asked)]
+    if _ALSO_ASKED.search(asked) and (m := _ASKED_BEFORE.search(told)) is not None:
+        # 「…どのような様式の申出書を提出しますか。書く事項も教えてください」: the sentence asked first is asked too
+        return None if m.start() == 0 else text[m.start():]
+    return asked
 
 
 def situation(question: str) -> str:

@@ -43,6 +43,19 @@ def test_question_proper_is_what_follows_the_situation():
     assert question_proper(_ASKED + "。") is None
 
 
+def test_a_question_asked_before_a_second_one_is_part_of_the_question_proper():
+    """「…はいつ喪失しますか。手続も教えてください」 asks both: the first is no situation, so the form it asks is still
+    asked (a quote without 様式 does not answer 「どのような様式の申出書ですか。書く事項も教えてください」)."""
+    assert question_proper(_TOLD + _ASKED + "。必要な手続も教えてください") == _ASKED + "。必要な手続も教えてください"
+    # a second sentence that narrows the first (改定の間隔を教えてください) is the question proper alone
+    assert question_proper(_ASKED + "。その日付を教えてください") == "その日付を教えてください"
+    q = "聴聞に参加したいと考えています。どのような様式の申出書を出すのですか。書く事項も教えてください"
+    law = "前項の申出は、次に掲げる事項を記載した申出書を提出してしなければならない。"
+    from model.means import format_lost
+    assert format_lost(q, law)
+    assert not format_lost(q, law + "申出書の様式は、別記様式第一号のとおりとする。")
+
+
 def test_situation_words_do_not_lower_grounding():
     passages = _passages()
     told = analyse_query(_TOLD + _ASKED)
