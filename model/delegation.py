@@ -41,9 +41,11 @@ from __future__ import annotations
 
 import re
 
+# the instruments a law leaves a matter to
+_INSTRUMENT = r"(?:政令|省令|府令|規則|告示|条例)"
 # 政令で定める額(以下「基準額」という。): the defined term is group 1
 _DEFINED = re.compile(
-    r"(?:政令|省令|府令|規則|告示|条例)で定める(?:額|金額|数|人数|日数|期間|率|割合|基準|時間|回数)"
+    rf"{_INSTRUMENT}で定める(?:額|金額|数|人数|日数|期間|率|割合|基準|時間|回数)"
     r"\s*[(（]以下[^()（）「」]{0,30}「([^「」]{1,20})」という。?[)）]"
 )
 
@@ -70,7 +72,7 @@ def delegated(question: str, key_words: tuple[str, ...], evidence: str) -> bool:
 
 
 # 「…規則で定める者」とは / 政令で定める基準って: the question asks what an instrument sets
-_ASKS_DELEGATED = re.compile(r"((?:政令|省令|府令|規則|告示|条例)で定める[^\s、。「」()（）]{1,8}?)\s*(?:」|とは|って|は)")
+_ASKS_DELEGATED = re.compile(rf"({_INSTRUMENT}で定める[^\s、。「」()（）]{{1,8}}?)\s*(?:」|とは|って|は)")
 # …で定める国は、…と聞きました。具体的にはどの国: what it is is asked after it is named
 _WHICH = re.compile(r"具体的|何|どの|どれ|誰|どこ")
 
@@ -115,7 +117,7 @@ def which_delegated(question: str, evidence: str) -> bool:
         return False
     # the asked noun, or its last two characters or more (官署 of 出入国在留管理官署), after で定める
     for tail in (noun[i:] for i in range(len(noun) - 1)):
-        at = re.search(r"(?:政令|省令|府令|規則|告示|条例)で定める(?:[^\s、。()（）]{0,6}?)" + re.escape(tail), evidence)
+        at = re.search(rf"{_INSTRUMENT}で定める[^\s、。()（）]{{0,6}}?{re.escape(tail)}", evidence)
         if at is not None:
             return re.search(re.escape(evidence[at.start():at.end()]) + r"\s*(?:とは|は、)", evidence) is None
     return False
