@@ -227,8 +227,9 @@ class ExtractiveAnswerer:
         sibling = (other_owner(qt, query.normalized, per_key, section_heading(lead))
                    or other_subject(qt, query.normalized, per_key, evidence, chosen[0].text))
         role_ok = _role_named(qt, query.normalized, per_key)
-        # 住民税非課税世帯 asked, only 住民税課税世帯 quoted: the quote is about the opposite
-        negation_ok = not any(negation_lost(comp, evidence) for comp in qt.key)
+        # 住民税非課税世帯 asked, only 住民税課税世帯 quoted: the quote is about the opposite; not a key told only
+        # as the situation (…型式検定で不合格とされました。審査請求はできますか): the asker's fact, not what is asked
+        negation_ok = not any(negation_lost(comp, evidence) for i, comp in enumerate(qt.key) if i not in qt.told)
         year_ok = same_year(query.normalized, page_context(lead, passages))
         # a penalty found through the duty's article number is as sure as the duty itself:
         # the decision reads the duty's signals

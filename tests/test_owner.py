@@ -177,6 +177,20 @@ def test_a_quote_about_the_negated_opposite_is_refused():
     assert cand.negation_ok and answer.answered and "44,400円" in answer.text
 
 
+def test_a_negated_key_told_only_as_the_situation_is_the_askers_fact():
+    """「…型式検定で不合格とされました。…審査請求をすることはできますか」: 不合格 is what happened to the asker,
+    not what is asked; the article saying no 審査請求 lies against 型式検定's results answers, though it never
+    writes 不合格 (it writes 合格 elsewhere). Asked of a 不合格 itself (不合格の場合の手数料), it still refuses."""
+    text = ("型式検定に合格した型式の機械等には、表示を付さなければならない。"
+            "第三十八条の検査、性能検査、個別検定又は型式検定の結果についての処分については、審査請求をすることができない。")
+    page = _passage(text, "労働安全衛生法", "第十章 > 第百十一条（審査請求）", "anei.xml", "第百十一条")
+    answer, cand = _ask("保護具のメーカーから相談がありました。型式検定を受けたところ不合格とされたそうです。"
+                        "型式検定の結果についての処分に対して、審査請求をすることはできますか。", page)
+    assert cand.negation_ok and answer.answered and "審査請求をすることができない" in answer.text
+    answer, cand = _ask("型式検定で不合格となった機械等の表示はどうなりますか。", page)
+    assert not cand.negation_ok and not answer.answered
+
+
 def test_who_holds_a_role_the_quote_never_names_is_refused():
     text = ("審査請求があったときは、実施機関は標市情報公開・個人情報保護審査会に諮問しなければならない。"
             "審査会は、委員五人以内で組織する。委員は、学識経験を有する者のうちから、市長が委嘱する。")
