@@ -128,15 +128,24 @@ def _anaphor(toks: list[Token]) -> tuple[int, int, str] | None:
     for i, t in enumerate(toks):
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         if t.lemma in _ARTICLES and nxt is not None and _noun(nxt) and nxt.lemma not in _NOT_ANAPHORIC \
-                and (t.pos1 == "連体詞" or t.lemma == "当該"):
+                and (t.pos1 == "連体詞" or t.lemma == "当該") and not any(x.lemma == nxt.lemma for x in toks[:i]):
+            # (not 「市役所の職員が…通報し、…その職員は」: the question named its 職員 itself)
             return t.start, nxt.start, "article"
         if t.lemma in _ARTICLE_NO and nxt is not None and nxt.surface == "の":
             return t.start, nxt.end, "article"
-        if t.lemma in _PRONOUNS and t.pos1 == "代名詞":
+        if t.lemma in _PRONOUNS and t.pos1 == "代名詞" and not _after_clause(toks, i):
             return t.start, t.end, "pronoun"
         if t.lemma in _SAME and t.pos1 == "連体詞":
             return t.start, t.end, "same"
     return None
+
+
+def _after_clause(toks: list[Token], i: int) -> bool:
+    """Whether the pronoun ``toks[i]`` opens a clause after one the question itself ended with a verb
+    (「…通報し、それで退去強制令書が出た場合」, 「申請書を出し、それに写真を添えて」): it points back within the
+    question, not to the previous one."""
+    return i >= 2 and toks[i - 1].surface in ("、", ",", "，") and (
+        toks[i - 2].pos1 in ("動詞", "助動詞") or toks[i - 2].surface in ("て", "で"))
 
 
 def _has_predicate(toks: list[Token]) -> bool:
