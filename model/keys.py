@@ -40,6 +40,8 @@ _GENERIC = frozenset(
      "うち",
      # as it is (同意を得ないまま就業規則を…): a formal noun, not a thing
      "侭", "まま",
+     # on the basis of (知った事実をもとに通報): a formal noun written in kana, not a thing (元号, 発行元 stay)
+     "もと",
      # about, at what point, for example (約何文字, どの時点, 例を挙げて): the answer's frame
      "約", "時点", "例",
      # the answer's slot: 京都市長の名前は？ is answered by 門川大作, not by 名前 (a name, a

@@ -71,12 +71,21 @@ def _restated(owner: str, question: str) -> bool:
                for attr in re.findall(rf"{re.escape(owner)}{_OWNS}({_NOUN}+)", situation(question)))
 
 
+# What the national laws call every municipality and prefecture, and what an asker calls one of them.
+_LOCAL_BODY = frozenset({"地方公共団体", "公共団体", "地方自治体", "自治体", "普通地方公共団体"})
+_LOCAL_GOVERNMENTS = frozenset({"市", "町", "村", "区", "市役所", "町役場", "村役場", "区役所", "役所", "役場", "市町村",
+                                "都道府県", "県", "県庁", "都庁", "府庁", "道庁", "市区町村"})
+
+
 def _related(a: str, b: str) -> bool:
     """Two owners that may name one thing: one written inside the other, sharing a kanji
     (犬 and 飼い犬, 職員 and 会計年度任用職員; not 犬 and 飼い猫, 暗証 and 個人), or two names
-    of one thing (個人番号 and マイナンバーカード's マイナンバー: :mod:`jtext.aliases`)."""
+    of one thing (個人番号 and マイナンバーカード's マイナンバー: :mod:`jtext.aliases`), or a city, town or village
+    (市役所, 町役場) and the 地方公共団体 the national laws name every one of them by."""
     if a in b or b in a or bool(set(_KANJI.findall(a)) & set(_KANJI.findall(b))):
         return True
+    if {a, b} & _LOCAL_BODY and {a, b} & _LOCAL_GOVERNMENTS:
+        return True  # 市役所の職員 asked: the law's 地方公共団体の職員 is the same owner
     return any(x in b or b in x for x in written_forms(a)[1:])  # 個人番号 is マイナンバー
 
 

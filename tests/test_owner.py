@@ -191,6 +191,21 @@ def test_a_negated_key_told_only_as_the_situation_is_the_askers_fact():
     assert not cand.negation_ok and not answer.answered
 
 
+def test_a_city_office_is_the_laws_local_public_body():
+    """市役所の職員 asked, 地方公共団体の職員 written: the national law names every city by that word, so its
+    職員 is no other owner's; and 「事実をもとに」's もと is a formal noun, no key the quote must hold."""
+    text = ("第六十二条第一項の規定による通報をした者がある場合において、その通報に基いて退去強制令書が発付されたときは、"
+            "法務大臣は、その通報者に対し、五万円以下の金額を報償金として交付することができる。"
+            "但し、通報が国又は地方公共団体の職員がその職務の遂行に伴い知り得た事実に基くものであるときは、この限りでない。")
+    page = _passage(text, "出入国管理及び難民認定法", "第六十六条（報償金）", "nyukan.xml", "第六十六条")
+    answer, cand = _ask("市役所の職員が仕事の中で知った事実をもとに通報し、退去強制令書が出た場合、その職員は報償金を"
+                        "受け取れるのですか", page)
+    assert cand.other_owner is None and answer.answered and "この限りでない" in answer.text
+    answer, cand = _ask("民間病院の職員が仕事の中で知った事実をもとに通報し、退去強制令書が出た場合、その職員は報償金を"
+                        "受け取れるのですか", page)
+    assert cand.other_owner is not None and not answer.answered  # a private hospital is not the law's 地方公共団体
+
+
 def test_who_holds_a_role_the_quote_never_names_is_refused():
     text = ("審査請求があったときは、実施機関は標市情報公開・個人情報保護審査会に諮問しなければならない。"
             "審査会は、委員五人以内で組織する。委員は、学識経験を有する者のうちから、市長が委嘱する。")
