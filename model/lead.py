@@ -56,6 +56,9 @@ def _states_purpose(passages: list[Passage], x: Scored) -> bool:
 
 # where a matter is provided for (どこで定める, 何で定めることになって): answered by the instrument a text leaves it to
 _ASKS_INSTRUMENT = re.compile(r"(?:どこ|何|どの(?:法令|法律|規則|規程|条例))(?:で|に)定め")  # not どのように定め
+# 「講習会はどの種別に当たりますか」: the thing to be classed (before は), asked which class it falls under
+_CLASSED = re.compile(r"([^、,。は]+?)(?<![でにと])は[、,]?[^、,。は]{0,20}?(?:どの|どれ|いずれの|何の)[^、,。]{0,12}?"
+                      r"(?:に当たり|に当たる|に該当し|に該当する|に分類され|に含まれ|に入り|に属し)")
 _SETS_BY = re.compile(r"(?:法律|政令|省令|府令|規則|告示|条例|要綱|規程|訓令)(?:で|により|によって)定め")
 
 
@@ -87,6 +90,18 @@ def _lead_holding(scored: list[Scored], top: float, holds: Callable[[str], bool]
     other = next((x for x in scored[1:] if x.score >= SELECT_RATIO * top and holds(x.text)), None)
     if other is not None:
         _to_front(scored, other)
+
+
+def _classed_words(question: str, qt: QuestionType) -> list[str]:
+    """The key words naming the thing a question asks the class of (講習会 of 「講習会はどの種別に当たりますか」;
+    廃業 and 事業承継 of 「廃業や事業承継のアクションは、どの事業ステージに分類されて」, not the class word アクション)."""
+    m = _CLASSED.search(question)
+    if m is None:
+        return []
+    thing = m.group(1)
+    if "の" in thing:
+        thing = thing[: thing.rindex("の")]  # …のアクション: a class word after の, not the thing
+    return [w for w in qt.key_words if len(w) >= 2 and w in thing]
 
 
 def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
@@ -150,6 +165,9 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
     if _ASKS_INSTRUMENT.search(question):
         # この条例の施行に必要な事項は、どこで定める: the sentence leaving it to an instrument (別に規則で定める) leads
         _lead_holding(scored, top, lambda text: _SETS_BY.search(text) is not None)
+    if words := _classed_words(question, qt):
+        # 講習会はどの種別に当たりますか: the row naming 講習会 (イベント系 教室・講習会) leads, not the table's lead-in
+        _lead_holding(scored, top, lambda text: any(w in text for w in words))
     defining = definition_of(question, scored)
     if defining is not None:
         # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads

@@ -588,3 +588,17 @@ def test_a_yes_no_question_of_leave_is_led_by_the_sentence_saying_whether_the_ac
     q = "聴聞が終わった後、主宰者がまとめた調書や報告書について、当事者はこれらを見せてもらうよう求めることができますか"
     cand = answerer.candidate(q, passages, analyse_query(q))
     assert cand is not None and cand.chosen[0].text.startswith("当事者又は参加人は")
+
+
+def test_the_class_of_a_named_thing_is_led_by_the_row_naming_it():
+    """GIF サービスカタログ: asked which class 講習会 falls under, the table's row naming it (イベント系 教室・講習会)
+    leads, not the table's lead-in, which shares more of the question's words."""
+    text = ("行政サービスの種類は以下のように分かれます。\n種類 内容\n情報啓発系 お知らせ\n届出系 届出\n相談系 相談\n"
+            "施設系 施設\nイベント系 イベント\nイベント系 教室・講習会")
+    title = "コード サービスカタログ"
+    passages = [Passage(Hit(1, 7, 1, title, "catalog.md", "md", 1, None, None, f"{title} > 3.3. サービス種別", text, 0,
+                            len(text), 8.0), text, [])]
+    answerer = ExtractiveAnswerer(lambda t: 1.0, max_sentences=1)
+    q = "市の離乳食の案内ページに、GIFの個人向けサービスカタログのサービス種別のタグを付けます。講習会はどの種別に当たりますか"
+    cand = answerer.candidate(q, passages, analyse_query(q))
+    assert cand is not None and cand.chosen[0].text == "イベント系 教室・講習会"
