@@ -229,6 +229,14 @@ def table_rows(text: str) -> list[Sentence]:
                        and not any(re.search(r"[0-9]", _TRAILING_VALUE.sub("", a)) for a in after))
         if value_first:
             block = _unglued(block, text)
+        elif (width := _header_width(block)) and width < len(block):
+            # label first under a header of column titles (名称 / 担当地区): each row's cells, one line each, as one
+            out += block[:width]
+            for k in range(width, len(block), width):
+                first, last = block[k], block[k + width - 1]
+                out.append(Sentence(text[first.start:last.end], first.start, last.end))
+            i = j + 1
+            continue
         k = 0
         while k < len(block):
             s = block[k]
@@ -245,6 +253,21 @@ def table_rows(text: str) -> list[Sentence]:
 
 # what opens no sentence: a case particle or 等 with one (…収益改善 / 等の取組みについて対話を実施。)
 _WRAPPED = re.compile(r"[がをにのはでとへ]|等[のをにがはでと、]")
+
+
+# A column title of a table pypdf wrote one cell per line (名称, 担当地区, 所在地, 電話番号, 受付時間)
+_COLUMN_TITLE = re.compile(r"^(?:名称|[^\s0-9]{0,4}(?:名|先|地区|地域|時間|日時|番号|内容|区分|金額|期間|対象|場所|所在地|料金|手数料"
+                           r"|額|数|備考|種類|種別|項目|担当|連絡先|定員|施設))$")
+
+
+def _header_width(block: list[Sentence]) -> int:
+    """The number of columns of a table whose first lines are its column titles (名称 / 担当地区 / …) and whose
+    other lines fill whole rows of that many cells, at least two; 0 when the block is no such table."""
+    width = 0
+    while width < len(block) and width < 4 and _COLUMN_TITLE.match(block[width].text.strip()):
+        width += 1
+    rest = len(block) - width
+    return width if width >= 2 and rest >= 2 * width and rest % width == 0 else 0
 
 
 def joined_wraps(sents: list[Sentence], text: str) -> list[Sentence]:

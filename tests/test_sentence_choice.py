@@ -5,11 +5,14 @@ text (no index, no embedder)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from jtext.terms import analyse_query
 from model.answerer import Passage
 from model.extractive import ExtractiveAnswerer
+from jtext.sentences import table_rows
 from model.qtype import analyse, predicate
 from model.quote_shape import shape_quotes
 from model.records import Hit
@@ -602,3 +605,28 @@ def test_the_class_of_a_named_thing_is_led_by_the_row_naming_it():
     q = "市の離乳食の案内ページに、GIFの個人向けサービスカタログのサービス種別のタグを付けます。講習会はどの種別に当たりますか"
     cand = answerer.candidate(q, passages, analyse_query(q))
     assert cand is not None and cand.chosen[0].text == "イベント系 教室・講習会"
+
+
+_KAIGO_TABLE = ("6.相談窓口\n(1) 地域包括支援センターは、高齢者の総合相談窓口として、市内5か所に設置しています。\n"
+                "担当地区は次の表のとおりです。\n名称\n担当地区\n中央地域包括支援センター\n中央、本町、駅前\n"
+                "北部地域包括支援センター\n北町、桜ヶ丘、緑が丘\n東部地域包括支援センター\n東町、旭、若葉\n"
+                "(2) 介護保険に関するお問合せは、標市健康福祉部介護保険課(電話 0123-45-6320)へ。")
+
+
+def test_a_table_under_column_titles_is_read_row_by_row():
+    """pypdf writes a two-column table (名称 / 担当地区) one cell per line: each row's cells are read as one row, so
+    the center for 桜ヶ丘 is quoted with the districts it serves, not the districts alone."""
+    rows = [s.text for s in table_rows(_KAIGO_TABLE)]
+    assert "北部地域包括支援センター\n北町、桜ヶ丘、緑が丘" in rows and "名称" in rows
+    title = "介護保険サービス利用の手引き"
+    passages = [Passage(Hit(1, 8, 1, title, "kaigo.pdf", "pdf", 1, 2, None, title, _KAIGO_TABLE, 0, len(_KAIGO_TABLE),
+                            9.0), _KAIGO_TABLE, [])]
+    answerer = ExtractiveAnswerer(lambda t: 1.0)
+    q = "桜ヶ丘に住んでいる高齢者の相談を担当する地域包括支援センターはどこですか"
+    answer = answerer.answer(q, passages, query=analyse_query(q))
+    assert answer.answered and re.search(r"北部地域包括支援センター\[(\d)\]北町、桜ヶ丘、緑が丘\[\1\]", answer.text)
+
+
+def test_lines_that_do_not_fill_rows_under_the_titles_stay_lines():
+    text = "名称\n担当地区\n中央地域包括支援センター\n中央、本町、駅前\n北部地域包括支援センター"
+    assert [s.text for s in table_rows(text)] == text.split("\n")
