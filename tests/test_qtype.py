@@ -167,6 +167,9 @@ from .llm_helpers import passage
         ("この条例の施行日はいつですか", "date", "この条例は、令和五年四月一日から施行する。", True),
         ("災害救助法はいつ公布されましたか", "date", "災害救助法(昭和二十二年法律第百十八号)", True),
         ("委員の任期は何年ですか", "count", "東京都情報公開条例(平成十一年東京都条例第五号)", False),
+        # how far (どこまで) asks an extent, not a place: a period needs no office's name (工事に必要な期間)
+        ("足場を占用できる期間はどこまでとされていますか", "what", "工事用の足場などは工事に必要な期間とします。", True),
+        ("1回の減給の額は、最大でどこまで認められますか", "what", "平均賃金の一日分の半額を超えてはならない。", True),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):
