@@ -169,7 +169,7 @@ from .llm_helpers import passage
         ("委員の任期は何年ですか", "count", "東京都情報公開条例(平成十一年東京都条例第五号)", False),
         # how far (どこまで) asks an extent, not a place: a period needs no office's name (工事に必要な期間)
         ("足場を占用できる期間はどこまでとされていますか", "what", "工事用の足場などは工事に必要な期間とします。", True),
-        ("1回の減給の額は、最大でどこまで認められますか", "what", "平均賃金の一日分の半額を超えてはならない。", True),
+        ("公開の対象となる範囲はどこまでですか", "what", "公開の対象は、市が保有する公文書の全部とする。", True),
     ],
 )
 def test_question_kind_and_answer_form(question, kind, sentence, has_form):
