@@ -6,7 +6,8 @@ the asked thing rather than the thing: another size or length of time (:mod:`mod
 another place, counter or website (:mod:`model.location`), a plan for a fact, a fact for a plan or a rule for a
 past date (:mod:`model.plans`), the other of a contrast (:mod:`model.contrast`), another member of a set
 (:mod:`model.siblings`), another thing's price (:mod:`model.priced`), no form of a paper whose form is asked
-and nothing written in a paper whose entries are asked (:mod:`model.means`). The extractive answerer refuses when any
+and nothing written in a paper whose entries are asked (:mod:`model.means`), no word of a death the
+question sets as its case (:mod:`model.events`). The extractive answerer refuses when any
 says so.
 
 >>> quote_lost("東地区の燃やすごみは何曜日ですか", "収集日:北地区は月曜日・木曜日、南地区は火曜日・金曜日")
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .contrast import contrast_lost
+from .events import event_lost
 from .location import counter_lost, location_lost, site_lost, venue_lost
 from .means import entries_lost, format_lost
 from .measures import duration_lost, measure_lost, period_lost
@@ -30,7 +32,7 @@ from .siblings import sibling_lost
 CHECKS: tuple[Callable[[str, str], bool], ...] = (
     measure_lost, period_lost, duration_lost, location_lost, venue_lost, counter_lost, site_lost, plan_lost,
     outcome_lost, next_lost, undated_lost, contrast_lost, sibling_lost, priced_item_lost, format_lost,
-    entries_lost, pending_lost,
+    entries_lost, pending_lost, event_lost,
 )
 
 

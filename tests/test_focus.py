@@ -149,3 +149,17 @@ def test_a_body_asked_by_name_is_answered_where_it_is_named():
             "評価するアイデアソンを開催しました。")
     ans = _answer(_BODY_Q, [_page(text, _GUIDE)])
     assert ans.answered and "オープンデータ推進協会" in ans.text, ans.text
+
+
+def test_a_death_set_as_the_case_must_be_spoken_of():
+    """「…受けていた人が亡くなった場合、…誰が受け取りますか」: the rule for the living (所得の高い方が受給者) says
+    nothing of a death; a page saying what happens at one answers. A death told as the asker's story is no case."""
+    living = _page("父母がともに児童を養育している場合は、原則として所得の高い方が受給者となります。", "児童手当のご案内")
+    q = "児童手当を受けていた人が亡くなった場合、まだ支払われていない分の手当は誰が受け取ることになりますか"
+    assert not _answer(q, [living]).answered
+    dead = _page("受給者が亡くなった場合、まだ支払われていない手当は、その児童に支給されます。", "児童手当のご案内")
+    answer = _answer(q, [dead])
+    assert answer.answered and "児童に支給" in answer.text
+    fee = _page("葬祭費の申請は、葬祭を行った日の翌日から2年以内にしてください。", "国民健康保険のご案内")
+    answer = _answer("国保に入っていた父が亡くなりました。喪主として葬祭費を申請する場合、いつまでに申請しますか", [fee])
+    assert answer.answered and "2年以内" in answer.text
