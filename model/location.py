@@ -176,3 +176,18 @@ def site_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks which website and ``evidence`` gives no address and names no site the question does
     not name."""
     return bool(_ASKS_SITE.search(question)) and names_none(_SITE_NAMED, question, evidence)
+
+
+# where a paper is to be had: 申込書は、どこで手に入りますか, 請求書の用紙はどこで入手できますか
+_ASKS_OBTAINED = re.compile(r"(?:用紙|様式|申込書|請求書|申請書|届出書|書類|コード表|一覧|ツール)(?:は|を)[、,]?[^。]{0,12}?"
+                            r"(?:どこ|どちら)(?:で|から)[^。、]{0,6}?(?:入手|手に入|もらえ|ダウンロード)")
+# a quote saying where it is had: given out, downloaded, kept at a counter, attached, posted
+_OBTAINED = re.compile(r"入手|ダウンロード|配布|配付|備え付|備付|置いて|掲載|添付|お渡し|手に入|もらえ")
+
+
+def obtained_lost(question: str, evidence: str) -> bool:
+    """Whether ``question`` asks where a paper is to be had (申込書はどこで手に入りますか) and ``evidence`` says
+    nowhere that one is given out, downloaded, kept or posted, nor names a website: an address to send the
+    paper to (〒… 市民課郵送請求担当) is not where the blank is had."""
+    return (bool(_ASKS_OBTAINED.search(question)) and not _OBTAINED.search(evidence)
+            and names_none(_SITE_NAMED, question, evidence))
