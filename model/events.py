@@ -3,11 +3,10 @@
 「児童手当を受けていた人が亡くなった場合、まだ支払われていない分の手当は誰が受け取りますか」 is not answered by
 「父母がともに児童を養育している場合は、原則として所得の高い方が受給者となります」: the rule for the living
 says nothing of what happens at a death. A death set as the question's case (…亡くなった場合、…死亡したとき)
-must be spoken of in the quote (死亡, 亡くなった, 遺族, 相続 …). Not a marriage or a birth: those are mostly the
-cause of the case asked (結婚して氏名が変わった場合、…変更の届出), which a rule speaks of in its own words
-(カード記録事項に変更があったとき) — G010 of bench/gov_qa. A death told
-as the asker's story (父が亡くなりました。葬祭費は…) is no case the question sets: the question proper asks
-the case alone (:func:`jtext.sentences.question_proper`).
+must be spoken of in the quote (死亡, 亡くなった, 遺族, 相続 …). Not a marriage or a birth: those mostly cause
+the case asked (結婚して氏名が変わった場合、…変更の届出), which a rule speaks of in its own words (カード記録事項に
+変更があったとき: G010 of bench/gov_qa). A death told as the asker's story (父が亡くなりました。葬祭費は…) is no
+case the question sets: only the question proper's case is read (:func:`jtext.sentences.question_proper`).
 
 >>> event_lost("児童手当を受けていた人が亡くなった場合、未払の手当は誰が受け取りますか",
 ...            "父母がともに児童を養育している場合は、原則として所得の高い方が受給者となります。")
@@ -25,10 +24,9 @@ import re
 
 from jtext.sentences import question_proper
 
-# a death the question sets as its case (…亡くなった場合、…死亡したとき) → the words a quote speaks of it with
-_EVENTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (re.compile(r"(?:亡くな|死亡|死去)"), re.compile(r"死亡|亡くな|亡き|死去|死ん|遺族|相続|葬|未支給")),
-)
+# a death in the question's case (…亡くなった場合、…死亡したとき), and the words a quote speaks of one with
+_DEATH = re.compile(r"亡くな|死亡|死去")
+_DEATH_SPOKEN = re.compile(r"死亡|亡くな|亡き|死去|死ん|遺族|相続|葬|未支給")
 # the case clause of the question proper: …場合、 …とき(は|に)、 …際(は|に)、
 _CASE = re.compile(r"^(.*?)(?:場合|とき|時|際)(?:に|は|には|でも)?[、,]")
 
@@ -39,4 +37,4 @@ def event_lost(question: str, evidence: str) -> bool:
     m = _CASE.search(question_proper(question) or question)
     if m is None:
         return False
-    return any(event.search(m.group(1)) and not spoken.search(evidence) for event, spoken in _EVENTS)
+    return bool(_DEATH.search(m.group(1))) and not _DEATH_SPOKEN.search(evidence)

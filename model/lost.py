@@ -3,12 +3,12 @@
 Each takes the question and the quote's evidence (the quote with its context:
 :func:`model.sentence_score.quote_evidence`) and says True when the quote answers a sibling of
 the asked thing rather than the thing: another size or length of time (:mod:`model.measures`), another period,
-another place, counter or website, or no word of where a paper is had (:mod:`model.location`), a plan for a fact, a fact for a plan or a rule for a
-past date (:mod:`model.plans`), the other of a contrast (:mod:`model.contrast`), another member of a set
-(:mod:`model.siblings`), another thing's price (:mod:`model.priced`), no form of a paper whose form is asked
-and nothing written in a paper whose entries are asked (:mod:`model.means`), no word of a death the
-question sets as its case (:mod:`model.events`). The extractive answerer refuses when any
-says so.
+another place, counter or website, or no word of where a paper is had (:mod:`model.location`), a plan for a
+fact, a fact for a plan or a rule for a past date (:mod:`model.plans`), the other of a contrast
+(:mod:`model.contrast`), another member of a set (:mod:`model.siblings`), another thing's price
+(:mod:`model.priced`), no form of a paper whose form is asked and nothing written in a paper whose entries are
+asked (:mod:`model.means`), no word of a death the question sets as its case (:mod:`model.events`). The
+extractive answerer refuses when any says so.
 
 >>> quote_lost("東地区の燃やすごみは何曜日ですか", "収集日:北地区は月曜日・木曜日、南地区は火曜日・金曜日")
 True
