@@ -229,7 +229,7 @@ def table_rows(text: str) -> list[Sentence]:
                        and not any(re.search(r"[0-9]", _TRAILING_VALUE.sub("", a)) for a in after))
         if value_first:
             block = _unglued(block, text)
-        elif (width := _header_width(block)) and width < len(block):
+        elif width := _header_width(block):
             # label first under a header of column titles (名称 / 担当地区): each row's cells, one line each, as one
             out += block[:width]
             for k in range(width, len(block), width):
