@@ -187,6 +187,8 @@ _BARE_VALUE = re.compile(r"^\s*[0-9〇一二三四五六七八九十百千,.]+\s
 _TRAILING_VALUE = re.compile(r"[0-9][0-9,.]*\s*[^\s0-9]{0,3}$")
 # a numbered heading or item (第5 要配慮者等への配慮, 2., (1)): it ends a table, it is no cell
 _NUMBERED = re.compile(r"^\s*(?:第\s*[0-9〇一二三四五六七八九十]+|[0-9]+[.．)）]|[(（][0-9]+[)）])")
+# a page's number in its footer (- 1 -, ―2―, 3/10): it ends a table, it is no cell
+_FOOTER = re.compile(r"^\s*(?:[-－―‐ー]\s*[0-9]+\s*[-－―‐ー]|[0-9]+\s*/\s*[0-9]+)\s*$")
 
 
 def table_rows(text: str) -> list[Sentence]:
@@ -208,7 +210,7 @@ def table_rows(text: str) -> list[Sentence]:
     ['主食', '108,000食', '18,000人×3食×2日', '携帯トイレ', '270,000回分', '1人1日5回×3日']
     """
     sents = split_sentences(text)
-    cell = [not s.text.endswith(tuple(_ENDERS)) and not _NUMBERED.match(s.text)
+    cell = [not s.text.endswith(tuple(_ENDERS)) and not _NUMBERED.match(s.text) and not _FOOTER.match(s.text)
             and (i == 0 or "\n" in text[sents[i - 1].end:s.start]) for i, s in enumerate(sents)]
     out: list[Sentence] = []
     i = 0
@@ -255,9 +257,10 @@ def table_rows(text: str) -> list[Sentence]:
 _WRAPPED = re.compile(r"[がをにのはでとへ]|等[のをにがはでと、]")
 
 
-# A column title of a table pypdf wrote one cell per line (名称, 担当地区, 所在地, 電話番号, 受付時間)
+# A column title of a table pypdf wrote one cell per line (名称, 担当地区, 所在地, 電話番号, 受付時間, 品目, 目標量,
+# 算定の考え方)
 _COLUMN_TITLE = re.compile(r"^(?:名称|[^\s0-9]{0,4}(?:名|先|地区|地域|時間|日時|番号|内容|区分|金額|期間|対象|場所|所在地|料金|手数料"
-                           r"|額|数|備考|種類|種別|項目|担当|連絡先|定員|施設))$")
+                           r"|額|数|量|備考|種類|種別|項目|品目|担当|連絡先|定員|施設|考え方))$")
 
 
 def _header_width(block: list[Sentence]) -> int:
@@ -311,6 +314,14 @@ def _unglued(block: list[Sentence], text: str) -> list[Sentence]:
 
 
 def is_table_row(text: str) -> bool:
-    """Whether ``text`` is a row :func:`table_rows` joined: a value line, then its label."""
-    first, sep, _ = text.partition("\n")
-    return bool(sep) and bool(_BARE_VALUE.match(first))
+    """Whether ``text`` is a row :func:`table_rows` joined: a value line, then its label; or a row's cells under
+    column titles, one of them a value (毛布 / 18,000枚 / 1人1枚).
+
+    >>> is_table_row("30年\\n条例の制定に関する文書"), is_table_row("毛布\\n18,000枚\\n1人1枚")
+    (True, True)
+    >>> is_table_row("第4 備蓄品目及び目標量\\n主な備蓄品目及び目標量は、次の表のとおりとする。")
+    False
+    """
+    first, sep, rest = text.partition("\n")
+    return bool(sep) and (bool(_BARE_VALUE.match(first)) or (
+        not any(c in _ENDERS for c in text) and any(_BARE_VALUE.match(line) for line in rest.split("\n"))))

@@ -117,6 +117,20 @@ def subset_words(qt: QuestionType, question: str) -> list[int]:
     return [i for i, w in enumerate(qt.key_words) if w in part and w not in whole and i not in qt.optional]
 
 
+# 「毛布はどれだけ備蓄する」「職員の数は何人」: the thing whose quantity is asked, before は and the quantity word
+_COUNTED_THING = re.compile(r"([^、,。はがをでにと」]+?)(?:の(?:目標量|数量|総数|量|数|額|金額|割合|比率|率|件数|人数))?は[、,]?"
+                            r"(?:どれだけ|どれくらい|どのくらい|どれほど|いくら|何|幾)")
+
+
+def counted_words(qt: QuestionType, question: str) -> list[int]:
+    """The key compounds (indexes into ``qt.key``) naming the thing a quantity question counts: 毛布 of
+    「標市防災備蓄計画では、毛布はどれだけ備蓄する目標になっていますか」."""
+    m = _COUNTED_THING.search(question_proper(question) or question)
+    if m is None:
+        return []
+    return [i for i, w in enumerate(qt.key_words) if len(w) >= 2 and w in m.group(1) and i not in qt.optional]
+
+
 def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passages: Sequence[Passage],
                idf: Callable[[str], float], min_form_key: float, duty: Scored | None = None) -> bool:
     """Whether the quote ``chosen`` (its lead first) gives the form the question asks for (True when it
@@ -132,6 +146,12 @@ def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passag
         # 「協定のうち、飲料メーカーとの協定は何件」: the count must be the part's, in a sentence naming it
         chosen = [c for c in chosen if any(
             cov >= 0.5 for cov in key_coverage([qt.key[i] for i in part], set(lemma_terms(c.text)), c.text))]
+    counted = counted_words(qt, question) if qt.kind in ("count", "amount") and not part else []
+    if counted and qt.form_in(lead.text) and "。" not in lead.text and all(
+            cov >= 0.5 for cov in key_coverage([qt.key[i] for i in counted], set(lemma_terms(lead.text)), lead.text)):
+        # 毛布はどれだけ: a table's row (no sentence) naming the thing counted, 毛布 18,000枚, gives its figure, however
+        # few of the story's words it holds
+        return True
     lead_evidence = None
     asked = re.split(r"[、,]", question_proper(question) or question)[-1]  # the question's last clause
     for c in chosen:

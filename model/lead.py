@@ -18,7 +18,7 @@ from jtext.terms import lemma_terms
 
 from .answerer import Passage
 from .designations import article_asked, bare_designations, designations
-from .form_source import subset_words
+from .form_source import counted_words, subset_words
 from .keys import key_coverage
 from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType
 from .quote_shape import definition_of, penalty_for
@@ -126,10 +126,11 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
         # when it is close enough to the best sentence of all
         formed = [x for x in scored
                   if x.score >= SELECT_RATIO * top and x.key >= scored[0].key and qt.form_in(x.text)]
-        part = subset_words(qt, question) if qt.kind in ("count", "amount") else []
+        part = (subset_words(qt, question) or counted_words(qt, question)) if qt.kind in ("count", "amount") else []
         if part and not _names(qt, part[0], scored[0].text):
             # 「コードのうち、医療の区分に当たるものはいくつ」: the figure of the part (a table's row 医療 207) leads, before
-            # a sentence on the whole (合計697, 区分別) that does not name the part's first word (医療 of 医療の区分)
+            # a sentence on the whole (合計697, 区分別) that does not name the part's first word (医療 of 医療の区分); so
+            # does the figure of the thing counted (毛布はどれだけ: the row 毛布 18,000枚)
             formed = [x for x in scored if x.score >= SELECT_RATIO * top and qt.form_in(x.text)
                       and _names(qt, part[0], x.text)] or formed
         if formed:

@@ -519,18 +519,19 @@ def test_a_section_number_or_a_page_number_is_no_quantity():
     p = Passage(Hit(1, 7, 1, "標市防災備蓄計画", "bichiku.pdf", "pdf", 1, 1, None, None, _BICHIKU, 0,
                     len(_BICHIKU), 5.0), _BICHIKU, [])
     sents, _ = sentence_features({"携帯": 5.0, "トイレ": 5.0, "備蓄": 3.0, "目標": 2.0}, set(), qt, [p])
-    assert "- 1 -" not in [s.text for s in sents] and "270,000回分" in [s.text for s in sents]
+    assert "- 1 -" not in [s.text for s in sents] and "携帯トイレ\n270,000回分\n1人1日5回×3日" in [s.text for s in sents]
     idf = {"携帯": 5.0, "トイレ": 5.0, "備蓄": 3.0, "目標": 2.0, "防災": 2.0, "計画": 1.0}
     ans = ExtractiveAnswerer(lambda t: idf.get(t, 1.0)).answer(q, [p])
     assert "270,000回分" in ans.text.split("[2]")[0] and "- 1 -" not in ans.text, ans.text
 
 
 def test_a_table_s_figure_is_quoted_with_its_row_s_label():
-    """A figure alone on its line (270,000回分) is quoted with the cell before it (携帯トイレ);
-    a name cell (大谷駅前駐輪場) does not take the cell before it, the last row's address."""
-    p = Passage(Hit(1, 7, 1, "標市防災備蓄計画", "bichiku.pdf", "pdf", 1, 1, None, None, _BICHIKU, 0,
-                    len(_BICHIKU), 5.0), _BICHIKU, [])
-    start = _BICHIKU.index("270,000回分")
+    """A figure alone on its line (270,000回分) is quoted with the cell before it (携帯トイレ) in a table without
+    column titles; a name cell (大谷駅前駐輪場) does not take the cell before it, the last row's address."""
+    untitled = _BICHIKU.replace("品目\n目標量\n算定の考え方\n", "")
+    p = Passage(Hit(1, 7, 1, "標市防災備蓄計画", "bichiku.pdf", "pdf", 1, 1, None, None, untitled, 0,
+                    len(untitled), 5.0), untitled, [])
+    start = untitled.index("270,000回分")
     shaped = shape_quotes([Scored(0.5, 0, start, start + len("270,000回分"), "270,000回分")], [p])
     assert [s.text for s in shaped] == ["携帯トイレ\n270,000回分"]
     text = "名称\n位置\n妙寺駅前駐輪場\nかつらぎ町大字新田95番地の11\n大谷駅前駐輪場\nかつらぎ町大字大谷247番地の1"
@@ -630,3 +631,29 @@ def test_a_table_under_column_titles_is_read_row_by_row():
 def test_lines_that_do_not_fill_rows_under_the_titles_stay_lines():
     text = "名称\n担当地区\n中央地域包括支援センター\n中央、本町、駅前\n北部地域包括支援センター"
     assert [s.text for s in table_rows(text)] == text.split("\n")
+
+
+_BICHIKU_TITLED = ("第2 備蓄の基本方針\n3.市は、想定避難者数の2日分(1人1日3食)の食料を公的備蓄として確保し、3日目以降は、国及び県からの"
+                   "支援物資により対応する。\n第4 備蓄品目及び目標量\n主な備蓄品目及び目標量は、次の表のとおりとする。\n品目\n目標量\n"
+            "算定の考え方\nアルファ化米等の主食\n108,000食\n18,000人×3食×2日\n保存水(500ミリリットル)\n216,000本\n"
+            "1人1日3リットル×2日\n毛布\n18,000枚\n1人1枚\n生理用品\n30,000枚\n女性避難者数の推計に基づく\n- 1 -")
+
+
+def test_a_three_column_table_is_read_row_by_row_up_to_the_page_number():
+    """Titles 品目 / 目標量 / 算定の考え方, then rows of three cells and the page's number (- 1 -), which is no cell."""
+    rows = [s.text for s in table_rows(_BICHIKU_TITLED)]
+    assert "毛布\n18,000枚\n1人1枚" in rows and "保存水(500ミリリットル)\n216,000本\n1人1日3リットル×2日" in rows
+    assert rows[-1] == "- 1 -" and "算定の考え方" in rows
+
+
+def test_the_figure_of_the_thing_counted_leads():
+    """「毛布はどれだけ備蓄する目標」: the row 毛布 18,000枚 leads (model/form_source.counted_words), not the policy's
+    2日分 in a sentence holding more of the story's words; the row's figure is the form asked, however few of them."""
+    title = "標市防災備蓄計画"
+    passages = [Passage(Hit(1, 8, 1, title, "bichiku.pdf", "pdf", 1, 1, None, title, _BICHIKU_TITLED, 0, len(_BICHIKU_TITLED), 9.0),
+                        _BICHIKU_TITLED, [])]
+    q = "避難所担当職員向けの研修資料を作っています。標市防災備蓄計画では、毛布はどれだけ備蓄する目標になっていますか"
+    decision = ExtractiveAnswerer(lambda t: 1.0).decide(q, passages, analyse_query(q))
+    assert decision.check == "answered" and decision.candidate.chosen[0].text == "毛布\n18,000枚\n1人1枚"
+    answer = ExtractiveAnswerer(lambda t: 1.0).answer(q, passages, query=analyse_query(q))
+    assert re.search(r"毛布\[(\d)\]18,000枚\[\1\]", answer.text), answer.text
