@@ -22,6 +22,13 @@ Leave may be asked as what the text allows (認められていますか), and th
 >>> [qt.key_words[i] for i in focus_words(qt, q)]
 ['報奨金']
 
+A yes/no question on what is needed names the things it asks about, each of which a quote may name:
+
+>>> q = "タグを使うには、ユニバーサルメニュー普及協会への利用申請や使用料の支払いが必要ですか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in needed_words(qt, q)]
+['利用申請', '支払い']
+
 When a noun names the act itself (「その審理を傍聴することはできますか」), the quote must name it too: an article
 on how the board summons people to its 審理 says nothing of 傍聴.
 
@@ -190,14 +197,29 @@ def case_words(qt: QuestionType, question: str) -> list[int]:
     return [max(inside, key=lambda i: len(qt.key_words[i]))] if inside else []
 
 
+# a yes/no question on what is needed (「…には、協会への利用申請や使用料の支払いが必要ですか」): the things named
+_ASKS_NEED = re.compile(r"([^。、,]+?)(?:が|は|も)(?:必要|要り|いり)(?:ですか|でしょうか|になりますか|となりますか|ますか)")
+
+
+def needed_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the things a yes/no question asks whether they are needed, one per thing named
+    (利用申請 and 支払い of 「協会への利用申請や使用料の支払いが必要ですか」)."""
+    if qt.kind != "yesno" or (m := _ASKS_NEED.search(question_proper(question) or question)) is None:
+        return []
+    return [i for item in re.split(r"や|及び|又は|または|か、", m.group(1)) for i in _ending(qt, _ASIDE_END.sub("", item))[:1]]
+
+
 def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
     """Whether the quote (its key coverage ``per_key``) never names the question's topic, misses the case it sets,
-    a yes/no, when or who question's act, or names none of a yes/no question's object."""
+    a yes/no, when or who question's act, or names none of a yes/no question's object or of the things it asks
+    whether they are needed."""
     if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
         return True
     if any(per_key[i] < 0.5 for i in case_words(qt, question)):
         return True  # the general rule (新築住宅は3年度分) for the case asked (長期優良住宅を新築した場合)
     if any(per_key[i] < 0.5 for i in act_words(qt, question) + date_act_words(qt, question) + who_act_words(qt, question)):
         return True
+    if (needed := needed_words(qt, question)) and all(per_key[i] < 0.5 for i in needed):
+        return True  # 利用申請や使用料の支払いが必要ですか: a quote naming neither says nothing of what is needed
     focus = focus_words(qt, question)
     return bool(focus) and all(per_key[i] < 0.5 for i in focus)

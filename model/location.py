@@ -82,6 +82,14 @@ False
 >>> site_lost(q, "評価ツール: https://www.digital.go.jp/resources/data_quality")
 False
 
+An e-mail address asked (メールアドレスはどこですか) is answered only by one written out:
+
+>>> q = "有識者レビューの依頼を送る窓口のメールアドレスはどこですか"
+>>> mail_lost(q, "有識者としては、デジタル庁(データ担当)などの関係者が考えられます。")
+True
+>>> mail_lost(q, "依頼はデータ担当(data-review@digital.go.jp)あてに送ってください。")
+False
+
 Where to get (download) something is asked the same way:
 
 >>> q = "推奨データセットを新しいデータモデルに変換するコンバータは、どこから入手（ダウンロード）できますか"
@@ -176,6 +184,16 @@ def site_lost(question: str, evidence: str) -> bool:
     """Whether ``question`` asks which website and ``evidence`` gives no address and names no site the question does
     not name."""
     return bool(_ASKS_SITE.search(question)) and names_none(_SITE_NAMED, question, evidence)
+
+
+# an e-mail address asked: メールアドレスはどこですか, 送り先のメールアドレスを教えてください
+_ASKS_MAIL = re.compile(r"メールアドレス(?:は|を|って)[^。]{0,10}?(?:どこ|何|どれ|教え)")
+_MAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def mail_lost(question: str, evidence: str) -> bool:
+    """Whether ``question`` asks an e-mail address and ``evidence`` writes none."""
+    return bool(_ASKS_MAIL.search(question)) and not _MAIL.search(evidence)
 
 
 # where a paper is to be had: 申込書は、どこで手に入りますか, 請求書の用紙はどこで入手できますか

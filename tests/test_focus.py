@@ -163,3 +163,49 @@ def test_a_death_set_as_the_case_must_be_spoken_of():
     fee = _page("葬祭費の申請は、葬祭を行った日の翌日から2年以内にしてください。", "国民健康保険のご案内")
     answer = _answer("国保に入っていた父が亡くなりました。喪主として葬祭費を申請する場合、いつまでに申請しますか", [fee])
     assert answer.answered and "2年以内" in answer.text
+
+
+_CATALOG = "デジタル社会推進実践ガイドブック サービスカタログ"
+_TAG_Q = ("市のホームページの手続案内にユニバーサルメニュータグを付けようと考えています。タグを使うには、"
+          "ユニバーサルメニュー普及協会への利用申請や使用料の支払いが必要ですか")
+
+
+def test_a_question_on_what_is_needed_is_not_answered_without_naming_it():
+    """「…利用申請や使用料の支払いが必要ですか」: a note that the catalog followed the tags says nothing of either
+    (model/focus.needed_words); a text on the tags' use that names the application answers."""
+    mention = ("※個人向けのサービスカタログは、一般社団法人ユニバーサルメニュー普及協会が提唱する、市民向けのユニバーサル"
+               "メニュー及びユニバーサルメニュータグを参考にして作成したものです。")
+    assert not _answer(_TAG_Q, [_page(mention, _CATALOG)]).answered
+    rule = mention + "ユニバーサルメニュータグを使うには、同協会への利用申請が必要です。使用料はかかりません。"
+    answer = _answer(_TAG_Q, [_page(rule, _CATALOG)])
+    assert answer.answered and "利用申請" in answer.text, answer.text
+
+
+_RULES = "GIF推進に有益なルール等の一覧"
+
+
+def test_a_version_the_question_names_must_be_the_quotes():
+    """「ver2.0の後の新しい版（ver3.0）が公開されたのはいつ」: the date of ver2.0 is another version's
+    (model/versions.py); the date under ver3.0 answers, and a question naming ver2.0 is answered by it."""
+    listing = _page("15. 国土交通データプラットフォームver2.0\n国土交通省 2021年8月6日公開", _RULES)
+    q = "ルール等の一覧に載っている国土交通データプラットフォームについて、ver2.0の後の新しい版（ver3.0）が公開されたのはいつですか"
+    assert not _answer(q, [listing]).answered
+    newer = _page("16. 国土交通データプラットフォームver3.0\n国土交通省 2023年4月25日公開", _RULES)
+    answer = _answer(q, [newer])
+    assert answer.answered and "2023年4月25日" in answer.text, answer.text
+    answer = _answer("ルール等の一覧に載っている国土交通データプラットフォームver2.0は、いつ公開されましたか", [listing])
+    assert answer.answered and "2021年8月6日" in answer.text, answer.text
+
+
+_INTRO = "データマネジメント実践ガイドブック（導入編）"
+_MAIL_Q = "データマネジメント実施計画の有識者レビューをデジタル庁（データ担当）に依頼したいのですが、依頼を送る窓口のメールアドレスはどこですか"
+
+
+def test_an_e_mail_address_asked_is_answered_only_by_one_written_out():
+    """A sentence naming デジタル庁（データ担当） as a reviewer gives no address (model/location.mail_lost)."""
+    named = ("データマネジメント実施計画の有識者レビューを行う有識者としては、デジタル庁(データ担当)などの関係者が"
+             "考えられます。")
+    assert not _answer(_MAIL_Q, [_page(named, _INTRO)]).answered
+    written = named + "有識者レビューの依頼は、デジタル庁(データ担当)のメールアドレス(dm-review@digital.go.jp)に送ってください。"
+    answer = _answer(_MAIL_Q, [_page(written, _INTRO)])
+    assert answer.answered and "dm-review@digital.go.jp" in answer.text, answer.text

@@ -12,7 +12,8 @@ MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.contrast", "mod
            "model.grounding", "model.jurisdiction", "model.location", "model.measures", "model.negation", "model.owner", "model.plans", "model.qtype",
            "jtext.sentences", "jtext.aliases", "model.siblings", "model.readings",
            "model.priced", "model.lost", "model.keys", "model.records", "model.form_source",
-           "model.focus", "model.body_name", "model.field_label", "model.means", "model.partners", "model.events")
+           "model.focus", "model.body_name", "model.field_label", "model.means", "model.partners", "model.events",
+           "model.versions")
 
 
 @pytest.mark.parametrize("name", MODULES)
