@@ -38,6 +38,8 @@ in and when, that never says what is written in it (記載, 記入, 明記, 書�
 True
 >>> entries_lost(q, "請求書には、氏名、所属及び延長後の期間の末日を記入します。")
 False
+>>> entries_lost("請求者にはどのような事項を書面で知らせる必要がありますか", "次に掲げる事項を書面により通知しなければならない。")
+False
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ def format_lost(question: str, evidence: str) -> bool:
 
 
 # what a paper must state asked (どのような事項を記載, 何を書く), and a quote saying what is written
-_ASKS_ENTRIES = re.compile(r"(?:どのような|どんな|どういう|何の)(?:事項|項目|内容|こと)を[^。？?]{0,8}(?:記載|記入|明記|書)"
-                           r"|何を(?:記載|記入|明記|書)")
+# (書く, not 書面: 「どのような事項を書面で知らせる」 asks what is notified, not what a paper states)
+_ASKS_ENTRIES = re.compile(r"(?:どのような|どんな|どういう|何の)(?:事項|項目|内容|こと)を[^。？?]{0,8}(?:記載|記入|明記|書[かきくけこい])"
+                           r"|何を(?:記載|記入|明記|書[かきくけこい])")
 _STATES_ENTRIES = re.compile(r"記載|記入|明記|書[かきくけこい]")
 
 

@@ -60,9 +60,9 @@ _NUM = rf"[{_DIGITS}][{_DIGITS},.]*"  # not a lone . or , (DATA.GO.JP)
 _DATE_FORM = (rf"{_NUM}\s*(?:年|月|日|時|世紀|年代)|曜日|令和|平成|昭和|大正|明治|元年|まで|以内|以前|以後|以降"
               r"|正午|午前|午後|時代|初旬|上旬|中旬|下旬|毎年|毎月|翌|末期|初期|前半|後半|頃|ごろ|[春夏秋冬]"
               r"|(?:公布|施行)の日"  # この条例は、公布の日から施行する: the day is named, not dated
-              r"|初日|末日|直ちに|遅滞なく|速やかに|あらかじめ|予め|事前に|(?:後|前|際)に")  # a moment by an event: インストール後に
+              r"|初日|末日|いつでも|随時|直ちに|遅滞なく|速やかに|あらかじめ|予め|事前に|(?:後|前|際)に")  # a moment by an event: インストール後に
 # 何月 (何月何日までに) asks for a month: 6月30日 or 年度末, not 3か月以内.
-_MONTH_FORM = rf"{_NUM}\s*月(?!分)|月末|年度末|年末|年度初め"
+_MONTH_FORM = rf"{_NUM}\s*月(?!分|以内|以上|未満|を経過|を超え|間)|月末|年度末|年末|年度初め"
 _DAYS = rf"{_NUM}\s*(?:営業)?日(?!曜)"
 # 何日以内, 何日間, 何日分, 何日ほど(で), 何営業日: a number of days, which a date (3月31日) does not give
 _ASKS_DAYS = re.compile(r"何\s*営業日|何\s*日\s*(?:以内|間|分|前|後|以上|を超|経過|ほど|くらい|ぐらい|程度)")
@@ -195,7 +195,7 @@ _ASKS_PAPERS = re.compile(r"書類|添付|持参|持ち物|何を持って")  # 
 _MOMENT_FORM = re.compile(r"とき|時点|際|段階")  # the event forms of a moment asked (_MOMENT)
 # A manner asked in so many words: a date or place noun beside it (期日, 場所) is what the manner is of.
 _TOPIC_NOUNS = _DATE_NOUNS | {"場所"}
-_ASKS_MANNER = re.compile(r"(?:どのような|どんな|どういう)(?:方法|手段|形)|どのように|どうやって|どうすれば|どうしたら")
+_ASKS_MANNER = re.compile(r"(?:どのような|どんな|どういう)(?:方法|手段|形|事項|内容)|どのように|どうやって|どうすれば|どうしたら")
 _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a in _TYPES)
 
 # A question about what happens to whoever breaks a rule, and a provision that imposes a
@@ -299,7 +299,7 @@ def _kind_of(question: str) -> tuple[str, list[re.Pattern[str]], bool]:
             if m and k == "yesno" and _ASKS.search(re.split(r"[。？?]", question[:m.start()])[-1]):
                 continue  # どのような項目がありますか, 何ギガバイトまで通信できますか: not a yes or no
             if m and k in ("date", "place") and m.group(0) in _TOPIC_NOUNS and _ASKS_MANNER.search(question):
-                continue  # 次回の期日と場所はどのような方法で伝えられますか: the manner is asked, not the date or place
+                continue  # 期日と場所はどのような方法で伝える, 期限の特例…どのような事項を: not the date or place
             if m:
                 if kind == "what":
                     kind = k

@@ -699,3 +699,27 @@ def test_an_article_range_is_no_time_limit():
     assert qt.kind == "date"
     assert not qt.form_in("第一項から第四項までに規定する輸出物品販売場とは、次に掲げる要件の全てを満たす販売場をいう。")
     assert qt.form_in("臨時販売場を設置する日の前日までに、納税地を所轄する税務署長に届け出なければならない。")
+
+
+def test_a_month_asked_is_no_number_of_months():
+    """毎年何月に: 三月以内 (within three months) names no month; 毎年六月 does."""
+    qt = analyse("この報告書は毎年何月に公表すると定められていますか")
+    assert qt.kind == "date"
+    assert not qt.form_in("各事業年度の終了後三月以内に、報告書を主務大臣に提出するとともに、公表しなければならない。")
+    assert not qt.form_in("六月を経過した後に公表する。")
+    assert qt.form_in("機構は、毎年六月に報告書を公表する。")
+
+
+def test_until_when_is_answered_by_at_any_time():
+    """いつまで請求できる: いつでも (no limit) is the when the law gives."""
+    qt = analyse("雇用保険法では、被保険者であったかどうかの確認を請求できるのはいつまでですか")
+    assert qt.kind == "date"
+    assert qt.form_in("被保険者又は被保険者であつた者は、いつでも、次条の規定による確認を請求することができる。")
+    assert not qt.form_in("厚生労働大臣は、労働者が被保険者となつたことの確認を行うものとする。")
+
+
+def test_the_matters_asked_under_a_time_limit_s_special_case_are_no_date():
+    """期限の特例を使う場合、どのような事項を知らせる: the matters are asked, not a date."""
+    q = "個人情報保護法の期限の特例を使って決定を先に延ばす場合、請求者にはどのような事項を書面で知らせる必要がありますか"
+    assert analyse(q).kind == "what"
+    assert analyse("訂正決定の期限はいつですか").kind == "date"
