@@ -50,6 +50,12 @@ do not say when it was published. 実施 and 開催 are left out: the documents 
 A who question names its act so too (「委員は、誰が選任しているのですか」): a quote on where the board sits says
 nothing of who appoints its members.
 
+A count of days names its act so too (「何日以内に答申を出さなければ」): the period of the 諮問 before it is another act's.
+
+>>> q = "審査会は、実施機関から諮問を受けた日から何日以内に答申を出さなければならないとされていますか"
+>>> [analyse(q).key_words[i] for i in deadline_act_words(analyse(q), q)]
+['答申']
+
 >>> q = "標市固定資産評価審査委員会の委員は、誰が選任しているのですか"
 >>> qt = analyse(q)
 >>> [qt.key_words[i] for i in who_act_words(qt, q)]
@@ -76,6 +82,13 @@ house, which never names 長期優良住宅, is another case's.
 >>> qt = analyse(q)
 >>> [qt.key_words[i] for i in topic_words(qt, q)]
 ['登録支援機関']
+
+A what question asking a thing's attribute (「そのJIS規格の番号は何ですか」) is about the thing before の:
+
+>>> q = "ISO/IEC 40500には、対応する日本のJIS規格があります。そのJIS規格の番号は何ですか"
+>>> qt = analyse(q)
+>>> [qt.key_words[i] for i in topic_words(qt, q)]
+['JIS規格']
 """
 
 from __future__ import annotations
@@ -161,6 +174,14 @@ def date_act_words(qt: QuestionType, question: str) -> list[int]:
     return _acts_asked(qt, question, lambda w: rf"いつ(?:から|まで|に)?{w}(?:され|し|する)|{w}(?:され|し)た?の(?:は|が)[、\s]*いつ")
 
 
+def deadline_act_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the act whose time limit a count question asks when a noun names it (答申 of
+    「諮問を受けた日から何日以内に答申を出さなければならない」)."""
+    if qt.kind != "count":
+        return []
+    return _acts_asked(qt, question, lambda w: rf"何\s*(?:日|営業日|か月|ヶ月|カ月|年|週間)間?(?:以内|まで)に{w}(?:を|し|する|さ)")
+
+
 def who_act_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the act whose doer a who question asks when a noun names it (選任 of
     「委員は、誰が選任しているのですか」 or 「任命するのは誰ですか」)."""
@@ -174,10 +195,14 @@ def topic_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the topic a question asks about (登録支援機関 of 「登録支援機関は、…何日前までに
     申請しなければなりませんか」): a compound key word that ends just before the question's first は、."""
     text = question_proper(question) or question
-    m = re.search(r"は[、,]", text)
+    m = re.search(r"は[、,]", text) or _WHAT_OF.search(text)
     if m is None:
         return []
     return [i for i in _ending(qt, text[: m.start()]) if len(qt.key_words[i]) >= 3]
+
+
+# 「そのJIS規格の番号は何ですか」: the thing whose attribute a what question asks ends before の
+_WHAT_OF = re.compile(r"の[^、。の]{1,6}は(?:何|なん)(?:ですか|でしょうか|か)\s*[?？]?$")
 
 
 # the case a question proper sets first (長期優良住宅を新築した場合、…), and how long a key must be to name the

@@ -65,6 +65,7 @@ from jtext.sentences import question_proper
 from jtext.terms import lemma_terms
 
 from .answerer import Passage
+from .focus import deadline_act_words
 from .keys import key_coverage
 from .qtype import QuestionType
 from .sentence_score import FORM_KINDS, Scored, quote_evidence
@@ -131,6 +132,11 @@ def counted_words(qt: QuestionType, question: str) -> list[int]:
     return [i for i, w in enumerate(qt.key_words) if len(w) >= 2 and w in m.group(1) and i not in qt.optional]
 
 
+def _names_all(qt: QuestionType, keys: list[int], text: str) -> bool:
+    """Whether ``text`` names each of the key compounds ``keys`` (indexes into ``qt.key``)."""
+    return all(cov >= 0.5 for cov in key_coverage([qt.key[i] for i in keys], set(lemma_terms(text)), text))
+
+
 def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passages: Sequence[Passage],
                idf: Callable[[str], float], min_form_key: float, duty: Scored | None = None) -> bool:
     """Whether the quote ``chosen`` (its lead first) gives the form the question asks for (True when it
@@ -147,15 +153,17 @@ def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passag
         chosen = [c for c in chosen if any(
             cov >= 0.5 for cov in key_coverage([qt.key[i] for i in part], set(lemma_terms(c.text)), c.text))]
     counted = counted_words(qt, question) if qt.kind in ("count", "amount") and not part else []
-    if counted and qt.form_in(lead.text) and "。" not in lead.text and all(
-            cov >= 0.5 for cov in key_coverage([qt.key[i] for i in counted], set(lemma_terms(lead.text)), lead.text)):
+    if counted and qt.form_in(lead.text) and "。" not in lead.text and _names_all(qt, counted, lead.text):
         # 毛布はどれだけ: a table's row (no sentence) naming the thing counted, 毛布 18,000枚, gives its figure, however
         # few of the story's words it holds
         return True
+    acts = deadline_act_words(qt, question)  # 何日以内に答申を: the period must be the 答申's, not the 諮問's
     lead_evidence = None
     asked = re.split(r"[、,]", question_proper(question) or question)[-1]  # the question's last clause
     for c in chosen:
         if not qt.form_in(c.text) or c.key < min_form_key or (qt.papers and not names_new_paper(question, c.text)):
+            continue
+        if acts and not _names_all(qt, acts, quote_evidence([c], list(passages))):
             continue
         if c is lead:
             return True

@@ -10,6 +10,7 @@ import pytest
 
 from base.errors import ConfigError
 from base.settings import Settings
+from jtext.terms import analyse_query
 from model.delegation import asked_terms, delegated, delegation_asked, which_delegated
 from model.extractive import ExtractiveAnswerer
 from model.location import location_lost, obtained_lost
@@ -170,3 +171,19 @@ def test_where_a_paper_is_had_needs_a_place_it_is_given_out():
                     "住民票の写しの交付について")
     answer = _answerer().answer(q, [given])
     assert not obtained_lost(q, given.hit.text) and answer.answered and "ダウンロード" in answer.text
+
+
+def test_a_period_asked_for_an_act_must_be_that_act_s():
+    """「諮問を受けた日から何日以内に答申を出さなければ」: the 二十日以内 by which the 諮問 is made is another act's
+    period (model/focus.deadline_act_words); a sentence giving the 答申's period answers."""
+    q = "標市情報公開審査会は、実施機関から諮問を受けた日から何日以内に答申を出さなければならないとされていますか"
+    guide = passage(1, "審査請求があったときは、実施機関は標市情報公開審査会に諮問し、その答申を尊重して裁決します。",
+                    "情報公開請求の手続")
+    answerer = ExtractiveAnswerer(lambda t: 4.0)
+    other = passage(2, "前項の規定による諮問は、審査請求があった日から二十日以内にしなければならない。", "標市情報公開条例",
+                    "第十三条第二項")
+    decision = answerer.decide(q, [guide, other], analyse_query(q))
+    assert decision.check == "require_form", decision.check
+    own = passage(2, "審査会は、諮問を受けた日から六十日以内に答申するよう努めるものとする。", "標市情報公開条例", "第十四条")
+    answer = answerer.answer(q, [guide, own], query=analyse_query(q))
+    assert answer.answered and "六十日以内" in answer.text, answer.text

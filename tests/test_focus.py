@@ -209,3 +209,15 @@ def test_an_e_mail_address_asked_is_answered_only_by_one_written_out():
     written = named + "有識者レビューの依頼は、デジタル庁(データ担当)のメールアドレス(dm-review@digital.go.jp)に送ってください。"
     answer = _answer(_MAIL_Q, [_page(written, _INTRO)])
     assert answer.answered and "dm-review@digital.go.jp" in answer.text, answer.text
+
+
+def test_a_what_question_on_a_thing_s_attribute_needs_the_thing():
+    """「…対応する日本のJIS規格があります。そのJIS規格の番号は何ですか」: the guide's ISO/IEC 40500 is no JIS
+    number; a text naming the JIS standard answers."""
+    q = ("データ品質管理ガイドブックのアクセシビリティの評価で問われるISO/IEC 40500には、対応する日本のJIS規格があります。"
+         "そのJIS規格の番号は何ですか")
+    iso = "・ソフトウェアを通して提供している場合、そのソフトウェアはISO/IEC 40500 に準拠しているか。"
+    assert not _answer(q, [_page(iso, "データ品質管理ガイドブック")]).answered
+    jis = iso + "ISO/IEC 40500に対応する日本のJIS規格は、JIS X 8341-3です。"
+    answer = _answer(q, [_page(jis, "データ品質管理ガイドブック")])
+    assert answer.answered and "JIS X 8341-3" in answer.text, answer.text
