@@ -56,6 +56,12 @@ A count of days names its act so too (「何日以内に答申を出さなけれ
 >>> [analyse(q).key_words[i] for i in deadline_act_words(analyse(q), q)]
 ['答申']
 
+So does a figure asked as 「何日がXですか」 (納期限 of 「毎月何日が納期限ですか」):
+
+>>> q = "標市の市営住宅の家賃は、毎月何日が納期限ですか"
+>>> [analyse(q).key_words[i] for i in quantity_of_words(analyse(q), q)]
+['納期限']
+
 >>> q = "標市固定資産評価審査委員会の委員は、誰が選任しているのですか"
 >>> qt = analyse(q)
 >>> [qt.key_words[i] for i in who_act_words(qt, q)]
@@ -180,6 +186,18 @@ def deadline_act_words(qt: QuestionType, question: str) -> list[int]:
     if qt.kind != "count":
         return []
     return _acts_asked(qt, question, lambda w: rf"何\s*(?:日|営業日|か月|ヶ月|カ月|年|週間)間?(?:以内|まで)に{w}(?:を|し|する|さ)")
+
+
+# 「毎月何日が納期限ですか」: the thing a quantity names, after が
+_QUANTITY_IS = re.compile(r"(?:何[^\s、。がはを]{0,4}|いくら|いつ)が([^、。がはを]{2,12}?)(?:です|でしょう|となり|になり)")
+
+
+def quantity_of_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the thing a quantity question asks the figure of after が (納期限 of
+    「毎月何日が納期限ですか」)."""
+    if qt.kind not in ("count", "amount", "date") or (m := _QUANTITY_IS.search(question_proper(question) or question)) is None:
+        return []
+    return [i for i, w in enumerate(qt.key_words) if len(w) >= 2 and w in m.group(1) and i not in qt.optional]
 
 
 def who_act_words(qt: QuestionType, question: str) -> list[int]:

@@ -65,7 +65,7 @@ from jtext.sentences import question_proper
 from jtext.terms import lemma_terms
 
 from .answerer import Passage
-from .focus import deadline_act_words
+from .focus import deadline_act_words, quantity_of_words
 from .keys import key_coverage
 from .qtype import QuestionType
 from .sentence_score import FORM_KINDS, Scored, quote_evidence
@@ -157,7 +157,8 @@ def form_found(qt: QuestionType, question: str, chosen: Sequence[Scored], passag
         # 毛布はどれだけ: a table's row (no sentence) naming the thing counted, 毛布 18,000枚, gives its figure, however
         # few of the story's words it holds
         return True
-    acts = deadline_act_words(qt, question)  # 何日以内に答申を: the period must be the 答申's, not the 諮問's
+    # 何日以内に答申を, 何日が納期限: the figure must be the 答申's (not the 諮問's), the 納期限's (not a lottery's date)
+    acts = deadline_act_words(qt, question) + quantity_of_words(qt, question)
     lead_evidence = None
     asked = re.split(r"[、,]", question_proper(question) or question)[-1]  # the question's last clause
     for c in chosen:

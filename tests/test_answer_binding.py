@@ -187,3 +187,16 @@ def test_a_period_asked_for_an_act_must_be_that_act_s():
     own = passage(2, "審査会は、諮問を受けた日から六十日以内に答申するよう努めるものとする。", "標市情報公開条例", "第十四条")
     answer = answerer.answer(q, [guide, own], query=analyse_query(q))
     assert answer.answered and "六十日以内" in answer.text, answer.text
+
+
+def test_a_figure_asked_of_a_named_thing_must_be_that_thing_s():
+    """「家賃は、毎月何日が納期限ですか」: the lottery's date (7月26日) is no 納期限 (model/focus.quantity_of_words); a
+    sentence naming the 納期限 answers."""
+    q = "市営住宅に入居が決まった方から聞かれました。標市の市営住宅の家賃は、毎月何日が納期限ですか"
+    page = ("家賃は、世帯の所得に応じて月額18,000円から52,000円までの範囲で決定します。"
+            "公開抽選は、令和6年7月26日(金)午前10時から本庁舎5階大会議室で行います。")
+    answerer = ExtractiveAnswerer(lambda t: 4.0)
+    assert not answerer.answer(q, [passage(1, page, "市営住宅入居者募集")], query=analyse_query(q)).answered
+    page += "家賃の納期限は、毎月20日です(休日のときは翌営業日)。"
+    answer = answerer.answer(q, [passage(1, page, "市営住宅入居者募集")], query=analyse_query(q))
+    assert answer.answered and "毎月20日" in answer.text, answer.text
