@@ -66,6 +66,9 @@ So does a figure asked as 「何日がXですか」 (納期限 of 「毎月何�
 >>> qt = analyse(q)
 >>> [qt.key_words[i] for i in who_act_words(qt, q)]
 ['選任']
+>>> q = "所属長が不在のときは誰が代わりに承認することになっていますか"
+>>> [analyse(q).key_words[i] for i in who_act_words(analyse(q), q)]
+['承認']
 >>> q = "チェックディジットのDammアルゴリズムを考案したのは誰ですか"
 >>> [analyse(q).key_words[i] for i in who_act_words(analyse(q), q)]
 ['考案']
@@ -205,7 +208,7 @@ def who_act_words(qt: QuestionType, question: str) -> list[int]:
     「委員は、誰が選任しているのですか」 or 「任命するのは誰ですか」)."""
     if qt.kind != "person":
         return []
-    return _acts_asked(qt, question, lambda w: rf"(?:誰|だれ|どなた)が{w}(?:され|し|する)"
+    return _acts_asked(qt, question, lambda w: rf"(?:誰|だれ|どなた)が(?:代わりに|代わって|かわりに)?{w}(?:され|し|する)"
                                                rf"|{w}(?:する|した|している)の(?:は|が)[、\s]*(?:誰|だれ|どなた)")
 
 

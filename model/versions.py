@@ -19,6 +19,8 @@ False
 True
 >>> version_lost("契約ガイドライン1.1版はどこの省が出したものですか", "AI・データの利用に関する契約ガイドライン 1.1版 経済産業省")
 False
+>>> version_lost("W3CがDCATのバージョン3を勧告として公開したのはいつですか", "DCAT(2020年2月勧告)は、現在バージョン3の検討中")
+False
 >>> version_lost("在留カードの有効期間は何年ですか", "在留カードの有効期間は七年とする。")
 False
 """
@@ -29,8 +31,8 @@ import re
 
 from jtext.numerals import kanji_to_int
 
-# ver3.0, Ver.2.0, version 2, v2.0.1 (not a word ending in v); 1.1版, 2.0版; 第3版, 第三版
-_VERSION = re.compile(r"(?i)(?<![a-z])(?:ver(?:sion)?\.?|v)\s*([0-9]+(?:\.[0-9]+)*)"
+# ver3.0, Ver.2.0, version 2, v2.0.1 (not a word ending in v), バージョン3; 1.1版, 2.0版; 第3版, 第三版
+_VERSION = re.compile(r"(?i)(?<![a-z])(?:ver(?:sion)?\.?|v|バージョン)\s*([0-9]+(?:\.[0-9]+)*)"
                       r"|([0-9]+(?:\.[0-9]+)*)\s*版|第([0-9〇一二三四五六七八九十]+)版")
 
 
