@@ -200,6 +200,22 @@ def _named_source(previous: str, noun: Token | None) -> str | None:
         and noun.surface in previous else None
 
 
+def _body_of(previous: str, noun: str) -> str | None:
+    """The body ``previous`` names whose name holds ``noun`` and goes on past it (入国者収容所等視察委員会 for 委員): the
+    members asked of are that body's; None when it names none."""
+    toks = tokenize(previous)
+    for chain in _chains(previous, toks):
+        for phrase in chain:
+            at = phrase.surface.find(noun)
+            if 0 <= at and at + len(noun) < len(phrase.surface) and phrase.surface.endswith(_BODIES):
+                return phrase.surface
+    return None
+
+
+# what a body's name ends with (視察委員会, 審査会, 協議会): 委員 of 委員会 are its members
+_BODIES = ("委員会", "審査会", "協議会", "審議会", "評議会")
+
+
 def rewrite(question: str, previous: str) -> str:
     """``question`` as a self-contained question, given the (already self-contained)
     ``previous`` one; ``question`` itself when it has a topic of its own or ``previous`` has none."""
@@ -221,8 +237,10 @@ def rewrite(question: str, previous: str) -> str:
         if kind == "article":
             pointed = next((t for t in toks if t.start == b), None)  # the noun after その (or 上記の)
             if (source := _named_source(previous, pointed)) is not None:
-                # 「入管法では、…通報するかどうか…」「その通報は」: that law's 通報, not the story's first topic (転入)
-                return f"{source}では、{body[:a]}{body[b:]}"
+                # 「入管法では、…通報するかどうか…」「その通報は」: that law's 通報, not the story's first topic (転入);
+                # 「…視察委員会…何人以内の委員で」「その委員の任期は」: the 委員 of the body ``previous`` names
+                body_of = _body_of(previous, pointed.surface) if pointed is not None else None
+                return f"{source}では、{body[:a]}{body_of + 'の' if body_of else ''}{body[b:]}"
         asked = _asked_thing(previous) if kind == "pronoun" else None
         sub = asked or {"article": prev_topic + "の", "pronoun": prev_topic, "same": prev_topic + "と同じ"}[kind]
         return body[:a] + sub + body[b:]

@@ -144,3 +144,12 @@ def test_sample_questions_stand_on_their_own():
     for previous in (JUMINHYO, PARTIAL, questions[0]):
         rewritten = {q: resolve_followup(q, [previous]) for q in questions if q != previous}
         assert {q: r for q, r in rewritten.items() if r != q} == {}
+
+
+def test_the_members_asked_after_their_body_are_that_body_s():
+    """「…視察委員会という組織…入管法では、この委員会は何人以内の委員で」「では、その委員の任期は」: the 委員 of that
+    委員会, searched with its name, not any law's 委員."""
+    previous = ("出入国在留管理に関する資料を読んでいて、入国者収容所等視察委員会という組織が出てきました。入管法では、"
+                "この委員会は何人以内の委員で組織することになっていますか")
+    assert resolve_followup("では、その委員の任期は何年ですか", [previous]) == \
+        "入管法では、入国者収容所等視察委員会の委員の任期は何年ですか"
