@@ -193,8 +193,8 @@ _ASKS_LAW_NUMBER = re.compile(r"制定|公布|番号|何号")  # 番号 covers �
 _ASKS_MOMENT = re.compile(_MOMENT)
 _ASKS_PAPERS = re.compile(r"書類|添付|持参|持ち物|何を持って")  # 添付書類, どのような書類, 何を添付; what to bring
 _MOMENT_FORM = re.compile(r"とき|時点|際|段階")  # the event forms of a moment asked (_MOMENT)
-# A manner asked in so many words: a date or place noun beside it (期日, 場所) is what the manner is of.
-_TOPIC_NOUNS = _DATE_NOUNS | {"場所"}
+# A manner asked in so many words: a date or place noun beside it (期日, 場所, 窓口) is what it is of.
+_TOPIC_NOUNS = _DATE_NOUNS | {"場所", "窓口"}
 _ASKS_MANNER = re.compile(r"(?:どのような|どんな|どういう)(?:方法|手段|形|事項|内容)|どのように|どうやって|どうすれば|どうしたら")
 _COMPILED = tuple((k, re.compile(q), re.compile(a) if a else None) for k, q, a in _TYPES)
 

@@ -723,3 +723,11 @@ def test_the_matters_asked_under_a_time_limit_s_special_case_are_no_date():
     q = "個人情報保護法の期限の特例を使って決定を先に延ばす場合、請求者にはどのような事項を書面で知らせる必要がありますか"
     assert analyse(q).kind == "what"
     assert analyse("訂正決定の期限はいつですか").kind == "date"
+
+
+def test_a_counter_told_beside_a_manner_asked_is_no_place_asked():
+    """「…税務署の窓口に提出するつもりでしたが、…どのような方法で申告する」: how, not where."""
+    q = ("資本金3億円の株式会社で経理を担当しています。消費税の確定申告書を紙で作って税務署の窓口に提出するつもりでしたが、"
+         "当社のような法人の場合、消費税法ではどのような方法で申告することになっていますか")
+    assert analyse(q).kind == "how"
+    assert analyse("住民票の写しはどの窓口で受け取れますか").kind == "place"
