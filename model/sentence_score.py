@@ -193,8 +193,10 @@ def sentence_features(
             if not item:
                 lead_terms, lead_text = terms, s.text
             if (len(s.text) < 4 or is_question(s.text) or (s.text in headings and len(p.hit.text) > len(s.text) + 1)
-                    or _title_line(s.text, p.hit.title) or _PAGE_NUMBER.match(s.text)):
-                continue  # a title, a heading, a FAQ's question line, a page number: they answer nothing
+                    or _title_line(s.text, p.hit.title) or _PAGE_NUMBER.match(s.text) or s.text[:1] in ")）」』"):
+                # a title, a heading, a FAQ's question line, a page number, the tail of a sentence the chunk's start
+                # cut inside its brackets (「)又は添付書類に…」): they answer nothing
+                continue
             if qt.key:
                 keys = key_coverage(qt.key, context, context_text)
                 own = key_coverage(qt.key, terms, s.text)

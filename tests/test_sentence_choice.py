@@ -657,3 +657,16 @@ def test_the_figure_of_the_thing_counted_leads():
     assert decision.check == "answered" and decision.candidate.chosen[0].text == "毛布\n18,000枚\n1人1枚"
     answer = ExtractiveAnswerer(lambda t: 1.0).answer(q, passages, query=analyse_query(q))
     assert re.search(r"毛布\[(\d)\]18,000枚\[\1\]", answer.text), answer.text
+
+
+def test_the_tail_of_a_sentence_cut_by_the_chunk_s_start_is_no_sentence():
+    """A chunk of a long article may start inside a sentence's brackets: 「)又は添付書類に…」 is the tail of a sentence
+    whose subject is in the chunk before, not a quotable sentence."""
+    text = (")又は添付書類に記載すべきものとされている事項を、財務省令で定めるところによりあらかじめ税務署長に届け出て"
+            "行う電子情報処理組織を使用する方法により提供しなければならない。\n前項の届出書には、財務省令で定める書類を"
+            "添付しなければならない。")
+    p = Passage(Hit(1, 7, 1, "消費税法", "law.xml", "xml", 1, None, "第四十六条の二", None, text, 0, len(text), 5.0),
+                text, [])
+    qt = analyse("届出書にはどのような書類を添付しますか")
+    sents, _ = sentence_features({"届出": 3.0, "書類": 2.0, "添付": 3.0}, set(), qt, [p])
+    assert [s.text[:5] for s in sents] == ["前項の届出"]
