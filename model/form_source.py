@@ -120,7 +120,7 @@ def subset_words(qt: QuestionType, question: str) -> list[int]:
 
 # 「毛布はどれだけ備蓄する」「職員の数は何人」: the thing whose quantity is asked, before は and the quantity word
 _COUNTED_THING = re.compile(r"([^、,。はがをでにと」]+?)(?:の(?:目標量|数量|総数|量|数|額|金額|割合|比率|率|件数|人数))?は[、,]?"
-                            r"(?:どれだけ|どれくらい|どのくらい|どれほど|いくら|何|幾)")
+                            r"(?:どれだけ|どれくらい|どのくらい|どれほど|いくら|何|幾|どう(?:なって|なり))")
 
 
 def counted_words(qt: QuestionType, question: str) -> list[int]:

@@ -130,7 +130,7 @@ MONEY_FORM = re.compile(MONEY)  # a sum of money (1,700円, 三百円, 5万円),
 # どのくらいの間隔 / 頻度 / ペースで: how often (三年ごと, 毎年度, 年2回, 隔年, 四半期ごと), not any number
 _ASKS_FREQUENCY = re.compile(r"(?:どのくらい|どれくらい|どの程度|どれほど)の(?:間隔|頻度|ペース|周期)|(?:間隔|頻度|周期)は")
 _FREQUENCY_FORM = re.compile(rf"ごと|毎|おき|{_NUM}\s*回|隔(?:年|月|週|日)|周期|定期的|随時|常時")
-_HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大(?!限)|最長|上限|最短|最低(?!限)|下限"
+_HOW_MUCH = r"どのくらい|どれくらい|どれだけ|どの程度|最大(?!限)|最長|上限|最短|最低(?!限)|下限|(?:目標|数|総)量は(?:どう|どのように)なって"
 # an interrogative with も or でも is no question (いくつもの下請, 何人も, いくらでも): any, every
 _HOW_MANY = r"(?<!分の)いくつ(?!も)|(?<!分の)幾つ(?!も)"
 # A fraction asked with its denominator (賃金総額の千分のいくつ): the answer is a fraction of

@@ -670,3 +670,16 @@ def test_the_tail_of_a_sentence_cut_by_the_chunk_s_start_is_no_sentence():
     qt = analyse("届出書にはどのような書類を添付しますか")
     sents, _ = sentence_features({"届出": 3.0, "書類": 2.0, "添付": 3.0}, set(), qt, [p])
     assert [s.text[:5] for s in sents] == ["前項の届出"]
+
+
+def test_a_target_amount_asked_as_how_it_stands_is_a_quantity():
+    """「500ミリリットルの保存水の目標量はどうなっていますか」: a quantity, given by the row naming 保存水 (216,000本),
+    not by the sentence on how the targets are computed."""
+    qt = analyse("では、500ミリリットルの保存水の目標量はどうなっていますか")
+    assert qt.kind == "count" and qt.form_in("216,000本")
+    title = "標市防災備蓄計画"
+    text = "本計画の備蓄目標量は、この数値を基準として算定する。\n" + _BICHIKU_TITLED
+    passages = [Passage(Hit(1, 8, 1, title, "bichiku.pdf", "pdf", 1, 1, None, title, text, 0, len(text), 9.0), text, [])]
+    q = "標市防災備蓄計画で、500ミリリットルの保存水の目標量はどうなっていますか"
+    decision = ExtractiveAnswerer(lambda t: 1.0).decide(q, passages, analyse_query(q))
+    assert decision.check == "answered" and decision.candidate.chosen[0].text.startswith("保存水(500ミリリットル)\n216,000本")
