@@ -158,10 +158,17 @@ def _has_predicate(toks: list[Token]) -> bool:
 _ASKS_THING = re.compile(r"[、,]?\s*(?:何|なに)(?:を|が)")
 
 
+# 道路占用料はどのように計算されますか: the previous question asked how a thing is done, which a following それ names
+_ASKS_HOW = re.compile(r"([^、,。はが]+?)は[、,]?どのように([一-龥]{2,4})(?:され|し|する)")
+
+
 def _asked_thing(previous: str) -> str | None:
     """What a 「それ」 after ``previous`` stands for when ``previous`` asked for a thing: the
     answer, named by the question (「工事が終わったら、何を提出しなければなりませんか」 →
-    「工事が終わったら提出するもの」); None when ``previous`` asks for no thing."""
+    「工事が終わったら提出するもの」; 「道路占用料はどのように計算されますか」 → 「道路占用料の計算方法」); None when
+    ``previous`` asks for no thing."""
+    if (how := _ASKS_HOW.search(previous)) is not None:
+        return f"{how.group(1)}の{how.group(2)}方法"
     m = _ASKS_THING.search(previous)
     if m is None or m.start() == 0:
         return None

@@ -153,3 +153,12 @@ def test_the_members_asked_after_their_body_are_that_body_s():
                 "この委員会は何人以内の委員で組織することになっていますか")
     assert resolve_followup("では、その委員の任期は何年ですか", [previous]) == \
         "入管法では、入国者収容所等視察委員会の委員の任期は何年ですか"
+
+
+def test_that_method_after_a_how_question_is_the_method_asked():
+    """「道路占用料はどのように計算されますか」「それで計算した額が…」: それ is that calculation, not the story's first
+    topic (商店街の催し)."""
+    previous = ("商店街の催しに合わせて、数か月だけ市道に突出看板を出す予定です。占用期間が1年に満たない場合、道路占用料は"
+                "どのように計算されますか")
+    assert resolve_followup("それで計算した額がごくわずかになった場合、最低いくら納めることになりますか", [previous]) == \
+        "道路占用料の計算方法で計算した額がごくわずかになった場合、最低いくら納めることになりますか"
