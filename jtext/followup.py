@@ -257,6 +257,9 @@ def rewrite(question: str, previous: str) -> str:
             # 「では、印鑑登録証明書は？」 after 「住民票の写しの交付手数料はいくらですか」: the same question, new topic
             return previous.replace(prev_topic, own, 1)
         cond = _CONDITION.search(body)
+        if cond is not None and not body[cond.end():].strip(" ?？"):
+            # 「災害など緊急のときは？」: the previous question itself, asked under that condition
+            return f"{body[:cond.end()].rstrip('、,')}、{previous}"
         if cond is not None and topic(body[cond.end():]) is None:
             return f"{prev_topic}について、{body}"
         return question  # its own topic: searched as asked

@@ -86,7 +86,9 @@ def test_topic(question, expected):
     (PARTIAL, "それから、期限は？", "部分休業の期限は？"),
     # the previous question asked again under a condition: its main clause names nothing new
     ("テレワークをする職員は、いつまでに実施申請をしなければなりませんか", "災害など緊急のときは？",
-     "テレワークについて、災害など緊急のときは？"),
+     "災害など緊急のときは、テレワークをする職員は、いつまでに実施申請をしなければなりませんか"),
+    ("GIFのデータで日付は和暦と西暦のどちらで表しますか", "画面に表示したり印刷したりするときは？",
+     "画面に表示したり印刷したりするときは、GIFのデータで日付は和暦と西暦のどちらで表しますか"),
     ("APIのレスポンスで日時を表すときは、どの規格に準拠しますか", "日付だけの場合はどう書きますか",
      "APIのレスポンスについて、日付だけの場合はどう書きますか"),
     # an aspect of a document (最終改正, 施行) is not a topic; a child (子ども) is not the topic of 児童手当
