@@ -731,3 +731,10 @@ def test_a_counter_told_beside_a_manner_asked_is_no_place_asked():
          "当社のような法人の場合、消費税法ではどのような方法で申告することになっていますか")
     assert analyse(q).kind == "how"
     assert analyse("住民票の写しはどの窓口で受け取れますか").kind == "place"
+
+
+def test_a_law_s_item_label_is_no_quantity():
+    """「四 避難者の代表者」: 四 labels an item of a list (a 号), it counts nothing asked; 一年 does."""
+    qt = analyse("標市の避難所運営委員会で互選された委員長の任期はどれくらいですか")
+    assert not qt.form_in("四 避難者の代表者") and not qt.form_in("一 自主防災組織又は自治会の代表者")
+    assert qt.form_in("委員長の任期は、一年とする。") and qt.form_in("二 三年以内の期間")
