@@ -117,7 +117,7 @@ _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
 # an amount a law states as a computation (収入を控除した額, 百分の五十を乗じて得た額) answers どれだけの額 too
 _HOW_MUCH_FORM = rf"{_NUM}\s*\S|まで|以内|以下|以上|毎(?:年度|年|月|週|日)|(?:した|して得た|による)額"
 # どのくらいの期間: a length (1年間, 6か月) or an end by a number (翌年7月31日まで), not any まで (限度額まで)
-_ASKS_PERIOD = re.compile(r"(?:どのくらい|どれくらい|どれほど|どの程度)の(?:期間|間(?!隔))|期間は(?:どのくらい|どれくらい|どの程度)")
+_ASKS_PERIOD = re.compile(r"(?:どのくらい|どれくらい|どれほど|どの程度)の(?:期間|間(?!隔))|(?:期間|任期)は(?:どのくらい|どれくらい|どの程度)")
 _PERIOD_FORM = re.compile(rf"{_NUM}\s*(?:年|(?:か|ヶ|ケ|カ|ヵ|箇|個)?\s*月|週|日|時間)|{_NUM}[^、。\s]{{0,8}}まで|無期限")
 # how much a place holds (簿冊をどれくらい収納できますか, 何台駐車できる): a number of things, not a length of time (10年)
 _ASKS_CAPACITY = re.compile(r"(?:どのくらい|どれくらい|どれだけ|どの程度|どれほど|最大)[^、。]{0,4}(?:収納|収容|格納|駐車|駐輪|保管)(?:でき|する|され)")

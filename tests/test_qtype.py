@@ -738,3 +738,5 @@ def test_a_law_s_item_label_is_no_quantity():
     qt = analyse("標市の避難所運営委員会で互選された委員長の任期はどれくらいですか")
     assert not qt.form_in("四 避難者の代表者") and not qt.form_in("一 自主防災組織又は自治会の代表者")
     assert qt.form_in("委員長の任期は、一年とする。") and qt.form_in("二 三年以内の期間")
+    # a term of office asked is a length of time: 一人 gives none
+    assert not qt.form_in("避難所運営委員会の委員のうち少なくとも一人は、女性としなければならない。")
