@@ -214,7 +214,8 @@ def who_act_words(qt: QuestionType, question: str) -> list[int]:
 
 def topic_words(qt: QuestionType, question: str) -> list[int]:
     """Indexes into ``qt.key`` of the topic a question asks about (登録支援機関 of 「登録支援機関は、…何日前までに
-    申請しなければなりませんか」): a compound key word that ends just before the question's first は、."""
+    申請しなければなりませんか」): a compound key word that ends just before the question's first は、, or before the の
+    of the attribute a what question asks (JIS規格 of 「そのJIS規格の番号は何ですか」)."""
     text = question_proper(question) or question
     m = re.search(r"は[、,]", text) or _WHAT_OF.search(text)
     if m is None:
