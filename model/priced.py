@@ -93,7 +93,8 @@ def priced_item_lost(question: str, evidence: str) -> bool:
 
 
 # how a price is framed (1人あたり, 最高, 基本となる額, 3歳までの間, 別に), not a thing priced
-_FRAMING = frozenset({"あたり", "当たり", "間", "別", "最高", "最低", "最大", "上限", "基本", "総額", "合計", "額", "金額"})
+_FRAMING = frozenset({"あたり", "当たり", "間", "別", "最高", "最低", "最大", "上限", "基本", "総額", "合計", "額", "金額",
+                      "未満", "以上", "以下", "以内", "超", "超過"})  # a bound (いくら未満なら), written 満たない
 
 
 def _per_head(word: str, question: str) -> bool:

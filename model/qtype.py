@@ -110,7 +110,7 @@ _MONEY_NOUNS = r"金額|手数料|料金|費用|額は|税率"
 # Interrogatives that ask for something other than an amount, whatever money the question names.
 # A moment asked (どの時点で, どの段階で): answered by a date or by an event (到達したときに, 申請の際に).
 _MOMENT = r"どの(?:時点|段階|タイミング)"
-_ASKS_OTHER = re.compile(rf"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|{_MOMENT}|何を|何が|何(?:年|日|週|か月|ヶ月|カ月|時間|回|人|件|歳)")
+_ASKS_OTHER = re.compile(rf"誰|だれ|どなた|どこ|どのように|どのよう|どうやって|どう定め|いつ|{_MOMENT}|何を|何が|何(?:年|日|週|か月|ヶ月|カ月|時間|回|人|件|歳)|どの(?:法律|法令|規定|条文?|規則|条例|政令|省令)|何条")
 
 # Cues of the rate row, the unit-less "how much" and "how many" rows of _TYPES (named: analyse() treats them apart).
 _RATE = r"何%|何パーセント|何割|割合|分のいくつ|分の幾つ"
@@ -143,7 +143,7 @@ _DENOMINATOR = re.compile(r"([0-9〇一二三四五六七八九十百千万]+)�
 _TYPES: tuple[tuple[str, str, str], ...] = (
     # a telephone number is answered by one (0123-45-5300, 03(1234)5678), not by the office that has it; a fax number by one labelled so
     ("phone", r"ファクス番号|FAX番号|ファックス番号|ファクシミリ番号", rf"(?:FAX|ファクス|ファックス|ファクシミリ)\D{{0,6}}{_PHONE}"),
-    ("phone", r"電話番号", _PHONE),
+    ("phone", r"(?<!や)電話番号(?!や|など|等)", _PHONE),  # not one of the examples (日付や電話番号などの形式)
     ("documents", r"何が必要|何を提出|(?:どんな|どのような|どういう|何の)(?:書類|もの)|書類(?:が必要|は(?:何|どれ))|何を持参|必要なもの|必要な書類|持ち物|持参するもの|何を添付|添付書類|必要書類|何を用意"
      r"|何を(?:交付|携帯|提示|準備|添え|出(?:す|せ|し)|持って(?:い|行|く|来))",  # 何を交付する必要, 何を携帯しなければ, 何を出す, 何を持っていく
      r"委任状|証明書|確認書類|申請書|届出書|請求書|報告書|計画書|手帳|印鑑|免許証|カード|通知書|書類|届|写し"

@@ -37,3 +37,12 @@ def test_the_answerer_refuses_the_price_of_another_thing_and_answers_the_asked_o
     assert not no.answered and not no.citations
     ok = _ask("市道に突出看板を出す場合、占用料は1平方メートルあたり年額いくらですか")
     assert ok.answered and "2,400円" in ok.text
+
+
+def test_a_bound_asked_is_no_thing_priced():
+    """「家屋の課税標準額の合計がいくら未満なら」: 未満 frames the amount (the list says 満たない), it is not priced."""
+    exempt = ("同一の方が市内に所有する固定資産の課税標準額の合計が、次の金額に満たない場合は、固定資産税は課税されません。\n"
+              "・土地 30万円\n・家屋 20万円\n・償却資産 150万円")
+    assert not priced_item_lost("標市では、家屋の課税標準額の合計がいくら未満なら固定資産税が課されませんか", exempt)
+    # the thing itself must still be named: 車両 is priced nowhere in the list
+    assert priced_item_lost("標市では、車両の課税標準額の合計がいくら未満なら固定資産税が課されませんか", exempt)

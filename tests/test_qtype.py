@@ -740,3 +740,19 @@ def test_a_law_s_item_label_is_no_quantity():
     assert qt.form_in("委員長の任期は、一年とする。") and qt.form_in("二 三年以内の期間")
     # a term of office asked is a length of time: 一人 gives none
     assert not qt.form_in("避難所運営委員会の委員のうち少なくとも一人は、女性としなければならない。")
+
+
+def test_which_law_asked_beside_a_fee_is_no_amount():
+    """「手数料の根拠を…。標市手数料条例は、どの法律のどの規定に基づいて」: a provision is asked, not money."""
+    q = "手数料の根拠を説明する研修資料を作っています。標市手数料条例は、どの法律のどの規定に基づいて定められたものですか"
+    assert analyse(q).kind != "amount"
+    assert analyse("標市で住民票の写しを取るときの手数料はいくらですか").kind == "amount"
+    assert analyse("印鑑登録証明書の手数料は何条に定められていますか").kind != "amount"
+
+
+def test_a_telephone_number_named_as_an_example_is_no_number_asked():
+    """「日付や電話番号などの共通の記述形式…は、どのモデルをもとに」: the model is asked, not a number."""
+    q = "日付や電話番号などの共通の記述形式をまとめた『コアデータパーツ』は、それまでのどのモデルをもとに作られたものですか"
+    assert analyse(q).kind != "phone"
+    assert analyse("標市の市民課の電話番号を教えてください").kind == "phone"
+    assert analyse("市民課の電話番号は何番ですか").kind == "phone"
