@@ -66,7 +66,7 @@ from .candidate import CHECKS, Candidate, Decision  # noqa: F401  (CHECKS: model
 from .contrast import set_aside_quoted
 from .delegation import delegated, delegation_asked, which_delegated
 from .field_label import legend_quoted
-from .focus import focus_lost
+from .focus import focus_lost, rare_keys
 from .form_source import form_found, wants_form
 from .grounding import grounding as question_grounding
 from .grounding import weights
@@ -241,7 +241,7 @@ class ExtractiveAnswerer:
                 query.normalized, evidence, [p.hit.text for p in passages if p.hit.document_id == lead.hit.document_id]),
             # the form in a sentence about the question's keys and the lead's thing (or in the provision punishing the duty)
             form_found(qt, query.normalized, chosen, passages, self.idf, self.min_form_key, duty), qt, sibling, year_ok,
-            negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key)
+            negation_ok, role_ok, not quote_lost(query.normalized, evidence) and not focus_lost(qt, query.normalized, per_key, rare_keys(qt, self.idf))
             and not body_lost(query.normalized, quoted) and not means_lost(query.normalized, quoted)
             and not set_aside_quoted(query.normalized, chosen[0].text)
             and not partners_swapped(query.normalized, chosen[0].text)

@@ -104,6 +104,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 from jtext.sentences import ASIDE, question_proper
 
@@ -212,15 +213,17 @@ def who_act_words(qt: QuestionType, question: str) -> list[int]:
                                                rf"|{w}(?:する|した|している)の(?:は|が)[、\s]*(?:誰|だれ|どなた)")
 
 
-def topic_words(qt: QuestionType, question: str) -> list[int]:
+def topic_words(qt: QuestionType, question: str, rare: AbstractSet[int] = frozenset()) -> list[int]:
     """Indexes into ``qt.key`` of the topic a question asks about (登録支援機関 of 「登録支援機関は、…何日前までに
     申請しなければなりませんか」): a compound key word that ends just before the question's first は、, or before the の
-    of the attribute a what question asks (JIS規格 of 「そのJIS規格の番号は何ですか」)."""
+    of the attribute a what question asks (JIS規格 of 「そのJIS規格の番号は何ですか」). Of two characters only when
+    among ``rare`` (毛布 of 「…備蓄している毛布は、何年ごとに…」: :func:`rare_keys`), not a word any text paraphrases
+    (住民, 職員)."""
     text = question_proper(question) or question
     m = re.search(r"は[、,]", text) or _WHAT_OF.search(text)
     if m is None:
         return []
-    return [i for i in _ending(qt, text[: m.start()]) if len(qt.key_words[i]) >= 3]
+    return [i for i in _ending(qt, text[: m.start()]) if len(qt.key_words[i]) >= 3 or i in rare]
 
 
 # 「そのJIS規格の番号は何ですか」: the thing whose attribute a what question asks ends before の
@@ -256,11 +259,11 @@ def needed_words(qt: QuestionType, question: str) -> list[int]:
     return [i for item in re.split(r"や|及び|又は|または|か、", m.group(1)) for i in _ending(qt, _ASIDE_END.sub("", item))[:1]]
 
 
-def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> bool:
+def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float], rare: AbstractSet[int] = frozenset()) -> bool:
     """Whether the quote (its key coverage ``per_key``) never names the question's topic, misses the case it sets,
     a yes/no, when or who question's act, or names none of a yes/no question's object or of the things it asks
     whether they are needed."""
-    if any(per_key[i] == 0.0 for i in topic_words(qt, question)):
+    if any(per_key[i] == 0.0 for i in topic_words(qt, question, rare)):
         return True
     if any(per_key[i] < 0.5 for i in case_words(qt, question)):
         return True  # the general rule (新築住宅は3年度分) for the case asked (長期優良住宅を新築した場合)
@@ -270,3 +273,13 @@ def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float]) -> boo
         return True  # 利用申請や使用料の支払いが必要ですか: a quote naming neither says nothing of what is needed
     focus = focus_words(qt, question)
     return bool(focus) and all(per_key[i] < 0.5 for i in focus)
+
+
+# A key this rare in the index (IDF; the largest is a word of one chunk) names one particular thing (毛布), not
+# a word any text may paraphrase (住民, 職員, 権利: 3-5)
+RARE_IDF = 7.0
+
+
+def rare_keys(qt: QuestionType, idf: Callable[[str], float]) -> frozenset[int]:
+    """Indexes into ``qt.key`` of the keys every lemma of which is rare in the index (:data:`RARE_IDF`)."""
+    return frozenset(i for i, comp in enumerate(qt.key) if all(idf(lemma) >= RARE_IDF for lemma, _ in comp))

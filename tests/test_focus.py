@@ -7,7 +7,7 @@ from __future__ import annotations
 from jtext.terms import analyse_query
 from model.answerer import Passage
 from model.extractive import ExtractiveAnswerer
-from model.focus import focus_words
+from model.focus import focus_words, rare_keys
 from model.lead import choose_lead
 from model.qtype import analyse
 from model.records import Hit
@@ -221,3 +221,24 @@ def test_a_what_question_on_a_thing_s_attribute_needs_the_thing():
     jis = iso + "ISO/IEC 40500に対応する日本のJIS規格は、JIS X 8341-3です。"
     answer = _answer(q, [_page(jis, "データ品質管理ガイドブック")])
     assert answer.answered and "JIS X 8341-3" in answer.text, answer.text
+
+
+_STOCK = ("標市防災備蓄計画\n本計画は、被害想定の見直し又は備蓄状況の変化に応じて随時見直すほか、おおむね5年ごとに改定する。"
+          "アルファ化米(賞味期限5年)、保存水(賞味期限7年)等の期限がある物資は、期限の1年前に計画的に入れ替える。")
+
+
+def test_a_rare_short_topic_the_quote_never_names_refuses():
+    """「…備蓄している毛布は、何年ごとに…入れ替える」: the plan's five-year revision and the food's renewal say nothing
+    of blankets. A two-character topic counts only when rare in the index (毛布), not a word any text paraphrases
+    (職員, 権利)."""
+    q = "標市の防災備蓄計画で備蓄している毛布は、何年ごとに新しいものと入れ替えることになっていますか"
+    idf = lambda t: 8.8 if t == "毛布" else 3.0  # noqa: E731  (毛布 in one chunk of the index)
+    qt = analyse(q)
+    assert [qt.key_words[i] for i in rare_keys(qt, idf)] == ["毛布"]
+    ask = lambda idf, text: ExtractiveAnswerer(idf).answer(q, [_page(text, "標市防災備蓄計画", 2)],  # noqa: E731
+                                                           query=analyse_query(q))
+    assert not ask(idf, _STOCK).answered
+    assert ask(lambda t: 3.0, _STOCK).answered  # a common word (3.0) is left to the other checks, as before
+    named = _STOCK + "毛布は、劣化の状況を確認し、10年ごとに新しいものと入れ替える。"
+    answer = ask(idf, named)
+    assert answer.answered and "10年" in answer.text, answer.text
