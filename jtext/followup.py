@@ -207,6 +207,20 @@ def _named_source(previous: str, noun: Token | None) -> str | None:
         and noun.surface in previous else None
 
 
+# a title quoted in a question (『データ利活用のてびき』, 「避難所運営マニュアル」), and the nouns that point back at a titled
+# document (その資料, その手引き)
+_TITLE = re.compile(r"『([^』]{2,40})』|「([^」]{2,40})」")
+_DOCUMENT_NOUNS = frozenset({"資料", "文書", "冊子", "報告書", "てびき", "手引き", "手引", "ガイド", "ガイドライン", "ガイドブック",
+                             "マニュアル", "パンフレット", "リーフレット", "通知", "規格", "様式", "書式", "報告", "レポート"})
+
+
+def _titled(previous: str, noun: str) -> str | None:
+    """The one title ``previous`` quotes (『データ利活用のてびき』) when ``noun`` (資料 of その資料) names a document:
+    その資料 is that document. None when ``previous`` quotes no title or more than one."""
+    titles = [m.group(0) for m in _TITLE.finditer(previous)]
+    return titles[0] if noun in _DOCUMENT_NOUNS and len(titles) == 1 else None
+
+
 def _body_of(previous: str, noun: str) -> str | None:
     """The body ``previous`` names whose name holds ``noun`` and goes on past it (入国者収容所等視察委員会 for 委員): the
     members asked of are that body's; None when it names none."""
@@ -243,6 +257,9 @@ def rewrite(question: str, previous: str) -> str:
             return question
         if kind == "article":
             pointed = next((t for t in toks if t.start == b), None)  # the noun after その (or 上記の)
+            if pointed is not None and (title := _titled(previous, pointed.surface)) is not None:
+                # 「…に載っている『データ利活用のてびき』は、どこが作成した…」「その資料はいつ付け…」: that title
+                return body[:a] + title + body[pointed.end:]
             if (source := _named_source(previous, pointed)) is not None:
                 # 「入管法では、…通報するかどうか…」「その通報は」: that law's 通報, not the story's first topic (転入);
                 # 「…視察委員会…何人以内の委員で」「その委員の任期は」: the 委員 of the body ``previous`` names

@@ -164,3 +164,16 @@ def test_that_method_after_a_how_question_is_the_method_asked():
                 "どのように計算されますか")
     assert resolve_followup("それで計算した額がごくわずかになった場合、最低いくら納めることになりますか", [previous]) == \
         "道路占用料の計算方法で計算した額がごくわずかになった場合、最低いくら納めることになりますか"
+
+
+def test_that_document_after_a_question_naming_one_is_that_title():
+    """「…に載っている『データ利活用のてびき』は、どこが作成した資料として…」「では、その資料はいつ付け…」: その資料 is
+    the title the question quoted, not its first topic (GIF推進)."""
+    previous = "GIF推進に有益なルール等の一覧に載っている『データ利活用のてびき』は、どこが作成した資料として紹介されていますか"
+    assert resolve_followup("では、その資料はいつ付けのものとして載っていますか", [previous]) == \
+        "『データ利活用のてびき』はいつ付けのものとして載っていますか"
+    # a question quoting two titles says not which one: its topic, as before
+    two = "『データ利活用のてびき』と『オープンデータ基本指針』は、どこが作成した資料ですか"
+    assert resolve_followup("では、その資料はいつ付けのものですか", [two]) == "データ利活用のてびきの資料はいつ付けのものですか"
+    # その場合 points at the situation, not at a document: the topic, as before
+    assert resolve_followup("その場合、手数料はいくらですか", [previous]) == "GIF推進の場合、手数料はいくらですか"
