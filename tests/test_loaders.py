@@ -204,6 +204,9 @@ def test_markdown_setext_headings_and_title_fallback() -> None:
     assert [(s.heading, s.text) for s in doc.sections] == [("概要", "本文です。"), ("概要 > 詳細", "続き。")]
     doc = load_bytes("見出しのない文書です。\n".encode("utf-8"), "b.md")
     assert doc.title == "見出しのない文書です。"
+    # a heading marker without its space (not a heading to CommonMark) is no part of the name
+    doc = load_bytes("#データマネジメント実践ガイドブック （導入編）\n\n本文です。\n".encode("utf-8"), "c.md")
+    assert doc.title == "データマネジメント実践ガイドブック （導入編）"
 
 
 @pytest.mark.parametrize(

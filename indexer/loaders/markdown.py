@@ -49,6 +49,7 @@ _EM_RE = re.compile(r"\*(?=\S)([^*\n]+?)(?<=\S)\*|(?<![\w])_(?=\S)([^_\n]+?)(?<=
 _STRIKE_RE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
 _PLACEHOLDER = "\x00{}\x00"
+_UNSPACED_HEADING_RE = re.compile(r"^#{1,6}(?=[^#\s])")
 
 
 def load_markdown(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
@@ -59,7 +60,9 @@ def load_markdown(data: bytes, source: str, limits: LoadLimits) -> LoadedDocumen
     sections, title = split_markdown(raw)
     check_chars(source, total_chars(sections), limits)
     if not title:
-        title = first_line("\n".join(s.text for s in sections[:1])) or stem(source)
+        # a first line written as a heading without the space CommonMark asks for (#データマネジメント実践ガイドブック)
+        # is the document's name without its marker
+        title = _UNSPACED_HEADING_RE.sub("", first_line("\n".join(s.text for s in sections[:1]))) or stem(source)
     return LoadedDocument(
         source=source,
         kind="markdown",
