@@ -38,7 +38,10 @@ _BACKREF = re.compile(rf"^\s*{_ITEM_NO}(?:前項|前各項|前号|前条|同項|
 
 
 # A sentence that introduces a list, and the items that follow it (一 …, (1) …, ・…, 1. …, ア …).
-_LIST_LEAD = re.compile(r"次に掲げる|次の各号|(?:次|以下|下記)の(?:とおり|通り)|次の[一-龥ァ-ヶー]{1,8}|以下の[一-龥ァ-ヶー]{1,8}|[:：]\s*$")
+# (以下の4分類, 次の3点: a count may come first; 以下を参照している: a list of what is referred to, not a bound as in 5万円以下を)
+_LIST_LEAD = re.compile(r"次に掲げる|次の各号|(?:次|以下|下記)の(?:とおり|通り)|次の[0-9０-９一二三四五六七八九十]*[一-龥ァ-ヶー]{1,8}"
+                        r"|以下の[0-9０-９一二三四五六七八九十]*[一-龥ァ-ヶー]{1,8}"
+                        r"|(?<![0-9０-９〇一二三四五六七八九十百千万億円人日年月歳点件回個枚])以下を|下記を|[:：]\s*$")
 _LIST_ITEM_LINE = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[ 　]|[(（][0-9０-９一二三四五六七八九十]+[)）]|[0-9０-９]+[.．)）]|[・･●○■□◆◇①-⑳]|[アイウエオカキクケコ][ 　.．])")
 MAX_LIST_ITEMS = 8

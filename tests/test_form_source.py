@@ -104,3 +104,20 @@ def test_what_to_bring_needs_a_thing_to_bring_in_the_quote():
                       title, "暗証番号の設定")
     ans = _answer(question, [listed])
     assert ans.answered and "本人確認書類" in ans.text, ans.text
+
+
+def test_a_lead_in_counting_its_items_brings_its_list():
+    """「基本は以下の4分類を参照している。」 (a count before the noun) and 「上記に加えて以下を参照している。」 say nothing
+    without the items after them; 「5万円以下を」 is a bound, no lead-in."""
+    text = ("既存の施設コード、地理目的コードから選択している。\n基本は以下の4分類を参照している。\n\n"
+            "・国土地理院 電子国土基本図 地物種別コード\n・国土交通省 都市計画GIS 地物一覧\n・国土交通省 国土数値情報\n"
+            "・国土地理院 公共測量標準図式 数値地形図データ取得分類コード表\n\n"
+            "観光とスポーツ施設について、上記に加えて以下を参照している。\n\n"
+            "・観光庁 観光入込客統計に関する共通基準 観光地点等分類コード\n")
+    page = _section(text, "コード POIコード", "2.1. 分類対象の選択")
+    ans = _answer("GIFのPOIコードは、既存のどのような地物や施設の分類をもとに整理されていますか。基本として参照したものを"
+                  "教えてください", [page])
+    assert ans.answered and "電子国土基本図" in ans.text and "国土数値情報" in ans.text, ans.text
+    from model.quote_shape import _LIST_LEAD
+    assert _LIST_LEAD.search("上記に加えて以下を参照している。")
+    assert not _LIST_LEAD.search("補助の対象は、50万円以下を上限とする。")
