@@ -22,7 +22,7 @@ from .form_source import counted_words, subset_words
 from .keys import key_coverage
 from .qtype import ASKS_PENALTY, IMPOSES_PENALTY, QuestionType
 from .quote_shape import definition_of, penalty_for
-from .sentence_score import FORM_KINDS, Scored, caption_of, quote_evidence
+from .sentence_score import FORM_KINDS, Scored, caption_of, from_named_source, quote_evidence
 
 # Quote further sentences whose P(answers) is at least this share of the best's (bench/fit_reranker.py
 # --ratio: held out on JSQuAD, 0.3 quotes the answer for 0.916 of questions against 0.881 at 0.6).
@@ -166,6 +166,14 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
     if _ASKS_INSTRUMENT.search(question):
         # この条例の施行に必要な事項は、どこで定める: the sentence leaving it to an instrument (別に規則で定める) leads
         _lead_holding(scored, top, lambda text: _SETS_BY.search(text) is not None)
+    if not from_named_source(qt, quote_evidence([scored[0]], passages)):
+        # 「…ガイドラインの法的な論点では、…製造物責任法の責任が問われることは」: the sentence naming 製造物責任法 leads,
+        # not one on 民法's 不法行為責任 beside it
+        formed = qt.kind in PREFER_FORM and qt.form_in(scored[0].text)  # the form asked is not given up for the name
+        named = next((x for x in scored[1:] if x.score >= SELECT_RATIO * top and (qt.form_in(x.text) or not formed)
+                      and from_named_source(qt, quote_evidence([x], passages))), None)
+        if named is not None:
+            _to_front(scored, named)
     if words := _classed_words(question, qt):
         # 講習会はどの種別に当たりますか: the row naming 講習会 (イベント系 教室・講習会) leads, not the table's lead-in
         _lead_holding(scored, top, lambda text: any(w in text for w in words))

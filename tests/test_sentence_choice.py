@@ -683,3 +683,22 @@ def test_a_target_amount_asked_as_how_it_stands_is_a_quantity():
     q = "標市防災備蓄計画で、500ミリリットルの保存水の目標量はどうなっていますか"
     decision = ExtractiveAnswerer(lambda t: 1.0).decide(q, passages, analyse_query(q))
     assert decision.check == "answered" and decision.candidate.chosen[0].text.startswith("保存水(500ミリリットル)\n216,000本")
+
+
+def test_a_sentence_naming_the_law_the_question_names_leads():
+    """「…ガイドラインの法的な論点では、機器に組み込まれたソフトウェアについて製造物責任法の責任が問われることは」:
+    the guide's sentence on 製造物責任法 leads, not the one on 民法's 契約責任 and 不法行為責任 that the retriever ranks
+    first and whose words are more of the question's."""
+    title = "情報セキュリティ早期警戒パートナーシップガイドライン"
+    civil = ("脆弱性関連情報の取扱いに関する法的な論点として、ソフトウェアの脆弱性が原因で利用者に損害が生じた場合には、"
+             "製品開発者は、契約責任(民法415条)、不法行為責任(民法709条)の対象となる可能性があります。")
+    product = ("製造物責任法上の問題として、現時点において、ソフトウエアそれ自体については製造物責任が問われないと一般に解釈"
+               "されていますが、電気機器その他の工業製品等に組み込まれたソフトウエアは動産である製造物ですので製造物責任法に"
+               "定める責任規定の適用がなされる可能性があります。")
+    first = Passage(Hit(1, 1, 1, title, "ipa.pdf", "pdf", 40, None, None, None, civil, 0, len(civil), 9.0), civil, [])
+    second = Passage(Hit(1, 2, 1, title, "ipa.pdf", "pdf", 41, None, None, None, product, 0, len(product), 6.0), product, [])
+    q = ("庁舎の入退室管理装置に組み込まれているソフトウェアの脆弱性が原因で損害が出たら、メーカーの責任はどうなるのかと"
+         "上司に聞かれました。情報セキュリティ早期警戒パートナーシップガイドラインの法的な論点では、機器に組み込まれた"
+         "ソフトウェアについて製造物責任法の責任が問われることはありうるとされていますか")
+    ans = ExtractiveAnswerer(lambda t: 4.0).answer(q, [first, second], query=analyse_query(q))
+    assert ans.answered and ans.text.startswith("製造物責任法上の問題"), ans.text
