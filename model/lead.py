@@ -2,7 +2,8 @@
 
 The sentence scorer (:mod:`model.sentence_score`) ranks every quotable sentence; these rules then choose the
 lead among those close enough to the best: only sentences of (or citing) the designation the question names
-(国家賠償法第二条, 第九十条では, 規程の第11では); the one holding the asked-for form (an amount for いくら, a date
+(国家賠償法第二条, 第九十条では, 規程の第11では), and one naming a law the question names (製造物責任法) before one that
+does not; the one holding the asked-for form (an amount for いくら, a date
 for いつ, papers for 何が必要); the rule rather than its special case (an article captioned …の特例); for a
 penalty question, the provision that cites the duty found and punishes it, the duty after it; for a とは
 question, the definition; never a purpose clause (…を目的とする。) unless the purpose is asked; for where a matter
