@@ -275,8 +275,9 @@ def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float], rare: 
     return bool(focus) and all(per_key[i] < 0.5 for i in focus)
 
 
-# A key this rare in the index (IDF; the largest is a word of one chunk) names one particular thing (毛布), not
-# a word any text may paraphrase (住民, 職員, 権利: 3-5)
+# A key this rare in the index names one particular thing (毛布), not a word any text may paraphrase (住民, 職員, 権利:
+# 3-5 in the gov_qa index of 10,382 chunks). BM25's IDF reads the share of chunks holding the word, so 7 is about one
+# chunk in 1,100 whatever the archive's size; an index of fewer chunks has no word that rare and the rule stays off.
 RARE_IDF = 7.0
 
 
