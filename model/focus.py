@@ -259,16 +259,31 @@ def needed_words(qt: QuestionType, question: str) -> list[int]:
     return [i for item in re.split(r"や|及び|又は|または|か、", m.group(1)) for i in _ending(qt, _ASIDE_END.sub("", item))[:1]]
 
 
+# a yes/no question on a use as something (「…を市立図書館の利用カードとして使えますか」): the role the thing would serve
+_AS_ROLE = re.compile(r"([^、。をにがは]+?)として(?:使え|使用でき|利用でき|用いることができ|使うことができ|扱え|認められ)")
+
+
+def role_words(qt: QuestionType, question: str) -> list[int]:
+    """Indexes into ``qt.key`` of the role a yes/no question asks a thing may serve as (利用カード of 「…市立図書館の
+    利用カードとして使えますか」)."""
+    if qt.kind != "yesno" or (m := _AS_ROLE.search(question_proper(question) or question)) is None:
+        return []
+    return _ending(qt, m.group(1))[:1]
+
+
 def focus_lost(qt: QuestionType, question: str, per_key: Sequence[float], rare: AbstractSet[int] = frozenset()) -> bool:
     """Whether the quote (its key coverage ``per_key``) never names the question's topic, misses the case it sets,
-    a yes/no, when or who question's act, or names none of a yes/no question's object or of the things it asks
-    whether they are needed."""
+    a yes/no, when or who question's act, the whole of the role a yes/no question asks a thing may serve as (利用カード
+    of 利用カードとして使えますか), or names none of a yes/no question's object or of the things it asks whether they are
+    needed."""
     if any(per_key[i] == 0.0 for i in topic_words(qt, question, rare)):
         return True
     if any(per_key[i] < 0.5 for i in case_words(qt, question)):
         return True  # the general rule (新築住宅は3年度分) for the case asked (長期優良住宅を新築した場合)
     if any(per_key[i] < 0.5 for i in act_words(qt, question) + date_act_words(qt, question) + who_act_words(qt, question)):
         return True
+    if any(per_key[i] < 1.0 for i in role_words(qt, question)):
+        return True  # 利用カードとして使えますか: a quote on how the card is received says nothing of that use
     if (needed := needed_words(qt, question)) and all(per_key[i] < 0.5 for i in needed):
         return True  # 利用申請や使用料の支払いが必要ですか: a quote naming neither says nothing of what is needed
     focus = focus_words(qt, question)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from jtext.terms import analyse_query
 from model.answerer import Passage
 from model.extractive import ExtractiveAnswerer
-from model.focus import focus_words, rare_keys
+from model.focus import focus_words, rare_keys, role_words
 from model.lead import choose_lead
 from model.qtype import analyse
 from model.records import Hit
@@ -242,3 +242,18 @@ def test_a_rare_short_topic_the_quote_never_names_refuses():
     named = _STOCK + "毛布は、劣化の状況を確認し、10年ごとに新しいものと入れ替える。"
     answer = ask(idf, named)
     assert answer.answered and "10年" in answer.text, answer.text
+
+
+def test_a_use_asked_as_a_role_needs_the_role_named():
+    """「マイナンバーカードを市立図書館の利用カードとして使えますか」: a page on how the card is received, which names
+    カード but never 利用カード, says nothing of that use; a text naming it answers."""
+    q = "標市では、マイナンバーカードを市立図書館の利用カードとして使えますか"
+    title = "マイナンバーカードの受け取り方法｜標市"
+    receive = ("申請いただいたマイナンバーカードが市に届くと、申請者の方に「交付通知書(はがき)」をお送りします。"
+               "交付通知書が届いたら、予約の上、ご本人が受け取りにお越しください。")
+    assert not _answer(q, [_page(receive, title)]).answered
+    library = receive + "マイナンバーカードは、市立図書館の利用カードとして使うことができます。"
+    answer = _answer(q, [_page(library, title)])
+    assert answer.answered and "利用カードとして" in answer.text, answer.text
+    qt = analyse(q)
+    assert [qt.key_words[i] for i in role_words(qt, q)] == ["利用カード"]
