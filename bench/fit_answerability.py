@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.jsquad import load_jsquad
+from bench.metrics import auc
 from model.answerability import FEATURES
 from model.extractive import Candidate
 from retrieval.access import AccessFilter
@@ -175,15 +176,6 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 50,
 
 def predict(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(w[0] + x @ w[1:], -60, 60)))
-
-
-def auc(p: np.ndarray, y: np.ndarray) -> float:
-    order = np.argsort(p)
-    ranks = np.empty(len(p))
-    ranks[order] = np.arange(1, len(p) + 1)
-    pos = y == 1
-    n1, n0 = pos.sum(), (~pos).sum()
-    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)) if n1 and n0 else float("nan")
 
 
 def folds_by_title(titles: list[str], k: int, seed: int) -> np.ndarray:

