@@ -102,8 +102,11 @@ class Settings:
     # Answer judge (model/judge.py: a cross-encoder on the bundled e5, trained by
     # bench/fit_judge.py; needs the torch extra, skipped without it): refuse when
     # no quoted sentence states the answer with at least this probability; 0 turns
-    # it off. Read off the bench/gov_qa trade-off (README).
-    answer_min_judge: float = 0.0
+    # it off. Read off the bench/gov_qa trade-off on parts the judge never saw (README).
+    answer_min_judge: float = 0.02
+    # ...and give a quote the learned answerability refuses when the judge finds it
+    # states the answer with at least this probability; 0 turns it off.
+    answer_judge_override: float = 0.9
     answerer: str = "extractive"
     keep_generations: int = 2
     # Several servers on one catalog database (shirube/index_sync.py): how often, in seconds, a
@@ -215,6 +218,8 @@ class Settings:
             )
         if not 0.0 <= self.answer_min_judge < 1.0:
             raise ConfigError(f"answer_min_judge must be at least 0 and below 1 (got {self.answer_min_judge})")
+        if not 0.0 <= self.answer_judge_override <= 1.0:
+            raise ConfigError(f"answer_judge_override must be between 0 and 1 (got {self.answer_judge_override})")
         if not 0.0 <= self.answer_min_confidence < 1.0:
             raise ConfigError(f"answer_min_confidence must be at least 0 and below 1 (got {self.answer_min_confidence})")
         _check_range("keep_generations", self.keep_generations, 1, 100)

@@ -11,7 +11,7 @@ held out to report a dev AUC.
 
 The model: the bundled e5-small export (model/e5) with LoRA updates (rank
 ``--rank``) on every Linear layer of layers ``--lower``..11 and one logistic
-unit over the mean of the last hidden states; one epoch of AdamW with a
+unit over the mean of the last hidden states; ``--epochs`` of AdamW with a
 one-cycle schedule. Only the LoRA factors and the unit are saved (float16).
 peft is needed here (the ``train`` extra), not to use the judge.
 
@@ -19,6 +19,12 @@ The manifest (``--manifest``, default data_manifests/judge.json) records the
 data's sha256, the counts, the held-out articles and the settings.
 
     .venv/bin/python bench/fit_judge.py --data ../shared/data/jsquad/valid-v1.3.json
+
+The shipped judge (session 34) was trained on a GPU: ``--prepare FILE`` here
+writes every pair's token ids and the e5 weights they need (15 MB), and
+``tools/judge_gpu.sh FILE OUTDIR`` runs ``--prepared FILE`` there (torch,
+transformers, peft and numpy only): LoRA rank 16 on all twelve layers, pairs of
+up to 256 tokens, three epochs, JSQuAD and the gov_qa pairs but part QQ's.
 """
 
 from __future__ import annotations
@@ -109,6 +115,7 @@ def jsquad_pairs(data: Path, skip_first: int, dev_articles: int, seed: int) -> t
 # site terms (IPA, Kobe City, METI, FSA, PPC PDFs): a judge trained on their sentences may not ship.
 # Statutes and bylaws (not copyrightable), GIF documents (CC0) and samples/ (ours) may.
 RESTRICTED = re.compile(r"^(?:meti-|ipa-|fsa_|kobe_|ppc)")
+GOV_LICENCE = "questions CC0 (ours); sentences of statutes and bylaws (not copyrightable), GIF documents (CC0), samples/"
 
 
 def _part(qid: str) -> str:
@@ -347,6 +354,7 @@ def sources(args: argparse.Namespace, data: Path, gov_info: dict) -> list[dict]:
     return ([{"name": "JSQuAD valid-v1.3 (JGLUE, Yahoo Japan)", "licence": "CC BY-SA 4.0",
               "file": data.name, "sha256": hashlib.sha256(data.read_bytes()).hexdigest()}]
             + ([{"name": "bench/gov_qa questions (CC0) over the gov_qa corpus (samples/ and ../shared/data/gov)",
+                 "licence": GOV_LICENCE if not args.gov_restricted else "internal testing only (not shippable)",
                  "parts": args.gov_parts, **gov_info}] if gov_info else []))
 
 

@@ -45,6 +45,9 @@ with ``min_confidence`` > 0, when the learned answerability model
 being a right answer (the probability is in ``Answer.meta["answerability"]``);
 and, with a judge (:mod:`model.judge`) and ``min_judge`` > 0, when no quoted
 sentence states the answer with at least that probability (``meta["judge"]``).
+With a judge and ``judge_override`` > 0, a quote the learned answerability would
+refuse is given when the judge finds it states the answer with at least that
+probability.
 Every answer names the check that decided it (``meta["decided_by"]``: one of :data:`CHECKS`,
 "answered" when all pass); :meth:`ExtractiveAnswerer.decide` gives the same decision with the
 candidate quote, for benchmarks that count why right quotes are refused.
@@ -141,7 +144,7 @@ class ExtractiveAnswerer:
         self, idf: IdfFn, max_sentences: int = 3, min_evidence: float = 0.25, min_key: float = MIN_KEY,
         require_form: bool = True, weights: tuple[float, ...] | None = None, min_confidence: float = 0.0,
         confidence_weights: tuple[float, ...] | None = None, name_subject: bool = True,
-        judge: Judge | None = None, min_judge: float = 0.0, min_form_key: float = 0.0,
+        judge: Judge | None = None, min_judge: float = 0.0, min_form_key: float = 0.0, judge_override: float = 0.0,
     ) -> None:
         self.idf = idf
         self.max_sentences = max_sentences
@@ -157,6 +160,8 @@ class ExtractiveAnswerer:
         # model/judge.py: refuse when no quoted sentence states the answer with P >= min_judge (0: off)
         self.judge = judge
         self.min_judge = min_judge
+        # …and answer what the learned answerability refuses when one states it with P >= judge_override (0: off)
+        self.judge_override = judge_override
         self.min_form_key = min_form_key
 
     def answer(
@@ -282,14 +287,17 @@ class ExtractiveAnswerer:
         if self.require_form and not cand.form_ok:
             return Decision("require_form", cand, grounding, {})
         meta: dict[str, float] = {}
+        judging = self.judge is not None and (self.min_judge > 0 or self.judge_override > 0)
+        if judging:
+            meta["judge"] = round(self._judged(question, passages, cand.chosen), 4)
         if self.min_confidence > 0:
             meta["answerability"] = confidence = round(probability(sig, self.confidence_weights), 4)
-            if confidence < self.min_confidence:
+            # the judge reading every quoted sentence with the question outweighs the cheap signals
+            # when it is sure (judge_override): a right quote the learned answerability doubts
+            if confidence < self.min_confidence and not (judging and 0 < self.judge_override <= meta["judge"]):
                 return Decision("min_confidence", cand, grounding, meta)
-        if self.judge is not None and self.min_judge > 0:
-            meta["judge"] = judged = round(self._judged(question, passages, cand.chosen), 4)
-            if judged < self.min_judge:
-                return Decision("min_judge", cand, grounding, meta)
+        if judging and meta["judge"] < self.min_judge:
+            return Decision("min_judge", cand, grounding, meta)
         return Decision("answered", cand, grounding, meta)
 
     def _answer(self, question: str, passages: list[Passage], query: QueryTerms) -> Answer:

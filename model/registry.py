@@ -60,8 +60,8 @@ def make_answerer(name: str, settings: "Settings", idf: IdfFn, **overrides: Any)
     extractive = ExtractiveAnswerer(
         idf, max_sentences=s.answer_sentences, min_evidence=s.min_evidence,
         min_key=s.answer_min_key, require_form=s.answer_require_form, min_confidence=s.answer_min_confidence,
-        judge=_judge(s.cache_dir) if s.answer_min_judge > 0 else None, min_judge=s.answer_min_judge,
-        min_form_key=s.answer_min_form_key,
+        judge=_judge(s.cache_dir) if s.answer_min_judge > 0 or s.answer_judge_override > 0 else None,
+        min_judge=s.answer_min_judge, judge_override=s.answer_judge_override, min_form_key=s.answer_min_form_key,
     )
     if name == "extractive":
         return extractive

@@ -90,9 +90,11 @@ CASES = [
 
 @pytest.mark.parametrize(("question", "title", "answer", "other"), CASES, ids=[c[0][:8] for c in CASES])
 def test_the_answer_outscores_a_sibling(judge: AnswerJudge, question, title, answer, other):
+    from base.settings import Settings
+
     right, wrong = judge.scores(question, [(title, answer), (title, other)])
     assert right > wrong
-    assert right > 0.5 > wrong
+    assert right > Settings.answer_min_judge > 0 and wrong < 0.5  # the answer passes the default gate
 
 
 def test_named_without_the_asked_detail_is_judged_unlikely(judge: AnswerJudge):
@@ -158,6 +160,28 @@ def test_the_answerer_refuses_under_min_judge_and_shows_the_judge_each_quoted_se
     assert _ask(q, off, 0.0).answered and not off.seen
 
 
+def test_a_sure_judge_gives_a_quote_the_learned_answerability_refuses():
+    """judge_override: the learned answerability's doubt (here a threshold no quote reaches) is
+    outweighed only when the judge finds a quoted sentence states the answer with P >= the override."""
+    from jtext.terms import analyse_query
+    from model.answerer import Passage
+    from model.extractive import ExtractiveAnswerer
+    from model.records import Hit
+
+    q = "設備投資補助金の申請期間はいつまでですか"
+    hit = Hit(1, 1, 1, _TITLE, "hojokin.pdf", "pdf", 1, 2, None, None, _TEXT, 0, len(_TEXT), 7.0)
+
+    def ask(judge, override: float):
+        answerer = ExtractiveAnswerer(lambda t: 3.0, min_confidence=0.999, judge=judge, min_judge=0.05,
+                                      judge_override=override)
+        return answerer.answer(q, [Passage(hit, _TEXT, [])], query=analyse_query(q))
+
+    sure, unsure = ask(_Fixed(0.95), 0.9), ask(_Fixed(0.6), 0.9)
+    assert sure.answered and "令和6年6月28日" in sure.text and sure.meta["decided_by"] == "answered"
+    assert not unsure.answered and unsure.meta["decided_by"] == "min_confidence" and unsure.meta["judge"] == 0.6
+    assert not ask(_Fixed(0.95), 0.0).answered  # 0: no override
+
+
 def test_the_shipped_judge_lets_a_right_answer_through(judge: AnswerJudge):
     a = _ask("設備投資補助金の申請期間はいつまでですか", judge, 0.2)
     assert a.answered and "令和6年6月28日" in a.text and a.meta["judge"] >= 0.2
@@ -172,9 +196,13 @@ def test_the_setting_is_validated_and_builds_the_answerer_with_the_judge(tmp_pat
     s = Settings(home=tmp_path)
     with pytest.raises(ConfigError, match="answer_min_judge"):
         s.replace(answer_min_judge=1.5)
-    assert make_answerer("extractive", s, lambda t: 1.0).judge is None  # off by default
-    on = make_answerer("extractive", s, lambda t: 1.0, answer_min_judge=0.2)
-    assert isinstance(on.judge, AnswerJudge) and on.min_judge == 0.2
+    with pytest.raises(ConfigError, match="answer_judge_override"):
+        s.replace(answer_judge_override=1.5)
+    on = make_answerer("extractive", s, lambda t: 1.0)  # on by default: the gate and the override
+    assert isinstance(on.judge, AnswerJudge) and (on.min_judge, on.judge_override) == (0.02, 0.9)
+    assert make_answerer("extractive", s, lambda t: 1.0, answer_min_judge=0.0, answer_judge_override=0.0).judge is None
+    only_gate = make_answerer("extractive", s, lambda t: 1.0, answer_min_judge=0.2, answer_judge_override=0.0)
+    assert isinstance(only_gate.judge, AnswerJudge) and only_gate.min_judge == 0.2
 
 
 def test_the_manifest_names_the_shipped_weights():
@@ -186,7 +214,12 @@ def test_the_manifest_names_the_shipped_weights():
     assert manifest["kind"] == "answer-judge"
     assert manifest["weights_sha256"] == hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest()
     assert manifest["name"] == read_weights(WEIGHTS_FILE)[0]["model_id"]
-    assert {s["licence"] for s in manifest["sources"]} == {"CC BY-SA 4.0"}
+    from bench.fit_judge import GOV_LICENCE, RESTRICTED
+
+    # JSQuAD, and government questions over sentences a shipped model may learn from
+    assert {s["licence"] for s in manifest["sources"]} <= {"CC BY-SA 4.0", GOV_LICENCE}
+    assert all(s.get("restricted_sources", "left out").startswith("left out") for s in manifest["sources"])
+    assert RESTRICTED.pattern in json.dumps(manifest["sources"])
 
 
 def test_a_prepared_file_reads_like_the_export_and_holds_out_the_files_named(cache: Path, tmp_path: Path):
@@ -225,8 +258,10 @@ def test_a_judge_file_says_how_long_its_pairs_are(cache: Path, tmp_path: Path):
 
     meta, arrays = read_weights()
     save_weights(tmp_path / "long.npz", meta | {"max_question": 64, "max_tokens": 256}, arrays)
+    save_weights(tmp_path / "short.npz", {k: v for k, v in meta.items() if k not in ("max_question", "max_tokens")},
+                 arrays)
     long_judge = AnswerJudge(cache, tmp_path / "long.npz", device="cpu")
-    judge = AnswerJudge(cache, WEIGHTS_FILE, device="cpu")
+    judge = AnswerJudge(cache, tmp_path / "short.npz", device="cpu")
     assert long_judge.lengths == (64, 256) and judge.lengths == (48, 128)
     question = "市長は何を公表しますか"
     sentence = "第三条 " + "市長は、審議会の意見を聴いて、" * 30 + "その結果を公表する。"
