@@ -83,12 +83,12 @@ def _to_front(scored: list[Scored], x: Scored) -> None:
     scored.insert(0, x)
 
 
-def _lead_holding(scored: list[Scored], top: float, holds: Callable[[str], bool]) -> None:
+def _lead_holding(scored: list[Scored], top: float, holds: Callable[[Scored], bool]) -> None:
     """Unless the lead ``holds`` what the question asks, the best sentence that does leads, when its score is
     close enough to ``top`` (the best sentence of all)."""
-    if holds(scored[0].text):
+    if holds(scored[0]):
         return
-    other = next((x for x in scored[1:] if x.score >= SELECT_RATIO * top and holds(x.text)), None)
+    other = next((x for x in scored[1:] if x.score >= SELECT_RATIO * top and holds(x)), None)
     if other is not None:
         _to_front(scored, other)
 
@@ -163,21 +163,18 @@ def choose_lead(question: str, qt: QuestionType, scored: list[Scored],
     if qt.kind == "yesno" and qt.predicate:
         # 当事者は…閲覧を求めることができますか: the sentence saying whether one may 求める leads, not one on the
         # same papers that says what the hearing officer must do
-        _lead_holding(scored, top, lambda text: _may(qt.predicate, text))
+        _lead_holding(scored, top, lambda x: _may(qt.predicate, x.text))
     if _ASKS_INSTRUMENT.search(question):
         # この条例の施行に必要な事項は、どこで定める: the sentence leaving it to an instrument (別に規則で定める) leads
-        _lead_holding(scored, top, lambda text: _SETS_BY.search(text) is not None)
-    if not from_named_source(qt, quote_evidence([scored[0]], passages)):
-        # 「…ガイドラインの法的な論点では、…製造物責任法の責任が問われることは」: the sentence naming 製造物責任法 leads,
-        # not one on 民法's 不法行為責任 beside it
-        formed = qt.kind in PREFER_FORM and qt.form_in(scored[0].text)  # the form asked is not given up for the name
-        named = next((x for x in scored[1:] if x.score >= SELECT_RATIO * top and (qt.form_in(x.text) or not formed)
-                      and from_named_source(qt, quote_evidence([x], passages))), None)
-        if named is not None:
-            _to_front(scored, named)
+        _lead_holding(scored, top, lambda x: _SETS_BY.search(x.text) is not None)
+    # 「…ガイドラインの法的な論点では、…製造物責任法の責任が問われることは」: the sentence naming 製造物責任法 leads,
+    # not one on 民法's 不法行為責任 beside it; the form asked is not given up for the name
+    formed = qt.kind in PREFER_FORM and qt.form_in(scored[0].text)
+    _lead_holding(scored, top, lambda x: (qt.form_in(x.text) or not formed)
+                  and from_named_source(qt, quote_evidence([x], passages)))
     if words := _classed_words(question, qt):
         # 講習会はどの種別に当たりますか: the row naming 講習会 (イベント系 教室・講習会) leads, not the table's lead-in
-        _lead_holding(scored, top, lambda text: any(w in text for w in words))
+        _lead_holding(scored, top, lambda x: any(w in x.text for w in words))
     defining = definition_of(question, scored)
     if defining is not None:
         # 「行政指導」とは: the definition (六 行政指導 …をいう。) leads
