@@ -168,8 +168,9 @@ def gov_pairs(home: Path, prefixes: str, per_question: int = 4, exclude: frozens
                     neg.append((len(qb & _bigrams(sent.text)), h.title, sent.text))
         neg.sort(key=lambda x: -x[0])
         n = len(out)
-        out.extend((searched, t, x, 1) for t, x in dict.fromkeys(pos))
-        out.extend((searched, t, x, 0) for _, t, x in neg[:per_question])
+        asked = searched or d["question"]
+        out.extend((asked, t, x, 1) for t, x in dict.fromkeys(pos))
+        out.extend((asked, t, x, 0) for _, t, x in neg[:per_question])
         files.extend([d.get("_file", "")] * (len(out) - n))
     return out, files, {"gov_questions": used, "gov_prefixes": prefixes, "gov_excluded": sorted(exclude),
                  "restricted_sources": "included (not shippable)" if restricted else f"left out: {RESTRICTED.pattern}"}

@@ -53,16 +53,29 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_part_is_its_exact_letters_and_held_out_files_stay_out(home: Path):
-    pairs, info = gov_pairs(home, "C")
+    pairs, files, info = gov_pairs(home, "C")
     assert {q for q, *_ in pairs} == {"公開決定の期限は最長で何日まで延長できますか"}  # C001, not CC001
-    assert info["gov_questions"] == 1
-    pairs, info = gov_pairs(home, "all", exclude=frozenset({"fresh30.jsonl"}))
+    assert info["gov_questions"] == 1 and set(files) == {"fresh22.jsonl"} and len(files) == len(pairs)
+    pairs, files, info = gov_pairs(home, "all", exclude=frozenset({"fresh30.jsonl"}))
     assert info["gov_questions"] == 2 and not any("手数料" in q for q, *_ in pairs)
-    assert info["gov_excluded"] == ["fresh30.jsonl"]
+    assert info["gov_excluded"] == ["fresh30.jsonl"] and set(files) == {"fresh22.jsonl", "fresh26.jsonl"}
+
+
+def test_a_follow_up_is_read_as_the_question_searched(home: Path):
+    """A follow-up's pairs carry the question with its topic filled in (what the judge reads when asked)."""
+    rows, idf, st = pickle.loads((home.parent / f"shirube-govloop-judge-{home.name}.pkl").read_bytes())
+    d, _, q, ps = rows[0]
+    follow = _row("C002", "fresh22.jsonl", "では、その期限は？", True, relevant=["joho_kokai_jorei.xml"],
+                  article="第十条第二項", answers=["三十日以内"])
+    rows.append((follow, "公開決定の期限は延長できますか。では、その期限は？", q, ps))
+    (home.parent / f"shirube-govloop-judge-{home.name}.pkl").write_bytes(pickle.dumps((rows, idf, st)))
+    pairs, _, _ = gov_pairs(home, "C")
+    assert {q for q, *_ in pairs} == {"公開決定の期限は最長で何日まで延長できますか",
+                                      "公開決定の期限は延長できますか。では、その期限は？"}
 
 
 def test_the_answer_is_positive_and_its_rule_a_near_miss(home: Path):
-    pairs, _ = gov_pairs(home, "C")
+    pairs, _, _ = gov_pairs(home, "C")
     label = {s: y for _, _, s, y in pairs}
     assert label[_EXTENSION.hit.text] == 1
     assert label[_RULE.hit.text] == 0
@@ -71,9 +84,9 @@ def test_the_answer_is_positive_and_its_rule_a_near_miss(home: Path):
 
 
 def test_sentences_of_files_that_may_not_ship_are_left_out_unless_asked(home: Path):
-    pairs, info = gov_pairs(home, "C")
+    pairs, _, info = gov_pairs(home, "C")
     assert not any(t == _MINISTRY.hit.title for _, t, _, _ in pairs)
     assert "left out" in info["restricted_sources"]
-    pairs, info = gov_pairs(home, "C", restricted=True)
+    pairs, _, info = gov_pairs(home, "C", restricted=True)
     assert any(t == _MINISTRY.hit.title for _, t, _, _ in pairs)
     assert "not shippable" in info["restricted_sources"]
