@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.answer_loop import cached_gov_retrieval, cached_retrieval
 from bench.fit_reranker import article_of, fit, fit_choice, nfkc, selection_hits
+from bench.metrics import auc
 
 DATA = ROOT.parent / "shared/data/jsquad/valid-v1.3.json"
 
@@ -53,14 +54,6 @@ def _ranks(score: np.ndarray, qid: np.ndarray) -> np.ndarray:
         r = 0 if qid[i] != prev else r + 1
         prev, rank[i] = qid[i], r
     return rank
-
-
-def _auc(score: np.ndarray, y: np.ndarray) -> float:
-    order = np.argsort(score)
-    r = np.empty(len(score))
-    r[order] = np.arange(len(score))
-    n1 = y.sum()
-    return float((r[y == 1].sum() - n1 * (n1 - 1) / 2) / (n1 * (len(y) - n1)))
 
 
 class Vectors:
@@ -215,7 +208,7 @@ def refusal(grows, gidf, settings, vec: Vectors) -> None:
         w = fit(both[fold != k], y[fold != k], 0.1)
         combined[fold == k] = np.hstack([np.ones(((fold == k).sum(), 1)), both[fold == k]]) @ w
     print(f"\nquotes past every hand check: {int(y.sum())} right answers, {int(len(y) - y.sum())} near misses")
-    print(f"AUC answerability {_auc(prob, y):.3f}, lead cosine {_auc(cos, y):.3f}, both (held out) {_auc(combined, y):.3f}")
+    print(f"AUC answerability {auc(prob, y):.3f}, lead cosine {auc(cos, y):.3f}, both (held out) {auc(combined, y):.3f}")
     print("| answerability ≥ | near misses refused | right kept: answerability | right kept: both at the same refusal |")
     print("|---|---|---|---|")
     neg = np.sort(combined[y == 0])
