@@ -284,6 +284,19 @@ def print_table(rows: list[dict[str, Any]], note: str) -> dict[str, Any]:
     return out
 
 
+def print_by_file(questions: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """The totals of each question file (``rows`` scored in the order of ``questions``)."""
+    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for d, r in zip(questions, rows):
+        by_file[d["_file"]].append(r)
+    if len(by_file) > 1:
+        print("\nper question file:")
+        for f, rs in by_file.items():
+            s = summarise(rs)
+            print(f"  {f:<16} n={s['n']:3d} loc {_f(s['locator_hit'])} ans {_f(s['answer_hit'])} "
+                  f"ref-un {_f(s['refusal_unanswerable'])} false {_f(s['false_answer'])}")
+
+
 def parse_sweep(spec: str) -> tuple[str, list[Any]]:
     name, _, vals = spec.partition("=")
     if not name or not vals:
@@ -394,15 +407,7 @@ def main() -> None:
     print(f"ask latency p50 {percentile(lat, 50) * 1000:.0f} ms, p95 {percentile(lat, 95) * 1000:.0f} ms "
           f"({ask_s:.0f} s for {len(rows)} questions; query vectors embedded beforehand in batches)")
 
-    by_file: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for d, r in zip(questions, rows):
-        by_file[d["_file"]].append(r)
-    if len(by_file) > 1:
-        print("\nper question file:")
-        for f, rs in by_file.items():
-            s = summarise(rs)
-            print(f"  {f:<16} n={s['n']:3d} loc {_f(s['locator_hit'])} ans {_f(s['answer_hit'])} "
-                  f"ref-un {_f(s['refusal_unanswerable'])} false {_f(s['false_answer'])}")
+    print_by_file(questions, rows)
 
     sweep = []
     if args.sweep:
