@@ -13,7 +13,7 @@ MODULES = ("jtext.eras", "jtext.numerals", "jtext.years", "model.contrast", "mod
            "jtext.sentences", "jtext.aliases", "model.siblings", "model.readings",
            "model.priced", "model.lost", "model.keys", "model.records", "model.form_source",
            "model.focus", "model.body_name", "model.field_label", "model.means", "model.partners", "model.events",
-           "model.versions")
+           "model.versions", "indexer.loaders._common")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -94,20 +94,55 @@ def stem(name: str) -> str:
 
 
 def first_line(text: str) -> str:
-    r"""First non-empty line, stripped and cut to a title's length; a title broken after a
-    particle that needs what follows (クラウドサービス利用のための / 情報セキュリティマネジメント
-    ガイドライン) goes on with the next line.
+    r"""First line that can name the document, stripped and cut to a title's length; a title broken
+    after a particle that needs what follows (クラウドサービス利用のための / 情報セキュリティマネジメント
+    ガイドライン) goes on with the next line. A date line (2023年６月, 令和6年4月1日現在), a page
+    number or a line without a Japanese word (Financial Services Agency: a cover page whose title is
+    an image) names nothing and is passed over; when no line of the first few can name it, "" (the
+    caller falls back to the file name).
 
     >>> first_line("クラウドサービス利用のための \n情報セキュリティマネジメントガイドライン\n2013 年度版")
     'クラウドサービス利用のための情報セキュリティマネジメントガイドライン'
     >>> first_line("\n児童手当のご案内\n標市 こども未来部")
     '児童手当のご案内'
+    >>> first_line("令和6年4月1日\n児童手当のご案内")
+    '児童手当のご案内'
+    >>> first_line("2023年６月\nFinancial\nServices\nAgency")
+    ''
     """
-    lines = (line.strip() for line in text.splitlines())
-    title = next((line for line in lines if line), "")
-    if _GOES_ON.search(title):
-        title += next((line for line in lines if line), "")
-    return title[:TITLE_MAX_CHARS]
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line][:TITLE_LOOKAHEAD]
+    for i, line in enumerate(lines):
+        if not names_something(line):
+            continue
+        title = line
+        if _GOES_ON.search(title) and i + 1 < len(lines):
+            title += lines[i + 1]
+        return title[:TITLE_MAX_CHARS]
+    return ""
+
+
+# How many non-empty lines from the top may hold the title (a date line, an office's name in
+# Roman letters, a page number come before it).
+TITLE_LOOKAHEAD = 5
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆]")
+# A date, a year or a page number alone: 2023年６月, 令和6年4月1日現在, R5.6.30, 2024/3, - 3 -, 1/20
+_DATE_OR_NUMBER = re.compile(
+    r"[\s\-‐－―ー〜~・.．/／()（）:：]*(?:(?:令和|平成|昭和|[RHSrhs])?\s*[0-9０-９元一二三四五六七八九十〇]+\s*"
+    r"(?:年度?|[.．/／]|月|日|頁|ページ|$)\s*)+(?:現在|時点|版|発行|作成|改訂|更新)?[\s\-‐－―)）]*"
+)
+
+
+def names_something(line: str) -> bool:
+    """Whether ``line`` can be a document's title: it has a Japanese word and is not a date, a year or
+    a page number alone.
+
+    >>> names_something("2023年６月"), names_something("令和6年4月1日現在"), names_something("- 3 -")
+    (False, False, False)
+    >>> names_something("Financial Services Agency"), names_something("令和5年度 神戸市観光動向調査結果について")
+    (False, True)
+    """
+    return bool(_JAPANESE.search(line)) and not _DATE_OR_NUMBER.fullmatch(line)
 
 
 # A title line ending where its phrase cannot end: 〜のための, 〜に関する, 〜における, 〜及び
