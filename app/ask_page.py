@@ -149,15 +149,23 @@ def render_citation(ctx: Context, turn: Turn, i: int, c: Citation) -> None:
         render_source(ctx, c.section_id, c.start, c.end, c.quote, key)
 
 
-def render_passage(ctx: Context, turn: Turn, i: int, j: int, h: Hit) -> None:
-    """A closest passage of a 資料にない answer, highlighted within its section."""
+def render_passage(ctx: Context, turn: Turn, i: int, j: int, h: Hit, near: Citation | None = None) -> None:
+    """A closest passage of a 資料にない answer, highlighted within its section: at its sentence nearest
+    the question (``near``, from ``Answer.closest``) when the answerer gave one, else from its opening."""
     passages = ctx.sh.passages([h])
     if not passages:
         return
     quote, a, b = passages[0].quote(0, h.end - h.start)
     st.markdown(f"**{j}. {esc(h.title)}**　{esc(h.locator)}　<small>{esc(h.source)}</small>", unsafe_allow_html=True)
-    st.markdown(f'<blockquote style="margin:0">{esc(quote[:200])}{"…" if len(quote) > 200 else ""}</blockquote>',
-                unsafe_allow_html=True)
+    if near is not None and near.section_id == h.section_id:
+        sec = _section(ctx.sh, ctx.access, turn, h.section_id)
+        quote, a, b = near.quote, near.start, near.end
+        excerpt = highlight_html(sec["text"], a, b, context=60) if sec else highlight_html(quote, 0, len(quote))
+        st.markdown(f'<blockquote class="shirube-near" style="margin:0">{excerpt}</blockquote>',
+                    unsafe_allow_html=True)
+    else:
+        st.markdown(f'<blockquote style="margin:0">{esc(quote[:200])}{"…" if len(quote) > 200 else ""}</blockquote>',
+                    unsafe_allow_html=True)
     key = f"{i}:p{j}"
     opened = st.session_state.get("open_src") == key
     st.button("原文を閉じる" if opened else "原文を開く", key=f"src-{key}", on_click=_toggle, args=(key,))
@@ -184,10 +192,11 @@ def render_answer(ctx: Context, turn: Turn, i: int) -> None:
         st.warning(ans.text, icon=":material/search_off:")
         _searched_caption(ans)
         if ans.passages:
-            st.markdown("**関連する可能性のある箇所**")
+            st.markdown("**関連する可能性のある箇所**（回答ではありません。質問に最も近い記述を黄色で示します）")
+            near = {c.n: c for c in ans.closest}
             for j, h in enumerate(ans.passages[:3], 1):
                 with st.container(border=True):
-                    render_passage(ctx, turn, i, j, h)
+                    render_passage(ctx, turn, i, j, h, near.get(j))
     with st.expander("回答を出典つきでコピー（メモ用）"):
         memo = _memo_question(ans) + (ans.as_memo() if ans.answered else _memo_not_found(ans))
         st.code(memo, language=None, wrap_lines=True)
@@ -207,8 +216,11 @@ def _memo_question(ans: Answer) -> str:
 
 
 def _memo_not_found(ans: Answer) -> str:
-    lines = [ans.text, "", "関連する可能性のある箇所:"]
-    lines += [f"- {h.title} {h.locator}" for h in ans.passages[:3]]
+    lines = [ans.text, "", "関連する可能性のある箇所（回答ではありません）:"]
+    near = {c.n: c for c in ans.closest}
+    for j, h in enumerate(ans.passages[:3], 1):
+        c = near.get(j)
+        lines.append(f"- {h.title} {h.locator}" + (f"「{c.quote.strip()}」" if c is not None else ""))
     return "\n".join(lines)
 
 

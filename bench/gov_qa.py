@@ -234,6 +234,12 @@ def score(d: dict[str, Any], it: QAItem, ans: Any, secs: float) -> dict[str, Any
     searched = getattr(ans, "searched", None)
     if searched is not None:
         row["searched"] = searched
+    near = getattr(ans, "closest", ())
+    if it.answerable and not ans.answered and near:
+        # a refusal's first closest sentence (Answer.closest): where the reader is sent to read next
+        c = near[0]
+        row["closest_hit"] = bool(answer_found(list(it.answers), c.quote)
+                                  and located(d, it, c.source, c.document_id, c.page, c.article)[1])
     return row
 
 
@@ -254,6 +260,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "false_answer": rate(rows, "false_answer"),
         "follow_up_doc": rate(fu, "doc_hit"),
         "answered_answerable": rate(ans, "answered"),
+        # answerable questions refused, and those whose first closest sentence holds an answer in the right place
+        "refused_answerable": sum(not r["answered"] for r in ans),
+        "refused_closest_hit": sum(bool(r.get("closest_hit")) for r in ans),
     }
 
 
@@ -279,6 +288,9 @@ def print_table(rows: list[dict[str, Any]], note: str) -> dict[str, Any]:
         print(f"{t:<10} {s['n']:4d} {s['answerable']:5d} {_f(s['locator_hit'])} {_f(s['answer_hit'])} "
               f"{s['unanswerable']:4d} {_f(s['refusal_unanswerable'])} {s['near_miss']:4d} {_f(s['refusal_near_miss'])} "
               f"{_f(s['false_answer'])} {s['follow_ups']:4d} {_f(s['follow_up_doc'])}")
+    a = out["ALL"]
+    print(f"answerable refused: {a['refused_answerable']}; of those, the first closest sentence shown holds an "
+          f"answer in the expected place: {a['refused_closest_hit']}")
     if note:
         print(note)
     return out

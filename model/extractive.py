@@ -86,7 +86,7 @@ from .qtype import analyse as analyse_question
 from .lead import PREFER_FORM, SELECT_RATIO, choose_lead, same_document
 from .quote_shape import shape_into, shape_quotes, subject_label
 from .readings import current_reading
-from .records import NOT_FOUND, Answer
+from .records import NOT_FOUND, Answer, Citation
 from .rerank_weights import WEIGHTS
 from .sentence_score import (
     MIN_KEY,
@@ -135,6 +135,9 @@ def _role_named(qt: QuestionType, question: str, per_key: list[float]) -> bool:
 # A template's blank (（裁判所名）, ○○市): a model text, which names no court, office or person
 PLACEHOLDER = re.compile(r"[（(][一-龥ァ-ヶー]{1,10}名[）)]|○○|〇〇|××")
 
+# A refusal shows this many closest passages, each at its sentence nearest the question (Answer.closest)
+CLOSEST_SHOWN = 3
+
 
 class ExtractiveAnswerer:
     name = "extractive"
@@ -177,11 +180,29 @@ class ExtractiveAnswerer:
 
     def _refuse(
         self, question: str, passages: list[Passage], grounding: float, t0: float, meta: dict | None = None,
+        query: QueryTerms | None = None, cand: Candidate | None = None,
     ) -> Answer:
+        closest = self._closest(passages, query, cand) if query is not None else ()
         return Answer(
             question, NOT_FOUND, (), False, tuple(p.hit for p in passages),
-            self.name, self.model_id, grounding, time.perf_counter() - t0, meta=meta or {},
+            self.name, self.model_id, grounding, time.perf_counter() - t0, meta=meta or {}, closest=closest,
         )
+
+    def _closest(self, passages: list[Passage], query: QueryTerms, cand: Candidate | None) -> tuple[Citation, ...]:
+        """A refusal's first :data:`CLOSEST_SHOWN` passages, each at the sentence nearest the question: the
+        quote it would have given where that comes from the passage, else the passage's best-scoring
+        sentence (a passage with none, a heading alone, is left out)."""
+        shown = passages[:CLOSEST_SHOWN]
+        if not shown:
+            return ()
+        q_terms, q_grams = weights(self.idf, query)
+        best: dict[int, _Scored] = {}
+        for s in score_sentences(q_terms, q_grams, analyse_question(query.normalized), passages, self.weights):
+            if s.p_index < len(shown) and (s.p_index not in best or s.score > best[s.p_index].score):
+                best[s.p_index] = s
+        if cand is not None and cand.chosen and cand.chosen[0].p_index < len(shown):
+            best[cand.chosen[0].p_index] = cand.chosen[0]
+        return tuple(shown[i].citation(i + 1, s.start, s.end) for i, s in sorted(best.items()))
 
     def candidate(self, question: str, passages: list[Passage], query: QueryTerms | None = None) -> Candidate | None:
         """The quote this answerer would give and what it knows about it, before
@@ -306,7 +327,7 @@ class ExtractiveAnswerer:
         meta: dict[str, float | str] = {**decision.meta, "decided_by": decision.check}
         grounding, cand = decision.grounding, decision.candidate
         if not decision.answered or cand is None:
-            return self._refuse(question, passages, grounding, t0, meta)
+            return self._refuse(question, passages, grounding, t0, meta, query, cand)
         sig = cand.signals
         form = cand.qt.form_in if cand.qt.kind in PREFER_FORM else None
         chosen = in_document_order(cand.chosen, passages, form)

@@ -98,6 +98,9 @@ class Answer:
     latency_s: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
     searched: str | None = None  # the question actually searched, when it differs from ``question`` (a follow-up)
+    # a refusal's closest passages, each at its sentence nearest the question (``n``: the passage's place in
+    # ``passages``, from 1), shown instead of the passage's opening; () when answered or not known
+    closest: tuple[Citation, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +115,7 @@ class Answer:
             "passages": [h.to_dict() for h in self.passages],
             "meta": self.meta,
             "searched": self.searched,
+            "closest": [c.to_dict() for c in self.closest],
         }
 
     def as_memo(self) -> str:

@@ -53,6 +53,7 @@ def answer_from_dict(d: dict[str, Any]) -> Answer:
         answered=bool(d.get("answered")), passages=tuple(build(Hit, h) for h in d.get("passages") or []),
         answerer=d.get("answerer", ""), model_id=d.get("model_id", ""), grounding=float(d.get("grounding") or 0.0),
         latency_s=float(d.get("latency_s") or 0.0), meta=d.get("meta") or {}, searched=d.get("searched"),
+        closest=tuple(build(Citation, c) for c in d.get("closest") or []),
     )
 
 

@@ -194,6 +194,17 @@ def test_ask_not_in_documents_is_shown_as_such_with_closest_passages(corpus):
     assert "関連する可能性のある箇所" in texts(at)
 
 
+def test_a_refusal_marks_each_closest_passage_at_its_sentence_nearest_the_question(corpus):
+    at = app("etsuran")
+    at.chat_input[0].set_value("市長の任期は何年ですか").run()
+    assert [w.value for w in at.warning][:1] == ["資料の中に該当する記述が見つかりませんでした。"]
+    assert "回答ではありません" in texts(at)
+    near = [m.value for m in at.markdown if 'class="shirube-near"' in m.value]
+    assert near and any("<mark" in n and "委員の任期は、二年とする。" in n for n in near)
+    memo = next(c.value for c in at.code if "関連する可能性のある箇所" in c.value)
+    assert "「委員の任期は、二年とする。" in memo
+
+
 def test_history_is_kept_per_session(corpus):
     at = app("etsuran")
     at.chat_input[0].set_value(Q_GOMI).run()

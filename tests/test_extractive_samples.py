@@ -53,3 +53,33 @@ def test_near_miss_questions_are_refused(sh, question):
     ans = sh.ask(question)
     assert not ans.answered, ans.text
     assert ans.text == NOT_FOUND and ans.citations == () and ans.passages
+
+
+def test_a_refusal_shows_each_closest_passage_at_its_sentence_nearest_the_question(sh):
+    """市長の任期 is refused; the closest passage is the ordinance's 委員の任期 paragraph, shown at that
+    sentence (not at the passage's opening), marked as no answer in the CLI and kept with the turn."""
+    from shirube.cli import format_answer
+    from shirube.conversations import answer_from_dict
+
+    ans = sh.ask("市長の任期は何年ですか")
+    assert not ans.answered and ans.closest
+    assert [c.n for c in ans.closest] == sorted({c.n for c in ans.closest}) and ans.closest[0].n >= 1
+    for c in ans.closest:  # each is its passage's own span, quoted from the original text
+        h = ans.passages[c.n - 1]
+        assert (c.section_id, c.document_id, c.title) == (h.section_id, h.document_id, h.title)
+        assert sh.section(c.section_id)["text"][c.start:c.end] == c.quote
+    first = next(c for c in ans.closest if c.source == "joho_kokai_jorei.xml")
+    assert first.quote.startswith("委員の任期は") and first.article.startswith("第十四条")
+    shown = format_answer(ans)
+    assert "回答ではありません" in shown and f"「{first.quote.strip()}」" in shown
+    assert answer_from_dict(ans.to_dict()).closest == ans.closest
+
+
+def test_a_closest_sentence_is_not_the_passages_opening_when_another_is_nearer(sh):
+    """猫の登録 is a near miss of the dog page: refused, and its passage is shown at the fee's sentence,
+    which is not where the passage opens (飼い始めたときは…)."""
+    ans = sh.ask("犬の登録の手数料で、猫を登録するときの金額はいくらですか")
+    assert not ans.answered, ans.text
+    fee = next(c for c in ans.closest if c.source == "inu_toroku_kyokenbyo.html")
+    assert "登録手数料" in fee.quote and "3,000円" in fee.quote
+    assert "登録手数料" not in ans.passages[fee.n - 1].text[:40]

@@ -28,8 +28,13 @@ def format_answer(ans) -> str:
             lines.append(f"  [{c.n}] {printable(c.title)}（{printable(c.source)}）{printable(c.locator)}")
             lines.append(f"      「{printable(_one_line(c.quote))}」")
     else:
-        lines.append("関連する可能性のある箇所:")
+        lines.append("関連する可能性のある箇所（回答ではありません）:")
+        closest = {c.n: c for c in ans.closest}  # each passage at its sentence nearest the question
         for i, h in enumerate(ans.passages[:3], 1):
-            lines.append(f"  {i}. {printable(h.title)}（{printable(h.source)}）{printable(h.locator)}: "
-                         f"{printable(h.text[:80].replace(chr(10), ' '))}…")
+            if (c := closest.get(i)) is not None:
+                lines.append(f"  {i}. {printable(c.title)}（{printable(c.source)}）{printable(c.locator)}")
+                lines.append(f"      「{printable(_one_line(c.quote))}」")
+            else:
+                lines.append(f"  {i}. {printable(h.title)}（{printable(h.source)}）{printable(h.locator)}: "
+                             f"{printable(h.text[:80].replace(chr(10), ' '))}…")
     return "\n".join(lines)
