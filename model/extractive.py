@@ -188,6 +188,12 @@ class ExtractiveAnswerer:
             self.name, self.model_id, grounding, time.perf_counter() - t0, meta=meta or {}, closest=closest,
         )
 
+    def closest(self, question: str, passages: list[Passage], query: QueryTerms | None = None) -> tuple[Citation, ...]:
+        """Each of the first :data:`CLOSEST_SHOWN` passages at its sentence nearest ``question`` (what a
+        refusal shows: ``Answer.closest``), for an answerer that refuses by itself (model/grounded.py)."""
+        query = query if query is not None else analyse_query(question)
+        return self._closest(passages, query, None)
+
     def _closest(self, passages: list[Passage], query: QueryTerms, cand: Candidate | None) -> tuple[Citation, ...]:
         """A refusal's first :data:`CLOSEST_SHOWN` passages, each at the sentence nearest the question: the
         quote it would have given where that comes from the passage, else the passage's best-scoring

@@ -160,7 +160,7 @@ class GroundedAnswerer:
                     "gate": "refused", "grounding": pre.grounding,
                     "answerability": pre.meta.get("answerability"), "decided_by": pre.meta.get("decided_by"),
                     "provenance": self._provenance_safe(),
-                }, on_token)
+                }, on_token, pre.closest)
         pidx = self.verifier.index(passages)
         messages = build_messages(question, passages, max_chars=self.max_passage_chars)
         stream = SentenceStream()
@@ -216,7 +216,8 @@ class GroundedAnswerer:
         supported = [c for c in checks if c.supported]
         if not supported:
             if refusal_seen[0] or (is_refusal(gen.text) and not checks):
-                return self._refusal(question, passages, t0, meta, on_token)
+                near = pre.closest if pre is not None else self._closest(question, passages, query)
+                return self._refusal(question, passages, t0, meta, on_token, near)
             return self._fallback(question, passages, t0, meta, on_token, query, pre)
         text = render(checks, self.verify_mode)
         meta["unsupported_sentences"] = len(checks) - len(supported)
@@ -263,14 +264,19 @@ class GroundedAnswerer:
 
     def _refusal(
         self, question: str, passages: list[Passage], t0: float, meta: dict[str, Any],
-        on_token: TokenCallback | None,
+        on_token: TokenCallback | None, closest: tuple[Citation, ...] = (),
     ) -> Answer:
         if on_token is not None:
             on_token(NOT_FOUND)
         return Answer(
             question, NOT_FOUND, (), False, tuple(p.hit for p in passages), self.name, self.model_id,
-            0.0, time.perf_counter() - t0, {**meta, "refused": True},
+            0.0, time.perf_counter() - t0, {**meta, "refused": True}, closest=closest,
         )
+
+    def _closest(self, question: str, passages: list[Passage], query: QueryTerms | None) -> tuple[Citation, ...]:
+        """The closest passages' nearest sentences, as the fallback answerer reads them (none without one)."""
+        closest = getattr(self.fallback, "closest", None)
+        return closest(question, passages, query) if closest is not None else ()
 
     def _fallback(
         self, question: str, passages: list[Passage], t0: float, meta: dict[str, Any],

@@ -101,6 +101,9 @@ def test_nothing_supported_falls_back_to_extractive() -> None:
 def test_refusal_is_kept() -> None:
     ans = ScriptedAnswerer(NOT_FOUND, fallback=extractive()).answer("犬の登録料はいくらですか", P)
     assert not ans.answered and ans.text == NOT_FOUND and ans.meta["refused"]
+    # the model's refusal still shows where to read next, as the extractive fallback reads the passages
+    assert [c.n for c in ans.closest] == [1, 2]
+    assert ans.closest[1].quote == "住民票の写しの交付手数料は、1通につき300円とする。"
 
 
 def test_backend_failure_falls_back() -> None:
@@ -195,6 +198,8 @@ def test_answerability_gate_refuses_before_generating() -> None:
     ans = gated.answer(near_miss, P, on_token=streamed.append)
     assert not ans.answered and ans.text == NOT_FOUND and streamed == [NOT_FOUND]
     assert ans.meta["gate"] == "refused" and gated.seen == []  # never generated
+    # the gate's refusal shows the extractive answerer's closest sentences (the 交付手数料 one among them)
+    assert any("交付手数料" in c.quote for c in ans.closest)
     # the refusal names the extractive check that gated it, as the extractive answer does
     assert ans.meta["decided_by"] == settings_extractive().answer(near_miss, P).meta["decided_by"] != "answered"
     free = ScriptedAnswerer(plausible, fallback=settings_extractive(), gate=False)
