@@ -341,16 +341,19 @@ def test_pdf_title_broken_over_two_lines_is_joined() -> None:
 def test_title_passes_over_a_date_and_a_cover_without_japanese() -> None:
     """A cover page whose title is an image leaves a date and the office's name in Roman letters
     (金融庁's 2023年６月 / Financial Services Agency): neither names the document, so the file name
-    does; a notice opening with its date line is named by the line after it."""
+    does, with the cover's date (the report's edition); a notice opening with its date line is named
+    by the line after it."""
     cover = ["2023年６月", "Financial", "Services", "Agency"]
     body = ["はじめに", "保険会社の社会的役割は、保障機能を安定的に提供することにある。"]
     doc = load_bytes(make_pdf([cover, body]), "hoken_monitoring_gaiyo.pdf")
-    assert doc.title == "hoken_monitoring_gaiyo"
+    assert doc.title == "hoken_monitoring_gaiyo（2023年６月）"
     assert doc.sections[0].text.startswith("2023年6月") or doc.sections[0].text.startswith("2023年６月")
     doc = load_bytes("令和6年4月1日現在\n児童手当のご案内\n\n支給額は月額1万円です。\n".encode(), "jido.txt")
     assert doc.title == "児童手当のご案内"
     doc = load_bytes("- 1 -\n2024/3\n犬の登録について\n".encode(), "inu.txt")
     assert doc.title == "犬の登録について"
+    doc = load_bytes(make_pdf([["- 1 -", "Agency"], body]), "cover.pdf")
+    assert doc.title == "cover"  # no name and no date on the cover: the file name alone
 
 
 def test_pdf_title_from_metadata() -> None:

@@ -133,6 +133,25 @@ _DATE_OR_NUMBER = re.compile(
 )
 
 
+def text_title(text: str, source: str) -> str:
+    r"""The title a document's own text gives it: its first line that names it (:func:`first_line`);
+    else its file name, with the date its cover gives (a report's edition) when the top lines hold one.
+
+    >>> text_title("2023年６月\nFinancial\nServices\nAgency", "hoken_monitoring.pdf")
+    'hoken_monitoring（2023年６月）'
+    >>> text_title("- 1 -\nAgency", "a.pdf"), text_title("児童手当のご案内", "a.txt")
+    ('a', '児童手当のご案内')
+    """
+    if line := first_line(text):
+        return line
+    top = [line.strip() for line in text.splitlines() if line.strip()][:TITLE_LOOKAHEAD]
+    date = next((line for line in top if _DATE_OR_NUMBER.fullmatch(line) and _YEAR.search(line)), None)
+    return f"{stem(source)}（{date}）"[:TITLE_MAX_CHARS] if date else stem(source)
+
+
+_YEAR = re.compile(r"(?:令和|平成|昭和|[0-9０-９]{4})\s*[0-9０-９元一二三四五六七八九十]*\s*年")
+
+
 def names_something(line: str) -> bool:
     """Whether ``line`` can be a document's title: it has a Japanese word and is not a date, a year or
     a page number alone.

@@ -17,7 +17,7 @@ from typing import Any
 from indexer.loaders._common import (
     LoadLimits,
     check_chars,
-    first_line,
+    text_title,
     sections_for_blocks,
     split_blocks,
     stem,
@@ -73,7 +73,7 @@ def load_html(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
     return LoadedDocument(
         source=source,
         kind="html",
-        title=(title or first_h1 or first_line(sections[0].text) or stem(source))[:80],
+        title=(title or first_h1 or text_title(sections[0].text, source))[:80],
         sections=tuple(sections),
         encoding=encoding,
         meta=meta,

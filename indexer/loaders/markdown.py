@@ -12,7 +12,7 @@ import re
 from indexer.loaders._common import (
     LoadLimits,
     check_chars,
-    first_line,
+    text_title,
     normalize_newlines,
     sections_for_blocks,
     split_blocks,
@@ -62,7 +62,7 @@ def load_markdown(data: bytes, source: str, limits: LoadLimits) -> LoadedDocumen
     if not title:
         # a first line written as a heading without the space CommonMark asks for (#データマネジメント実践ガイドブック)
         # is the document's name without its marker
-        title = _UNSPACED_HEADING_RE.sub("", first_line("\n".join(s.text for s in sections[:1]))) or stem(source)
+        title = _UNSPACED_HEADING_RE.sub("", text_title("\n".join(s.text for s in sections[:1]), source))
     return LoadedDocument(
         source=source,
         kind="markdown",

@@ -24,7 +24,7 @@ from indexer.loaders._common import (
     TITLE_MAX_CHARS,
     LoadLimits,
     check_chars,
-    first_line,
+    text_title,
     stem,
 )
 from indexer.loaders.law_text import law_sections, looks_like_law
@@ -113,7 +113,7 @@ def _load(pypdf: Any, data: bytes, source: str, limits: LoadLimits) -> LoadedDoc
     return LoadedDocument(
         source=source,
         kind="pdf",
-        title=_metadata_title(reader) or first_line(sections[0].text) or stem(source),
+        title=_metadata_title(reader) or text_title(sections[0].text, source),
         sections=tuple(sections),
         pages=page_count,
     )
