@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.answer_loop import cached_retrieval
 from model.qtype import analyse
+from model.rerank_weights import WEIGHTS
 from model.sentence_score import FEATURES, sentence_features
 
 
@@ -194,6 +195,8 @@ def main() -> None:
                     "(recomputed when FEATURES change; delete it after changing a feature's definition)")
     ap.add_argument("--gov-home", help="also fit on bench/gov_qa's answerable questions over this home")
     ap.add_argument("--gov-weight", type=float, default=5.0, help="weight of each gov_qa question")
+    ap.add_argument("--gov-exclude", default="",
+                    help="comma-separated bench/gov_qa question files left out of the fit (parts held out)")
     args = ap.parse_args()
     data = Path(args.data)
     digest = hashlib.sha256(data.read_bytes()).hexdigest()[:12]
@@ -219,6 +222,8 @@ def main() -> None:
         gov_home = Path(args.gov_home)
         g_rows, g_idf, _ = cached_gov_retrieval(
             gov_home, Path(tempfile.gettempdir()) / f"shirube-govloop-{gov_home.name}.pkl")
+        excluded = {f for f in args.gov_exclude.split(",") if f}
+        g_rows = [r for r in g_rows if r[0].get("_file") not in excluded]
         gX, gy, gq, gdoc = gov_features(g_rows, g_idf, len(rows))
         docs = sorted(set(gdoc))
         g_fold = np.full(len(rows) + len(g_rows), -1)
@@ -230,6 +235,13 @@ def main() -> None:
         sw = np.concatenate([sw, np.full(len(gX), args.gov_weight)])
         sets["gov_qa"] = (len(rows), len(rows) + len(g_rows))
     choice = args.objective == "choice"
+    # the shipped weights over the same questions: the baseline of this run
+    shipped = np.hstack([np.ones((len(X), 1)), X]) @ np.asarray(WEIGHTS)
+    for name, (lo, hi) in sets.items():
+        rows_in = (qid >= lo) & (qid < hi)
+        m = selection_hits(1 / (1 + np.exp(-shipped[rows_in])), y[rows_in], qid[rows_in], args.ratio)
+        print(json.dumps({"set": name, "weights": "shipped (model/rerank_weights.py)"}
+                         | {k: round(v, 4) for k, v in m.items() if k != "n"} | {"questions": m["n"]}))
     held = {name: {"top1": 0.0, "top3": 0.0, "any": 0.0, "n": 0} for name in sets}
     for k in range(args.folds):
         train = fold_of_q[qid] != k
