@@ -354,6 +354,9 @@ def test_title_passes_over_a_date_and_a_cover_without_japanese() -> None:
     assert doc.title == "犬の登録について"
     doc = load_bytes(make_pdf([["- 1 -", "Agency"], body]), "cover.pdf")
     assert doc.title == "cover"  # no name and no date on the cover: the file name alone
+    # an English document is named by its first line of words, as before
+    doc = load_bytes("2023\nAnnual Report on Open Data\n\nThis report describes the portal.\n".encode(), "report.txt")
+    assert doc.title == "Annual Report on Open Data"
 
 
 def test_pdf_title_from_metadata() -> None:

@@ -93,13 +93,13 @@ def stem(name: str) -> str:
     return head if dot and head else name
 
 
-def first_line(text: str) -> str:
+def first_line(text: str, japanese: bool = True) -> str:
     r"""First line that can name the document, stripped and cut to a title's length; a title broken
     after a particle that needs what follows (クラウドサービス利用のための / 情報セキュリティマネジメント
     ガイドライン) goes on with the next line. A date line (2023年６月, 令和6年4月1日現在), a page
-    number or a line without a Japanese word (Financial Services Agency: a cover page whose title is
-    an image) names nothing and is passed over; when no line of the first few can name it, "" (the
-    caller falls back to the file name).
+    number or, in a Japanese document (``japanese``), a line without a Japanese word (Financial Services
+    Agency: a cover page whose title is an image) names nothing and is passed over; when no line of the
+    first few can name it, "" (the caller falls back to the file name).
 
     >>> first_line("クラウドサービス利用のための \n情報セキュリティマネジメントガイドライン\n2013 年度版")
     'クラウドサービス利用のための情報セキュリティマネジメントガイドライン'
@@ -109,11 +109,13 @@ def first_line(text: str) -> str:
     '児童手当のご案内'
     >>> first_line("2023年６月\nFinancial\nServices\nAgency")
     ''
+    >>> first_line("2023\nAnnual Report on Open Data", japanese=False)
+    'Annual Report on Open Data'
     """
     lines = [line.strip() for line in text.splitlines()]
     lines = [line for line in lines if line][:TITLE_LOOKAHEAD]
     for i, line in enumerate(lines):
-        if not names_something(line):
+        if not names_something(line, japanese):
             continue
         title = line
         if _GOES_ON.search(title) and i + 1 < len(lines):
@@ -133,7 +135,7 @@ _DATE_OR_NUMBER = re.compile(
 )
 
 
-def text_title(text: str, source: str) -> str:
+def text_title(text: str, source: str, japanese: bool = True) -> str:
     r"""The title a document's own text gives it: its first line that names it (:func:`first_line`);
     else its file name, with the date its cover gives (a report's edition) when the top lines hold one.
 
@@ -142,7 +144,7 @@ def text_title(text: str, source: str) -> str:
     >>> text_title("- 1 -\nAgency", "a.pdf"), text_title("児童手当のご案内", "a.txt")
     ('a', '児童手当のご案内')
     """
-    if line := first_line(text):
+    if line := first_line(text, japanese):
         return line
     top = [line.strip() for line in text.splitlines() if line.strip()][:TITLE_LOOKAHEAD]
     date = next((line for line in top if _DATE_OR_NUMBER.fullmatch(line) and _YEAR.search(line)), None)
@@ -152,16 +154,33 @@ def text_title(text: str, source: str) -> str:
 _YEAR = re.compile(r"(?:令和|平成|昭和|[0-9０-９]{4})\s*[0-9０-９元一二三四五六七八九十]*\s*年")
 
 
-def names_something(line: str) -> bool:
-    """Whether ``line`` can be a document's title: it has a Japanese word and is not a date, a year or
-    a page number alone.
+def mostly_japanese(text: str) -> bool:
+    """Whether ``text`` (its first 20,000 characters) is written in Japanese: at least a third of its
+    letters are kana or kanji.
+
+    >>> mostly_japanese("2023年６月 Financial Services Agency はじめに 保険会社の社会的役割"), mostly_japanese("Annual Report 2023")
+    (True, False)
+    """
+    head = text[:20_000]
+    jp = len(_JAPANESE.findall(head))
+    latin = len(_LATIN.findall(head))
+    return jp > 0 and jp * 2 >= latin
+
+
+_LATIN = re.compile(r"[A-Za-zＡ-Ｚａ-ｚ]")
+
+
+def names_something(line: str, japanese: bool = True) -> bool:
+    """Whether ``line`` can be a document's title: it has a word (a Japanese one in a Japanese document)
+    and is not a date, a year or a page number alone.
 
     >>> names_something("2023年６月"), names_something("令和6年4月1日現在"), names_something("- 3 -")
     (False, False, False)
     >>> names_something("Financial Services Agency"), names_something("令和5年度 神戸市観光動向調査結果について")
     (False, True)
     """
-    return bool(_JAPANESE.search(line)) and not _DATE_OR_NUMBER.fullmatch(line)
+    word = _JAPANESE.search(line) or (not japanese and _LATIN.search(line))
+    return bool(word) and not _DATE_OR_NUMBER.fullmatch(line)
 
 
 # A title line ending where its phrase cannot end: 〜のための, 〜に関する, 〜における, 〜及び
@@ -180,6 +199,18 @@ def check_chars(source: str, count: int, limits: LoadLimits) -> None:
             source,
             f"抽出文字数が上限を超えています（{count:,}文字 > 上限{limits.max_chars:,}文字）",
         )
+
+
+def total_text(sections: list[Section] | tuple[Section, ...], limit: int = 20_000) -> str:
+    """The sections' text from the top, at least ``limit`` characters of it when there are (what
+    :func:`mostly_japanese` reads)."""
+    parts, n = [], 0
+    for section in sections:
+        if n >= limit:
+            break
+        parts.append(section.text)
+        n += len(section.text)
+    return "\n".join(parts)
 
 
 def total_chars(sections: list[Section] | tuple[Section, ...]) -> int:

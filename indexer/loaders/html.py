@@ -17,10 +17,11 @@ from typing import Any
 from indexer.loaders._common import (
     LoadLimits,
     check_chars,
+    mostly_japanese,
     text_title,
+    total_text,
     sections_for_blocks,
     split_blocks,
-    stem,
     total_chars,
 )
 from indexer.loaders.encoding import decode_declared
@@ -73,7 +74,7 @@ def load_html(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
     return LoadedDocument(
         source=source,
         kind="html",
-        title=(title or first_h1 or text_title(sections[0].text, source))[:80],
+        title=(title or first_h1 or text_title(sections[0].text, source, mostly_japanese(total_text(sections))))[:80],
         sections=tuple(sections),
         encoding=encoding,
         meta=meta,

@@ -12,11 +12,12 @@ import re
 from indexer.loaders._common import (
     LoadLimits,
     check_chars,
+    mostly_japanese,
     text_title,
+    total_text,
     normalize_newlines,
     sections_for_blocks,
     split_blocks,
-    stem,
     total_chars,
 )
 from indexer.loaders.encoding import decode_text
@@ -62,7 +63,8 @@ def load_markdown(data: bytes, source: str, limits: LoadLimits) -> LoadedDocumen
     if not title:
         # a first line written as a heading without the space CommonMark asks for (#データマネジメント実践ガイドブック)
         # is the document's name without its marker
-        title = _UNSPACED_HEADING_RE.sub("", text_title("\n".join(s.text for s in sections[:1]), source))
+        first = "\n".join(s.text for s in sections[:1])
+        title = _UNSPACED_HEADING_RE.sub("", text_title(first, source, mostly_japanese(total_text(sections))))
     return LoadedDocument(
         source=source,
         kind="markdown",

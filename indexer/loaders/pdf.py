@@ -24,8 +24,9 @@ from indexer.loaders._common import (
     TITLE_MAX_CHARS,
     LoadLimits,
     check_chars,
+    mostly_japanese,
     text_title,
-    stem,
+    total_text,
 )
 from indexer.loaders.law_text import law_sections, looks_like_law
 from indexer.types import LoadedDocument, Section
@@ -113,7 +114,7 @@ def _load(pypdf: Any, data: bytes, source: str, limits: LoadLimits) -> LoadedDoc
     return LoadedDocument(
         source=source,
         kind="pdf",
-        title=_metadata_title(reader) or text_title(sections[0].text, source),
+        title=_metadata_title(reader) or text_title(sections[0].text, source, mostly_japanese(total_text(sections))),
         sections=tuple(sections),
         pages=page_count,
     )

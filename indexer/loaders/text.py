@@ -17,6 +17,7 @@ import re
 from indexer.loaders._common import (
     LoadLimits,
     check_chars,
+    mostly_japanese,
     text_title,
     normalize_newlines,
     sections_for_blocks,
@@ -61,7 +62,7 @@ def load_text(data: bytes, source: str, limits: LoadLimits) -> LoadedDocument:
     return LoadedDocument(
         source=source,
         kind="text",
-        title=(law_title(lines) if law else text_title(text, source)) or stem(source),
+        title=(law_title(lines) if law else text_title(text, source, mostly_japanese(text))) or stem(source),
         sections=tuple(sections),
         encoding=encoding,
     )
