@@ -155,6 +155,9 @@ def test_a_clearance_1_token_never_sees_the_label_3_canary(world, tokens):
         assert r.status_code == 200 and "ヒノキ" not in json.dumps(out, ensure_ascii=False)
     docs = call(world, "GET", "/documents", low).json()["documents"]
     assert {d["title"] for d in docs} == {"アカシア公開規程"}
+    # a refusal's closest sentences come only from what the token may read
+    ans = call(world, "POST", "/ask", low, json={"question": f"{CANARY}の保管期限は何年ですか"}).json()
+    assert "closest" in ans and {c["title"] for c in ans["closest"]} <= {"アカシア公開規程"}
     status = call(world, "GET", "/status", low)
     assert status.status_code == 200 and "ヒノキ" not in status.text and "secret.md" not in status.text
     assert status.json()["documents"]["active"] == 1
