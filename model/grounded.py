@@ -216,7 +216,8 @@ class GroundedAnswerer:
         supported = [c for c in checks if c.supported]
         if not supported:
             if refusal_seen[0] or (is_refusal(gen.text) and not checks):
-                near = pre.closest if pre is not None else self._closest(question, passages, query)
+                # the gate let it through (its extractive answer has no closest sentences): read them now
+                near = (pre.closest if pre is not None else ()) or self._closest(question, passages, query)
                 return self._refusal(question, passages, t0, meta, on_token, near)
             return self._fallback(question, passages, t0, meta, on_token, query, pre)
         text = render(checks, self.verify_mode)

@@ -104,6 +104,11 @@ def test_refusal_is_kept() -> None:
     # the model's refusal still shows where to read next, as the extractive fallback reads the passages
     assert [c.n for c in ans.closest] == [1, 2]
     assert ans.closest[1].quote == "住民票の写しの交付手数料は、1通につき300円とする。"
+    # …also when the gate let the question through and the model itself says the passages do not answer
+    model_refuses = ScriptedAnswerer(NOT_FOUND, fallback=extractive())
+    ans = model_refuses.answer("部分休業は何時間までですか", P)
+    assert not ans.answered and not ans.meta.get("gate") and len(model_refuses.seen) == 1
+    assert ans.closest and ans.closest[0].n == 1 and "2時間" in ans.closest[0].quote
 
 
 def test_backend_failure_falls_back() -> None:
