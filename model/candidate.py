@@ -37,6 +37,9 @@ class Candidate:
     # without it, and no どこ / 誰 answer is a template's blank (（裁判所名）)
     detail_ok: bool = True
     delegated: bool = False  # what is asked is left by the quote to a 政令 or 規則 (政令で定める額(以下「基準額」…))
+    # every sentence of the passages as the scorer ranked them, before the lead was chosen (a refusal's
+    # closest passages are shown at their best one: ExtractiveAnswerer._closest)
+    sentences: tuple[_Scored, ...] = ()
 
     @property
     def mismatch(self) -> bool:

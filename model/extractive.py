@@ -201,9 +201,14 @@ class ExtractiveAnswerer:
         shown = passages[:CLOSEST_SHOWN]
         if not shown:
             return ()
-        q_terms, q_grams = weights(self.idf, query)
+        if cand is not None:
+            sentences = cand.sentences  # scored once, when the quote was chosen
+        else:
+            q_terms, q_grams = weights(self.idf, query)
+            sentences = tuple(score_sentences(q_terms, q_grams, analyse_question(query.normalized), passages,
+                                              self.weights))
         best: dict[int, _Scored] = {}
-        for s in score_sentences(q_terms, q_grams, analyse_question(query.normalized), passages, self.weights):
+        for s in sentences:
             if s.p_index < len(shown) and (s.p_index not in best or s.score > best[s.p_index].score):
                 best[s.p_index] = s
         if cand is not None and cand.chosen and cand.chosen[0].p_index < len(shown):
@@ -226,8 +231,8 @@ class ExtractiveAnswerer:
         if not passages:
             return None
         qt = analyse_question(query.normalized)
-        scored = score_sentences(q_terms, q_grams, qt, passages, self.weights)
-        scored, duty = choose_lead(query.normalized, qt, scored, passages)
+        sentences = score_sentences(q_terms, q_grams, qt, passages, self.weights)
+        scored, duty = choose_lead(query.normalized, qt, sentences, passages)
         if not scored:
             return None
         best = scored[0]
@@ -281,6 +286,7 @@ class ExtractiveAnswerer:
             and not (qt.kind in ("place", "person") and PLACEHOLDER.search(best.text)),
             (wants_form(qt) and delegated(query.normalized, qt.key_words, evidence))
             or delegation_asked(query.normalized, evidence) or which_delegated(query.normalized, evidence),
+            tuple(sentences),
         )
 
     def _judged(self, question: str, passages: list[Passage], chosen: list[_Scored]) -> float:
