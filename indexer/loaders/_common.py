@@ -112,8 +112,7 @@ def first_line(text: str, japanese: bool = True) -> str:
     >>> first_line("2023\nAnnual Report on Open Data", japanese=False)
     'Annual Report on Open Data'
     """
-    lines = [line.strip() for line in text.splitlines()]
-    lines = [line for line in lines if line][:TITLE_LOOKAHEAD]
+    lines = _top_lines(text)
     for i, line in enumerate(lines):
         if not names_something(line, japanese):
             continue
@@ -127,6 +126,13 @@ def first_line(text: str, japanese: bool = True) -> str:
 # How many non-empty lines from the top may hold the title (a date line, an office's name in
 # Roman letters, a page number come before it).
 TITLE_LOOKAHEAD = 5
+
+
+def _top_lines(text: str) -> list[str]:
+    """The first :data:`TITLE_LOOKAHEAD` non-empty lines of ``text``, stripped: where a title may be."""
+    return [line for line in map(str.strip, text.splitlines()) if line][:TITLE_LOOKAHEAD]
+
+
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff々〆]")
 # A date, a year or a page number alone: 2023年６月, 令和6年4月1日現在, R5.6.30, 2024/3, - 3 -, 1/20
 _DATE_OR_NUMBER = re.compile(
@@ -146,8 +152,7 @@ def text_title(text: str, source: str, japanese: bool = True) -> str:
     """
     if line := first_line(text, japanese):
         return line
-    top = [line.strip() for line in text.splitlines() if line.strip()][:TITLE_LOOKAHEAD]
-    date = next((line for line in top if _DATE_OR_NUMBER.fullmatch(line) and _YEAR.search(line)), None)
+    date = next((line for line in _top_lines(text) if _DATE_OR_NUMBER.fullmatch(line) and _YEAR.search(line)), None)
     return f"{stem(source)}（{date}）"[:TITLE_MAX_CHARS] if date else stem(source)
 
 
