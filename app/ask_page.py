@@ -155,7 +155,6 @@ def render_passage(ctx: Context, turn: Turn, i: int, j: int, h: Hit, near: Citat
     passages = ctx.sh.passages([h])
     if not passages:
         return
-    quote, a, b = passages[0].quote(0, h.end - h.start)
     st.markdown(f"**{j}. {esc(h.title)}**　{esc(h.locator)}　<small>{esc(h.source)}</small>", unsafe_allow_html=True)
     if near is not None and near.section_id == h.section_id:
         sec = _section(ctx.sh, ctx.access, turn, h.section_id)
@@ -164,6 +163,7 @@ def render_passage(ctx: Context, turn: Turn, i: int, j: int, h: Hit, near: Citat
         st.markdown(f'<blockquote class="shirube-near" style="margin:0">{excerpt}</blockquote>',
                     unsafe_allow_html=True)
     else:
+        quote, a, b = passages[0].quote(0, h.end - h.start)
         st.markdown(f'<blockquote style="margin:0">{esc(quote[:200])}{"…" if len(quote) > 200 else ""}</blockquote>',
                     unsafe_allow_html=True)
     key = f"{i}:p{j}"
